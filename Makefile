@@ -1,0 +1,44 @@
+# ejia — the two commands a newcomer needs are `make run` and `make test` (see README).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/ejia_test
+
+.PHONY: install run test test-sqlite test-pg lint system-deps bench clean
+
+$(BIN)/ejia: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(BIN)/ejia
+
+install: $(BIN)/ejia
+
+## Install, load the demo county on SQLite, and serve on http://127.0.0.1:8000
+run: install
+	$(BIN)/ejia demo
+	$(BIN)/ejia serve --host 0.0.0.0 --port 8000
+
+## Install everything (Chromium from Debian for the page tests), lint, and run the suite on SQLite and PostgreSQL
+test: install system-deps lint test-sqlite test-pg
+
+system-deps:
+	bash scripts/install-test-deps.sh
+
+lint: install
+	$(BIN)/ruff check app tests bench alembic
+	rm -f /tmp/ejia-alembic-check.db*
+	DATABASE_URL=sqlite+aiosqlite:////tmp/ejia-alembic-check.db EJIA_ENV=test $(BIN)/alembic upgrade heads
+	DATABASE_URL=sqlite+aiosqlite:////tmp/ejia-alembic-check.db EJIA_ENV=test $(BIN)/alembic check
+
+test-sqlite: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-pg: install
+	EJIA_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

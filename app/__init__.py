@@ -1,0 +1,1 @@
+"""党建e家 (ejia): the community party-building alliance platform."""

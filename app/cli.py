@@ -1,0 +1,80 @@
+"""The `ejia` command: serve, migrate, create-admin, demo, tick."""
+
+import asyncio
+import json
+
+import typer
+
+from app.config import get_settings
+
+cli = typer.Typer(help="党建e家 — 社区党建联盟平台", no_args_is_help=True, add_completion=False)
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: bool = False) -> None:
+    """Run the web server (API and pages)."""
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1", log_level="info")
+
+
+@cli.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from app import migrate as m
+
+    m.upgrade(get_settings().database_url)
+    typer.echo("数据库已是最新结构")
+
+
+@cli.command("create-admin")
+def create_admin(phone: str = typer.Option(...), name: str = typer.Option(...),
+                 alliance: str = typer.Option("党建联盟总站", help="name of the root alliance if none exists")) -> None:
+    """Make an admin on the root alliance node, creating the node if there is none."""
+    from app.demo.bootstrap import create_admin as do_create
+
+    user_id, org_id = asyncio.run(_with_db(lambda s: do_create(s, phone=phone, name=name, alliance_name=alliance)))
+    typer.echo(f"已设置管理员：用户 {user_id}，联盟总站 {org_id}")
+
+
+@cli.command()
+def demo(reset: bool = typer.Option(False, help="load even if the database already has data")) -> None:
+    """Load a believable demo county (migrates first)."""
+    from app import migrate as m
+    from app.demo import load_demo
+
+    m.upgrade(get_settings().database_url)
+    loaded = asyncio.run(_with_db(lambda s: load_demo(s, force=reset)))
+    typer.echo("演示数据已载入" if loaded else "数据库已有数据，跳过演示数据（--reset 可强制载入）")
+
+
+@cli.command()
+def tick() -> None:
+    """Run every timed job once (overdue claims, expiries, escalations) — for cron."""
+    from app import scheduler
+    from app.db import Database
+
+    async def run():
+        db = Database(get_settings())
+        try:
+            return await scheduler.run_once(db)
+        finally:
+            await db.dispose()
+
+    typer.echo(json.dumps(asyncio.run(run()), ensure_ascii=False))
+
+
+async def _with_db(fn):
+    from app.db import Database
+
+    db = Database(get_settings())
+    try:
+        async with db.session() as session:
+            return await fn(session)
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,63 @@
+"""Settings: the only reader of the environment."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE = Path(".ejia-secret")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field("sqlite+aiosqlite:///./ejia.db", validation_alias="DATABASE_URL")
+    database_read_url: str | None = Field(None, validation_alias="DATABASE_READ_URL")
+    env: Literal["dev", "test", "prod"] = Field("dev", validation_alias="EJIA_ENV")
+    secret_key: str = Field("", validation_alias="EJIA_SECRET_KEY")
+    sms_backend: Literal["console", "aliyun"] = Field("console", validation_alias="EJIA_SMS_BACKEND")
+    otp_per_ip_per_minute: int = Field(60, validation_alias="EJIA_OTP_PER_IP_PER_MINUTE")
+    otp_per_phone_per_day: int = 10
+    otp_ttl_seconds: int = 300
+    otp_max_attempts: int = 5
+    access_token_days: int = 30
+    wechat_app_id: str = Field("", validation_alias="EJIA_WECHAT_APP_ID")
+    wechat_app_secret: str = Field("", validation_alias="EJIA_WECHAT_APP_SECRET")
+    wechat_api_base: str = Field("https://api.weixin.qq.com", validation_alias="EJIA_WECHAT_API_BASE")
+    wechat_open_base: str = Field("https://open.weixin.qq.com", validation_alias="EJIA_WECHAT_OPEN_BASE")
+    public_base_url: str = Field("http://localhost:8000", validation_alias="EJIA_PUBLIC_BASE_URL")
+    upload_dir: Path = Field(Path("uploads"), validation_alias="EJIA_UPLOAD_DIR")
+    run_scheduler: bool = Field(True, validation_alias="EJIA_RUN_SCHEDULER")
+    db_pool_size: int = Field(10, validation_alias="EJIA_DB_POOL_SIZE")
+
+    @model_validator(mode="after")
+    def _secret(self) -> "Settings":
+        if self.secret_key:
+            return self
+        if self.env == "prod":
+            raise ValueError("EJIA_SECRET_KEY must be set when EJIA_ENV=prod")
+        if self.env == "test":
+            self.secret_key = "test-secret-key-not-for-production"
+            return self
+        # Development: generate once and keep it beside the data, so sessions survive restarts.
+        if not SECRET_FILE.exists():
+            SECRET_FILE.write_text(secrets.token_urlsafe(48))
+            SECRET_FILE.chmod(0o600)
+        self.secret_key = SECRET_FILE.read_text().strip()
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.env == "prod"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

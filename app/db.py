@@ -1,0 +1,71 @@
+"""The database engine (SQLite pragmas and BEGIN recipe; asyncpg pool) and sessions."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine; on SQLite, WAL + foreign keys and explicit BEGIN (IMMEDIATE for writers)."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        _sqlite_recipe(engine)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+
+
+def _sqlite_recipe(engine: AsyncEngine) -> None:
+    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over
+    # (SQLAlchemy's documented recipe), and begin writers IMMEDIATE so two writers queue on the
+    # write lock instead of failing with "database is locked" when a read upgrades to a write.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn):
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """An engine and the two session factories: readers, and writers (BEGIN IMMEDIATE on SQLite)."""
+
+    def __init__(self, settings: Settings):
+        self.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        self.is_sqlite = settings.is_sqlite
+        writer = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
+        self.reader = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self.writer = async_sessionmaker(writer, class_=AsyncSession, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session that rolls back whatever its user did not commit."""
+        async with (self.writer if write else self.reader)() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def advisory_lock(session: AsyncSession, key: str) -> None:
+    """Serialise writers that share `key` until the transaction ends.
+
+    PostgreSQL takes a transaction-scoped advisory lock; SQLite writers already hold the one
+    database write lock (BEGIN IMMEDIATE), so there is nothing more to take.
+    """
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})

@@ -1,0 +1,18 @@
+"""Every table, imported so the metadata (and Alembic) sees them all."""
+
+# One module per domain; importing it puts its tables on the metadata.
+from app.models import (  # noqa: E402,F401,I001
+    activities,
+    base,  # noqa: F401  (naming convention first)
+    events,
+    members,
+    stations,
+    timebank,
+    wishes,
+)
+from app.models.audit import AuditLog
+from app.models.auth import SmsCode
+from app.models.org import Org, Role, UnitCommunity
+from app.models.user import User
+
+__all__ = ["AuditLog", "Org", "Role", "SmsCode", "UnitCommunity", "User"]

@@ -1,0 +1,67 @@
+"""People: residents, party members, volunteers, staff; their profile as the API shows it."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
+from pydantic import Field as PField
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from app.models.base import CreatedAt
+from app.models.org import RolePublic
+
+PHONE_PATTERN = r"^1[3-9]\d{9}$"
+
+
+class MemberType(StrEnum):
+    in_service = "in_service"
+    retired = "retired"
+    mobile = "mobile"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str | None = Field(default=None, max_length=11, unique=True, index=True)
+    name: str = Field(default="", max_length=50)
+    home_org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
+    is_party_member: bool = False
+    member_type: str | None = Field(default=None, max_length=20)
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    elderly_mode: bool = False
+    wechat_openid: str | None = Field(default=None, max_length=64, unique=True)
+    birth_year: int | None = None
+    created_at: datetime = CreatedAt()
+
+
+class MePublic(BaseModel):
+    id: int
+    name: str
+    phone: str | None
+    home_org_id: int | None
+    is_party_member: bool
+    member_type: MemberType | None
+    skills: list[str]
+    elderly_mode: bool
+    roles: list[RolePublic]
+
+
+class MeUpdate(BaseModel):
+    name: str | None = PField(None, min_length=1, max_length=50)
+    home_org_id: int | None = None
+    is_party_member: bool | None = None
+    member_type: MemberType | None = None
+    skills: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] | None = PField(None, max_length=20)
+    elderly_mode: bool | None = None
+    birth_year: int | None = PField(None, ge=1900, le=2030)
+
+
+class UserBrief(BaseModel):
+    """A person as others see them: the phone masked unless the viewer may see it."""
+
+    id: int
+    name: str
+    phone: str | None

@@ -1,0 +1,59 @@
+"""Keyset pagination: `?limit=&cursor=` in, `{"items", "next_cursor"}` out."""
+
+import base64
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Select
+
+from app.errors import ValidationFailed
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class PageParams(BaseModel):
+    limit: int = 20
+    cursor: str | None = None
+
+
+def page_params(limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: str | None = None) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except ValueError as exc:
+        raise ValidationFailed("分页参数无效", code="invalid_cursor") from exc
+
+
+async def paginate(session, stmt: Select, id_column, params: PageParams, *, newest_first: bool = True):
+    """Run `stmt` one page at a time, keyed on `id_column`; returns (rows, next_cursor)."""
+    if params.cursor:
+        last = decode_cursor(params.cursor)
+        stmt = stmt.where(id_column < last if newest_first else id_column > last)
+    stmt = stmt.order_by(id_column.desc() if newest_first else id_column.asc()).limit(params.limit + 1)
+    rows = list((await session.exec(stmt)).all())
+    more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    next_cursor = None
+    if more and rows:
+        last_row = rows[-1]
+        last_id = getattr(last_row, id_column.key, None)
+        if last_id is None:  # a tuple row: the model comes first
+            last_id = getattr(last_row[0], id_column.key)
+        next_cursor = encode_cursor(last_id)
+    return rows, next_cursor

@@ -1,0 +1,9 @@
+"""The H5 pages: one module per domain, all on the same origin as the API."""
+
+from fastapi import APIRouter
+
+from app.routers.pages import activities, admin, events, report, scan, shell, stations, timebank, wishes
+
+router = APIRouter(include_in_schema=False)
+for module in (shell, admin, wishes, timebank, stations, activities, scan, report, events):
+    router.include_router(module.router)

@@ -1,0 +1,59 @@
+"""Access tokens, code hashing, session cookies and phone masking."""
+
+import hashlib
+import hmac
+import secrets
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.config import Settings
+
+COOKIE_NAME = "ejia_session"
+
+
+def _serializer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=salt)
+
+
+def issue_access_token(settings: Settings, user_id: int) -> str:
+    """A signed, timestamped token naming the user."""
+    return _serializer(settings, "access").dumps({"uid": user_id})
+
+
+def read_access_token(settings: Settings, token: str) -> int | None:
+    """The user id a valid, unexpired token names, else None."""
+    try:
+        data = _serializer(settings, "access").loads(token, max_age=settings.access_token_days * 86400)
+    except (BadSignature, SignatureExpired):
+        return None
+    uid = data.get("uid") if isinstance(data, dict) else None
+    return uid if isinstance(uid, int) else None
+
+
+def sign_payload(settings: Settings, salt: str, payload: dict) -> str:
+    """A signed, timestamped blob (OAuth state, pending WeChat bindings)."""
+    return _serializer(settings, salt).dumps(payload)
+
+
+def read_payload(settings: Settings, salt: str, blob: str, max_age: int) -> dict | None:
+    try:
+        data = _serializer(settings, salt).loads(blob, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def new_otp() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def hash_otp(settings: Settings, phone: str, code: str) -> str:
+    """Codes are kept only as a keyed hash bound to the phone."""
+    return hmac.new(settings.secret_key.encode(), f"otp:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****0000."""
+    if not phone:
+        return phone
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else "****"

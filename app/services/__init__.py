@@ -1,0 +1,1 @@
+"""Domain services: async functions that own queries, rules and the transaction."""

@@ -1,0 +1,116 @@
+"""Signing in: SMS one-time codes with their limits, access tokens, WeChat bindings."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.config import Settings
+from app.db import advisory_lock
+from app.errors import BadRequest, RateLimited
+from app.models.auth import SmsCode
+from app.models.user import User
+from app.security import hash_otp, issue_access_token, new_otp
+from app.services import users as users_service
+from app.services.sms import SmsSender
+
+RESEND_SECONDS = 60
+
+
+async def request_code(session: AsyncSession, *, phone: str, ip: str, settings: Settings,
+                       sender: SmsSender) -> str:
+    """Issue a 6-digit code for `phone`, within the per-phone and per-IP limits; returns the code."""
+    now = clock.now()
+    await advisory_lock(session, f"otp:{phone}")
+    recent = (await session.exec(
+        select(func.count()).select_from(SmsCode)
+        .where(SmsCode.phone == phone, SmsCode.created_at > now - timedelta(seconds=RESEND_SECONDS))
+    )).one()
+    if recent:
+        raise RateLimited("验证码已发送，请60秒后再试", code="sms_too_frequent",
+                          headers={"Retry-After": str(RESEND_SECONDS)})
+    today = (await session.exec(
+        select(func.count()).select_from(SmsCode)
+        .where(SmsCode.phone == phone, SmsCode.created_at > now - timedelta(days=1))
+    )).one()
+    if today >= settings.otp_per_phone_per_day:
+        raise RateLimited("该手机号今日获取验证码次数已达上限，请明天再试", code="sms_daily_limit")
+    if ip:
+        per_ip = (await session.exec(
+            select(func.count()).select_from(SmsCode)
+            .where(SmsCode.ip == ip, SmsCode.created_at > now - timedelta(minutes=1))
+        )).one()
+        if per_ip >= settings.otp_per_ip_per_minute:
+            raise RateLimited("当前网络请求验证码过于频繁，请稍后再试", code="sms_ip_limit",
+                              headers={"Retry-After": "60"})
+    code = new_otp()
+    session.add(SmsCode(phone=phone, ip=ip, code_hash=hash_otp(settings, phone, code),
+                        expires_at=now + timedelta(seconds=settings.otp_ttl_seconds)))
+    await session.flush()
+    await sender.send_code(phone, code)
+    await session.commit()
+    return code
+
+
+async def login_with_code(session: AsyncSession, *, phone: str, code: str, settings: Settings,
+                          wechat_openid: str | None = None) -> tuple[str, User]:
+    """Check the code (at most `otp_max_attempts` tries), create the user on first login, issue a token."""
+    now = clock.now()
+    row = (await session.exec(
+        select(SmsCode)
+        .where(SmsCode.phone == phone, SmsCode.used_at.is_(None), SmsCode.expires_at > now)
+        .order_by(SmsCode.id.desc()).limit(1)
+    )).first()
+    if row is None:
+        raise BadRequest("验证码错误或已过期，请重新获取", code="invalid_code", title="验证码无效")
+    if row.code_hash != hash_otp(settings, phone, code):
+        # Count the miss with a conditional update, so parallel guesses cannot exceed the limit.
+        counted = await session.exec(
+            update(SmsCode).where(SmsCode.id == row.id, SmsCode.attempts < settings.otp_max_attempts)
+            .values(attempts=SmsCode.attempts + 1)
+        )
+        await session.commit()
+        if counted.rowcount == 0 or row.attempts + 1 >= settings.otp_max_attempts:
+            raise RateLimited("验证码错误次数过多，请重新获取验证码", code="too_many_attempts")
+        raise BadRequest("验证码错误或已过期，请重新获取", code="invalid_code", title="验证码无效")
+    if row.attempts >= settings.otp_max_attempts:
+        raise RateLimited("验证码错误次数过多，请重新获取验证码", code="too_many_attempts")
+    used = await session.exec(
+        update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None)).values(used_at=now)
+    )
+    if used.rowcount != 1:  # the same code raced itself
+        raise BadRequest("验证码已使用，请重新获取", code="invalid_code", title="验证码无效")
+    user = await users_service.get_or_create_by_phone(session, phone=phone)
+    if wechat_openid:
+        await bind_wechat(session, user=user, openid=wechat_openid)
+    await session.commit()
+    return issue_access_token(settings, user.id), user
+
+
+async def bind_wechat(session: AsyncSession, *, user: User, openid: str) -> None:
+    """Bind a WeChat openid to the user, moving it off any other account (flushes)."""
+    if user.wechat_openid == openid:
+        return
+    await session.exec(update(User).where(User.wechat_openid == openid).values(wechat_openid=None))
+    user.wechat_openid = openid
+    session.add(user)
+    await session.flush()
+
+
+async def user_by_openid(session: AsyncSession, *, openid: str) -> User | None:
+    return (await session.exec(select(User).where(User.wechat_openid == openid))).first()
+
+
+async def login_with_wechat(session: AsyncSession, *, openid: str, current: User | None,
+                            settings: Settings) -> tuple[str, User] | None:
+    """Sign in the user bound to `openid` (binding it to `current` if signed in); None if unknown."""
+    user = await user_by_openid(session, openid=openid)
+    if user is None and current is not None:
+        await bind_wechat(session, user=current, openid=openid)
+        user = current
+    if user is None:
+        return None
+    await session.commit()
+    return issue_access_token(settings, user.id), user

@@ -1,0 +1,43 @@
+"""What the shell pages show, gathered from the domain services."""
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind, Role
+from app.models.user import User
+
+
+async def home(session: AsyncSession, *, user: User) -> dict:
+    """The home page: the compound's wish wall, nearby stations, upcoming activities."""
+    home_org = await session.get(Org, user.home_org_id) if user.home_org_id else None
+    return {"home_org": home_org, "wishes": [], "stations": [], "activities": []}
+
+
+async def me(session: AsyncSession, *, user: User) -> dict:
+    choices = (await session.exec(
+        select(Org).where(Org.kind.in_((OrgKind.compound, OrgKind.community))).order_by(Org.path).limit(500)
+    )).all()
+    return {"home_choices": choices, "roles": await _roles(session, user=user)}
+
+
+# The staff console's sections; each domain's pages module serves its own.
+ADMIN_LINKS = [
+    ("/admin/wishes", "心愿审核与验收"),
+    ("/admin/reports", "在职党员报到、岗位与反馈"),
+    ("/admin/events", "网格事件分派与督查"),
+    ("/admin/stations", "红色驿站、值班与爱心超市"),
+    ("/admin/activities", "活动与签到"),
+    ("/admin/stats", "台账统计与四项清单导出"),
+]
+
+
+async def admin(session: AsyncSession, *, user: User) -> dict:
+    return {"roles": await _roles(session, user=user), "admin_links": ADMIN_LINKS}
+
+
+async def _roles(session: AsyncSession, *, user: User) -> list[dict]:
+    rows = (await session.exec(
+        select(Role, Org).join(Org, Org.id == Role.org_id).where(Role.user_id == user.id).order_by(Org.path)
+    )).all()
+    return [{"org_id": org.id, "org_name": org.name, "kind": KIND_LABELS.get(org.kind, org.kind),
+             "role": role.role, "label": ROLE_LABELS.get(role.role, role.role)} for role, org in rows]

@@ -1,0 +1,44 @@
+"""Jinja2 for the H5 pages: one environment, the shared context every page gets."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from app.security import mask_phone
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+templates.env.filters["mask_phone"] = mask_phone
+
+
+def hours(minutes: int | None) -> str:
+    """Minutes as Chinese hours: 750 → '12.5 小时', 60 → '1 小时'."""
+    value = (minutes or 0) / 60
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{text} 小时"
+
+
+def local_time(value) -> str:
+    """A UTC timestamp shown in China time (UTC+8), as people read it."""
+    if value is None:
+        return ""
+    from datetime import timedelta, timezone
+
+    return value.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["hours"] = hours
+templates.env.filters["local_time"] = local_time
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+           tab: str | None = None):
+    """Render a page with the viewer (if any), the active tab and large-text mode."""
+    ctx = {"tab": tab, "user": getattr(request.state, "user", None)}
+    ctx.update(context or {})
+    user = ctx.get("user")
+    ctx.setdefault("elderly_mode", bool(user and user.elderly_mode))
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -1,0 +1,61 @@
+"""Factories: an org tree several levels deep, people, roles, and their auth headers."""
+
+import itertools
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import get_settings
+from app.models.org import Org, OrgKind
+from app.models.user import User
+from app.security import issue_access_token
+from app.services import orgs as orgs_service
+
+_phones = itertools.count(1)
+
+
+def next_phone() -> str:
+    return f"137{next(_phones):08d}"
+
+
+@dataclass
+class Tree:
+    alliance: Org
+    community: Org
+    compound: Org
+    grid: Org
+    other_community: Org
+    other_compound: Org
+    unit: Org
+
+
+async def make_tree(session: AsyncSession) -> Tree:
+    """alliance → {community → compound → grid, other_community → other_compound}, unit under alliance."""
+    add = orgs_service.add_org
+    alliance = await add(session, name="测试联盟", kind=OrgKind.alliance, parent=None)
+    community = await add(session, name="幸福社区", kind=OrgKind.community, parent=alliance)
+    compound = await add(session, name="幸福里小区", kind=OrgKind.compound, parent=community)
+    grid = await add(session, name="第一网格", kind=OrgKind.grid, parent=compound)
+    other_community = await add(session, name="和平社区", kind=OrgKind.community, parent=alliance)
+    other_compound = await add(session, name="和平新村", kind=OrgKind.compound, parent=other_community)
+    unit = await add(session, name="县医院", kind=OrgKind.unit, parent=alliance)
+    await session.commit()
+    return Tree(alliance, community, compound, grid, other_community, other_compound, unit)
+
+
+async def make_user(session: AsyncSession, *, name: str = "居民", phone: str | None = None,
+                    home: Org | None = None, party: str | None = None, role: tuple[Org, str] | None = None) -> User:
+    """A person (optionally a party member of type `party`, optionally holding `role` = (org, role))."""
+    user = User(name=name, phone=phone or next_phone(), home_org_id=home.id if home else None,
+                is_party_member=party is not None, member_type=party)
+    session.add(user)
+    await session.flush()
+    if role:
+        await orgs_service.grant_role(session, user_id=user.id, org_id=role[0].id, role=role[1])
+    await session.commit()
+    return user
+
+
+def auth(user: User) -> dict[str, str]:
+    """Bearer headers for the user."""
+    return {"Authorization": f"Bearer {issue_access_token(get_settings(), user.id)}"}

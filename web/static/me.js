@@ -1,0 +1,23 @@
+(function () {
+  "use strict";
+  var form = document.getElementById("profile-form");
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var body = { name: form.elements.name.value.trim(), is_party_member: form.elements.is_party_member.checked };
+    if (form.elements.home_org_id.value) body.home_org_id = parseInt(form.elements.home_org_id.value, 10);
+    ejia.api("PATCH", "/me", body).then(function () {
+      if (form._clearDraft) form._clearDraft();
+      ejia.toast("已保存");
+    }, function (p) { ejia.toast(ejia.problemText(p)); });
+  });
+  document.getElementById("elderly-switch").addEventListener("change", function (ev) {
+    var on = ev.target.checked;
+    ejia.api("PATCH", "/me", { elderly_mode: on }).then(function () {
+      document.documentElement.classList.toggle("elderly", on);
+      ejia.toast(on ? "已切换为大字版" : "已切换为标准版");
+    }, function (p) { ev.target.checked = !on; ejia.toast(ejia.problemText(p)); });
+  });
+  document.getElementById("logout").addEventListener("click", function () {
+    ejia.api("POST", "/auth/logout").then(function () { location.href = "/login"; });
+  });
+})();
