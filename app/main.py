@@ -29,6 +29,7 @@ from app.routers import (
     members,
     notifications,
     orgs,
+    resources,
     stations,
     stats,
     timebank,
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
 
-    for module in (auth, me, orgs, timebank, wishes, lists, notifications, stations, checkins, activities,
+    for module in (auth, me, orgs, timebank, wishes, resources, lists, notifications, stations, checkins, activities,
                    members, events, stats):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)
