@@ -26,7 +26,7 @@ system-deps:
 	bash scripts/install-test-deps.sh
 
 lint: install
-	$(BIN)/ruff check app tests bench alembic
+	$(BIN)/ruff check app tests alembic $(wildcard bench)
 	rm -f /tmp/ejia-alembic-check.db*
 	DATABASE_URL=sqlite+aiosqlite:////tmp/ejia-alembic-check.db EJIA_ENV=test $(BIN)/alembic upgrade heads
 	DATABASE_URL=sqlite+aiosqlite:////tmp/ejia-alembic-check.db EJIA_ENV=test $(BIN)/alembic check
