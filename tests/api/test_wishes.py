@@ -1,0 +1,369 @@
+"""The /wishes contract: states, codes, visibility and privacy, as API.md says."""
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from app import clock
+from app.models.wishes import Notification, Wish
+from tests.factories import auth, make_tree, make_user
+
+API = "/api/v1/wishes"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def _people(session):
+    tree = await make_tree(session)
+    poster = await make_user(session, name="张阿姨", phone="13800001111", home=tree.compound)
+    staff = await make_user(session, name="赵网格员", role=(tree.compound, "staff"))
+    volunteer = await make_user(session, name="蒋志愿者", phone="13800002222", home=tree.compound)
+    other = await make_user(session, name="钱大爷", home=tree.compound)
+    return tree, poster, staff, volunteer, other
+
+
+async def _post(client, poster, **extra):
+    body = {"title": "帮忙修水龙头", "description": "厨房水龙头一直滴水", "category": "生活服务", **extra}
+    resp = await client.post(API, json=body, headers=auth(poster))
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+async def _published(client, poster, staff, **extra):
+    wish = await _post(client, poster, **extra)
+    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True}, headers=auth(staff))
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+async def test_post_defaults_to_home_compound_and_is_submitted(client, session):
+    tree, poster, *_ = await _people(session)
+    wish = await _post(client, poster)
+    assert wish["status"] == "submitted"
+    assert wish["org_id"] == tree.compound.id
+    assert wish["poster"]["phone"] == "13800001111"
+    assert [e["action"] for e in wish["events"]] == ["submit"]
+    assert wish["events"][0]["actor_id"] == poster.id
+
+
+async def test_post_without_home_or_org_is_422_org_required(client, session):
+    await make_tree(session)
+    homeless = await make_user(session)
+    resp = await client.post(API, json={"title": "需要帮助", "category": "其他"}, headers=auth(homeless))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "org_required"
+
+
+async def test_unknown_category_is_422(client, session):
+    _, poster, *_ = await _people(session)
+    resp = await client.post(API, json={"title": "需要帮助", "category": "火星"}, headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_category"
+
+
+async def test_sensitive_words_are_rejected_in_chinese(client, session):
+    _, poster, *_ = await _people(session)
+    resp = await client.post(API, json={"title": "介绍 赌 博 门路", "category": "其他"}, headers=auth(poster))
+    assert resp.status_code == 422
+    body = resp.json()
+    assert body["code"] == "content_rejected"
+    assert "赌博" in body["detail"]
+
+
+async def test_title_over_limit_is_validation_error(client, session):
+    _, poster, *_ = await _people(session)
+    resp = await client.post(API, json={"title": "长" * 41, "category": "其他"}, headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["field"] == "title"
+
+
+async def test_unreviewed_wish_is_404_for_another_resident(client, session):
+    _, poster, staff, _, other = await _people(session)
+    wish = await _post(client, poster)
+    assert (await client.get(f"{API}/{wish['id']}", headers=auth(other))).status_code == 404
+    assert (await client.get(f"{API}/{wish['id']}", headers=auth(staff))).status_code == 200
+    assert (await client.get(f"{API}/{wish['id']}", headers=auth(poster))).status_code == 200
+
+
+async def test_another_resident_cannot_cancel_unreviewed_wish_404(client, session):
+    _, poster, _, _, other = await _people(session)
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/cancel", headers=auth(other))
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "wish_not_found"
+
+
+async def test_another_resident_cannot_cancel_published_wish_403(client, session):
+    _, poster, staff, _, other = await _people(session)
+    wish = await _published(client, poster, staff)
+    resp = await client.post(f"{API}/{wish['id']}/cancel", headers=auth(other))
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "not_wish_poster"
+
+
+async def test_list_shows_published_to_all_and_own_unreviewed_to_poster(client, session):
+    _, poster, staff, _, other = await _people(session)
+    published = await _published(client, poster, staff)
+    pending = await _post(client, poster, title="买菜")
+    ids = lambda r: [w["id"] for w in r.json()["items"]]  # noqa: E731
+    assert ids(await client.get(API, headers=auth(other))) == [published["id"]]
+    assert ids(await client.get(API, headers=auth(poster))) == [pending["id"], published["id"]]
+    assert ids(await client.get(API, headers=auth(staff))) == [pending["id"], published["id"]]
+    assert ids(await client.get(f"{API}?status=submitted", headers=auth(staff))) == [pending["id"]]
+    assert ids(await client.get(f"{API}?mine=true", headers=auth(other))) == []
+
+
+async def test_list_filters_by_org_subtree_and_category(client, session):
+    tree, poster, staff, _, other = await _people(session)
+    a = await _published(client, poster, staff)
+    far_staff = await make_user(session, role=(tree.other_compound, "staff"))
+    b = await _published(client, poster, far_staff, org_id=tree.other_compound.id, category="助老")
+    ids = lambda r: [w["id"] for w in r.json()["items"]]  # noqa: E731
+    assert ids(await client.get(f"{API}?org_id={tree.community.id}", headers=auth(other))) == [a["id"]]
+    assert ids(await client.get(f"{API}?category=助老", headers=auth(other))) == [b["id"]]
+
+
+async def test_staff_of_another_community_cannot_review_403_or_see_404(client, session):
+    tree, poster, *_ = await _people(session)
+    far_staff = await make_user(session, role=(tree.other_community, "staff"))
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True}, headers=auth(far_staff))
+    assert resp.status_code == 404
+
+
+async def test_reject_needs_a_reason(client, session):
+    _, poster, staff, *_ = await _people(session)
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": False}, headers=auth(staff))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "reason_required"
+    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": False, "reason": "信息不全"},
+                             headers=auth(staff))
+    assert resp.status_code == 200
+    assert resp.json()["status"] == "rejected"
+    assert resp.json()["reject_reason"] == "信息不全"
+
+
+async def test_full_journey_records_every_step(client, session):
+    _, poster, staff, volunteer, _ = await _people(session)
+    wish = await _published(client, poster, staff)
+    wid = wish["id"]
+    resp = await client.post(f"{API}/{wid}/claim", json={"promise_date": clock.now().date().isoformat()},
+                             headers=auth(volunteer))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["status"] == "claimed"
+    assert resp.json()["claimer"]["id"] == volunteer.id
+    resp = await client.post(f"{API}/{wid}/done", json={"note": "换了新阀芯", "minutes_spent": 45},
+                             headers=auth(volunteer))
+    assert resp.json()["status"] == "done"
+    resp = await client.post(f"{API}/{wid}/confirm", json={"rating": 5, "comment": "很及时"}, headers=auth(poster))
+    assert resp.json()["status"] == "confirmed"
+    assert resp.json()["rating"] == 5
+    body = (await client.get(f"{API}/{wid}", headers=auth(poster))).json()
+    assert [e["action"] for e in body["events"]] == ["submit", "publish", "claim", "done", "confirm"]
+    assert [e["actor_id"] for e in body["events"]] == [poster.id, staff.id, volunteer.id, volunteer.id, poster.id]
+
+
+async def test_own_wish_cannot_be_claimed_409(client, session):
+    _, poster, staff, *_ = await _people(session)
+    wish = await _published(client, poster, staff)
+    resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(poster))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "cannot_claim_own_wish"
+
+
+async def test_second_claim_gets_409_already_claimed(client, session):
+    _, poster, staff, volunteer, other = await _people(session)
+    wish = await _published(client, poster, staff)
+    assert (await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))).status_code == 200
+    resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(other))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "wish_already_claimed"
+
+
+async def test_claiming_unpublished_wish_is_invalid_state(client, session):
+    _, poster, staff, *_ = await _people(session)
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(staff))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "invalid_state"
+
+
+async def test_claim_without_promise_date_promises_a_week(client, session):
+    _, poster, staff, volunteer, _ = await _people(session)
+    wish = await _published(client, poster, staff)
+    resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
+    from app.services.wishes import today_local
+
+    assert resp.json()["promise_date"] == (today_local() + timedelta(days=7)).isoformat()
+
+
+async def test_only_claimer_may_release_or_mark_done_403(client, session):
+    _, poster, staff, volunteer, other = await _people(session)
+    wish = await _published(client, poster, staff)
+    await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
+    resp = await client.post(f"{API}/{wish['id']}/release", headers=auth(other))
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "not_wish_claimer"
+    resp = await client.post(f"{API}/{wish['id']}/done", json={"note": "好了", "minutes_spent": 10}, headers=auth(other))
+    assert resp.status_code == 403
+
+
+async def test_release_returns_wish_to_wall(client, session):
+    _, poster, staff, volunteer, other = await _people(session)
+    wish = await _published(client, poster, staff)
+    await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
+    resp = await client.post(f"{API}/{wish['id']}/release", headers=auth(volunteer))
+    assert resp.status_code == 200
+    assert resp.json()["status"] == "published"
+    assert resp.json()["claimer"] is None
+    assert (await client.post(f"{API}/{wish['id']}/claim", headers=auth(other))).status_code == 200
+
+
+async def test_another_resident_cannot_confirm_403(client, session):
+    _, poster, staff, volunteer, other = await _people(session)
+    wish = await _published(client, poster, staff)
+    await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
+    await client.post(f"{API}/{wish['id']}/done", json={"note": "好了", "minutes_spent": 10}, headers=auth(volunteer))
+    resp = await client.post(f"{API}/{wish['id']}/confirm", json={"rating": 5}, headers=auth(other))
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "not_wish_poster"
+
+
+async def test_rating_out_of_range_is_422(client, session):
+    _, poster, staff, volunteer, _ = await _people(session)
+    wish = await _published(client, poster, staff)
+    resp = await client.post(f"{API}/{wish['id']}/confirm", json={"rating": 6}, headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["field"] == "rating"
+
+
+async def test_poster_cancels_before_claim_but_not_after(client, session):
+    _, poster, staff, volunteer, _ = await _people(session)
+    first = await _published(client, poster, staff)
+    resp = await client.post(f"{API}/{first['id']}/cancel", headers=auth(poster))
+    assert resp.json()["status"] == "cancelled"
+    second = await _published(client, poster, staff)
+    await client.post(f"{API}/{second['id']}/claim", headers=auth(volunteer))
+    resp = await client.post(f"{API}/{second['id']}/cancel", headers=auth(poster))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "invalid_state"
+
+
+async def test_poster_phone_masked_until_claimed_then_shown_to_claimer_only(client, session):
+    _, poster, staff, volunteer, other = await _people(session)
+    wish = await _published(client, poster, staff)
+    url = f"{API}/{wish['id']}"
+    assert (await client.get(url, headers=auth(volunteer))).json()["poster"]["phone"] == "138****1111"
+    await client.post(f"{url}/claim", headers=auth(volunteer))
+    assert (await client.get(url, headers=auth(volunteer))).json()["poster"]["phone"] == "13800001111"
+    assert (await client.get(url, headers=auth(other))).json()["poster"]["phone"] == "138****1111"
+    assert (await client.get(url, headers=auth(other))).json()["claimer"]["phone"] == "138****2222"
+    assert (await client.get(url, headers=auth(staff))).json()["poster"]["phone"] == "13800001111"
+
+
+async def test_child_name_and_school_encrypted_masked_then_shown_to_claimer(client, session):
+    _, poster, staff, volunteer, other = await _people(session)
+    wish = await _published(client, poster, staff, title="给孙子买书包", category="助学", child_name="王小明",
+                            child_school="实验小学")
+    row = (await session.exec(select(Wish).where(Wish.id == wish["id"]))).one()
+    assert "王小明" not in (row.child_name_enc or "")
+    assert row.child_name_enc.startswith("gAAAA")
+    url = f"{API}/{wish['id']}"
+    before = (await client.get(url, headers=auth(volunteer))).json()
+    assert (before["child_name"], before["child_school"]) == ("王**", "实验**")
+    assert (await client.get(url, headers=auth(poster))).json()["child_name"] == "王小明"
+    await client.post(f"{url}/claim", headers=auth(volunteer))
+    after = (await client.get(url, headers=auth(volunteer))).json()
+    assert (after["child_name"], after["child_school"]) == ("王小明", "实验小学")
+    assert (await client.get(url, headers=auth(other))).json()["child_name"] == "王**"
+    assert (await client.get(url, headers=auth(staff))).json()["child_name"] == "王**"
+
+
+async def test_dispatched_wish_only_claimed_by_unit_people(client, session):
+    tree, poster, staff, volunteer, _ = await _people(session)
+    unit_member = await make_user(session, role=(tree.unit, "staff"))
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True, "assign_org_id": tree.unit.id},
+                             headers=auth(staff))
+    assert resp.json()["assigned_org_id"] == tree.unit.id
+    assert resp.json()["events"][-1]["note"] == "派单给县医院"
+    resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "wish_dispatched_to_unit"
+    assert (await client.post(f"{API}/{wish['id']}/claim", headers=auth(unit_member))).status_code == 200
+
+
+async def test_dispatch_to_non_unit_is_422(client, session):
+    tree, poster, staff, *_ = await _people(session)
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True, "assign_org_id": tree.compound.id},
+                             headers=auth(staff))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_assign_org"
+
+
+async def test_actions_list_what_each_viewer_may_do(client, session):
+    _, poster, staff, volunteer, _ = await _people(session)
+    wish = await _post(client, poster)
+    url = f"{API}/{wish['id']}"
+    assert (await client.get(url, headers=auth(poster))).json()["actions"] == ["cancel"]
+    assert (await client.get(url, headers=auth(staff))).json()["actions"] == ["review"]
+    await client.post(f"{url}/review", json={"approve": True}, headers=auth(staff))
+    assert (await client.get(url, headers=auth(volunteer))).json()["actions"] == ["claim"]
+    await client.post(f"{url}/claim", headers=auth(volunteer))
+    assert (await client.get(url, headers=auth(volunteer))).json()["actions"] == ["release", "done"]
+    assert (await client.get(url, headers=auth(poster))).json()["actions"] == []
+
+
+async def test_staff_posts_on_behalf_of_resident(client, session):
+    tree, _, staff, *_ = await _people(session)
+    resp = await client.post(API, json={"title": "代老人买药", "category": "助老", "org_id": tree.compound.id,
+                                        "on_behalf_of_phone": "13912345678"}, headers=auth(staff))
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert body["poster"]["phone"] == "13912345678"
+    assert body["events"][0]["note"] == "由赵网格员代为提交"
+
+
+async def test_resident_cannot_post_on_behalf_403(client, session):
+    tree, poster, *_ = await _people(session)
+    resp = await client.post(API, json={"title": "代人许愿", "category": "助老", "org_id": tree.compound.id,
+                                        "on_behalf_of_phone": "13912345678"},
+                             headers=auth(poster))
+    assert resp.status_code == 403
+
+
+async def test_photo_upload_and_download(client, session):
+    _, poster, staff, volunteer, other = await _people(session)
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/photos", files={"photo": ("a.png", PNG, "image/png")},
+                             headers=auth(poster))
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["photos"] == [f"/api/v1/wishes/{wish['id']}/photos/0"]
+    resp = await client.get(f"{API}/{wish['id']}/photos/0", headers=auth(poster))
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "image/png"
+    assert resp.content == PNG
+    assert (await client.get(f"{API}/{wish['id']}/photos/0", headers=auth(other))).status_code == 404
+
+
+async def test_photo_of_wrong_type_is_422(client, session):
+    _, poster, *_ = await _people(session)
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/photos", files={"photo": ("a.png", b"<script>", "image/png")},
+                             headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "photo_type_not_allowed"
+
+
+async def test_poster_is_notified_when_published_and_claimed(client, session):
+    _, poster, staff, volunteer, _ = await _people(session)
+    wish = await _published(client, poster, staff)
+    await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
+    kinds = (await session.exec(select(Notification.kind).where(Notification.user_id == poster.id)
+                                .order_by(Notification.id))).all()
+    assert kinds == ["wish_published", "wish_claimed"]
+
+
+async def test_no_token_is_401(client, session):
+    assert (await client.get(API)).status_code == 401
