@@ -19,7 +19,11 @@ Job = Callable[[AsyncSession], Awaitable[int]]
 
 def jobs() -> list[tuple[str, Job]]:
     """Every timed job, by name. Each returns how many objects it moved."""
-    return []
+    from app.services import wishes  # noqa: I001 - one import per domain, imported late (no cycles)
+
+    return [
+        ("wishes.timers", wishes.run_timers),
+    ]
 
 
 async def run_once(db: Database) -> dict[str, int]:
