@@ -3,7 +3,7 @@
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.deps import OptionalUser, SessionDep, SettingsDep, client_ip
@@ -12,7 +12,7 @@ from app.models.auth import LoginIn, SmsCodeIn, SmsCodeSent, TokenOut
 from app.security import COOKIE_NAME, read_payload, sign_payload
 from app.services import auth as auth_service
 from app.services import users as users_service
-from app.services.sms import get_sender
+from app.services.sms import SmsSender, get_sender
 from app.services.wechat import WeChatOAuth
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -33,10 +33,18 @@ def set_session_cookie(response: Response, token: str, settings) -> None:
                         samesite="lax", secure=settings.cookie_secure, path="/")
 
 
+def sms_sender(settings: SettingsDep) -> SmsSender:
+    """The SMS backend for this request (a dependency, so tests can put a fake in its place)."""
+    return get_sender(settings)
+
+
+SenderDep = Annotated[SmsSender, Depends(sms_sender)]
+
+
 @router.post("/sms-code", response_model=SmsCodeSent, response_model_exclude_none=True)
-async def send_sms_code(body: SmsCodeIn, request: Request, session: SessionDep, settings: SettingsDep):
+async def send_sms_code(body: SmsCodeIn, request: Request, session: SessionDep, settings: SettingsDep,
+                        sender: SenderDep):
     """Send a 6-digit sign-in code (one a minute and ten a day per phone; limited per IP)."""
-    sender = get_sender(settings)
     code = await auth_service.request_code(session, phone=body.phone, ip=client_ip(request),
                                            settings=settings, sender=sender)
     return SmsCodeSent(expires_in=settings.otp_ttl_seconds, debug_code=code if sender.shows_code else None)

@@ -49,7 +49,11 @@ async def request_code(session: AsyncSession, *, phone: str, ip: str, settings: 
     session.add(SmsCode(phone=phone, ip=ip, code_hash=hash_otp(settings, phone, code),
                         expires_at=now + timedelta(seconds=settings.otp_ttl_seconds)))
     await session.flush()
-    await sender.send_code(phone, code)
+    try:
+        await sender.send_code(phone, code)
+    except Exception:
+        await session.rollback()  # a code that was never sent must not count against the limits
+        raise
     await session.commit()
     return code
 
@@ -61,26 +65,31 @@ async def login_with_code(session: AsyncSession, *, phone: str, code: str, setti
     row = (await session.exec(
         select(SmsCode)
         .where(SmsCode.phone == phone, SmsCode.used_at.is_(None), SmsCode.expires_at > now)
-        .order_by(SmsCode.id.desc()).limit(1)
+        .order_by(SmsCode.id.desc()).limit(1).execution_options(populate_existing=True)
     )).first()
     if row is None:
         raise BadRequest("验证码错误或已过期，请重新获取", code="invalid_code", title="验证码无效")
+    limit = settings.otp_max_attempts
     if row.code_hash != hash_otp(settings, phone, code):
-        # Count the miss with a conditional update, so parallel guesses cannot exceed the limit.
-        counted = await session.exec(
-            update(SmsCode).where(SmsCode.id == row.id, SmsCode.attempts < settings.otp_max_attempts)
-            .values(attempts=SmsCode.attempts + 1)
-        )
+        # Count the miss with a conditional update, so parallel guesses cannot exceed the limit;
+        # the database says how many misses there now are.
+        attempts = (await session.exec(
+            update(SmsCode).where(SmsCode.id == row.id, SmsCode.attempts < limit)
+            .values(attempts=SmsCode.attempts + 1).returning(SmsCode.attempts)
+            .execution_options(synchronize_session=False)
+        )).scalar_one_or_none()
         await session.commit()
-        if counted.rowcount == 0 or row.attempts + 1 >= settings.otp_max_attempts:
+        if attempts is None or attempts >= limit:
             raise RateLimited("验证码错误次数过多，请重新获取验证码", code="too_many_attempts")
         raise BadRequest("验证码错误或已过期，请重新获取", code="invalid_code", title="验证码无效")
-    if row.attempts >= settings.otp_max_attempts:
-        raise RateLimited("验证码错误次数过多，请重新获取验证码", code="too_many_attempts")
+    # Use the code only while it still has tries left and is unused: one conditional update.
     used = await session.exec(
-        update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None)).values(used_at=now)
+        update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None), SmsCode.attempts < limit)
+        .values(used_at=now).execution_options(synchronize_session=False)
     )
-    if used.rowcount != 1:  # the same code raced itself
+    if used.rowcount != 1:
+        if row.attempts >= limit:
+            raise RateLimited("验证码错误次数过多，请重新获取验证码", code="too_many_attempts")
         raise BadRequest("验证码已使用，请重新获取", code="invalid_code", title="验证码无效")
     user = await users_service.get_or_create_by_phone(session, phone=phone)
     if wechat_openid:

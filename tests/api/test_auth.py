@@ -1,0 +1,293 @@
+"""SMS sign-in through the API: codes, their limits, tokens and the session cookie."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from app import clock
+from app.config import get_settings
+from app.models.auth import SmsCode
+from app.models.user import User
+from app.routers.auth import sms_sender
+from app.security import COOKIE_NAME
+from app.services.sms import ConsoleSms, UnconfiguredSms, get_sender
+from tests.factories import next_phone
+
+SMS = "/api/v1/auth/sms-code"
+LOGIN = "/api/v1/auth/login"
+
+
+async def send(client, phone: str):
+    return await client.post(SMS, json={"phone": phone})
+
+
+async def code_for(client, phone: str) -> str:
+    resp = await send(client, phone)
+    assert resp.status_code == 200, resp.text
+    return resp.json()["debug_code"]
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def use_settings(app, **changes):
+    settings = get_settings().model_copy(update=changes)
+    app.dependency_overrides[get_settings] = lambda: settings
+    return settings
+
+
+async def test_code_is_six_digits_and_console_backend_shows_it(client):
+    resp = await send(client, next_phone())
+    assert resp.status_code == 200
+    body = resp.json()
+    assert re.fullmatch(r"\d{6}", body["debug_code"])
+    assert body["sent"] is True
+    assert body["expires_in"] == 300
+
+
+async def test_code_is_stored_only_as_a_hash(client, session):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    rows = (await session.exec(select(SmsCode).where(SmsCode.phone == phone))).all()
+    assert len(rows) == 1
+    stored = [str(v) for v in rows[0].model_dump().values()]
+    assert all(code not in value for value in stored)
+    assert len(rows[0].code_hash) == 64
+
+
+async def test_first_login_creates_user_and_returns_token(client, session):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    resp = await client.post(LOGIN, json={"phone": phone, "code": code})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert set(body) == {"access_token", "token_type", "user"}
+    assert body["token_type"] == "bearer"
+    user = (await session.exec(select(User).where(User.phone == phone))).one()
+    assert body["user"]["id"] == user.id
+    assert body["user"]["phone"] == phone
+    assert body["user"]["name"] == f"用户{phone[-4:]}"
+    assert body["user"]["roles"] == []
+
+
+async def test_second_login_signs_in_the_same_user(client):
+    phone = next_phone()
+    first = await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})
+    clock.travel(timedelta(seconds=61))
+    second = await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})
+    assert second.json()["user"]["id"] == first.json()["user"]["id"]
+
+
+async def test_login_sets_httponly_samesite_session_cookie(client):
+    phone = next_phone()
+    resp = await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})
+    cookie = resp.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE_NAME}={resp.json()['access_token']};")
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Path=/" in cookie
+
+
+async def test_cookie_alone_authenticates_me(client):
+    phone = next_phone()
+    await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})
+    assert client.cookies.get(COOKIE_NAME)
+    resp = await client.get("/api/v1/me")
+    assert resp.status_code == 200
+    assert resp.json()["phone"] == phone
+
+
+async def test_bearer_alone_authenticates_me(client):
+    phone = next_phone()
+    token = (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).json()["access_token"]
+    client.cookies.clear()
+    resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200
+    assert resp.json()["phone"] == phone
+
+
+async def test_tampered_token_is_401(client):
+    phone = next_phone()
+    token = (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).json()["access_token"]
+    client.cookies.clear()
+    head, _, sig = token.rpartition(".")
+    tampered = f"{head}.{'A' if sig[0] != 'A' else 'B'}{sig[1:]}"
+    resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tampered}"})
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "not_authenticated"
+
+
+async def test_logout_clears_the_cookie(client):
+    phone = next_phone()
+    await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})
+    resp = await client.post("/api/v1/auth/logout")
+    assert resp.status_code == 204
+    assert client.cookies.get(COOKIE_NAME) is None
+    assert (await client.get("/api/v1/me")).status_code == 401
+
+
+async def test_wrong_code_is_400_invalid_code(client):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    resp = await client.post(LOGIN, json={"phone": phone, "code": wrong(code)})
+    assert resp.status_code == 400
+    body = resp.json()
+    assert body["code"] == "invalid_code"
+    assert body["detail"] == "验证码错误或已过期，请重新获取"
+
+
+async def test_login_without_any_code_is_400_invalid_code(client):
+    resp = await client.post(LOGIN, json={"phone": next_phone(), "code": "123456"})
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "invalid_code"
+
+
+async def test_code_works_until_five_minutes_then_expires(client):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    clock.travel(timedelta(seconds=301))
+    resp = await client.post(LOGIN, json={"phone": phone, "code": code})
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "invalid_code"
+
+
+async def test_code_just_inside_five_minutes_still_works(client):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    clock.travel(timedelta(seconds=299))
+    assert (await client.post(LOGIN, json={"phone": phone, "code": code})).status_code == 200
+
+
+async def test_code_is_single_use(client):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    assert (await client.post(LOGIN, json={"phone": phone, "code": code})).status_code == 200
+    again = await client.post(LOGIN, json={"phone": phone, "code": code})
+    assert again.status_code == 400
+    assert again.json()["code"] == "invalid_code"
+
+
+async def test_fifth_wrong_try_is_429_and_the_right_code_is_then_refused(client):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    statuses = []
+    for _ in range(5):
+        resp = await client.post(LOGIN, json={"phone": phone, "code": wrong(code)})
+        statuses.append((resp.status_code, resp.json()["code"]))
+    assert statuses == [(400, "invalid_code")] * 4 + [(429, "too_many_attempts")]
+    resp = await client.post(LOGIN, json={"phone": phone, "code": code})
+    assert resp.status_code == 429
+    assert resp.json()["code"] == "too_many_attempts"
+
+
+async def test_four_wrong_tries_then_the_right_code_signs_in(client):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    for _ in range(4):
+        await client.post(LOGIN, json={"phone": phone, "code": wrong(code)})
+    assert (await client.post(LOGIN, json={"phone": phone, "code": code})).status_code == 200
+
+
+async def test_a_new_code_after_too_many_tries_works(client):
+    phone = next_phone()
+    code = await code_for(client, phone)
+    for _ in range(5):
+        await client.post(LOGIN, json={"phone": phone, "code": wrong(code)})
+    clock.travel(timedelta(seconds=61))
+    fresh = await code_for(client, phone)
+    assert (await client.post(LOGIN, json={"phone": phone, "code": fresh})).status_code == 200
+
+
+async def test_second_code_within_a_minute_is_429_sms_too_frequent(client):
+    phone = next_phone()
+    await code_for(client, phone)
+    clock.travel(timedelta(seconds=59))
+    resp = await send(client, phone)
+    assert resp.status_code == 429
+    assert resp.json()["code"] == "sms_too_frequent"
+    assert resp.headers["retry-after"] == "60"
+    clock.travel(timedelta(seconds=2))
+    assert (await send(client, phone)).status_code == 200
+
+
+async def test_eleventh_code_in_a_day_is_429_sms_daily_limit(client):
+    phone = next_phone()
+    for _ in range(10):
+        await code_for(client, phone)
+        clock.travel(timedelta(seconds=61))
+    resp = await send(client, phone)
+    assert resp.status_code == 429
+    assert resp.json()["code"] == "sms_daily_limit"
+    clock.travel(timedelta(days=1))
+    assert (await send(client, phone)).status_code == 200
+
+
+async def test_per_ip_limit_from_settings_is_429_sms_ip_limit(app, client):
+    use_settings(app, otp_per_ip_per_minute=3)
+    for _ in range(3):
+        assert (await send(client, next_phone())).status_code == 200
+    resp = await send(client, next_phone())
+    assert resp.status_code == 429
+    assert resp.json()["code"] == "sms_ip_limit"
+    clock.travel(timedelta(seconds=61))
+    assert (await send(client, next_phone())).status_code == 200
+
+
+async def test_per_ip_limit_defaults_to_sixty():
+    assert get_settings().otp_per_ip_per_minute == 60
+
+
+class RecordingSms:
+    shows_code = False
+
+    def __init__(self):
+        self.sent = []
+
+    async def send_code(self, phone: str, code: str) -> None:
+        self.sent.append((phone, code))
+
+
+async def test_real_backend_sends_the_code_and_never_returns_it(app, client):
+    sender = RecordingSms()
+    app.dependency_overrides[sms_sender] = lambda: sender
+    phone = next_phone()
+    resp = await send(client, phone)
+    assert resp.status_code == 200
+    assert "debug_code" not in resp.json()
+    assert [p for p, _ in sender.sent] == [phone]
+    assert (await client.post(LOGIN, json={"phone": phone, "code": sender.sent[0][1]})).status_code == 200
+
+
+@pytest.mark.parametrize(("backend", "env", "shows"), [("console", "dev", True), ("console", "test", True),
+                                                       ("console", "prod", False), ("aliyun", "test", False)])
+def test_console_backend_only_outside_production(backend, env, shows):
+    settings = get_settings().model_copy(update={"sms_backend": backend, "env": env})
+    sender = get_sender(settings)
+    assert sender.shows_code is shows
+    assert isinstance(sender, ConsoleSms if shows else UnconfiguredSms)
+
+
+async def test_unconfigured_provider_is_503_and_keeps_no_code(app, client, session):
+    use_settings(app, sms_backend="aliyun")
+    phone = next_phone()
+    resp = await send(client, phone)
+    assert resp.status_code == 503
+    assert resp.json()["code"] == "sms_unavailable"
+    assert (await session.exec(select(SmsCode).where(SmsCode.phone == phone))).all() == []
+
+
+@pytest.mark.parametrize(("body", "fields"), [({"phone": "12345678901"}, {"phone"}), ({}, {"phone"})])
+async def test_malformed_phone_is_422_naming_the_field(client, body, fields):
+    resp = await client.post(SMS, json=body)
+    assert resp.status_code == 422
+    assert {e["field"] for e in resp.json()["errors"]} == fields
+
+
+async def test_malformed_login_is_422_naming_each_field(client):
+    resp = await client.post(LOGIN, json={"phone": "1380000", "code": "12ab"})
+    assert resp.status_code == 422
+    errors = {e["field"]: e["message"] for e in resp.json()["errors"]}
+    assert errors == {"phone": "请输入正确的11位手机号", "code": "请输入6位验证码"}
