@@ -1,1 +1,164 @@
-"""(being built)"""
+"""Activities (主题党日、党课、志愿服务 …): sign-ups with a waiting list, attendance, closing."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, model_validator
+from pydantic import Field as PField
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import CreatedAt, TimeField
+from app.models.user import PHONE_PATTERN, UserBrief
+
+ACTIVITY_KINDS = ["主题党日", "党课", "志愿服务", "文体活动", "政策宣讲", "议事会", "联席会议", "民情研判会", "其他"]
+
+
+class SignupStatus(StrEnum):
+    signed_up = "signed_up"
+    waiting = "waiting"
+    cancelled = "cancelled"
+
+
+class Activity(SQLModel, table=True):
+    __tablename__ = "activities"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="orgs.id", index=True)
+    title: str = Field(max_length=100)
+    kind: str = Field(max_length=20)
+    description: str = Field(default="", max_length=2000)
+    starts_at: datetime = TimeField(index=True)
+    ends_at: datetime = TimeField()
+    location: str = Field(default="", max_length=200)
+    capacity: int
+    # Places taken: moved only by conditional UPDATEs (signed_up < capacity), so never over capacity.
+    signed_up: int = 0
+    credit_minutes: int = 0
+    signup_required: bool = True
+    closed_at: datetime | None = TimeField(default=None, nullable=True)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = CreatedAt()
+
+
+class ActivitySignup(SQLModel, table=True):
+    __tablename__ = "activity_signups"
+    __table_args__ = (UniqueConstraint("activity_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activities.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    status: str = Field(default=SignupStatus.signed_up, max_length=20, index=True)
+    no_show: bool = False
+    created_at: datetime = CreatedAt()
+    updated_at: datetime = CreatedAt()
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "activity_attendances"
+    __table_args__ = (UniqueConstraint("activity_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activities.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    method: str = Field(max_length=20)  # code / ticket / phone
+    acted_by_id: int | None = Field(default=None, foreign_key="users.id")
+    signed_in_at: datetime = CreatedAt()
+    signed_out_at: datetime | None = TimeField(default=None, nullable=True)
+    credited_minutes: int | None = None
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class ActivityCreate(BaseModel):
+    org_id: int
+    title: str = PField(min_length=1, max_length=100)
+    kind: str = PField(description="主题党日、党课、志愿服务、文体活动、政策宣讲、议事会 …", min_length=1, max_length=20)
+    description: str = PField("", max_length=2000)
+    starts_at: datetime
+    ends_at: datetime
+    location: str = PField("", max_length=200)
+    capacity: int = PField(ge=1, le=10000)
+    credit_minutes: int = PField(0, ge=0, le=24 * 60)
+    signup_required: bool = PField(True, description="签到是否须先报名")
+
+    @model_validator(mode="after")
+    def _order(self) -> "ActivityCreate":
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("时间须带时区")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("结束时间须晚于开始时间")
+        return self
+
+
+class ActivityPublic(BaseModel):
+    id: int
+    org_id: int
+    title: str
+    kind: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    capacity: int
+    signed_up: int
+    waiting: int = 0
+    credit_minutes: int
+    signup_required: bool
+    closed: bool
+    my_status: str | None = PField(None, description="我的报名状态：signed_up / waiting / cancelled / null")
+    attended: bool = False
+    is_organiser: bool = False
+
+
+class SignupPublic(BaseModel):
+    activity_id: int
+    user_id: int
+    status: SignupStatus
+    position: int | None = PField(None, description="候补时排第几位")
+
+
+class AttendanceIn(BaseModel):
+    phone: str = PField(pattern=PHONE_PATTERN)
+
+
+class TicketIn(BaseModel):
+    token: str = PField(min_length=4, max_length=600)
+
+
+class SignoutIn(BaseModel):
+    token: str | None = PField(None, max_length=600, description="签退时再扫一次现场码（组织者代签退时不需要）")
+    phone: str | None = PField(None, pattern=PHONE_PATTERN, description="组织者为他人签退时填写")
+
+
+class AttendancePublic(BaseModel):
+    activity_id: int
+    user: UserBrief
+    method: str
+    signed_in_at: datetime
+    signed_out_at: datetime | None
+    credited_minutes: int | None
+    duplicate: bool = False
+
+
+class ActivityClosed(BaseModel):
+    activity_id: int
+    closed_at: datetime
+    attended: int
+    credited: int = PField(description="本次关闭时记入时间银行的人数（重复关闭为 0）")
+    no_shows: int
+
+
+class ActivityStats(BaseModel):
+    activity_id: int
+    signed_up: int
+    attended: int
+    no_shows: int
+    attendance_rate: float = PField(description="签到人数 / 报名人数（无人报名时为 0）")
+    no_show_rate: float
+
+
+class TicketPublic(BaseModel):
+    token: str
+    activity_id: int

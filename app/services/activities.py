@@ -1,0 +1,452 @@
+"""Activities: publishing, sign-up within capacity with a waiting list, sign-in three ways, sign-out, closing.
+
+Waiting list: `POST /activities/{id}/signup?wait=true` on a full activity joins the waiting list
+(status `waiting`) instead of answering 409 `activity_full`; when someone cancels, the first
+waiter takes the place in the same transaction.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.db import advisory_lock
+from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from app.models.activities import (
+    ACTIVITY_KINDS,
+    Activity,
+    ActivityClosed,
+    ActivityCreate,
+    ActivityPublic,
+    ActivitySignup,
+    ActivityStats,
+    Attendance,
+    AttendancePublic,
+    SignupPublic,
+    SignupStatus,
+    TicketPublic,
+)
+from app.models.org import Org
+from app.models.stations import Checkin, CheckinKind, QrToken
+from app.models.user import User, UserBrief
+from app.pagination import PageParams, paginate
+from app.permissions import STAFF_ROLES, has_role_over, require_role_over
+from app.security import mask_phone
+from app.services import audit, qr
+from app.services import users as users_service
+from app.services.shifts import credit
+
+EARLY_SIGN_IN = timedelta(minutes=30)
+
+
+async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
+    """The activity, or 404."""
+    activity = await session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound("活动不存在", code="activity_not_found")
+    return activity
+
+
+async def is_organiser(session: AsyncSession, *, activity: Activity, user: User) -> bool:
+    """Staff/admin over the activity's org, or whoever created it."""
+    if activity.created_by_id == user.id:
+        return True
+    return await has_role_over(session, user_id=user.id, org_id=activity.org_id, roles=STAFF_ROLES)
+
+
+async def require_organiser(session: AsyncSession, *, activity: Activity, user: User) -> None:
+    if not await is_organiser(session, activity=activity, user=user):
+        raise Forbidden("只有活动组织者可以操作")
+
+
+async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor: User) -> ActivityPublic:
+    """Publish an activity under an org node the actor is staff or admin over."""
+    if await session.get(Org, data.org_id) is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    await require_role_over(session, user_id=actor.id, org_id=data.org_id, roles=STAFF_ROLES)
+    if data.kind not in ACTIVITY_KINDS:
+        raise ValidationFailed(f"活动类型应为：{'、'.join(ACTIVITY_KINDS)}", code="invalid_activity_kind")
+    activity = Activity(**data.model_dump(), created_by_id=actor.id)
+    session.add(activity)
+    await session.flush()
+    await audit.record(session, actor_id=actor.id, action="activity.create", object_type="activity",
+                       object_id=activity.id, org_id=activity.org_id, detail={"title": activity.title})
+    await session.commit()
+    return _public(activity, is_organiser=True)
+
+
+def _public(activity: Activity, **extra) -> ActivityPublic:
+    return ActivityPublic(
+        id=activity.id, org_id=activity.org_id, title=activity.title, kind=activity.kind,
+        description=activity.description, starts_at=activity.starts_at, ends_at=activity.ends_at,
+        location=activity.location, capacity=activity.capacity, signed_up=activity.signed_up,
+        credit_minutes=activity.credit_minutes, signup_required=activity.signup_required,
+        closed=activity.closed_at is not None, **extra)
+
+
+async def list_activities(session: AsyncSession, *, org_id: int | None, upcoming: bool, params: PageParams,
+                          viewer: User) -> tuple[list[ActivityPublic], str | None]:
+    """Activities (in org_id's subtree if given; `upcoming` = not yet ended), with the viewer's sign-up."""
+    stmt = select(Activity)
+    if org_id is not None:
+        org = await session.get(Org, org_id)
+        if org is None:
+            raise NotFound("组织不存在", code="org_not_found")
+        stmt = stmt.where(Activity.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))))
+    if upcoming:
+        stmt = stmt.where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
+    rows, cursor = await paginate(session, stmt, Activity.id, params, newest_first=not upcoming)
+    return await _with_mine(session, rows, viewer=viewer), cursor
+
+
+async def _with_mine(session: AsyncSession, rows: list[Activity], *, viewer: User) -> list[ActivityPublic]:
+    mine = {}
+    if rows:
+        mine = dict((await session.exec(select(ActivitySignup.activity_id, ActivitySignup.status).where(
+            ActivitySignup.user_id == viewer.id, ActivitySignup.activity_id.in_([a.id for a in rows])))).all())
+    return [_public(a, my_status=mine.get(a.id)) for a in rows]
+
+
+async def upcoming_for_user(session: AsyncSession, *, user: User, limit: int = 3) -> list[ActivityPublic]:
+    """For the home page: activities not yet ended, of the user's home node, its ancestors and its subtree."""
+    stmt = select(Activity).where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
+    home = await session.get(Org, user.home_org_id) if user.home_org_id else None
+    if home is not None:
+        ancestors = [int(p) for p in home.path.strip("/").split("/") if p]
+        stmt = stmt.where(Activity.org_id.in_(ancestors) | Activity.org_id.in_(
+            select(Org.id).where(Org.path.startswith(home.path))))
+    rows = list((await session.exec(stmt.order_by(Activity.starts_at, Activity.id).limit(limit))).all())
+    return await _with_mine(session, rows, viewer=user)
+
+
+async def activity_detail(session: AsyncSession, *, activity_id: int, viewer: User) -> ActivityPublic:
+    """One activity with the viewer's sign-up, attendance and the waiting-list length."""
+    activity = await get_activity(session, activity_id=activity_id)
+    status = (await session.exec(select(ActivitySignup.status).where(
+        ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == viewer.id))).first()
+    attended = (await session.exec(select(Attendance.id).where(
+        Attendance.activity_id == activity.id, Attendance.user_id == viewer.id))).first() is not None
+    waiting = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
+        ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.waiting))).one()
+    return _public(activity, my_status=status, attended=attended, waiting=waiting,
+                   is_organiser=await is_organiser(session, activity=activity, user=viewer))
+
+
+async def _take_place(session: AsyncSession, activity_id: int) -> bool:
+    result = await session.exec(update(Activity).where(Activity.id == activity_id, Activity.signed_up < Activity.capacity)
+                                .values(signed_up=Activity.signed_up + 1))
+    return result.rowcount == 1
+
+
+async def _position(session: AsyncSession, row: ActivitySignup) -> int | None:
+    if row.status != SignupStatus.waiting:
+        return None
+    ahead = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
+        ActivitySignup.activity_id == row.activity_id, ActivitySignup.status == SignupStatus.waiting,
+        ActivitySignup.updated_at <= row.updated_at, ActivitySignup.id != row.id))).one()
+    return ahead + 1
+
+
+async def signup(session: AsyncSession, *, activity_id: int, actor: User, wait: bool = False) -> SignupPublic:
+    """Sign up; full → 409 activity_full, or with `wait` join the waiting list. Never over capacity."""
+    activity = await get_activity(session, activity_id=activity_id)
+    if activity.closed_at is not None or activity.ends_at <= clock.now():
+        raise InvalidState("活动已结束", code="activity_closed")
+    row = (await session.exec(select(ActivitySignup).where(
+        ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id))).first()
+    if row is not None and row.status != SignupStatus.cancelled:
+        return SignupPublic(activity_id=activity.id, user_id=actor.id, status=row.status,
+                            position=await _position(session, row))
+    status = SignupStatus.signed_up
+    if not await _take_place(session, activity.id):
+        if not wait:
+            raise Conflict("活动名额已满，可选择候补", code="activity_full")
+        # Serialise with cancellations, so no waiter queues behind a place freed this instant.
+        await advisory_lock(session, f"activity:{activity.id}")
+        status = SignupStatus.signed_up if await _take_place(session, activity.id) else SignupStatus.waiting
+    now = clock.now()
+    try:
+        async with session.begin_nested():
+            if row is None:
+                row = ActivitySignup(activity_id=activity.id, user_id=actor.id, status=status, updated_at=now)
+            else:
+                row.status, row.updated_at = status, now
+            session.add(row)
+            await session.flush()
+    except IntegrityError:  # the same person's double tap: give the place back, keep the first sign-up
+        if status == SignupStatus.signed_up:
+            await session.exec(update(Activity).where(Activity.id == activity.id)
+                               .values(signed_up=Activity.signed_up - 1))
+        row = (await session.exec(select(ActivitySignup).where(
+            ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id))).one()
+    await session.commit()
+    return SignupPublic(activity_id=activity.id, user_id=actor.id, status=row.status,
+                        position=await _position(session, row))
+
+
+async def cancel_signup(session: AsyncSession, *, activity_id: int, actor: User) -> SignupPublic:
+    """Cancel a sign-up (or leave the waiting list); a freed place goes to the first waiter."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await advisory_lock(session, f"activity:{activity.id}")
+    row = (await session.exec(select(ActivitySignup).where(
+        ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id))).first()
+    if row is None or row.status == SignupStatus.cancelled:
+        raise NotFound("您没有报名该活动", code="signup_not_found")
+    now = clock.now()
+    was = row.status
+    moved = await session.exec(update(ActivitySignup).where(ActivitySignup.id == row.id, ActivitySignup.status == was)
+                               .values(status=SignupStatus.cancelled, updated_at=now))
+    if moved.rowcount == 1 and was == SignupStatus.signed_up:
+        waiter = (await session.exec(select(ActivitySignup).where(
+            ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.waiting)
+            .order_by(ActivitySignup.updated_at, ActivitySignup.id).limit(1))).first()
+        if waiter is not None:
+            await session.exec(update(ActivitySignup).where(ActivitySignup.id == waiter.id)
+                               .values(status=SignupStatus.signed_up, updated_at=now))
+        else:
+            await session.exec(update(Activity).where(Activity.id == activity.id)
+                               .values(signed_up=Activity.signed_up - 1))
+    await session.commit()
+    return SignupPublic(activity_id=activity.id, user_id=actor.id, status=SignupStatus.cancelled)
+
+
+async def live_qr(session: AsyncSession, *, activity_id: int, actor: User) -> QrToken:
+    """The organiser's live sign-in code; it rotates every 30 seconds."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    token, expires_at, short = qr.live_token("a", activity.id, at=clock.now())
+    return QrToken(token=token, expires_at=expires_at, url=qr.scan_url(token), short_code=short)
+
+
+async def my_ticket(session: AsyncSession, *, activity_id: int, actor: User) -> TicketPublic:
+    """The person's own ticket code, for the organiser to scan (for those who cannot scan)."""
+    activity = await get_activity(session, activity_id=activity_id)
+    if activity.signup_required:
+        status = (await session.exec(select(ActivitySignup.status).where(
+            ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id))).first()
+        if status != SignupStatus.signed_up:
+            raise NotFound("请先报名该活动", code="signup_not_found")
+    return TicketPublic(token=qr.ticket_token(activity.id, actor.id), activity_id=activity.id)
+
+
+def _attendance_public(row: Attendance, user: User, *, show_phone: bool, duplicate: bool) -> AttendancePublic:
+    phone = user.phone if show_phone else mask_phone(user.phone)
+    return AttendancePublic(activity_id=row.activity_id, user=UserBrief(id=user.id, name=user.name, phone=phone),
+                            method=row.method, signed_in_at=row.signed_in_at, signed_out_at=row.signed_out_at,
+                            credited_minutes=row.credited_minutes, duplicate=duplicate)
+
+
+async def attend(session: AsyncSession, *, activity: Activity, user: User, method: str,
+                 acted_by_id: int | None) -> tuple[Attendance, Checkin, bool]:
+    """Sign a person in (flushes): window and sign-up checked; (attendance, check-in, duplicate)."""
+    now = clock.now()
+    existing = await _existing(session, activity.id, user.id)
+    if existing:
+        return (*existing, True)
+    if activity.closed_at is not None:
+        raise InvalidState("活动已结束", code="activity_closed")
+    if not (activity.starts_at - EARLY_SIGN_IN <= now <= activity.ends_at):
+        raise Conflict("不在签到时间内（活动开始前 30 分钟至活动结束）", code="activity_not_open")
+    if activity.signup_required:
+        status = (await session.exec(select(ActivitySignup.status).where(
+            ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == user.id))).first()
+        if status != SignupStatus.signed_up:
+            raise Conflict("您未报名该活动，请先报名", code="not_signed_up")
+    attendance = Attendance(activity_id=activity.id, user_id=user.id, method=method, acted_by_id=acted_by_id,
+                            signed_in_at=now)
+    checkin = Checkin(user_id=user.id, code_key=f"a:{activity.id}", kind=CheckinKind.activity,
+                      activity_id=activity.id, acted_by_id=acted_by_id, at=now)
+    try:
+        async with session.begin_nested():
+            session.add(attendance)
+            session.add(checkin)
+            await session.flush()
+    except IntegrityError:  # the same person signed in by another path in the same instant
+        existing = await _existing(session, activity.id, user.id)
+        if existing is None:
+            raise
+        return (*existing, True)
+    return attendance, checkin, False
+
+
+async def _existing(session: AsyncSession, activity_id: int, user_id: int) -> tuple[Attendance, Checkin] | None:
+    attendance = (await session.exec(select(Attendance).where(
+        Attendance.activity_id == activity_id, Attendance.user_id == user_id))).first()
+    checkin = (await session.exec(select(Checkin).where(
+        Checkin.user_id == user_id, Checkin.code_key == f"a:{activity_id}"))).first()
+    return (attendance, checkin) if attendance and checkin else None
+
+
+async def sign_in_by_ticket(session: AsyncSession, *, activity_id: int, token: str, actor: User) -> AttendancePublic:
+    """The organiser scans an attendee's personal ticket code."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    code = qr.read(token, at=clock.now())
+    if code.kind != "t" or code.object_id != activity.id:
+        raise qr.InvalidToken("这不是本活动的入场码")
+    person = await session.get(User, code.n)
+    if person is None:
+        raise qr.InvalidToken("入场码无效")
+    attendance, _, duplicate = await attend(session, activity=activity, user=person, method="ticket",
+                                            acted_by_id=actor.id)
+    if not duplicate:
+        await audit.record(session, actor_id=actor.id, action="activity.sign_in", object_type="activity",
+                           object_id=activity.id, org_id=activity.org_id, on_behalf_of_id=person.id,
+                           detail={"method": "ticket"})
+    await session.commit()
+    return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
+
+
+async def sign_in_by_phone(session: AsyncSession, *, activity_id: int, phone: str, actor: User) -> AttendancePublic:
+    """The organiser signs in someone without a smartphone by phone number (audit-logged as acting for them)."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    person = await users_service.get_by_phone(session, phone=phone)
+    attendance, _, duplicate = await attend(session, activity=activity, user=person, method="phone",
+                                            acted_by_id=actor.id)
+    if not duplicate:
+        await audit.record(session, actor_id=actor.id, action="activity.sign_in", object_type="activity",
+                           object_id=activity.id, org_id=activity.org_id, on_behalf_of_id=person.id,
+                           detail={"method": "phone"})
+    await session.commit()
+    return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
+
+
+async def _credit_attendance(session: AsyncSession, *, activity: Activity, attendance_id: int, user_id: int,
+                             actor_id: int | None) -> bool:
+    """Credit one attendee's minutes once: the conditional UPDATE decides, the ledger is idempotent too."""
+    won = await session.exec(update(Attendance).where(Attendance.id == attendance_id,
+                                                      Attendance.credited_minutes.is_(None))
+                             .values(credited_minutes=activity.credit_minutes))
+    if won.rowcount != 1:
+        return False
+    await credit(session, org_id=activity.org_id, user_id=user_id, minutes=activity.credit_minutes,
+                 ref_type="activity", ref_id=activity.id, memo=f"参加活动：{activity.title}", actor_id=actor_id)
+    return True
+
+
+async def sign_out(session: AsyncSession, *, activity_id: int, token: str | None, phone: str | None,
+                   actor: User) -> AttendancePublic:
+    """Sign out (rescanning the live code, or by the organiser for someone); credits the minutes once."""
+    activity = await get_activity(session, activity_id=activity_id)
+    now = clock.now()
+    if phone:
+        await require_organiser(session, activity=activity, user=actor)
+        person = await users_service.get_by_phone(session, phone=phone)
+    else:
+        if not token:
+            raise ValidationFailed("请扫描现场签到码签退", code="token_required")
+        code = qr.read(token, at=now)
+        if code.kind != "a" or code.object_id != activity.id:
+            raise qr.InvalidToken("这不是本活动的签到码")
+        person = actor
+    attendance = (await session.exec(select(Attendance).where(
+        Attendance.activity_id == activity.id, Attendance.user_id == person.id))).first()
+    if attendance is None:
+        raise Conflict("尚未签到，不能签退", code="not_signed_in")
+    duplicate = attendance.signed_out_at is not None
+    if not duplicate:
+        await session.exec(update(Attendance).where(Attendance.id == attendance.id, Attendance.signed_out_at.is_(None))
+                           .values(signed_out_at=now))
+        await _credit_attendance(session, activity=activity, attendance_id=attendance.id, user_id=person.id,
+                                 actor_id=actor.id)
+        if person.id != actor.id:
+            await audit.record(session, actor_id=actor.id, action="activity.sign_out", object_type="activity",
+                               object_id=activity.id, org_id=activity.org_id, on_behalf_of_id=person.id)
+    await session.commit()
+    await session.refresh(attendance)
+    return _attendance_public(attendance, person, show_phone=person.id == actor.id or bool(phone),
+                              duplicate=duplicate)
+
+
+async def close_activity(session: AsyncSession, *, activity_id: int, actor: User) -> ActivityClosed:
+    """Close the activity: credit every attendee once, record no-shows; later or concurrent calls change nothing."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    now = clock.now()
+    won = await session.exec(update(Activity).where(Activity.id == activity.id, Activity.closed_at.is_(None))
+                             .values(closed_at=now))
+    credited = 0
+    if won.rowcount == 1:
+        rows = (await session.exec(select(Attendance.id, Attendance.user_id).where(
+            Attendance.activity_id == activity.id, Attendance.credited_minutes.is_(None)))).all()
+        for attendance_id, user_id in rows:
+            if await _credit_attendance(session, activity=activity, attendance_id=attendance_id, user_id=user_id,
+                                        actor_id=actor.id):
+                credited += 1
+        attended = select(Attendance.user_id).where(Attendance.activity_id == activity.id)
+        await session.exec(update(ActivitySignup).where(
+            ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.signed_up,
+            ActivitySignup.user_id.not_in(attended)).values(no_show=True))
+        await audit.record(session, actor_id=actor.id, action="activity.close", object_type="activity",
+                           object_id=activity.id, org_id=activity.org_id, detail={"credited": credited})
+    await session.commit()
+    await session.refresh(activity)
+    stats = await _figures(session, activity.id)
+    return ActivityClosed(activity_id=activity.id, closed_at=activity.closed_at, attended=stats["attended"],
+                          credited=credited, no_shows=stats["no_shows"])
+
+
+async def _figures(session: AsyncSession, activity_id: int) -> dict[str, int]:
+    signed = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
+        ActivitySignup.activity_id == activity_id, ActivitySignup.status == SignupStatus.signed_up))).one()
+    attended = (await session.exec(select(func.count()).select_from(Attendance).where(
+        Attendance.activity_id == activity_id))).one()
+    no_shows = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
+        ActivitySignup.activity_id == activity_id, ActivitySignup.no_show.is_(True)))).one()
+    return {"signed_up": signed, "attended": attended, "no_shows": no_shows}
+
+
+async def activity_stats(session: AsyncSession, *, activity_id: int, actor: User) -> ActivityStats:
+    """Attendance and no-show rates of one activity (no-shows are counted when it is closed)."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    f = await _figures(session, activity.id)
+    base = f["signed_up"]
+    return ActivityStats(activity_id=activity.id, signed_up=base, attended=f["attended"], no_shows=f["no_shows"],
+                         attendance_rate=round(f["attended"] / base, 4) if base else 0.0,
+                         no_show_rate=round(f["no_shows"] / base, 4) if base else 0.0)
+
+
+async def live_count(session: AsyncSession, *, activity_id: int) -> int:
+    """How many have signed in (for the organiser's screen)."""
+    return (await session.exec(select(func.count()).select_from(Attendance).where(
+        Attendance.activity_id == activity_id))).one()
+
+
+async def attendees(session: AsyncSession, *, activity_id: int, actor: User, limit: int = 500) -> list[AttendancePublic]:
+    """Who signed in, newest first (organiser)."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    rows = (await session.exec(select(Attendance, User).join(User, User.id == Attendance.user_id)
+                               .where(Attendance.activity_id == activity.id)
+                               .order_by(Attendance.id.desc()).limit(limit))).all()
+    return [_attendance_public(a, u, show_phone=True, duplicate=False) for a, u in rows]
+
+
+async def summary(session: AsyncSession, *, org_id: int, start: datetime, end: datetime) -> dict[str, int]:
+    """Activities starting in [start, end) in org_id's subtree and their attendances — for the stats endpoint."""
+    org = await session.get(Org, org_id)
+    if org is None:
+        return {"activities": 0, "attendances": 0, "no_shows": 0}
+    in_scope = select(Activity.id).where(Activity.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
+                                         Activity.starts_at >= start, Activity.starts_at < end)
+    activities = (await session.exec(select(func.count()).select_from(in_scope.subquery()))).one()
+    attendances = (await session.exec(select(func.count()).select_from(Attendance).where(
+        Attendance.activity_id.in_(in_scope)))).one()
+    no_shows = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
+        ActivitySignup.activity_id.in_(in_scope), ActivitySignup.no_show.is_(True)))).one()
+    return {"activities": activities, "attendances": attendances, "no_shows": no_shows}
+
+
+async def admin_list(session: AsyncSession, *, actor: User, limit: int = 100) -> list[ActivityPublic]:
+    """Activities the actor organises (staff over their org, or created by them), newest first."""
+    from app.permissions import covered_by_role
+
+    rows = list((await session.exec(select(Activity).where(
+        covered_by_role(actor.id, Activity.org_id) | (Activity.created_by_id == actor.id))
+        .order_by(Activity.id.desc()).limit(limit))).all())
+    return [_public(a, is_organiser=True) for a in rows]

@@ -1,0 +1,146 @@
+"""Scanning a code (扫码签到): a station visit, the start or end of a duty, or an activity sign-in.
+
+One row per person and code window, ever: the unique (user_id, code_key) constraint decides, and a
+retry gets the first record back with `duplicate: true`. A scan's coordinates are used to judge a
+printed card and then dropped (PIPL: 行踪轨迹); only the distance is kept.
+"""
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import BadRequest, Conflict
+from app.models.activities import Activity
+from app.models.stations import Checkin, CheckinIn, CheckinKind, CheckinPublic, Station, StationStatus
+from app.models.user import User
+from app.services import activities as activities_service
+from app.services import qr
+from app.services import shifts as shifts_service
+from app.services import stations as stations_service
+
+MAX_ACCURACY_M = 500  # a fix vaguer than this cannot place anyone at a station
+
+MESSAGES = {
+    CheckinKind.visit: "到站签到成功，欢迎来到{place}",
+    CheckinKind.duty_start: "值班开始，辛苦了！{place}",
+    CheckinKind.duty_end: "值班结束，感谢您的付出！{place}",
+    CheckinKind.activity: "活动签到成功：{place}",
+}
+
+
+def _public(row: Checkin, *, place: str, duplicate: bool, credited: int | None = None) -> CheckinPublic:
+    message = MESSAGES[CheckinKind(row.kind)].format(place=place)
+    if duplicate:
+        message = "您已签到过，无需重复扫码。" + message
+    return CheckinPublic(id=row.id, kind=row.kind, at=row.at, duplicate=duplicate, station_id=row.station_id,
+                         activity_id=row.activity_id, shift_id=row.shift_id, place=place, distance_m=row.distance_m,
+                         credited_minutes=credited, message=message)
+
+
+async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> CheckinPublic:
+    """Scan a station or activity code: a visit, a duty start/end, or an activity sign-in."""
+    now = clock.now()
+    code = qr.read(data.token, at=now)
+    if code.kind == "t":
+        raise qr.InvalidToken("这是个人入场码，请出示给活动组织者扫描")
+    if code.kind == "a":
+        return await _activity(session, code=code, actor=actor)
+    station = await stations_service.get_station(session, station_id=code.object_id)
+    if station.status != StationStatus.open:
+        raise Conflict("驿站暂停开放", code="station_closed")
+    distance = None
+    if data.lat is not None and data.lng is not None:
+        distance = stations_service.distance_m(data.lat, data.lng, station.lat, station.lng)
+    window = code.n
+    if code.kind == "c":
+        _judge_card(station, distance=distance, accuracy=data.accuracy)
+        window = qr.window_of(now)  # a card has no window of its own: the scan's moment stands in
+    key = f"s:{station.id}:{window}"
+    existing = await _existing(session, actor.id, key)
+    if existing:
+        return _public(existing, place=station.name, duplicate=True)
+
+    kind, shift_id, duty = CheckinKind.visit, None, await shifts_service.active_signup(
+        session, station_id=station.id, user_id=actor.id, at=now)
+    if duty:
+        signup, shift = duty
+        shift_id = shift.id
+        if signup.started_at is None:
+            kind = CheckinKind.duty_start
+        elif now - signup.started_at < shifts_service.MIN_DUTY:
+            start = (await session.exec(select(Checkin).where(
+                Checkin.user_id == actor.id, Checkin.shift_id == shift.id,
+                Checkin.kind == CheckinKind.duty_start))).first()
+            if start:
+                return _public(start, place=station.name, duplicate=True)
+        else:
+            kind = CheckinKind.duty_end
+    row = Checkin(user_id=actor.id, code_key=key, kind=kind, station_id=station.id, shift_id=shift_id,
+                  distance_m=distance, at=now)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:  # the same scan retried in the same instant
+        existing = await _existing(session, actor.id, key)
+        if existing is None:
+            raise
+        return _public(existing, place=station.name, duplicate=True)
+    credited = None
+    if kind == CheckinKind.duty_start:
+        if not await shifts_service.start_duty(session, signup=signup, at=now):
+            row.kind = CheckinKind.visit
+    elif kind == CheckinKind.duty_end:
+        credited = await shifts_service.end_duty(session, signup=signup, shift=shift, station=station, at=now,
+                                                 actor_id=actor.id)
+        if credited is None:
+            row.kind = CheckinKind.visit
+    session.add(row)
+    await session.commit()
+    return _public(row, place=station.name, duplicate=False, credited=credited)
+
+
+def _judge_card(station: Station, *, distance: int | None, accuracy: float | None) -> None:
+    if not station.card_enabled:
+        raise Conflict("该驿站未启用纸质码，请扫描现场屏幕上的动态码", code="card_not_enabled")
+    if distance is None:
+        raise BadRequest("扫纸质码签到需要开启定位，请允许获取位置后重试", code="location_required")
+    if accuracy is not None and accuracy > MAX_ACCURACY_M:
+        raise BadRequest("定位不够准确，请到开阔处重试", code="location_inaccurate")
+    # The reported accuracy widens the circle a little, never beyond twice the station's radius.
+    allowed = station.radius_m + min(accuracy or 0, station.radius_m)
+    if distance > allowed:
+        raise Conflict(f"您距离驿站约 {distance} 米，请到驿站现场扫码", code="too_far_from_station",
+                       extra={"distance_m": distance})
+
+
+async def _existing(session: AsyncSession, user_id: int, key: str) -> Checkin | None:
+    return (await session.exec(select(Checkin).where(Checkin.user_id == user_id, Checkin.code_key == key))).first()
+
+
+async def _activity(session: AsyncSession, *, code: qr.Code, actor: User) -> CheckinPublic:
+    activity = await session.get(Activity, code.object_id)
+    if activity is None:
+        raise qr.InvalidToken("活动不存在或已删除")
+    _, checkin, duplicate = await activities_service.attend(session, activity=activity, user=actor, method="code",
+                                                            acted_by_id=None)
+    await session.commit()
+    return _public(checkin, place=activity.title, duplicate=duplicate)
+
+
+async def my_checkins(session: AsyncSession, *, user: User, limit: int = 20) -> list[CheckinPublic]:
+    """The user's own recent scans."""
+    rows = (await session.exec(select(Checkin).where(Checkin.user_id == user.id)
+                               .order_by(Checkin.id.desc()).limit(limit))).all()
+    names: dict[tuple[str, int], str] = {}
+    station_ids = {r.station_id for r in rows if r.station_id}
+    activity_ids = {r.activity_id for r in rows if r.activity_id}
+    if station_ids:
+        for s in (await session.exec(select(Station).where(Station.id.in_(station_ids)))).all():
+            names[("s", s.id)] = s.name
+    if activity_ids:
+        for a in (await session.exec(select(Activity).where(Activity.id.in_(activity_ids)))).all():
+            names[("a", a.id)] = a.title
+    return [_public(r, place=names.get(("s", r.station_id)) or names.get(("a", r.activity_id), ""), duplicate=False)
+            for r in rows]

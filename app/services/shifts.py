@@ -1,0 +1,222 @@
+"""Duty shifts at red stations (轮流坐班): the roster, sign-ups within capacity, duty by scan, crediting."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import Conflict, InvalidState, NotFound
+from app.models.stations import (
+    DutyShift,
+    ShiftClosed,
+    ShiftCreate,
+    ShiftPublic,
+    ShiftSignup,
+    ShiftSignupPublic,
+    Station,
+)
+from app.models.user import User
+from app.services import audit
+from app.services import stations as stations_service
+
+# A duty may be started by scan from this long before the shift and ended until this long after it.
+EARLY_START = timedelta(minutes=30)
+LATE_END = timedelta(hours=2)
+# A second scan this soon after starting is a double scan, not the end of the duty.
+MIN_DUTY = timedelta(minutes=2)
+
+
+async def credit(session: AsyncSession, *, org_id: int, user_id: int, minutes: int, ref_type: str, ref_id: int,
+                 memo: str, actor_id: int | None) -> None:
+    """Post minutes through the time bank's one posting function (idempotent there too)."""
+    if minutes <= 0:
+        return
+    from app.services import ledger as ledger_service  # the time bank's module
+
+    await ledger_service.credit_service(session, org_id=org_id, user_id=user_id, minutes=minutes,
+                                        ref_type=ref_type, ref_id=ref_id, memo=memo, actor_id=actor_id)
+
+
+def served_minutes(shift: DutyShift, started_at: datetime, ended_at: datetime) -> int:
+    """Minutes on duty, capped by the shift's own span."""
+    start = max(started_at, shift.starts_at)
+    end = min(ended_at, shift.ends_at)
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def _public(shift: DutyShift, *, mine: bool = False) -> ShiftPublic:
+    return ShiftPublic(id=shift.id, station_id=shift.station_id, starts_at=shift.starts_at, ends_at=shift.ends_at,
+                       capacity=shift.capacity, signed_up=shift.signed_up, closed=shift.closed_at is not None, mine=mine)
+
+
+def _signup_public(row: ShiftSignup) -> ShiftSignupPublic:
+    return ShiftSignupPublic(id=row.id, shift_id=row.shift_id, user_id=row.user_id, started_at=row.started_at,
+                             ended_at=row.ended_at, served_minutes=row.served_minutes, no_show=row.no_show)
+
+
+async def _get_shift(session: AsyncSession, shift_id: int) -> DutyShift:
+    shift = await session.get(DutyShift, shift_id)
+    if shift is None:
+        raise NotFound("值班班次不存在", code="shift_not_found")
+    return shift
+
+
+async def create_shift(session: AsyncSession, *, station_id: int, data: ShiftCreate, actor: User) -> ShiftPublic:
+    """Add a duty shift to a station's roster (staff over it, or its master/deputies)."""
+    station = await stations_service.get_station(session, station_id=station_id)
+    await stations_service.require_runner(session, station=station, user=actor)
+    shift = DutyShift(station_id=station.id, starts_at=data.starts_at, ends_at=data.ends_at, capacity=data.capacity,
+                      created_by_id=actor.id)
+    session.add(shift)
+    await session.flush()
+    await audit.record(session, actor_id=actor.id, action="shift.create", object_type="shift", object_id=shift.id,
+                       org_id=station.org_id, detail={"station_id": station.id})
+    await session.commit()
+    return _public(shift)
+
+
+async def list_shifts(session: AsyncSession, *, station_id: int, viewer: User, upcoming: bool = True,
+                      limit: int = 50) -> list[ShiftPublic]:
+    """A station's shifts (upcoming and running by default), marking the viewer's own."""
+    await stations_service.get_station(session, station_id=station_id)
+    stmt = select(DutyShift).where(DutyShift.station_id == station_id)
+    if upcoming:
+        stmt = stmt.where(DutyShift.ends_at >= clock.now(), DutyShift.closed_at.is_(None))
+    shifts = list((await session.exec(stmt.order_by(DutyShift.starts_at, DutyShift.id).limit(limit))).all())
+    mine = set()
+    if shifts:
+        mine = set((await session.exec(select(ShiftSignup.shift_id).where(
+            ShiftSignup.user_id == viewer.id, ShiftSignup.shift_id.in_([s.id for s in shifts])))).all())
+    return [_public(s, mine=s.id in mine) for s in shifts]
+
+
+async def signup_shift(session: AsyncSession, *, shift_id: int, actor: User) -> ShiftSignupPublic:
+    """Take a place on a shift; never over capacity, however many tap at once."""
+    shift = await _get_shift(session, shift_id)
+    if shift.closed_at is not None or shift.ends_at <= clock.now():
+        raise InvalidState("该班次已结束", code="shift_closed")
+    existing = (await session.exec(select(ShiftSignup).where(
+        ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id))).first()
+    if existing:
+        return _signup_public(existing)
+    taken = await session.exec(update(DutyShift).where(DutyShift.id == shift.id, DutyShift.signed_up < DutyShift.capacity)
+                               .values(signed_up=DutyShift.signed_up + 1))
+    if taken.rowcount != 1:
+        raise Conflict("该班次已满员", code="shift_full")
+    row = ShiftSignup(shift_id=shift.id, user_id=actor.id)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:  # the same person's double tap: give the place back, keep the first sign-up
+        await session.exec(update(DutyShift).where(DutyShift.id == shift.id)
+                           .values(signed_up=DutyShift.signed_up - 1))
+        row = (await session.exec(select(ShiftSignup).where(
+            ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id))).one()
+    await session.commit()
+    return _signup_public(row)
+
+
+async def cancel_shift_signup(session: AsyncSession, *, shift_id: int, actor: User) -> None:
+    """Give up one's place on a shift that has not started."""
+    shift = await _get_shift(session, shift_id)
+    row = (await session.exec(select(ShiftSignup).where(
+        ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id))).first()
+    if row is None:
+        raise NotFound("您没有报名该班次", code="shift_signup_not_found")
+    if row.started_at is not None:
+        raise InvalidState("已开始值班，不能取消", code="invalid_state")
+    await session.delete(row)
+    await session.flush()
+    await session.exec(update(DutyShift).where(DutyShift.id == shift.id).values(signed_up=DutyShift.signed_up - 1))
+    await session.commit()
+
+
+async def active_signup(session: AsyncSession, *, station_id: int, user_id: int,
+                        at: datetime) -> tuple[ShiftSignup, DutyShift] | None:
+    """The user's sign-up on a shift at this station that a scan now would start or end."""
+    stmt = (select(ShiftSignup, DutyShift).join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
+            .where(DutyShift.station_id == station_id, ShiftSignup.user_id == user_id,
+                   DutyShift.closed_at.is_(None), ShiftSignup.ended_at.is_(None),
+                   DutyShift.starts_at <= at + EARLY_START, DutyShift.ends_at >= at - LATE_END)
+            .order_by(DutyShift.starts_at).limit(1))
+    row = (await session.exec(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def start_duty(session: AsyncSession, *, signup: ShiftSignup, at: datetime) -> bool:
+    """Mark the duty started (flushes); False if it already was."""
+    result = await session.exec(update(ShiftSignup).where(ShiftSignup.id == signup.id, ShiftSignup.started_at.is_(None))
+                                .values(started_at=at))
+    return result.rowcount == 1
+
+
+async def end_duty(session: AsyncSession, *, signup: ShiftSignup, shift: DutyShift, station: Station, at: datetime,
+                   actor_id: int | None) -> int | None:
+    """End the duty and credit its minutes once (flushes); None if someone else ended it first."""
+    minutes = served_minutes(shift, signup.started_at, at)
+    result = await session.exec(update(ShiftSignup).where(ShiftSignup.id == signup.id, ShiftSignup.ended_at.is_(None),
+                                                          ShiftSignup.credited.is_(False))
+                                .values(ended_at=at, served_minutes=minutes, credited=True))
+    if result.rowcount != 1:
+        return None
+    await credit(session, org_id=station.org_id, user_id=signup.user_id, minutes=minutes, ref_type="shift",
+                 ref_id=shift.id, memo=f"红色驿站值班：{station.name}", actor_id=actor_id)
+    return minutes
+
+
+async def close_shift(session: AsyncSession, *, shift_id: int, actor: User) -> ShiftClosed:
+    """Staff close a shift: unended duties end at the shift's end and are credited once; no-shows recorded."""
+    shift = await _get_shift(session, shift_id)
+    station = await stations_service.get_station(session, station_id=shift.station_id)
+    await stations_service.require_runner(session, station=station, user=actor)
+    now = clock.now()
+    won = await session.exec(update(DutyShift).where(DutyShift.id == shift.id, DutyShift.closed_at.is_(None))
+                             .values(closed_at=now))
+    credited = no_shows = 0
+    if won.rowcount == 1:
+        rows = (await session.exec(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id,
+                                                             ShiftSignup.ended_at.is_(None)))).all()
+        for row in rows:
+            if row.started_at is None:
+                await session.exec(update(ShiftSignup).where(ShiftSignup.id == row.id).values(no_show=True))
+                no_shows += 1
+            elif await end_duty(session, signup=row, shift=shift, station=station, at=min(now, shift.ends_at),
+                                actor_id=actor.id) is not None:
+                credited += 1
+        await audit.record(session, actor_id=actor.id, action="shift.close", object_type="shift", object_id=shift.id,
+                           org_id=station.org_id, detail={"credited": credited, "no_shows": no_shows})
+    await session.commit()
+    return ShiftClosed(shift_id=shift.id, credited=credited, no_shows=no_shows)
+
+
+async def station_duty_minutes(session: AsyncSession, *, station_id: int, start: datetime, end: datetime) -> int:
+    """Minutes served on duty at one station by shifts starting in [start, end)."""
+    stmt = (select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0)).join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
+            .where(DutyShift.station_id == station_id, DutyShift.starts_at >= start, DutyShift.starts_at < end))
+    return int((await session.exec(stmt)).one())
+
+
+async def duty_minutes(session: AsyncSession, *, org_id: int, start: datetime, end: datetime) -> int:
+    """Minutes served on duty at the stations of org_id's subtree, shifts starting in [start, end) — for stats."""
+    from app.models.org import Org
+
+    org = await session.get(Org, org_id)
+    if org is None:
+        return 0
+    stmt = (select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0))
+            .join(DutyShift, DutyShift.id == ShiftSignup.shift_id).join(Station, Station.id == DutyShift.station_id)
+            .where(Station.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
+                   DutyShift.starts_at >= start, DutyShift.starts_at < end))
+    return int((await session.exec(stmt)).one())
+
+
+async def my_shifts(session: AsyncSession, *, user: User, limit: int = 20) -> list[ShiftPublic]:
+    """The user's upcoming and running shifts."""
+    stmt = (select(DutyShift).join(ShiftSignup, ShiftSignup.shift_id == DutyShift.id)
+            .where(ShiftSignup.user_id == user.id, DutyShift.ends_at >= clock.now(), DutyShift.closed_at.is_(None))
+            .order_by(DutyShift.starts_at).limit(limit))
+    return [_public(s, mine=True) for s in (await session.exec(stmt)).all()]

@@ -1,0 +1,305 @@
+"""Red courier stations: the register, who runs each one, its live code, and its numbers."""
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, literal_column
+from sqlmodel import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import Conflict, Forbidden, NotFound
+from app.models.org import Org
+from app.models.stations import (
+    Checkin,
+    CheckinKind,
+    QrToken,
+    Station,
+    StationCreate,
+    StationDay,
+    StationDeputy,
+    StationPublic,
+    StationStats,
+    StationUpdate,
+)
+from app.models.user import User, UserBrief
+from app.pagination import PageParams, decode_cursor, encode_cursor, paginate
+from app.permissions import ADMIN_ONLY, STAFF_ROLES, has_role_over, require_role_over
+from app.security import mask_phone
+from app.services import audit, qr
+from app.services import users as users_service
+
+EARTH_RADIUS_M = 6_371_000
+NEAR_SCAN_LIMIT = 2000  # stations ranked in one `near` query (a county has hundreds)
+CHINA_OFFSET = timedelta(hours=8)
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> int:
+    """Great-circle (haversine) distance in metres; GCJ-02 points compare fine at city scale."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return round(2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a))))
+
+
+def parse_near(near: str | None) -> tuple[float, float] | None:
+    """`"lat,lng"` → (lat, lng); None if absent; ValidationFailed if malformed."""
+    from app.errors import ValidationFailed
+
+    if not near:
+        return None
+    try:
+        lat_s, lng_s = near.split(",")
+        lat, lng = float(lat_s), float(lng_s)
+    except ValueError:
+        raise ValidationFailed("位置格式应为 纬度,经度", code="invalid_near") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationFailed("位置超出范围", code="invalid_near")
+    return lat, lng
+
+
+async def get_station(session: AsyncSession, *, station_id: int) -> Station:
+    """The station, or 404."""
+    station = await session.get(Station, station_id)
+    if station is None:
+        raise NotFound("驿站不存在", code="station_not_found")
+    return station
+
+
+async def can_run(session: AsyncSession, *, station: Station, user: User) -> bool:
+    """Whether the user runs the station: its master, a deputy, or staff/admin over its org."""
+    if station.master_id == user.id:
+        return True
+    deputy = (await session.exec(select(StationDeputy.id).where(
+        StationDeputy.station_id == station.id, StationDeputy.user_id == user.id))).first()
+    if deputy is not None:
+        return True
+    return await has_role_over(session, user_id=user.id, org_id=station.org_id, roles=STAFF_ROLES)
+
+
+async def require_runner(session: AsyncSession, *, station: Station, user: User) -> None:
+    if not await can_run(session, station=station, user=user):
+        raise Forbidden("只有站长、副站长或社区工作人员可以操作")
+
+
+def _brief(user: User, *, viewer: User, show_phone: bool) -> UserBrief:
+    phone = user.phone if show_phone or user.id == viewer.id else mask_phone(user.phone)
+    return UserBrief(id=user.id, name=user.name, phone=phone)
+
+
+async def to_public(session: AsyncSession, stations: list[Station], *, viewer: User, show_phones: bool = False,
+                    distances: dict[int, int] | None = None) -> list[StationPublic]:
+    """Stations with their master and deputies (phones masked unless `show_phones`)."""
+    ids = [s.id for s in stations]
+    deputies: dict[int, list[User]] = {}
+    people: dict[int, User] = {}
+    if ids:
+        rows = (await session.exec(select(StationDeputy.station_id, User).join(User, User.id == StationDeputy.user_id)
+                                   .where(StationDeputy.station_id.in_(ids)).order_by(StationDeputy.id))).all()
+        for station_id, user in rows:
+            deputies.setdefault(station_id, []).append(user)
+        master_ids = {s.master_id for s in stations if s.master_id}
+        if master_ids:
+            people = {u.id: u for u in (await session.exec(select(User).where(User.id.in_(master_ids)))).all()}
+    out = []
+    for s in stations:
+        master = people.get(s.master_id) if s.master_id else None
+        out.append(StationPublic(
+            id=s.id, org_id=s.org_id, name=s.name, address=s.address, lat=s.lat, lng=s.lng, radius_m=s.radius_m,
+            open_hours=s.open_hours, services=list(s.services), status=s.status, card_enabled=s.card_enabled,
+            master=_brief(master, viewer=viewer, show_phone=show_phones) if master else None,
+            deputies=[_brief(u, viewer=viewer, show_phone=show_phones) for u in deputies.get(s.id, [])],
+            distance_m=(distances or {}).get(s.id),
+        ))
+    return out
+
+
+async def _set_people(session: AsyncSession, station: Station, *, master_phone: str | None,
+                      deputy_phones: list[str] | None) -> None:
+    if master_phone:
+        station.master_id = (await users_service.get_or_create_by_phone(session, phone=master_phone)).id
+    if deputy_phones is not None:
+        await session.exec(delete(StationDeputy).where(StationDeputy.station_id == station.id))
+        for phone in dict.fromkeys(deputy_phones):
+            person = await users_service.get_or_create_by_phone(session, phone=phone)
+            session.add(StationDeputy(station_id=station.id, user_id=person.id))
+    session.add(station)
+    await session.flush()
+
+
+async def create_station(session: AsyncSession, *, data: StationCreate, actor: User) -> StationPublic:
+    """Register a station under an org node the actor administers."""
+    org = await session.get(Org, data.org_id)
+    if org is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    await require_role_over(session, user_id=actor.id, org_id=org.id, roles=ADMIN_ONLY)
+    station = Station(org_id=org.id, name=data.name, address=data.address, lat=data.lat, lng=data.lng,
+                      radius_m=data.radius_m, open_hours=data.open_hours, services=list(dict.fromkeys(data.services)),
+                      card_enabled=data.card_enabled, created_by_id=actor.id)
+    session.add(station)
+    await session.flush()
+    await _set_people(session, station, master_phone=data.master_phone, deputy_phones=data.deputy_phones)
+    await audit.record(session, actor_id=actor.id, action="station.create", object_type="station",
+                       object_id=station.id, org_id=org.id, detail={"name": station.name})
+    await session.commit()
+    return (await to_public(session, [station], viewer=actor, show_phones=True))[0]
+
+
+async def update_station(session: AsyncSession, *, station_id: int, data: StationUpdate, actor: User) -> StationPublic:
+    """Change a station's details, status or people (staff/admin over its org; the master for hours and status)."""
+    station = await get_station(session, station_id=station_id)
+    changes = data.model_dump(exclude_unset=True)
+    is_staff = await has_role_over(session, user_id=actor.id, org_id=station.org_id, roles=STAFF_ROLES)
+    master_fields = {"open_hours", "status", "services"}
+    if not is_staff and not (station.master_id == actor.id and set(changes) <= master_fields):
+        raise Forbidden("只有社区工作人员可以修改驿站信息（站长可修改开放时间、服务和状态）")
+    master_phone = changes.pop("master_phone", None)
+    deputy_phones = changes.pop("deputy_phones", None)
+    for key, value in changes.items():
+        setattr(station, key, list(dict.fromkeys(value)) if key == "services" else value)
+    await _set_people(session, station, master_phone=master_phone, deputy_phones=deputy_phones)
+    await audit.record(session, actor_id=actor.id, action="station.update", object_type="station",
+                       object_id=station.id, org_id=station.org_id, detail={"fields": sorted(data.model_dump(exclude_unset=True))})
+    await session.commit()
+    return (await to_public(session, [station], viewer=actor, show_phones=True))[0]
+
+
+def _in_subtree(org_path: str):
+    return Station.org_id.in_(select(Org.id).where(Org.path.startswith(org_path)))
+
+
+async def list_stations(session: AsyncSession, *, org_id: int | None, near: str | None, params: PageParams,
+                        viewer: User) -> tuple[list[StationPublic], str | None]:
+    """Stations (in org_id's subtree if given); with `near`, nearest first with `distance_m`."""
+    point = parse_near(near)
+    stmt = select(Station)
+    if org_id is not None:
+        org = await session.get(Org, org_id)
+        if org is None:
+            raise NotFound("组织不存在", code="org_not_found")
+        stmt = stmt.where(_in_subtree(org.path))
+    if point is None:
+        rows, cursor = await paginate(session, stmt, Station.id, params, newest_first=False)
+        return await to_public(session, rows, viewer=viewer), cursor
+    # Ranked in Python: haversine needs trigonometry SQLite may lack, and a county has hundreds of stations.
+    rows = list((await session.exec(stmt.order_by(Station.id).limit(NEAR_SCAN_LIMIT))).all())
+    distances = {s.id: distance_m(point[0], point[1], s.lat, s.lng) for s in rows}
+    rows.sort(key=lambda s: (distances[s.id], s.id))
+    offset = decode_cursor(params.cursor) if params.cursor else 0
+    page = rows[offset:offset + params.limit]
+    more = offset + params.limit < len(rows)
+    items = await to_public(session, page, viewer=viewer, distances=distances)
+    return items, encode_cursor(offset + params.limit) if more else None
+
+
+async def station_detail(session: AsyncSession, *, station_id: int, viewer: User, near: str | None = None) -> StationPublic:
+    """One station; phones shown in full to those who run it."""
+    station = await get_station(session, station_id=station_id)
+    point = parse_near(near)
+    distances = {station.id: distance_m(point[0], point[1], station.lat, station.lng)} if point else None
+    show = await can_run(session, station=station, user=viewer)
+    return (await to_public(session, [station], viewer=viewer, show_phones=show, distances=distances))[0]
+
+
+async def nearest_for_user(session: AsyncSession, *, user: User, near: str | None = None,
+                           limit: int = 3) -> list[StationPublic]:
+    """For the home page: the stations nearest `near`, else those of the user's community, else any."""
+    point = parse_near(near)
+    stmt = select(Station).where(Station.status == "open")
+    if point is None and user.home_org_id:
+        home = await session.get(Org, user.home_org_id)
+        if home is not None:
+            # The community is the first two levels below the alliance: "/1/5/".
+            community_path = "/".join(home.path.split("/")[:3]) + "/"
+            local = list((await session.exec(stmt.where(_in_subtree(community_path)).order_by(Station.id)
+                                             .limit(limit))).all())
+            if local:
+                return await to_public(session, local, viewer=user)
+    rows = list((await session.exec(stmt.order_by(Station.id).limit(NEAR_SCAN_LIMIT if point else limit))).all())
+    distances = None
+    if point:
+        distances = {s.id: distance_m(point[0], point[1], s.lat, s.lng) for s in rows}
+        rows = sorted(rows, key=lambda s: (distances[s.id], s.id))[:limit]
+    return await to_public(session, rows, viewer=user, distances=distances)
+
+
+async def live_qr(session: AsyncSession, *, station_id: int, actor: User) -> QrToken:
+    """The station's live signed code (master, deputies, staff): it rotates every 30 seconds."""
+    station = await get_station(session, station_id=station_id)
+    await require_runner(session, station=station, user=actor)
+    token, expires_at, short = qr.live_token("s", station.id, at=clock.now())
+    return QrToken(token=token, expires_at=expires_at, url=qr.scan_url(token), short_code=short)
+
+
+async def card_qr(session: AsyncSession, *, station_id: int, actor: User) -> QrToken:
+    """The station's printable card (only where it allows cards; scans then check the phone's location)."""
+    station = await get_station(session, station_id=station_id)
+    await require_runner(session, station=station, user=actor)
+    if not station.card_enabled:
+        raise Conflict("该驿站未启用纸质码，请使用现场屏幕上的动态码", code="card_not_enabled")
+    token = qr.card_token(station.id)
+    return QrToken(token=token, expires_at=clock.now() + timedelta(days=3650), url=qr.scan_url(token))
+
+
+def _day_expr(session: AsyncSession, column):
+    """The China-time calendar day of a UTC timestamp, as text, on either database."""
+    if session.bind.dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
+    return func.date(column, literal_column("'+8 hours'"))
+
+
+async def visits_per_day(session: AsyncSession, *, station_id: int, start: datetime,
+                         end: datetime) -> list[StationDay]:
+    """Visits (到站人次) to one station per China-time day in [start, end)."""
+    day = _day_expr(session, Checkin.at).label("day")
+    rows = (await session.exec(
+        select(day, func.count()).where(Checkin.station_id == station_id, Checkin.kind == CheckinKind.visit,
+                                        Checkin.at >= start, Checkin.at < end).group_by(day).order_by(day)
+    )).all()
+    return [StationDay(day=str(d), visits=n) for d, n in rows]
+
+
+async def count_visits(session: AsyncSession, *, org_id: int, start: datetime, end: datetime) -> int:
+    """Station visits in the subtree of org_id during [start, end) — for the stats endpoint."""
+    org = await session.get(Org, org_id)
+    if org is None:
+        return 0
+    stmt = (select(func.count()).select_from(Checkin).join(Station, Station.id == Checkin.station_id)
+            .where(_in_subtree(org.path), Checkin.kind == CheckinKind.visit, Checkin.at >= start, Checkin.at < end))
+    return (await session.exec(stmt)).one()
+
+
+async def live_count(session: AsyncSession, *, station_id: int) -> int:
+    """Scans at the station since China-time midnight (for the station's screen)."""
+    now = clock.now()
+    local = now + CHINA_OFFSET
+    midnight = now - timedelta(hours=local.hour, minutes=local.minute, seconds=local.second,
+                               microseconds=local.microsecond)
+    stmt = select(func.count()).select_from(Checkin).where(Checkin.station_id == station_id, Checkin.at >= midnight)
+    return (await session.exec(stmt)).one()
+
+
+async def station_stats(session: AsyncSession, *, station_id: int, start: datetime | None, end: datetime | None,
+                        actor: User) -> StationStats:
+    """A station's visits per day and duty minutes over a period (default: the last 30 days)."""
+    from app.services import shifts as shifts_service
+
+    station = await get_station(session, station_id=station_id)
+    await require_runner(session, station=station, user=actor)
+    end = end or clock.now()
+    start = start or end - timedelta(days=30)
+    days = await visits_per_day(session, station_id=station.id, start=start, end=end)
+    minutes = await shifts_service.station_duty_minutes(session, station_id=station.id, start=start, end=end)
+    return StationStats(station_id=station.id, visits=sum(d.visits for d in days), visits_per_day=days,
+                        duty_minutes=minutes, live_count=await live_count(session, station_id=station.id))
+
+
+async def admin_list(session: AsyncSession, *, actor: User, limit: int = 200) -> list[StationPublic]:
+    """The stations the actor runs or is staff over (for /admin/stations)."""
+    from app.permissions import covered_by_role
+
+    deputy_of = select(StationDeputy.station_id).where(StationDeputy.user_id == actor.id)
+    stmt = (select(Station).where(covered_by_role(actor.id, Station.org_id) | (Station.master_id == actor.id)
+                                  | Station.id.in_(deputy_of)).order_by(Station.id).limit(limit))
+    rows = list((await session.exec(stmt)).all())
+    return await to_public(session, rows, viewer=actor, show_phones=True)
