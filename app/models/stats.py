@@ -1,0 +1,38 @@
+"""The numbers (台账与统计) of a subtree over a period, as the API shows them."""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class WishFunnel(BaseModel):
+    posted: int = Field(description="本期发布的心愿数")
+    published: int = Field(description="其中已审核上墙的")
+    claimed: int = Field(description="其中已被认领的")
+    verified: int = Field(description="其中已验收的")
+
+
+class EventFigures(BaseModel):
+    reported: int
+    closed: int
+    on_time_rate: float | None = Field(description="按期办结率（0–1），无到期事件时为空")
+
+
+class OrgStats(BaseModel):
+    org_id: int
+    org_name: str
+    from_: date = Field(alias="from")
+    to: date
+    wishes: WishFunnel
+    minutes_served: int
+    volunteers: int
+    beneficiaries: int
+    activities: int
+    attendances: int
+    no_shows: int
+    station_visits: int
+    duty_minutes: int
+    members_reported: int
+    events: EventFigures
+
+    model_config = {"populate_by_name": True}

@@ -1,0 +1,104 @@
+"""台账与统计: a subtree's figures over a period, each taken from the domain that owns it.
+
+Periods are whole days in China time: `from` 00:00 (UTC+8) to the end of `to`.
+"""
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, exists, func, select, union
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import ValidationFailed
+from app.models.activities import Activity, Attendance
+from app.models.org import Org
+from app.models.stations import DutyShift, ShiftSignup, Station
+from app.models.stats import EventFigures, OrgStats, WishFunnel
+from app.models.user import User
+from app.models.wishes import Wish, WishClaim, WishEvent
+from app.permissions import require_role_over
+from app.services import activities as activities_service
+from app.services import orgs as orgs_service
+from app.services import shifts as shifts_service
+from app.services import stations as stations_service
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def period(start: date | None, end: date | None) -> tuple[date, date, datetime, datetime]:
+    """The period's days and its [start, end) instants; by default this year so far."""
+    today = clock.now().astimezone(CHINA).date()
+    start = start or date(today.year, 1, 1)
+    end = end or today
+    if end < start:
+        raise ValidationFailed("结束日期不能早于开始日期", code="invalid_period")
+    if (end - start).days > 366 * 5:
+        raise ValidationFailed("统计区间最长五年", code="invalid_period")
+    lo = datetime.combine(start, time.min, CHINA)
+    hi = datetime.combine(end + timedelta(days=1), time.min, CHINA)
+    return start, end, lo, hi
+
+
+def _in_subtree(column, org: Org):
+    return column.in_(select(Org.id).where(Org.path.startswith(org.path)))
+
+
+async def wish_funnel(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> WishFunnel:
+    """Wishes posted in the period, and how many of them reached each later stage by its end."""
+    posted = and_(_in_subtree(Wish.org_id, org), Wish.created_at >= lo, Wish.created_at < hi)
+    reached_published = exists().where(WishEvent.wish_id == Wish.id, WishEvent.to_status == "published",
+                                       WishEvent.at < hi)
+    reached_claimed = exists().where(WishClaim.wish_id == Wish.id, WishClaim.claimed_at < hi)
+    reached_verified = and_(Wish.verified_at.is_not(None), Wish.verified_at < hi)
+    row = (await session.execute(select(
+        func.count(),
+        func.count().filter(reached_published),
+        func.count().filter(reached_claimed),
+        func.count().filter(reached_verified),
+    ).select_from(Wish).where(posted))).one()
+    return WishFunnel(posted=row[0], published=row[1], claimed=row[2], verified=row[3])
+
+
+async def service_figures(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> dict[str, int]:
+    """Minutes served, distinct people who served, and distinct people helped, in the period."""
+    verified = and_(_in_subtree(Wish.org_id, org), Wish.verified_at >= lo, Wish.verified_at < hi)
+    attended = and_(_in_subtree(Activity.org_id, org), Attendance.signed_in_at >= lo, Attendance.signed_in_at < hi)
+    on_duty = and_(_in_subtree(Station.org_id, org), ShiftSignup.ended_at >= lo, ShiftSignup.ended_at < hi,
+                   ShiftSignup.served_minutes.is_not(None))
+    wish_minutes = await session.scalar(select(func.coalesce(func.sum(Wish.credit_minutes), 0)).where(verified))
+    activity_minutes = await session.scalar(
+        select(func.coalesce(func.sum(Attendance.credited_minutes), 0))
+        .join(Activity, Activity.id == Attendance.activity_id).where(attended))
+    duty_minutes = await session.scalar(
+        select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0))
+        .join(DutyShift, DutyShift.id == ShiftSignup.shift_id).join(Station, Station.id == DutyShift.station_id)
+        .where(on_duty))
+    helpers = union(
+        select(Wish.claimer_id.label("uid")).where(verified),
+        select(Attendance.user_id.label("uid")).join(Activity, Activity.id == Attendance.activity_id).where(attended),
+        select(ShiftSignup.user_id.label("uid")).join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
+        .join(Station, Station.id == DutyShift.station_id).where(on_duty),
+    ).subquery()
+    volunteers = await session.scalar(select(func.count()).select_from(helpers))
+    beneficiaries = await session.scalar(select(func.count(func.distinct(Wish.poster_id))).where(verified))
+    return {"minutes_served": int(wish_minutes) + int(activity_minutes) + int(duty_minutes),
+            "volunteers": volunteers, "beneficiaries": beneficiaries}
+
+
+async def org_stats(session: AsyncSession, *, org_id: int, start: date | None, end: date | None,
+                    actor: User) -> OrgStats:
+    """The subtree's figures for the period (staff/admin over the node)."""
+    org = await orgs_service.get_org(session, org_id=org_id)
+    await require_role_over(session, user_id=actor.id, org_id=org.id)
+    day_from, day_to, lo, hi = period(start, end)
+    activity = await activities_service.summary(session, org_id=org.id, start=lo, end=hi)
+    return OrgStats(
+        org_id=org.id, org_name=org.name, from_=day_from, to=day_to,
+        wishes=await wish_funnel(session, org=org, lo=lo, hi=hi),
+        **await service_figures(session, org=org, lo=lo, hi=hi),
+        activities=activity["activities"], attendances=activity["attendances"], no_shows=activity["no_shows"],
+        station_visits=await stations_service.count_visits(session, org_id=org.id, start=lo, end=hi),
+        duty_minutes=await shifts_service.duty_minutes(session, org_id=org.id, start=lo, end=hi),
+        members_reported=0,
+        events=EventFigures(reported=0, closed=0, on_time_rate=None),
+    )

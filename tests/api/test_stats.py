@@ -1,0 +1,91 @@
+"""/orgs/{id}/stats: the funnel and the figures, cut by subtree and period."""
+
+from datetime import UTC, datetime, timedelta
+
+from app.models.activities import Activity, Attendance
+from app.models.wishes import Wish, WishClaim, WishEvent
+from tests.factories import auth, make_tree, make_user
+
+T0 = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)  # 12:00 China time
+
+
+async def _wish(session, *, org, poster, stage: str, claimer=None, at=T0, minutes=60):
+    """A wish that has reached `stage` (submitted/published/claimed/verified) at `at`."""
+    wish = Wish(org_id=org.id, poster_id=poster.id, title="买菜", description="帮忙买菜", category="生活服务",
+                status=stage, created_at=at)
+    session.add(wish)
+    await session.flush()
+    if stage in ("published", "claimed", "verified"):
+        session.add(WishEvent(wish_id=wish.id, at=at, action="publish", from_status="submitted", to_status="published"))
+    if stage in ("claimed", "verified"):
+        session.add(WishClaim(wish_id=wish.id, user_id=claimer.id, claimed_at=at + timedelta(hours=1),
+                              promise_date=(at + timedelta(days=3)).date()))
+        wish.claimer_id = claimer.id
+    if stage == "verified":
+        wish.verified_at = at + timedelta(days=1)
+        wish.credit_minutes = minutes
+    session.add(wish)
+    await session.flush()
+    return wish
+
+
+async def test_funnel_counts_each_wish_in_every_stage_it_reached(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    poster = await make_user(session, home=tree.compound)
+    helper = await make_user(session)
+    await _wish(session, org=tree.compound, poster=poster, stage="submitted")
+    await _wish(session, org=tree.compound, poster=poster, stage="published")
+    await _wish(session, org=tree.grid, poster=poster, stage="claimed", claimer=helper)
+    await _wish(session, org=tree.compound, poster=poster, stage="verified", claimer=helper, minutes=90)
+    await _wish(session, org=tree.other_compound, poster=poster, stage="verified", claimer=helper)  # other subtree
+    await _wish(session, org=tree.compound, poster=poster, stage="verified", claimer=helper,
+                at=T0 - timedelta(days=90))  # before the period
+    await session.commit()
+
+    resp = await client.get(f"/api/v1/orgs/{tree.community.id}/stats?from=2026-03-01&to=2026-03-31",
+                            headers=auth(staff))
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["wishes"] == {"posted": 4, "published": 3, "claimed": 2, "verified": 1}
+    assert body["minutes_served"] == 90
+    assert body["volunteers"] == 1
+    assert body["beneficiaries"] == 1
+    assert body["from"] == "2026-03-01"
+    assert body["to"] == "2026-03-31"
+
+
+async def test_activity_attendance_counts_in_subtree(client, session):
+    tree = await make_tree(session)
+    admin = await make_user(session, role=(tree.alliance, "admin"))
+    people = [await make_user(session) for _ in range(3)]
+    act = Activity(org_id=tree.compound.id, title="主题党日", kind="主题党日", starts_at=T0, ends_at=T0 + timedelta(hours=2),
+                   capacity=10, credit_minutes=120)
+    session.add(act)
+    await session.flush()
+    for p in people[:2]:
+        session.add(Attendance(activity_id=act.id, user_id=p.id, method="code", signed_in_at=T0,
+                               credited_minutes=120))
+    await session.commit()
+    body = (await client.get(f"/api/v1/orgs/{tree.alliance.id}/stats?from=2026-03-01&to=2026-03-31",
+                             headers=auth(admin))).json()
+    assert (body["activities"], body["attendances"], body["minutes_served"], body["volunteers"]) == (1, 2, 240, 2)
+    other = (await client.get(f"/api/v1/orgs/{tree.other_community.id}/stats?from=2026-03-01&to=2026-03-31",
+                              headers=auth(admin))).json()
+    assert (other["activities"], other["attendances"], other["minutes_served"]) == (0, 0, 0)
+
+
+async def test_stats_need_a_role_over_the_node(client, session):
+    tree = await make_tree(session)
+    outsider = await make_user(session, role=(tree.other_community, "staff"))
+    resp = await client.get(f"/api/v1/orgs/{tree.community.id}/stats", headers=auth(outsider))
+    assert resp.status_code == 403
+
+
+async def test_reversed_period_is_422(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    resp = await client.get(f"/api/v1/orgs/{tree.community.id}/stats?from=2026-04-01&to=2026-03-01",
+                            headers=auth(staff))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_period"
