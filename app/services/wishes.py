@@ -492,8 +492,6 @@ async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor
 
 async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: User) -> WishPublic:
     """Staff verify the help (站点验收), crediting the claimer's time bank once."""
-    from app.services import ledger as ledger_service  # the time-bank domain
-
     wish, staff = await _visible(session, wish_id=wish_id, user=actor)
     if not staff:
         raise Forbidden("只有该小区、社区的工作人员可以验收")
@@ -502,6 +500,8 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
                              values={"verified_at": clock.now(), "verifier_id": actor.id,
                                      "credit_minutes": data.credit_minutes, "verify_note": data.note,
                                      "closed_at": clock.now()})
+    from app.services import ledger as ledger_service  # the time-bank domain (imported late: no cycle)
+
     await ledger_service.credit_service(session, org_id=wish.org_id, user_id=wish.claimer_id,
                                         minutes=data.credit_minutes, ref_type="wish", ref_id=wish.id,
                                         memo=f"微心愿：{wish.title}", actor_id=actor.id)
