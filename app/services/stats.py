@@ -5,7 +5,8 @@ Periods are whole days in China time: `from` 00:00 (UTC+8) to the end of `to`.
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, select, union
+from sqlalchemy import and_, exists, func, union
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -50,7 +51,7 @@ async def wish_funnel(session: AsyncSession, *, org: Org, lo: datetime, hi: date
                                        WishEvent.at < hi)
     reached_claimed = exists().where(WishClaim.wish_id == Wish.id, WishClaim.claimed_at < hi)
     reached_verified = and_(Wish.verified_at.is_not(None), Wish.verified_at < hi)
-    row = (await session.execute(select(
+    row = (await session.exec(select(
         func.count(),
         func.count().filter(reached_published),
         func.count().filter(reached_claimed),
@@ -65,22 +66,20 @@ async def service_figures(session: AsyncSession, *, org: Org, lo: datetime, hi: 
     attended = and_(_in_subtree(Activity.org_id, org), Attendance.signed_in_at >= lo, Attendance.signed_in_at < hi)
     on_duty = and_(_in_subtree(Station.org_id, org), ShiftSignup.ended_at >= lo, ShiftSignup.ended_at < hi,
                    ShiftSignup.served_minutes.is_not(None))
-    wish_minutes = await session.scalar(select(func.coalesce(func.sum(Wish.credit_minutes), 0)).where(verified))
-    activity_minutes = await session.scalar(
-        select(func.coalesce(func.sum(Attendance.credited_minutes), 0))
-        .join(Activity, Activity.id == Attendance.activity_id).where(attended))
-    duty_minutes = await session.scalar(
-        select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0))
+    wish_minutes = (await session.exec(select(func.coalesce(func.sum(Wish.credit_minutes), 0)).where(verified))).one()
+    activity_minutes = (await session.exec(select(func.coalesce(func.sum(Attendance.credited_minutes), 0))
+        .join(Activity, Activity.id == Attendance.activity_id).where(attended))).one()
+    duty_minutes = (await session.exec(select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0))
         .join(DutyShift, DutyShift.id == ShiftSignup.shift_id).join(Station, Station.id == DutyShift.station_id)
-        .where(on_duty))
+        .where(on_duty))).one()
     helpers = union(
         select(Wish.claimer_id.label("uid")).where(verified),
         select(Attendance.user_id.label("uid")).join(Activity, Activity.id == Attendance.activity_id).where(attended),
         select(ShiftSignup.user_id.label("uid")).join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
         .join(Station, Station.id == DutyShift.station_id).where(on_duty),
     ).subquery()
-    volunteers = await session.scalar(select(func.count()).select_from(helpers))
-    beneficiaries = await session.scalar(select(func.count(func.distinct(Wish.poster_id))).where(verified))
+    volunteers = (await session.exec(select(func.count()).select_from(helpers))).one()
+    beneficiaries = (await session.exec(select(func.count(func.distinct(Wish.poster_id))).where(verified))).one()
     return {"minutes_served": int(wish_minutes) + int(activity_minutes) + int(duty_minutes),
             "volunteers": volunteers, "beneficiaries": beneficiaries}
 
