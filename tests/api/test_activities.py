@@ -1,0 +1,261 @@
+"""Activities through the API: publishing, sign-up with a waiting list, sign-in three ways, sign-out, close."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from app import clock
+from app.models.activities import Activity, ActivitySignup
+from app.models.audit import AuditLog
+from app.services import qr
+from tests.factories import auth, make_tree, make_user
+
+
+def _body(org, **kw):
+    start = clock.now() + kw.pop("starts_in", timedelta(minutes=10))
+    body = {"org_id": org.id, "title": "主题党日：重温入党誓词", "kind": "主题党日", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(), "location": "社区党群服务中心", "capacity": 2,
+            "credit_minutes": 90}
+    body.update(kw)
+    return body
+
+
+async def _activity(client, session, tree, **kw):
+    staff = await make_user(session, role=(tree.community, "staff"))
+    resp = await client.post("/api/v1/activities", json=_body(tree.compound, **kw), headers=auth(staff))
+    assert resp.status_code == 201, resp.text
+    return resp.json(), staff
+
+
+async def test_staff_publishes_activity_and_it_is_listed_upcoming(client, session):
+    tree = await make_tree(session)
+    created, _ = await _activity(client, session, tree)
+    assert (created["capacity"], created["signed_up"], created["closed"]) == (2, 0, False)
+    user = await make_user(session)
+    listed = (await client.get(f"/api/v1/activities?org_id={tree.community.id}&upcoming=true", headers=auth(user))).json()
+    assert [a["id"] for a in listed["items"]] == [created["id"]]
+    other = (await client.get(f"/api/v1/activities?org_id={tree.other_community.id}", headers=auth(user))).json()
+    assert other["items"] == []
+
+
+async def test_resident_cannot_publish_403(client, session):
+    tree = await make_tree(session)
+    resp = await client.post("/api/v1/activities", json=_body(tree.compound), headers=auth(await make_user(session)))
+    assert resp.status_code == 403
+
+
+async def test_unknown_kind_is_422(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    resp = await client.post("/api/v1/activities", json=_body(tree.compound, kind="打麻将"), headers=auth(staff))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_activity_kind"
+
+
+async def test_third_signup_on_two_places_gets_409_activity_full(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree)
+    for _ in range(2):
+        resp = await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(await make_user(session)))
+        assert resp.json()["status"] == "signed_up"
+    full = await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(await make_user(session)))
+    assert full.status_code == 409
+    assert full.json()["code"] == "activity_full"
+    detail = (await client.get(f"/api/v1/activities/{act['id']}", headers=auth(await make_user(session)))).json()
+    assert (detail["signed_up"], detail["capacity"]) == (2, 2)
+
+
+async def test_cancel_promotes_the_first_waiter(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree, capacity=1)
+    first, second, third = [await make_user(session) for _ in range(3)]
+    await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(first))
+    w1 = await client.post(f"/api/v1/activities/{act['id']}/signup?wait=true", headers=auth(second))
+    assert w1.json() == {"activity_id": act["id"], "user_id": second.id, "status": "waiting", "position": 1}
+    w2 = await client.post(f"/api/v1/activities/{act['id']}/signup?wait=true", headers=auth(third))
+    assert w2.json()["position"] == 2
+    cancelled = await client.delete(f"/api/v1/activities/{act['id']}/signup", headers=auth(first))
+    assert cancelled.json()["status"] == "cancelled"
+    mine = (await client.get(f"/api/v1/activities/{act['id']}", headers=auth(second))).json()
+    assert (mine["my_status"], mine["signed_up"], mine["waiting"]) == ("signed_up", 1, 1)
+
+
+async def test_cancel_without_waiters_frees_the_place(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree, capacity=1)
+    person = await make_user(session)
+    await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    await client.delete(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    again = await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    assert again.json()["status"] == "signed_up"
+    assert (await session.get(Activity, act["id"])).signed_up == 1
+
+
+async def test_cancel_without_signup_is_404(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree)
+    resp = await client.delete(f"/api/v1/activities/{act['id']}/signup", headers=auth(await make_user(session)))
+    assert resp.status_code == 404
+
+
+async def test_sign_in_by_live_code_then_retry_is_duplicate(client, session):
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree, starts_in=timedelta(minutes=20))
+    person = await make_user(session)
+    await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    code = (await client.get(f"/api/v1/activities/{act['id']}/qr", headers=auth(staff))).json()
+    first = await client.post("/api/v1/checkins", json={"token": code["token"]}, headers=auth(person))
+    assert first.status_code == 200, first.text
+    assert (first.json()["kind"], first.json()["duplicate"]) == ("activity", False)
+    clock.travel(timedelta(minutes=5))
+    token = qr.live_token("a", act["id"], at=clock.now())[0]
+    again = await client.post("/api/v1/checkins", json={"token": token}, headers=auth(person))
+    assert (again.json()["id"], again.json()["duplicate"]) == (first.json()["id"], True)
+
+
+async def test_sign_in_too_early_is_409_activity_not_open(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree, starts_in=timedelta(hours=2), signup_required=False)
+    token = qr.live_token("a", act["id"], at=clock.now())[0]
+    resp = await client.post("/api/v1/checkins", json={"token": token}, headers=auth(await make_user(session)))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "activity_not_open"
+
+
+async def test_sign_in_without_signup_is_409_not_signed_up(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree)
+    token = qr.live_token("a", act["id"], at=clock.now())[0]
+    resp = await client.post("/api/v1/checkins", json={"token": token}, headers=auth(await make_user(session)))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "not_signed_up"
+
+
+async def test_open_activity_needs_no_signup(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree, signup_required=False)
+    token = qr.live_token("a", act["id"], at=clock.now())[0]
+    resp = await client.post("/api/v1/checkins", json={"token": token}, headers=auth(await make_user(session)))
+    assert resp.json()["kind"] == "activity"
+
+
+async def test_organiser_signs_in_by_phone_and_it_is_audited_as_acting_for_them(client, session):
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree)
+    elder = await make_user(session, name="吴奶奶", phone="13812345678")
+    await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(elder))
+    resp = await client.post(f"/api/v1/activities/{act['id']}/attendance", json={"phone": "13812345678"},
+                             headers=auth(staff))
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["method"], resp.json()["user"]["phone"], resp.json()["duplicate"]) == (
+        "phone", "13812345678", False)
+    logs = (await session.exec(select(AuditLog).where(AuditLog.action == "activity.sign_in"))).all()
+    assert [(log.actor_id, log.on_behalf_of_id) for log in logs] == [(staff.id, elder.id)]
+    again = await client.post(f"/api/v1/activities/{act['id']}/attendance", json={"phone": "13812345678"},
+                              headers=auth(staff))
+    assert again.json()["duplicate"] is True
+
+
+async def test_resident_cannot_sign_others_in_403(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree)
+    other = await make_user(session)
+    resp = await client.post(f"/api/v1/activities/{act['id']}/attendance", json={"phone": other.phone},
+                             headers=auth(await make_user(session)))
+    assert resp.status_code == 403
+
+
+async def test_organiser_scans_personal_ticket(client, session):
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree)
+    person = await make_user(session)
+    no_ticket = await client.get(f"/api/v1/activities/{act['id']}/ticket", headers=auth(person))
+    assert no_ticket.status_code == 404
+    await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    ticket = (await client.get(f"/api/v1/activities/{act['id']}/ticket", headers=auth(person))).json()
+    resp = await client.post(f"/api/v1/activities/{act['id']}/tickets", json={"token": ticket["token"]},
+                             headers=auth(staff))
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["user"]["id"], resp.json()["method"]) == (person.id, "ticket")
+    self_scan = await client.post("/api/v1/checkins", json={"token": ticket["token"]}, headers=auth(person))
+    assert self_scan.status_code == 400
+    assert self_scan.json()["code"] == "invalid_token"
+
+
+async def test_ticket_of_another_activity_is_invalid(client, session):
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree)
+    resp = await client.post(f"/api/v1/activities/{act['id']}/tickets",
+                             json={"token": qr.ticket_token(act["id"] + 1, staff.id)}, headers=auth(staff))
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "invalid_token"
+
+
+async def test_close_credits_attendees_once_and_records_no_shows(client, session):
+    pytest.importorskip("app.services.ledger")
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree, capacity=3)
+    came, absent = await make_user(session), await make_user(session)
+    for person in (came, absent):
+        await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    await client.post("/api/v1/checkins", json={"token": qr.live_token("a", act["id"], at=clock.now())[0]},
+                      headers=auth(came))
+    closed = await client.post(f"/api/v1/activities/{act['id']}/close", headers=auth(staff))
+    assert closed.status_code == 200
+    assert (closed.json()["attended"], closed.json()["credited"], closed.json()["no_shows"]) == (1, 1, 1)
+    again = await client.post(f"/api/v1/activities/{act['id']}/close", headers=auth(staff))
+    assert (again.json()["credited"], again.json()["closed_at"]) == (0, closed.json()["closed_at"])
+    stats = (await client.get(f"/api/v1/activities/{act['id']}/stats", headers=auth(staff))).json()
+    assert stats == {"activity_id": act["id"], "signed_up": 2, "attended": 1, "no_shows": 1,
+                     "attendance_rate": 0.5, "no_show_rate": 0.5}
+    no_show = (await session.exec(select(ActivitySignup).where(ActivitySignup.user_id == absent.id))).one()
+    assert no_show.no_show is True
+
+
+async def test_close_without_credit_minutes_needs_no_ledger(client, session):
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree, credit_minutes=0)
+    person = await make_user(session)
+    await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    await client.post(f"/api/v1/activities/{act['id']}/attendance", json={"phone": person.phone}, headers=auth(staff))
+    closed = await client.post(f"/api/v1/activities/{act['id']}/close", headers=auth(staff))
+    assert (closed.json()["attended"], closed.json()["credited"], closed.json()["no_shows"]) == (1, 1, 0)
+    late = await client.post("/api/v1/checkins", json={"token": qr.live_token("a", act["id"], at=clock.now())[0]},
+                             headers=auth(await make_user(session)))
+    assert late.status_code == 409
+    assert late.json()["code"] == "activity_closed"
+
+
+async def test_sign_out_by_rescanning_credits_once(client, session):
+    pytest.importorskip("app.services.ledger")
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree)
+    person = await make_user(session)
+    await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    await client.post("/api/v1/checkins", json={"token": qr.live_token("a", act["id"], at=clock.now())[0]},
+                      headers=auth(person))
+    clock.travel(timedelta(hours=1))
+    token = qr.live_token("a", act["id"], at=clock.now())[0]
+    out = await client.post(f"/api/v1/activities/{act['id']}/signout", json={"token": token}, headers=auth(person))
+    assert out.status_code == 200, out.text
+    assert (out.json()["credited_minutes"], out.json()["duplicate"]) == (90, False)
+    closed = await client.post(f"/api/v1/activities/{act['id']}/close", headers=auth(staff))
+    assert closed.json()["credited"] == 0
+
+
+async def test_sign_out_before_sign_in_is_409(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree)
+    token = qr.live_token("a", act["id"], at=clock.now())[0]
+    resp = await client.post(f"/api/v1/activities/{act['id']}/signout", json={"token": token},
+                             headers=auth(await make_user(session)))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "not_signed_in"
+
+
+async def test_only_organiser_gets_live_code(client, session):
+    tree = await make_tree(session)
+    act, _ = await _activity(client, session, tree)
+    resp = await client.get(f"/api/v1/activities/{act['id']}/qr", headers=auth(await make_user(session)))
+    assert resp.status_code == 403
