@@ -89,3 +89,39 @@ async def test_reversed_period_is_422(client, session):
                             headers=auth(staff))
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_period"
+
+
+async def test_stats_workbook_holds_the_figures(client, session):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    poster = await make_user(session, home=tree.compound)
+    await _wish(session, org=tree.compound, poster=poster, stage="published")
+    await session.commit()
+    resp = await client.get(f"/api/v1/orgs/{tree.community.id}/stats.xlsx?from=2026-03-01&to=2026-03-31",
+                            headers=auth(staff))
+    assert resp.status_code == 200
+    rows = {r[0]: r[1] for r in load_workbook(BytesIO(resp.content)).active.iter_rows(values_only=True)}
+    assert (rows["组织"], rows["心愿发布"], rows["心愿上墙"], rows["心愿验收"]) == ("幸福社区", 1, 1, 0)
+
+
+async def test_admin_stats_page_shows_the_funnel(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    poster = await make_user(session, home=tree.compound)
+    await _wish(session, org=tree.compound, poster=poster, stage="published")
+    await session.commit()
+    resp = await client.get(f"/admin/stats?org_id={tree.community.id}&from=2026-03-01&to=2026-03-31",
+                            headers=auth(staff))
+    assert resp.status_code == 200
+    assert "心愿漏斗：发布 1，上墙 1，认领 0，验收 0" in resp.text
+
+
+async def test_admin_stats_page_refuses_residents(client, session):
+    resident = await make_user(session)
+    resp = await client.get("/admin/stats", headers=auth(resident))
+    assert resp.status_code == 403
+    assert "工作台仅对社区、小区工作人员开放" in resp.text
