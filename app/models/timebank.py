@@ -1,1 +1,299 @@
-"""(being built)"""
+"""The time bank: a double-entry ledger of whole minutes, its alliance policies, the rewards shelf
+and the Idempotency-Key store.
+
+Nothing in ledger_txns / ledger_entries is ever updated or deleted; a mistake is a new txn.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import CreatedAt
+
+
+class AccountKind:
+    person = "person"
+    issuing = "issuing"  # a community's source of minutes (may go negative)
+    shelf = "shelf"  # an org node's rewards shelf (爱心超市), where redeemed minutes go
+
+
+class TxnKind:
+    earn = "earn"
+    spend = "spend"
+    transfer = "transfer"
+    redeem = "redeem"
+    grant = "grant"
+    correction = "correction"
+    reversal = "reversal"
+
+
+TXN_KIND_LABELS = {"earn": "服务获得", "spend": "消费", "transfer": "转赠", "redeem": "兑换", "grant": "补录",
+                   "correction": "更正", "reversal": "冲正"}
+
+
+class LedgerAccount(SQLModel, table=True):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        UniqueConstraint("kind", "org_id"),
+        # A person can never hold less than nothing; the database says so too.
+        CheckConstraint("kind <> 'person' OR balance_minutes >= 0", name="person_balance_non_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)
+    user_id: int | None = Field(default=None, foreign_key="users.id", unique=True)
+    org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
+    balance_minutes: int = 0
+    earned_minutes: int = 0  # service minutes earned (earn, grant, less corrections): star levels
+    spent_minutes: int = 0  # minutes redeemed or given away
+    created_at: datetime = CreatedAt()
+
+
+class LedgerHead(SQLModel, table=True):
+    """One row: the end of the hash chain, locked by every posting so the chain is a line."""
+
+    __tablename__ = "ledger_head"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = 0
+    last_hash: str = Field(default="", max_length=64)
+
+
+class LedgerTxn(SQLModel, table=True):
+    __tablename__ = "ledger_txns"
+    __table_args__ = (
+        # A reference (a verified wish, a closed activity …) credits a person at most once.
+        UniqueConstraint("ref_type", "ref_id", "ref_user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    kind: str = Field(max_length=12, index=True)
+    memo: str = Field(default="", max_length=200)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
+    ref_type: str | None = Field(default=None, max_length=20)
+    ref_id: int | None = None
+    ref_user_id: int | None = None
+    created_at: datetime = CreatedAt()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_account_id_id", "account_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    txn_id: int = Field(foreign_key="ledger_txns.id", index=True)
+    account_id: int = Field(foreign_key="ledger_accounts.id")
+    amount_minutes: int
+    balance_after_minutes: int
+
+
+class TimebankPolicy(SQLModel, table=True):
+    """An alliance's rules, as Chinese time banks set them (Nanjing's cap, Shanghai's ages …)."""
+
+    __tablename__ = "timebank_policies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_id: int = Field(foreign_key="orgs.id", unique=True)
+    storage_cap_minutes: int | None = None  # above it, minutes may only be donated
+    redeem_min_age: int | None = None
+    redeem_min_age_hardship: int | None = None
+    family_transfer_allowed: bool = True
+    family_transfer_daily_cap_minutes: int | None = None
+    rounding_unit_minutes: int = 30  # served time rounds half-up to this unit (0 = exact minutes)
+    updated_by: int | None = Field(default=None, foreign_key="users.id")
+    updated_at: datetime = CreatedAt()
+
+
+class TimebankHardship(SQLModel, table=True):
+    """A person recognised as in hardship (困难群体): the lower redeem age applies."""
+
+    __tablename__ = "timebank_hardships"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", unique=True)
+    set_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = CreatedAt()
+
+
+class Reward(SQLModel, table=True):
+    __tablename__ = "timebank_rewards"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="orgs.id", index=True)
+    # The stations table lives in its own domain; a plain indexed id keeps the domains apart.
+    station_id: int | None = Field(default=None, index=True)
+    name: str = Field(max_length=60)
+    description: str = Field(default="", max_length=300)
+    price_minutes: int
+    stock: int = 0
+    active: bool = True
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = CreatedAt()
+
+
+class Redemption(SQLModel, table=True):
+    __tablename__ = "timebank_redemptions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reward_id: int = Field(foreign_key="timebank_rewards.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    actor_id: int = Field(foreign_key="users.id")
+    txn_id: int = Field(foreign_key="ledger_txns.id", unique=True)
+    minutes: int
+    created_at: datetime = CreatedAt()
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A money-moving request's key and the first response it got."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "route", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100)
+    user_id: int = Field(foreign_key="users.id")
+    route: str = Field(max_length=100)
+    request_hash: str = Field(max_length=64)
+    status_code: int | None = None
+    response_body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = CreatedAt()
+
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+class BalancePublic(BaseModel):
+    balance_minutes: int
+    earned_minutes: int
+    spent_minutes: int
+    star_level: int
+    spendable_minutes: int | None = None
+    storage_cap_minutes: int | None = None
+
+
+class EntryPublic(BaseModel):
+    txn_id: int
+    at: datetime
+    kind: str
+    amount_minutes: int
+    balance_after_minutes: int
+    memo: str
+
+
+class TransferIn(BaseModel):
+    to_phone: str = PField(pattern=r"^1[3-9]\d{9}$")
+    minutes: int = PField(gt=0, le=100000)
+    memo: str | None = PField(None, max_length=100)
+
+
+class TransferPublic(BaseModel):
+    txn_id: int
+    minutes: int
+    to_user_id: int
+    to_name: str
+    to_phone: str
+    balance_minutes: int
+    created_at: datetime
+
+
+class GrantIn(BaseModel):
+    user_id: int
+    minutes: int = PField(ge=-100000, le=100000)
+    reason: str = PField(min_length=1, max_length=100)
+    org_id: int | None = None
+
+
+class GrantPublic(BaseModel):
+    txn_id: int
+    kind: str
+    user_id: int
+    minutes: int
+    balance_minutes: int
+    created_at: datetime
+
+
+class MismatchedAccount(BaseModel):
+    account_id: int
+    balance_minutes: int
+    entries_sum_minutes: int
+
+
+class AuditPublic(BaseModel):
+    ok: bool
+    transactions: int
+    entries_sum: int
+    chain_ok: bool
+    balances_ok: bool
+    first_broken_txn_id: int | None = None
+    unbalanced_txn_ids: list[int] = []
+    mismatched_accounts: list[MismatchedAccount] = []
+    negative_person_account_ids: list[int] = []
+    problems: list[str] = []
+
+
+class YearTotal(BaseModel):
+    year: int
+    earned_minutes: int
+    spent_minutes: int
+    people: int | None = None
+
+
+class PolicyIn(BaseModel):
+    storage_cap_minutes: int | None = PField(None, ge=0)
+    redeem_min_age: int | None = PField(None, ge=0, le=120)
+    redeem_min_age_hardship: int | None = PField(None, ge=0, le=120)
+    family_transfer_allowed: bool = True
+    family_transfer_daily_cap_minutes: int | None = PField(None, ge=0)
+    rounding_unit_minutes: int = PField(30, ge=0, le=120)
+
+
+class PolicyPublic(PolicyIn):
+    alliance_id: int
+
+
+class RewardIn(BaseModel):
+    org_id: int
+    station_id: int | None = None
+    name: str = PField(min_length=1, max_length=60)
+    description: str = PField("", max_length=300)
+    price_minutes: int = PField(gt=0, le=100000)
+    stock: int = PField(ge=0, le=100000)
+
+
+class RewardUpdate(BaseModel):
+    stock: int | None = PField(None, ge=0, le=100000)
+    price_minutes: int | None = PField(None, gt=0, le=100000)
+    active: bool | None = None
+
+
+class RewardPublic(BaseModel):
+    id: int
+    org_id: int
+    station_id: int | None
+    name: str
+    description: str
+    price_minutes: int
+    stock: int
+    active: bool
+
+
+class RedeemIn(BaseModel):
+    for_phone: str | None = PField(None, pattern=r"^1[3-9]\d{9}$")
+
+
+class RedemptionPublic(BaseModel):
+    redemption_id: int
+    txn_id: int
+    reward_id: int
+    user_id: int
+    minutes: int
+    balance_minutes: int
+    stock_left: int
+    created_at: datetime
