@@ -5,12 +5,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind, Role
 from app.models.user import User
+from app.services import activities as activities_service
+from app.services import stations as stations_service
+from app.services import wishes as wishes_service
 
 
 async def home(session: AsyncSession, *, user: User) -> dict:
     """The home page: the compound's wish wall, nearby stations, upcoming activities."""
     home_org = await session.get(Org, user.home_org_id) if user.home_org_id else None
-    return {"home_org": home_org, "wishes": [], "stations": [], "activities": []}
+    return {
+        "home_org": home_org,
+        "wishes": await wishes_service.wall(session, user=user, limit=5),
+        "stations": await stations_service.nearest_for_user(session, user=user, limit=3),
+        "activities": await activities_service.upcoming_for_user(session, user=user, limit=3),
+    }
 
 
 async def me(session: AsyncSession, *, user: User) -> dict:
