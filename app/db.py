@@ -40,7 +40,8 @@ def _sqlite_recipe(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """An engine and the two session factories: readers, and writers (BEGIN IMMEDIATE on SQLite)."""
+    """An engine and its session factories: readers, writers (BEGIN IMMEDIATE on SQLite), and
+    reports — heavy reads (numbers, exports) that may go to a replica when DATABASE_READ_URL is set."""
 
     def __init__(self, settings: Settings):
         self.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -48,15 +49,22 @@ class Database:
         writer = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         self.reader = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.writer = async_sessionmaker(writer, class_=AsyncSession, expire_on_commit=False)
+        self.replica_engine = (make_engine(settings.database_read_url, pool_size=settings.db_pool_size)
+                               if settings.database_read_url else None)
+        self.reports = (async_sessionmaker(self.replica_engine, class_=AsyncSession, expire_on_commit=False)
+                        if self.replica_engine else self.reader)
 
     @asynccontextmanager
-    async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+    async def session(self, *, write: bool = True, report: bool = False) -> AsyncIterator[AsyncSession]:
         """A session that rolls back whatever its user did not commit."""
-        async with (self.writer if write else self.reader)() as session:
+        factory = self.reports if report else self.writer if write else self.reader
+        async with factory() as session:
             yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.replica_engine is not None:
+            await self.replica_engine.dispose()
 
 
 async def advisory_lock(session: AsyncSession, key: str) -> None:

@@ -25,6 +25,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
+async def get_report_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session for numbers and exports: the replica when one is configured."""
+    async with request.app.state.db.session(write=False, report=True) as session:
+        yield session
+
+
+ReportSessionDep = Annotated[AsyncSession, Depends(get_report_session)]
+
+
 def _token_from(request: Request) -> str | None:
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":

@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession  # noqa: E402
 from app import clock  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import Database  # noqa: E402
-from app.deps import get_session  # noqa: E402
+from app.deps import get_report_session, get_session  # noqa: E402
 from app.main import create_app  # noqa: E402
 
 IS_PG = TEST_DB_URL.startswith("postgresql")
@@ -120,6 +120,7 @@ async def app(db: Database, session: AsyncSession):
         yield session
 
     application.dependency_overrides[get_session] = _session
+    application.dependency_overrides[get_report_session] = _session
     yield application
     await application.state.http.aclose()
 

@@ -125,3 +125,19 @@ async def test_admin_stats_page_refuses_residents(client, session):
     resp = await client.get("/admin/stats", headers=auth(resident))
     assert resp.status_code == 403
     assert "工作台仅对社区、小区工作人员开放" in resp.text
+
+
+async def test_reports_use_the_replica_when_configured():
+    from app.config import Settings
+    from app.db import Database
+
+    settings = Settings(DATABASE_URL="sqlite+aiosqlite:////tmp/ejia-primary.db",
+                        DATABASE_READ_URL="sqlite+aiosqlite:////tmp/ejia-replica.db")
+    db = Database(settings)
+    try:
+        async with db.session(write=False, report=True) as s:
+            assert str(s.bind.url).endswith("ejia-replica.db")
+        async with db.session(write=False) as s:
+            assert str(s.bind.url).endswith("ejia-primary.db")
+    finally:
+        await db.dispose()
