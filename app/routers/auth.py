@@ -2,6 +2,7 @@
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -98,7 +99,7 @@ async def wechat_callback(request: Request, session: SessionDep, settings: Setti
     openid = await get_wechat(request, settings).openid_for_code(code)
     result = await auth_service.login_with_wechat(session, openid=openid, current=user, settings=settings)
     if result is None:
-        response = RedirectResponse(f"/login?bind=1&next={saved['next']}", status_code=302)
+        response = RedirectResponse(f"/login?{urlencode({'bind': 1, 'next': saved['next']})}", status_code=302)
         response.set_cookie(BIND_COOKIE, sign_payload(settings, "wechat-bind", {"openid": openid}),
                             max_age=1800, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/")
     else:

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlmodel import select
@@ -11,9 +12,10 @@ from app.config import get_settings
 from app.models.auth import SmsCode
 from app.models.user import User
 from app.routers.auth import sms_sender
-from app.security import COOKIE_NAME
+from app.security import COOKIE_NAME, issue_access_token, read_payload
 from app.services.sms import ConsoleSms, UnconfiguredSms, get_sender
-from tests.factories import next_phone
+from tests.factories import make_user, next_phone
+from tests.fakes.wechat import FakeWeChat
 
 SMS = "/api/v1/auth/sms-code"
 LOGIN = "/api/v1/auth/login"
@@ -291,3 +293,173 @@ async def test_malformed_login_is_422_naming_each_field(client):
     assert resp.status_code == 422
     errors = {e["field"]: e["message"] for e in resp.json()["errors"]}
     assert errors == {"phone": "请输入正确的11位手机号", "code": "请输入6位验证码"}
+
+
+# --- WeChat web OAuth (snsapi_base) against a fake WeChat server on loopback -------------------------------
+
+PUBLIC = "https://ejia.example.cn"
+
+
+@pytest.fixture(scope="module")
+def fake_wechat():
+    with FakeWeChat(app_id="wx-ejia-test", secret="wx-secret") as fake:
+        yield fake
+
+
+@pytest.fixture
+def wechat(app, fake_wechat):
+    """The app pointed at the fake WeChat server."""
+    use_settings(app, wechat_api_base=fake_wechat.base_url, wechat_app_id=fake_wechat.app_id,
+                 wechat_app_secret=fake_wechat.secret, public_base_url=PUBLIC)
+    return fake_wechat
+
+
+async def authorize(client, next_url: str = "/wishes") -> str:
+    """Start the OAuth dance; the state WeChat would hand back."""
+    resp = await client.get("/api/v1/auth/wechat/authorize", params={"next": next_url})
+    assert resp.status_code == 302
+    query = parse_qs(urlsplit(resp.headers["location"]).query)
+    return query["state"][0]
+
+
+async def wechat_visit(client, wechat, openid: str, next_url: str = "/wishes"):
+    state = await authorize(client, next_url)
+    return await client.get("/api/v1/auth/wechat/callback",
+                            params={"code": wechat.issue_code(openid), "state": state})
+
+
+async def test_authorize_redirects_to_wechat_with_signed_state_cookie(client, wechat):
+    resp = await client.get("/api/v1/auth/wechat/authorize", params={"next": "/wishes?mine=true"})
+    assert resp.status_code == 302
+    url = urlsplit(resp.headers["location"])
+    assert (url.scheme, url.netloc, url.path, url.fragment) == (
+        "https", "open.weixin.qq.com", "/connect/oauth2/authorize", "wechat_redirect")
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert query["appid"] == "wx-ejia-test"
+    assert query["redirect_uri"] == f"{PUBLIC}/api/v1/auth/wechat/callback"
+    assert query["response_type"] == "code"
+    assert query["scope"] == "snsapi_base"
+    assert len(query["state"]) >= 16
+    cookie = resp.headers["set-cookie"]
+    assert cookie.startswith("ejia_oauth=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    saved = read_payload(get_settings(), "wechat-state", client.cookies["ejia_oauth"], max_age=600)
+    assert saved == {"s": query["state"], "next": "/wishes?mine=true"}
+
+
+async def test_authorize_refuses_an_offsite_next(client, wechat):
+    await authorize(client, "https://evil.example.com/")
+    saved = read_payload(get_settings(), "wechat-state", client.cookies["ejia_oauth"], max_age=600)
+    assert saved["next"] == "/"
+
+
+async def test_callback_with_forged_state_is_400(client, wechat):
+    await authorize(client)
+    resp = await client.get("/api/v1/auth/wechat/callback",
+                            params={"code": wechat.issue_code("o-forged"), "state": "forged-state"})
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "invalid_oauth_state"
+
+
+async def test_callback_without_the_state_cookie_is_400(client, wechat):
+    state = await authorize(client)
+    client.cookies.clear()
+    resp = await client.get("/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-1"), "state": state})
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "invalid_oauth_state"
+
+
+async def test_callback_with_unsigned_state_cookie_is_400(client, wechat):
+    client.cookies.set("ejia_oauth", "eyJzIjoiYWJjIiwibmV4dCI6Ii8ifQ.bogus.sig")
+    resp = await client.get("/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-1"), "state": "abc"})
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "invalid_oauth_state"
+
+
+async def test_state_is_single_use(client, wechat, session):
+    await make_user(session, phone=next_phone())
+    state = await authorize(client)
+    first = await client.get("/api/v1/auth/wechat/callback",
+                             params={"code": wechat.issue_code("o-once"), "state": state})
+    assert first.status_code == 302
+    replay = await client.get("/api/v1/auth/wechat/callback",
+                              params={"code": wechat.issue_code("o-once"), "state": state})
+    assert replay.status_code == 400
+    assert replay.json()["code"] == "invalid_oauth_state"
+
+
+async def test_invalid_code_is_400_wechat_auth_failed(client, wechat):
+    state = await authorize(client)
+    resp = await client.get("/api/v1/auth/wechat/callback", params={"code": "not-a-code", "state": state})
+    assert resp.status_code == 400
+    body = resp.json()
+    assert body["code"] == "wechat_auth_failed"
+    assert body["title"] == "微信授权失败"
+    assert wechat.requests[-1] == {"appid": "wx-ejia-test", "secret": "wx-secret", "code": "not-a-code",
+                                   "grant_type": "authorization_code"}
+
+
+async def test_unreachable_wechat_is_400_wechat_auth_failed(app, client, wechat):
+    use_settings(app, wechat_api_base="http://127.0.0.1:9", wechat_app_id=wechat.app_id, public_base_url=PUBLIC)
+    state = await authorize(client)
+    resp = await client.get("/api/v1/auth/wechat/callback", params={"code": "any", "state": state})
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "wechat_auth_failed"
+
+
+async def test_known_openid_signs_straight_in(client, wechat, session):
+    user = await make_user(session, name="钱大爷")
+    user.wechat_openid = "o-known"
+    session.add(user)
+    await session.commit()
+    resp = await wechat_visit(client, wechat, "o-known", "/wishes?mine=true")
+    assert resp.status_code == 302
+    assert resp.headers["location"] == "/wishes?mine=true"
+    me = await client.get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.json()["id"] == user.id
+
+
+async def test_unknown_openid_asks_for_phone_then_binds_it(client, wechat, session):
+    resp = await wechat_visit(client, wechat, "o-new", "/wishes?mine=true&status=claimed")
+    assert resp.status_code == 302
+    location = urlsplit(resp.headers["location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query) == {"bind": ["1"], "next": ["/wishes?mine=true&status=claimed"]}
+    assert client.cookies.get(COOKIE_NAME) is None
+    assert (await client.get("/api/v1/me")).status_code == 401
+
+    phone = next_phone()
+    login = await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})
+    assert login.status_code == 200
+    user = (await session.exec(select(User).where(User.phone == phone))).one()
+    await session.refresh(user)
+    assert user.wechat_openid == "o-new"
+    assert client.cookies.get("ejia_wechat_bind") is None
+
+    client.cookies.clear()
+    again = await wechat_visit(client, wechat, "o-new")
+    assert again.status_code == 302
+    assert again.headers["location"] == "/wishes"
+    assert (await client.get("/api/v1/me")).json()["id"] == user.id
+
+
+async def test_signed_in_user_visiting_by_wechat_binds_directly(client, wechat, session):
+    user = await make_user(session, name="蒋志愿者")
+    client.cookies.set(COOKIE_NAME, issue_access_token(get_settings(), user.id))
+    resp = await wechat_visit(client, wechat, "o-direct")
+    assert resp.status_code == 302
+    assert resp.headers["location"] == "/wishes"
+    await session.refresh(user)
+    assert user.wechat_openid == "o-direct"
+    client.cookies.clear()
+    assert (await wechat_visit(client, wechat, "o-direct")).status_code == 302
+    assert (await client.get("/api/v1/me")).json()["id"] == user.id
+
+
+async def test_a_forged_bind_cookie_binds_nothing(client, session):
+    phone = next_phone()
+    client.cookies.set("ejia_wechat_bind", "forged")
+    assert (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).status_code == 200
+    user = (await session.exec(select(User).where(User.phone == phone))).one()
+    assert user.wechat_openid is None

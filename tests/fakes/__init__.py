@@ -1,0 +1,1 @@
+"""Small real servers standing in for outside services in tests (run on loopback)."""
