@@ -367,3 +367,32 @@ async def test_poster_is_notified_when_published_and_claimed(client, session):
 
 async def test_no_token_is_401(client, session):
     assert (await client.get(API)).status_code == 401
+
+
+async def _confirmed(client, poster, staff, volunteer):
+    wish = await _published(client, poster, staff)
+    url = f"{API}/{wish['id']}"
+    await client.post(f"{url}/claim", headers=auth(volunteer))
+    await client.post(f"{url}/done", json={"note": "换了新阀芯", "minutes_spent": 45}, headers=auth(volunteer))
+    await client.post(f"{url}/confirm", json={"rating": 4}, headers=auth(poster))
+    return url
+
+
+async def test_verify_credits_the_claimer_once(client, session):
+    _, poster, staff, volunteer, _ = await _people(session)
+    url = await _confirmed(client, poster, staff, volunteer)
+    resp = await client.post(f"{url}/verify", json={"credit_minutes": 60, "note": "回访满意"}, headers=auth(staff))
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["status"], resp.json()["credit_minutes"]) == ("verified", 60)
+    again = await client.post(f"{url}/verify", json={"credit_minutes": 60}, headers=auth(staff))
+    assert again.status_code == 409
+    assert again.json()["code"] == "invalid_state"
+    balance = (await client.get("/api/v1/timebank/me", headers=auth(volunteer))).json()
+    assert balance["balance_minutes"] == 60
+
+
+async def test_resident_cannot_verify_403(client, session):
+    _, poster, staff, volunteer, other = await _people(session)
+    url = await _confirmed(client, poster, staff, volunteer)
+    resp = await client.post(f"{url}/verify", json={"credit_minutes": 60}, headers=auth(other))
+    assert resp.status_code == 403
