@@ -236,19 +236,19 @@ class LedgerCheck:
 async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
     """Walk the whole ledger: every txn sums to zero, the chain verifies, balances equal their entries."""
     check = LedgerCheck()
-    head = await session.get(LedgerHead, HEAD_ID)
+    head = await session.get(LedgerHead, HEAD_ID, populate_existing=True)
     prev_hash, last_seq = GENESIS_HASH, 0
     sums: dict[int, int] = {}
     running: dict[int, int] = {}
     while True:
         txns = (await session.exec(select(LedgerTxn).where(LedgerTxn.seq > last_seq).order_by(LedgerTxn.seq)
-                                   .limit(batch))).all()
+                                   .limit(batch).execution_options(populate_existing=True))).all()
         if not txns:
             break
         ids = [t.id for t in txns]
         entries: dict[int, list[LedgerEntry]] = {i: [] for i in ids}
         for e in (await session.exec(select(LedgerEntry).where(LedgerEntry.txn_id.in_(ids))
-                                     .order_by(LedgerEntry.id))).all():
+                                     .order_by(LedgerEntry.id).execution_options(populate_existing=True))).all():
             entries[e.txn_id].append(e)
         for t in txns:
             check.transactions += 1
@@ -276,7 +276,8 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
     if check.chain_ok and head is not None and (head.seq != last_seq or (last_seq and head.last_hash != prev_hash)):
         check.chain_ok = False
         check.problems.append(f"链头与最后一笔流水不符 (chain head does not match txn seq {last_seq})")
-    for account in (await session.exec(select(LedgerAccount).order_by(LedgerAccount.id))).all():
+    accounts = select(LedgerAccount).order_by(LedgerAccount.id).execution_options(populate_existing=True)
+    for account in (await session.exec(accounts)).all():
         total = sums.get(account.id, 0)
         if account.balance_minutes != total:
             check.balances_ok = False
