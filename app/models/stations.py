@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints, model_validator
 from pydantic import Field as PField
@@ -214,6 +214,8 @@ class CheckinIn(BaseModel):
     lat: Lat | None = None
     lng: Lng | None = None
     accuracy: float | None = PField(None, ge=0, le=100000, description="定位精度（米），纸质码签到时使用")
+    coord_type: Literal["gcj02", "wgs84"] = PField(
+        "gcj02", description="lat/lng 的坐标系：gcj02（微信定位、国内地图）或 wgs84（浏览器 GPS 定位，服务端换算）")
 
 
 class CheckinPublic(BaseModel):

@@ -450,3 +450,27 @@ async def admin_list(session: AsyncSession, *, actor: User, limit: int = 100) ->
         covered_by_role(actor.id, Activity.org_id) | (Activity.created_by_id == actor.id))
         .order_by(Activity.id.desc()).limit(limit))).all())
     return [_public(a, is_organiser=True) for a in rows]
+
+
+async def screen_state(session: AsyncSession, *, activity_id: int, actor: User) -> dict:
+    """What the organiser's screen shows now: the live code as SVG, its short form, how many signed in."""
+    code = await live_qr(session, activity_id=activity_id, actor=actor)
+    return {"svg": await qr.svg(code.url), "short_code": code.short_code, "expires_at": code.expires_at.isoformat(),
+            "count": await live_count(session, activity_id=activity_id)}
+
+
+async def ticket_svg(session: AsyncSession, *, activity_id: int, actor: User) -> str | None:
+    """The person's ticket as SVG for the detail page, or None if they hold no place."""
+    try:
+        ticket = await my_ticket(session, activity_id=activity_id, actor=actor)
+    except NotFound:
+        return None
+    return await qr.svg(ticket.token)
+
+
+async def staff_orgs(session: AsyncSession, *, actor: User) -> list[Org]:
+    """The org nodes the actor may publish activities under."""
+    from app.permissions import covered_by_role
+
+    return list((await session.exec(select(Org).where(covered_by_role(actor.id, Org.id))
+                                    .order_by(Org.path).limit(300))).all())

@@ -5,11 +5,17 @@ retry gets the first record back with `duplicate: true`. A scan's coordinates ar
 printed card and then dropped (PIPL: 行踪轨迹); only the distance is kept.
 """
 
+import hashlib
+import secrets
+import time
+
+import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.config import Settings
 from app.errors import BadRequest, Conflict
 from app.models.activities import Activity
 from app.models.stations import Checkin, CheckinIn, CheckinKind, CheckinPublic, Station, StationStatus
@@ -51,7 +57,10 @@ async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> Ch
         raise Conflict("驿站暂停开放", code="station_closed")
     distance = None
     if data.lat is not None and data.lng is not None:
-        distance = stations_service.distance_m(data.lat, data.lng, station.lat, station.lng)
+        lat, lng = data.lat, data.lng
+        if data.coord_type == "wgs84":
+            lat, lng = stations_service.wgs84_to_gcj02(lat, lng)
+        distance = stations_service.distance_m(lat, lng, station.lat, station.lng)
     window = code.n
     if code.kind == "c":
         _judge_card(station, distance=distance, accuracy=data.accuracy)
@@ -144,3 +153,42 @@ async def my_checkins(session: AsyncSession, *, user: User, limit: int = 20) -> 
             names[("a", a.id)] = a.title
     return [_public(r, place=names.get(("s", r.station_id)) or names.get(("a", r.activity_id), ""), duplicate=False)
             for r in rows]
+
+
+# The JS-SDK ticket, cached per process until shortly before WeChat expires it (7200 s).
+_jsapi: dict = {"ticket": None, "until": 0.0}
+
+
+async def _jsapi_ticket(http: httpx.AsyncClient, settings: Settings) -> str | None:
+    if _jsapi["ticket"] and time.monotonic() < _jsapi["until"]:
+        return _jsapi["ticket"]
+    base = settings.wechat_api_base
+    try:
+        token = (await http.get(f"{base}/cgi-bin/token", timeout=10, params={
+            "grant_type": "client_credential", "appid": settings.wechat_app_id,
+            "secret": settings.wechat_app_secret})).json().get("access_token")
+        if not token:
+            return None
+        data = (await http.get(f"{base}/cgi-bin/ticket/getticket", timeout=10,
+                               params={"access_token": token, "type": "jsapi"})).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    if not data.get("ticket"):
+        return None
+    _jsapi.update(ticket=data["ticket"], until=time.monotonic() + int(data.get("expires_in", 7200)) - 300)
+    return data["ticket"]
+
+
+async def jssdk_config(http: httpx.AsyncClient, settings: Settings, *, url: str) -> dict | None:
+    """The signed wx.config for a page of ours (to open WeChat's scanner), or None outside a configured WeChat."""
+    if not settings.wechat_app_id or not settings.wechat_app_secret:
+        return None
+    if not url.startswith(settings.public_base_url.rstrip("/") + "/"):
+        return None
+    ticket = await _jsapi_ticket(http, settings)
+    if not ticket:
+        return None
+    nonce, stamp = secrets.token_hex(8), int(time.time())
+    raw = f"jsapi_ticket={ticket}&noncestr={nonce}&timestamp={stamp}&url={url.split('#')[0]}"
+    return {"appId": settings.wechat_app_id, "timestamp": stamp, "nonceStr": nonce,
+            "signature": hashlib.sha1(raw.encode()).hexdigest()}

@@ -42,6 +42,28 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> int:
     return round(2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a))))
 
 
+def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
+    """A phone's GPS point (WGS-84, as browsers report it) in GCJ-02, the datum Chinese maps use."""
+    if not (0.8293 <= lat <= 55.8271 and 72.004 <= lng <= 137.8347):
+        return lat, lng  # outside China the two coincide
+    a, ee = 6378245.0, 0.00669342162296594323
+    x, y = lng - 105.0, lat - 35.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+            + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    dlng = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+            + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(rad) ** 2
+    sqrt_magic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sqrt_magic) * math.pi)
+    dlng = (dlng * 180.0) / (a / sqrt_magic * math.cos(rad) * math.pi)
+    return lat + dlat, lng + dlng
+
+
 def parse_near(near: str | None) -> tuple[float, float] | None:
     """`"lat,lng"` → (lat, lng); None if absent; ValidationFailed if malformed."""
     from app.errors import ValidationFailed
@@ -303,3 +325,18 @@ async def admin_list(session: AsyncSession, *, actor: User, limit: int = 200) ->
                                   | Station.id.in_(deputy_of)).order_by(Station.id).limit(limit))
     rows = list((await session.exec(stmt)).all())
     return await to_public(session, rows, viewer=actor, show_phones=True)
+
+
+async def screen_state(session: AsyncSession, *, station_id: int, actor: User) -> dict:
+    """What the station's tablet shows now: the live code as SVG, its short form, today's count."""
+    code = await live_qr(session, station_id=station_id, actor=actor)
+    return {"svg": await qr.svg(code.url), "short_code": code.short_code, "expires_at": code.expires_at.isoformat(),
+            "count": await live_count(session, station_id=station_id)}
+
+
+async def admin_orgs(session: AsyncSession, *, actor: User) -> list[Org]:
+    """The org nodes in the subtrees the actor administers (where they may register stations)."""
+    from app.permissions import covered_by_role
+
+    return list((await session.exec(select(Org).where(covered_by_role(actor.id, Org.id, ADMIN_ONLY))
+                                    .order_by(Org.path).limit(300))).all())

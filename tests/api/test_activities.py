@@ -259,3 +259,24 @@ async def test_only_organiser_gets_live_code(client, session):
     act, _ = await _activity(client, session, tree)
     resp = await client.get(f"/api/v1/activities/{act['id']}/qr", headers=auth(await make_user(session)))
     assert resp.status_code == 403
+
+
+async def test_activity_pages_render_with_ticket_and_organiser_tools(client, session):
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree)
+    person = await make_user(session)
+    await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
+    listed = await client.get("/activities", headers=auth(person))
+    assert "主题党日：重温入党誓词" in listed.text
+    detail = await client.get(f"/activities/{act['id']}", headers=auth(person))
+    assert "我的入场码" in detail.text
+    assert "签到大屏" not in detail.text
+    organiser = await client.get(f"/activities/{act['id']}", headers=auth(staff))
+    assert "签到大屏" in organiser.text
+    screen = await client.get(f"/activities/{act['id']}/screen", headers=auth(staff))
+    assert "<svg" in screen.text
+    live = (await client.get(f"/activities/{act['id']}/screen/live", headers=auth(staff))).json()
+    assert live["count"] == 0
+    assert (await client.get(f"/activities/{act['id']}/screen", headers=auth(person))).status_code == 403
+    assert (await client.get("/admin/activities", headers=auth(staff))).status_code == 200
+    assert (await client.get("/admin/activities", headers=auth(person))).status_code == 403

@@ -155,3 +155,29 @@ async def test_my_checkins_lists_own_scans(client, session):
                       headers=auth(user))
     mine = (await client.get("/api/v1/checkins/mine", headers=auth(user))).json()
     assert [(c["kind"], c["place"]) for c in mine] == [("visit", "幸福里红色驿站")]
+
+
+async def test_card_scan_with_browser_gps_is_converted_to_gcj02(client, session):
+    from app.services.stations import wgs84_to_gcj02
+
+    tree = await make_tree(session)
+    station = await _station(session, tree.compound, card=True)
+    # The phone's GPS reading of the spot lies ~500 m off the map until converted.
+    gps = (SPOT[0] - (wgs84_to_gcj02(*SPOT)[0] - SPOT[0]), SPOT[1] - (wgs84_to_gcj02(*SPOT)[1] - SPOT[1]))
+    resp = await client.post("/api/v1/checkins", json={"token": qr.card_token(station.id), "lat": gps[0], "lng": gps[1],
+                                                       "accuracy": 20, "coord_type": "wgs84"},
+                             headers=auth(await make_user(session)))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["distance_m"] < 5
+
+
+async def test_scan_page_renders_with_typed_code_form(client, session):
+    user = await make_user(session)
+    page = await client.get("/scan?t=v1.s.1.2.x", headers=auth(user))
+    assert page.status_code == 200
+    assert 'data-token="v1.s.1.2.x"' in page.text
+    assert "jweixin" not in page.text
+    wechat = await client.get("/scan", headers={**auth(user), "User-Agent": "Mozilla/5.0 MicroMessenger/8.0"})
+    assert "jweixin" in wechat.text
+    config = await client.get("/scan/wx-config?url=http://localhost:8000/scan", headers=auth(user))
+    assert config.status_code == 404

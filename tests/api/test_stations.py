@@ -273,3 +273,32 @@ async def test_station_stats_count_visits_per_day(client, session):
     assert [d["visits"] for d in stats["visits_per_day"]] == [3]
     assert stats["live_count"] == 3
     assert stats["duty_minutes"] == 0
+
+
+async def test_station_pages_render_for_resident_and_master(client, session):
+    tree = await make_tree(session)
+    master = await make_user(session)
+    station = await _station(session, tree.compound, master=master)
+    resident = await make_user(session)
+    listed = await client.get(f"/stations?near={HERE[0]},{HERE[1]}&coord=wgs84", headers=auth(resident))
+    assert listed.status_code == 200
+    assert "幸福里红色驿站" in listed.text
+    detail = await client.get(f"/stations/{station.id}", headers=auth(resident))
+    assert "饮水" in detail.text
+    assert "签到大屏" not in detail.text
+    assert (await client.get(f"/stations/{station.id}/screen", headers=auth(resident))).status_code == 403
+    screen = await client.get(f"/stations/{station.id}/screen", headers=auth(master))
+    assert screen.status_code == 200
+    assert "<svg" in screen.text
+    live = (await client.get(f"/stations/{station.id}/screen/live", headers=auth(master))).json()
+    assert (live["count"], live["short_code"].startswith(f"S{station.id}-")) == (0, True)
+    assert (await client.get("/admin/stations", headers=auth(master))).status_code == 200
+    assert (await client.get("/admin/stations", headers=auth(resident))).status_code == 403
+
+
+def test_wgs84_point_is_moved_onto_the_gcj02_map():
+    from app.services.stations import wgs84_to_gcj02
+
+    lat, lng = wgs84_to_gcj02(39.908, 116.397)
+    assert (round(lat, 4), round(lng, 4)) == (39.9094, 116.4032)
+    assert wgs84_to_gcj02(48.85, 2.35) == (48.85, 2.35)

@@ -1,0 +1,78 @@
+/* Activities: sign up (or join the waiting list), cancel, and the organiser's tools. */
+(function () {
+  "use strict";
+  var box = document.getElementById("activity");
+  var id = box && box.dataset.id;
+
+  function reloadSoon(text) { ejia.toast(text); setTimeout(function () { location.reload(); }, 800); }
+  function fail(p) { ejia.toast(ejia.problemText(p)); }
+
+  document.querySelectorAll("[data-signup]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      btn.disabled = true;
+      var wait = btn.dataset.signup === "wait";
+      ejia.api("POST", "/activities/" + id + "/signup" + (wait ? "?wait=true" : "")).then(function (s) {
+        reloadSoon(s.status === "waiting" ? "已加入候补，第 " + s.position + " 位" : "报名成功");
+      }, function (p) {
+        btn.disabled = false;
+        if (p.code === "activity_full") { reloadSoon("名额刚刚报满，可加入候补"); return; }
+        fail(p);
+      });
+    });
+  });
+
+  document.querySelectorAll("[data-signup-cancel]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      if (!confirm("确定取消报名吗？")) return;
+      ejia.api("DELETE", "/activities/" + id + "/signup").then(function () { reloadSoon("已取消"); }, fail);
+    });
+  });
+
+  var phoneForm = document.getElementById("phone-signin");
+  if (phoneForm) {
+    phoneForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      ejia.api("POST", "/activities/" + id + "/attendance", { phone: phoneForm.elements.phone.value.trim() }).then(function (a) {
+        phoneForm.reset();
+        ejia.toast(a.duplicate ? a.user.name + " 已签到过" : a.user.name + " 签到成功");
+      }, fail);
+    });
+  }
+
+  var ticketForm = document.getElementById("ticket-signin");
+  if (ticketForm) {
+    ticketForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      ejia.api("POST", "/activities/" + id + "/tickets", { token: ticketForm.elements.ticket.value.trim() }).then(function (a) {
+        ticketForm.reset();
+        ejia.toast(a.duplicate ? a.user.name + " 已签到过" : a.user.name + " 签到成功");
+      }, fail);
+    });
+  }
+
+  var closeBtn = document.querySelector("[data-close]");
+  if (closeBtn) {
+    closeBtn.addEventListener("click", function () {
+      if (!confirm("结束后将为已签到的人记入时间银行，未签到的记为缺席。确定结束吗？")) return;
+      ejia.api("POST", "/activities/" + id + "/close").then(function (r) {
+        reloadSoon("活动已结束：签到 " + r.attended + " 人，缺席 " + r.no_shows + " 人");
+      }, fail);
+    });
+  }
+
+  var form = document.getElementById("activity-form");
+  if (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var f = form.elements;
+      var body = { org_id: parseInt(f.org_id.value, 10), kind: f.kind.value, title: f.title.value.trim(),
+                   starts_at: new Date(f.starts_at.value).toISOString(), ends_at: new Date(f.ends_at.value).toISOString(),
+                   location: f.location.value.trim(), capacity: parseInt(f.capacity.value, 10),
+                   credit_minutes: parseInt(f.credit_minutes.value || "0", 10), signup_required: f.signup_required.checked };
+      ejia.api("POST", "/activities", body).then(function (a) {
+        if (form._clearDraft) form._clearDraft();
+        location.href = "/activities/" + a.id;
+      }, fail);
+    });
+  }
+})();
