@@ -611,3 +611,28 @@ async def run_timers(session: AsyncSession) -> int:
                                         link=f"/wishes/{wish.id}", ref_type="wish", ref_id=wish.id)
     await session.commit()
     return moved
+
+
+# ---- what the pages show ----
+
+async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dict:
+    """The wish page: the wish as the viewer may see it, who did each step, and units to dispatch to."""
+    from app.services import resources as resources_service
+
+    wish, staff = await _visible(session, wish_id=wish_id, user=user)
+    public = await view(session, wish=wish, viewer=user, staff=staff)
+    people = await _people(session, {e.actor_id for e in public.events})
+    choices = []
+    if "review" in public.actions:
+        choices = await resources_service.dispatch_choices(session, org_id=wish.org_id, category=wish.category)
+    return {"wish": public, "actor_names": {i: u.name for i, u in people.items()}, "dispatch_choices": choices,
+            "staff": staff, "today": today_local()}
+
+
+async def mine_page(session: AsyncSession, *, user: User, limit: int = 50) -> dict:
+    """My wishes, my claims and my latest messages."""
+    params = PageParams(limit=limit)
+    posted, _ = await list_wishes(session, actor=user, params=params, mine=True, side="posted")
+    claimed, _ = await list_wishes(session, actor=user, params=params, mine=True, side="claimed")
+    messages, _ = await notify_service.list_mine(session, user=user, unread=False, params=PageParams(limit=10))
+    return {"posted": posted, "claimed": claimed, "messages": messages}

@@ -1,5 +1,52 @@
-"""(being built)"""
+"""The wish pages: the wall, posting a wish, one wish with its actions, and the staff queues."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+
+from app.deps import PageUser, SessionDep
+from app.errors import Forbidden
+from app.models.wishes import ACTION_LABELS, CATEGORIES, STATUS_LABELS
+from app.permissions import has_any_staff_role
+from app.services import wishes as wishes_service
+from app.templating import render
 
 router = APIRouter()
+
+LABELS = {"status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS, "categories": CATEGORIES}
+
+
+@router.get("/wishes")
+async def wall(request: Request, session: SessionDep, user: PageUser, category: str | None = None,
+               mine: bool = False):
+    """The wish wall (the viewer's compound first, by category), or my wishes and claims."""
+    request.state.user = user
+    if mine:
+        context = await wishes_service.mine_page(session, user=user)
+        return render(request, "wishes/mine.html", {**LABELS, **context}, tab="wishes")
+    wishes = await wishes_service.wall(session, user=user, category=category if category in CATEGORIES else None,
+                                       limit=50)
+    return render(request, "wishes/wall.html", {**LABELS, "wishes": wishes, "category": category}, tab="wishes")
+
+
+@router.get("/wishes/new")
+async def new_wish(request: Request, user: PageUser):
+    """Post a wish: big buttons, a short form, the draft kept if the network drops."""
+    request.state.user = user
+    return render(request, "wishes/new.html", {**LABELS}, tab="wishes")
+
+
+@router.get("/wishes/{wish_id}")
+async def wish_detail(wish_id: int, request: Request, session: SessionDep, user: PageUser):
+    """One wish, its history, and exactly the actions this viewer may take."""
+    request.state.user = user
+    context = await wishes_service.detail_page(session, wish_id=wish_id, user=user)
+    return render(request, "wishes/detail.html", {**LABELS, **context}, tab="wishes")
+
+
+@router.get("/admin/wishes")
+async def admin_wishes(request: Request, session: SessionDep, user: PageUser):
+    """Staff queues: wishes to review, done ones awaiting the poster, confirmed ones to verify."""
+    request.state.user = user
+    if not await has_any_staff_role(session, user_id=user.id):
+        raise Forbidden("工作台仅对社区、小区工作人员开放")
+    queues = await wishes_service.queues(session, user=user)
+    return render(request, "wishes/admin.html", {**LABELS, **queues}, tab="me")
