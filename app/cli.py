@@ -31,10 +31,18 @@ def migrate() -> None:
 @cli.command("create-admin")
 def create_admin(phone: str = typer.Option(...), name: str = typer.Option(...),
                  alliance: str = typer.Option("党建联盟总站", help="name of the root alliance if none exists")) -> None:
-    """Make an admin on the root alliance node, creating the node if there is none."""
+    """Make an admin on the root alliance node, creating the node if there is none (migrates first)."""
+    from app import migrate as m
     from app.demo.bootstrap import create_admin as do_create
+    from app.errors import AppError
 
-    user_id, org_id = asyncio.run(_with_db(lambda s: do_create(s, phone=phone, name=name, alliance_name=alliance)))
+    m.upgrade(get_settings().database_url)
+    try:
+        user_id, org_id = asyncio.run(_with_db(lambda s: do_create(s, phone=phone, name=name,
+                                                                   alliance_name=alliance)))
+    except AppError as error:
+        typer.echo(f"未能设置管理员：{error.detail}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"已设置管理员：用户 {user_id}，联盟总站 {org_id}")
 
 
