@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.user import User
+from app.demo import wishes as wishes_demo
 from app.services import orgs as orgs_service
 
 # The demo admin signs in with this phone (the console SMS backend shows the code).
@@ -60,7 +61,9 @@ PEOPLE = [
     ("沈骑手", "13800000009", "东城家园", "mobile", [], []),
 ]
 
-SEEDERS: list = []
+SEEDERS: list = [
+    wishes_demo.seed,
+]
 
 
 async def load_demo(session: AsyncSession, *, force: bool = False) -> bool:
@@ -96,3 +99,6 @@ async def _add_tree(session: AsyncSession, ctx: DemoContext, parent: Org, tree: 
         org = await orgs_service.add_org(session, name=name, kind=spec["kind"], parent=parent)
         ctx.orgs[name] = org
         await _add_tree(session, ctx, org, spec.get("children", {}))
+
+
+SEEDERS.append(__import__("app.demo.stations", fromlist=["seed"]).seed)  # stations, shifts, activities, visits
