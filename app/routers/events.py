@@ -1,5 +1,58 @@
-"""(being built)"""
+"""Grid events (网格事件): report, dispatch, handle, check, feedback."""
+
+from typing import Literal
 
 from fastapi import APIRouter
 
+from app.deps import CurrentUser, SessionDep
+from app.models.events import CheckIn, DispatchIn, EventCreate, EventPublic, EventStatus, FeedbackIn, HandleIn
+from app.pagination import Page, PageDep
+from app.services import events as events_service
+
 router = APIRouter(prefix="/events", tags=["events"])
+
+
+@router.post("", response_model=EventPublic, status_code=201)
+async def report_event(body: EventCreate, session: SessionDep, user: CurrentUser):
+    """Report a problem in the neighbourhood → reported (staff may report for someone by phone)."""
+    return await events_service.report_event(session, data=body, actor=user)
+
+
+@router.get("", response_model=Page[EventPublic])
+async def list_events(session: SessionDep, user: CurrentUser, page: PageDep, org_id: int | None = None,
+                      status: EventStatus | None = None, mine: bool = False,
+                      queue: Literal["dispatch", "handle", "check"] | None = None, overdue: bool | None = None):
+    """Events you may see: your own, your subtree's, and those dispatched to your unit."""
+    items, cursor = await events_service.list_events(session, actor=user, params=page, org_id=org_id, status=status,
+                                                     mine=mine, queue=queue, overdue=overdue)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/{event_id}", response_model=EventPublic)
+async def get_event(event_id: int, session: SessionDep, user: CurrentUser):
+    """One event with its history."""
+    return await events_service.get_event(session, event_id=event_id, actor=user)
+
+
+@router.post("/{event_id}/dispatch", response_model=EventPublic)
+async def dispatch_event(event_id: int, body: DispatchIn, session: SessionDep, user: CurrentUser):
+    """Send the event to a handler with a due date (staff/admin over it) → dispatched."""
+    return await events_service.dispatch_event(session, event_id=event_id, data=body, actor=user)
+
+
+@router.post("/{event_id}/handle", response_model=EventPublic)
+async def handle_event(event_id: int, body: HandleIn, session: SessionDep, user: CurrentUser):
+    """Report what was done (admin/staff of the handler) → handled."""
+    return await events_service.handle_event(session, event_id=event_id, data=body, actor=user)
+
+
+@router.post("/{event_id}/check", response_model=EventPublic)
+async def check_event(event_id: int, body: CheckIn, session: SessionDep, user: CurrentUser):
+    """Check the handling (staff/admin over it) → checked, or back to dispatched."""
+    return await events_service.check_event(session, event_id=event_id, data=body, actor=user)
+
+
+@router.post("/{event_id}/feedback", response_model=EventPublic)
+async def give_feedback(event_id: int, body: FeedbackIn, session: SessionDep, user: CurrentUser):
+    """Say whether you are satisfied (the reporter) → closed."""
+    return await events_service.give_feedback(session, event_id=event_id, data=body, actor=user)

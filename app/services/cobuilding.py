@@ -1,0 +1,147 @@
+"""Co-building (共驻共建): agreements between member units and the communities they are assigned to,
+and the yearly score each community gives each unit (考核赋分)."""
+
+import calendar
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.models.members import (
+    AgreementCreate,
+    AgreementPublic,
+    AssessmentIn,
+    AssessmentPublic,
+    CoBuildingAgreement,
+    CoBuildingAssessment,
+)
+from app.models.org import Org, OrgKind, UnitCommunity
+from app.models.user import User
+from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, require_role_over
+from app.services import audit
+from app.services import member_reports as reports_service
+
+
+def ends_on(signed_on: date, term_months: int) -> date:
+    """The last day an agreement runs: `term_months` after signing, less a day."""
+    month = signed_on.month - 1 + term_months
+    year, month = signed_on.year + month // 12, month % 12 + 1
+    day = min(signed_on.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day) - timedelta(days=1)
+
+
+async def _unit(session: AsyncSession, unit_id: int) -> Org:
+    unit = await session.get(Org, unit_id)
+    if unit is None or unit.kind != OrgKind.unit:
+        raise NotFound("共建单位不存在", code="unit_not_found")
+    return unit
+
+
+async def _assigned_community(session: AsyncSession, *, unit: Org, community_id: int, actor: User) -> Org:
+    """The community, which the actor administers and the unit is assigned to."""
+    community = await session.get(Org, community_id)
+    if community is None or community.kind != OrgKind.community:
+        raise ValidationFailed("请选择社区", code="invalid_community")
+    await require_role_over(session, user_id=actor.id, org_id=community.id, roles=ADMIN_ONLY)
+    assigned = (await session.exec(select(UnitCommunity.id).where(
+        UnitCommunity.unit_id == unit.id, UnitCommunity.community_id == community.id))).first()
+    if assigned is None:
+        raise Conflict("该单位尚未分配到本社区", code="unit_not_assigned")
+    return community
+
+
+def _agreement_public(a: CoBuildingAgreement, names: dict[int, str]) -> AgreementPublic:
+    return AgreementPublic(id=a.id, unit_id=a.unit_id, unit_name=names.get(a.unit_id), community_id=a.community_id,
+                           community_name=names.get(a.community_id), signed_on=a.signed_on,
+                           term_months=a.term_months, ends_on=ends_on(a.signed_on, a.term_months),
+                           commitments=list(a.commitments), created_at=a.created_at)
+
+
+async def create_agreement(session: AsyncSession, *, unit_id: int, data: AgreementCreate,
+                           actor: User) -> AgreementPublic:
+    """Record a signed co-building agreement (admin of the community)."""
+    unit = await _unit(session, unit_id)
+    community = await _assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
+    row = CoBuildingAgreement(unit_id=unit.id, community_id=community.id, signed_on=data.signed_on,
+                              term_months=data.term_months, commitments=list(data.commitments),
+                              created_by_id=actor.id)
+    session.add(row)
+    await session.flush()
+    await audit.record(session, actor_id=actor.id, action="cobuilding.agreement", object_type="cobuilding_agreement",
+                       object_id=row.id, org_id=community.id, detail={"unit_id": unit.id})
+    await session.commit()
+    return _agreement_public(row, {unit.id: unit.name, community.id: community.name})
+
+
+async def _visible(session: AsyncSession, *, unit: Org, actor: User, community_column):
+    """SQL scope: everything for the unit's admin, else the rows of communities the actor covers."""
+    if await has_role_over(session, user_id=actor.id, org_id=unit.id, roles=ADMIN_ONLY):
+        return None
+    return covered_by_role(actor.id, community_column)
+
+
+async def list_agreements(session: AsyncSession, *, unit_id: int, actor: User) -> list[AgreementPublic]:
+    """A unit's agreements: all for its admin, a community's own for that community's staff."""
+    unit = await _unit(session, unit_id)
+    stmt = select(CoBuildingAgreement).where(CoBuildingAgreement.unit_id == unit.id)
+    scope = await _visible(session, unit=unit, actor=actor, community_column=CoBuildingAgreement.community_id)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    rows = (await session.exec(stmt.order_by(CoBuildingAgreement.signed_on.desc()))).all()
+    names = await reports_service.org_names(session, [unit.id] + [r.community_id for r in rows])
+    return [_agreement_public(r, names) for r in rows]
+
+
+def _assessment_public(a: CoBuildingAssessment, names: dict[int, str]) -> AssessmentPublic:
+    return AssessmentPublic(id=a.id, unit_id=a.unit_id, unit_name=names.get(a.unit_id), community_id=a.community_id,
+                            community_name=names.get(a.community_id), year=a.year, score=a.score, reasons=a.reasons,
+                            rated_at=a.rated_at)
+
+
+async def assess_unit(session: AsyncSession, *, unit_id: int, year: int, data: AssessmentIn,
+                      actor: User) -> AssessmentPublic:
+    """Score a unit's co-building work for a year, with reasons (admin of the community); a second score replaces it."""
+    unit = await _unit(session, unit_id)
+    community = await _assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
+
+    def find():
+        return select(CoBuildingAssessment).where(
+            CoBuildingAssessment.unit_id == unit.id, CoBuildingAssessment.community_id == community.id,
+            CoBuildingAssessment.year == year).with_for_update()
+
+    row = (await session.exec(find())).first()
+    if row is None:
+        try:
+            async with session.begin_nested():
+                row = CoBuildingAssessment(unit_id=unit.id, community_id=community.id, year=year, score=data.score,
+                                           reasons=data.reasons, rater_id=actor.id)
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            row = (await session.exec(find())).one()
+    row.score, row.reasons, row.rater_id, row.rated_at = data.score, data.reasons, actor.id, clock.now()
+    session.add(row)
+    await session.flush()
+    await audit.record(session, actor_id=actor.id, action="cobuilding.assess", object_type="cobuilding_assessment",
+                       object_id=row.id, org_id=community.id, detail={"unit_id": unit.id, "year": year,
+                                                                      "score": data.score})
+    await session.commit()
+    return _assessment_public(row, {unit.id: unit.name, community.id: community.name})
+
+
+async def list_assessments(session: AsyncSession, *, unit_id: int, actor: User,
+                           year: int | None = None) -> list[AssessmentPublic]:
+    """A unit's scores: all for its admin, a community's own for that community's staff."""
+    unit = await _unit(session, unit_id)
+    stmt = select(CoBuildingAssessment).where(CoBuildingAssessment.unit_id == unit.id)
+    if year is not None:
+        stmt = stmt.where(CoBuildingAssessment.year == year)
+    scope = await _visible(session, unit=unit, actor=actor, community_column=CoBuildingAssessment.community_id)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    rows = (await session.exec(stmt.order_by(CoBuildingAssessment.year.desc(), CoBuildingAssessment.id))).all()
+    names = await reports_service.org_names(session, [unit.id] + [r.community_id for r in rows])
+    return [_assessment_public(r, names) for r in rows]

@@ -1,0 +1,402 @@
+"""Grid events (网格事件): 采集、上报 (report) → 分派 (dispatch) → 处置 (handle) → 督查 (check) → 反馈 (feedback).
+
+TRANSITIONS is the only place that says which state may follow which; every change of
+`grid_events.status` goes through `_apply`, a conditional update that also writes the history.
+The timer marks dispatched events past their due date as overdue and escalates them up the tree.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from app.models.events import (
+    CATEGORIES,
+    CheckIn,
+    DispatchIn,
+    EventCreate,
+    EventPublic,
+    EventStatus,
+    EventStepPublic,
+    FeedbackIn,
+    GridEvent,
+    GridEventStep,
+    HandleIn,
+)
+from app.models.org import Org, OrgKind
+from app.models.user import User
+from app.pagination import PageParams, paginate
+from app.permissions import covered_by_role, has_role_over, require_role_over
+from app.services import audit
+from app.services import member_reports as reports_service
+from app.services import users as users_service
+
+S = EventStatus
+PLACE_KINDS = (OrgKind.community, OrgKind.compound, OrgKind.grid)
+# An overdue event climbs one level of the tree for every further day it stays unhandled.
+ESCALATE_EVERY = timedelta(days=1)
+# A checked event the reporter never answers is closed after this long.
+FEEDBACK_GRACE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "dispatch": Transition(frozenset({S.reported}), S.dispatched),
+    "handle": Transition(frozenset({S.dispatched}), S.handled),
+    "check": Transition(frozenset({S.handled}), S.checked),
+    "check_failed": Transition(frozenset({S.handled}), S.dispatched),
+    "feedback": Transition(frozenset({S.checked}), S.closed),
+    "auto_close": Transition(frozenset({S.checked}), S.closed),
+}
+
+
+def allowed(action: str, status: str) -> bool:
+    """Whether the transition table lets `action` happen from `status`."""
+    return status in TRANSITIONS[action].sources
+
+
+async def _apply(session: AsyncSession, event: GridEvent, action: str, *, actor_id: int | None,
+                 note: str | None = None, values: dict | None = None) -> bool:
+    """Move the event by `action` if it is still in the state we read (flushes); False if someone beat us."""
+    rule = TRANSITIONS[action]
+    if event.status not in rule.sources:
+        raise InvalidState("事件当前状态不允许此操作")
+    now = clock.now()
+    result = await session.exec(
+        update(GridEvent).where(GridEvent.id == event.id, GridEvent.status == event.status)
+        .values(status=rule.target, updated_at=now, **(values or {})).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        await session.refresh(event)
+        return False
+    session.add(GridEventStep(event_id=event.id, at=now, actor_id=actor_id, action=action, from_status=event.status,
+                              to_status=rule.target, note=note))
+    await session.flush()
+    await session.refresh(event)
+    return True
+
+
+async def _apply_or_conflict(session: AsyncSession, event: GridEvent, action: str, **kw) -> None:
+    if not await _apply(session, event, action, **kw):
+        raise InvalidState("事件状态刚刚发生了变化，请刷新后再试")
+
+
+# ---- reading ----
+
+def visible_to(user_id: int):
+    """SQL: events the user may see — reported by or for them, in their subtree, or dispatched to their unit."""
+    return or_(GridEvent.reporter_id == user_id, GridEvent.acted_by_id == user_id,
+               covered_by_role(user_id, GridEvent.org_id),
+               and_(GridEvent.handler_org_id.is_not(None), covered_by_role(user_id, GridEvent.handler_org_id)))
+
+
+async def _get(session: AsyncSession, event_id: int) -> GridEvent:
+    event = await session.get(GridEvent, event_id)
+    if event is None:
+        raise NotFound("事件不存在", code="event_not_found")
+    return event
+
+
+async def _roles(session: AsyncSession, event: GridEvent, user: User) -> tuple[bool, bool]:
+    """(staff over the event's place, staff of the handler)."""
+    staff = await has_role_over(session, user_id=user.id, org_id=event.org_id)
+    handler = bool(event.handler_org_id) and await has_role_over(session, user_id=user.id,
+                                                                 org_id=event.handler_org_id)
+    return staff, handler
+
+
+async def _visible(session: AsyncSession, *, event_id: int, user: User) -> tuple[GridEvent, bool, bool]:
+    event = await _get(session, event_id)
+    staff, handler = await _roles(session, event, user)
+    if not (staff or handler or user.id in (event.reporter_id, event.acted_by_id)):
+        raise NotFound("事件不存在", code="event_not_found")
+    return event, staff, handler
+
+
+async def to_public(session: AsyncSession, events: list[GridEvent], *, viewer: User,
+                    with_steps: bool = False) -> list[EventPublic]:
+    """Events as the viewer sees them; the reporter's phone only for them and staff over the place."""
+    names = await reports_service.org_names(session, [e.org_id for e in events] + [e.handler_org_id for e in events])
+    people = await reports_service.users_by_id(session, [e.reporter_id for e in events])
+    steps: dict[int, list[EventStepPublic]] = {}
+    if with_steps and events:
+        rows = (await session.exec(select(GridEventStep).where(
+            GridEventStep.event_id.in_([e.id for e in events])).order_by(GridEventStep.id))).all()
+        for s in rows:
+            steps.setdefault(s.event_id, []).append(EventStepPublic(at=s.at, actor_id=s.actor_id, action=s.action,
+                                                                    note=s.note))
+    staff_cache: dict[int, bool] = {}
+    out = []
+    for e in events:
+        if e.org_id not in staff_cache:
+            staff_cache[e.org_id] = await has_role_over(session, user_id=viewer.id, org_id=e.org_id)
+        show = viewer.id == e.reporter_id or staff_cache[e.org_id]
+        out.append(EventPublic(
+            id=e.id, org_id=e.org_id, org_name=names.get(e.org_id), category=e.category, description=e.description,
+            lat=e.lat, lng=e.lng, address=e.address, photos=list(e.photos), status=e.status,
+            reporter=reports_service.brief(people[e.reporter_id], show_phone=show), acted_by_id=e.acted_by_id,
+            handler_org_id=e.handler_org_id, handler_org_name=names.get(e.handler_org_id), due_at=e.due_at,
+            dispatched_at=e.dispatched_at, handled_at=e.handled_at, handle_note=e.handle_note,
+            checked_at=e.checked_at, check_note=e.check_note, closed_at=e.closed_at, satisfied=e.satisfied,
+            feedback_comment=e.feedback_comment, overdue=e.overdue, escalation_level=e.escalation_level,
+            escalated_org_id=e.escalated_org_id, created_at=e.created_at, events=steps.get(e.id, [])))
+    return out
+
+
+async def get_event(session: AsyncSession, *, event_id: int, actor: User) -> EventPublic:
+    """One event with its history, for the reporter, staff over it and the handler; anyone else 404."""
+    event, _, _ = await _visible(session, event_id=event_id, user=actor)
+    return (await to_public(session, [event], viewer=actor, with_steps=True))[0]
+
+
+async def viewer_roles(session: AsyncSession, *, event_id: int, actor: User) -> dict:
+    """What the viewer may do to the event (for the page): staff, handler, reporter."""
+    event, staff, handler = await _visible(session, event_id=event_id, user=actor)
+    return {"staff": staff, "handler": handler, "reporter": event.reporter_id == actor.id}
+
+
+async def list_events(session: AsyncSession, *, actor: User, params: PageParams, org_id: int | None = None,
+                      status: str | None = None, mine: bool = False, queue: str | None = None,
+                      overdue: bool | None = None) -> tuple[list[EventPublic], str | None]:
+    """Events the actor may see, cut by subtree and status.
+
+    `queue`: `dispatch` (reported, in your subtree), `handle` (dispatched to your unit), `check`
+    (handled, in your subtree).
+    """
+    stmt = select(GridEvent).where(visible_to(actor.id))
+    if mine:
+        stmt = stmt.where(or_(GridEvent.reporter_id == actor.id, GridEvent.acted_by_id == actor.id))
+    if org_id is not None:
+        scope, target = aliased(Org), aliased(Org)
+        stmt = (stmt.join(target, target.id == GridEvent.org_id).join(scope, scope.id == org_id)
+                .where(target.path.startswith(scope.path)))
+    if status:
+        stmt = stmt.where(GridEvent.status == status)
+    if overdue is not None:
+        stmt = stmt.where(GridEvent.overdue.is_(overdue))
+    if queue == "dispatch":
+        stmt = stmt.where(GridEvent.status == S.reported, covered_by_role(actor.id, GridEvent.org_id))
+    elif queue == "handle":
+        stmt = stmt.where(GridEvent.status == S.dispatched, GridEvent.handler_org_id.is_not(None),
+                          covered_by_role(actor.id, GridEvent.handler_org_id))
+    elif queue == "check":
+        stmt = stmt.where(GridEvent.status == S.handled, covered_by_role(actor.id, GridEvent.org_id))
+    rows, cursor = await paginate(session, stmt, GridEvent.id, params)
+    return await to_public(session, rows, viewer=actor), cursor
+
+
+# ---- writing ----
+
+async def report_event(session: AsyncSession, *, data: EventCreate, actor: User) -> EventPublic:
+    """Report a problem (采集、上报) — yourself, or as staff/a grid worker for someone without a phone."""
+    org = await session.get(Org, data.org_id)
+    if org is None or org.kind not in PLACE_KINDS:
+        raise ValidationFailed("请选择事件所在的社区、小区或网格", code="invalid_org")
+    if data.category not in CATEGORIES:
+        raise ValidationFailed("请选择事件类别", code="invalid_category",
+                               extra={"errors": [{"field": "category", "code": "enum", "message": "不是可选的值"}]})
+    reporter, acted_by = actor, None
+    if data.on_behalf_of_phone:
+        await require_role_over(session, user_id=actor.id, org_id=org.id)
+        reporter = await users_service.get_or_create_by_phone(session, phone=data.on_behalf_of_phone)
+        acted_by = actor
+    now = clock.now()
+    event = GridEvent(org_id=org.id, category=data.category, description=data.description, lat=data.lat,
+                      lng=data.lng, address=data.address, reporter_id=reporter.id,
+                      acted_by_id=acted_by.id if acted_by else None, created_at=now, updated_at=now)
+    session.add(event)
+    await session.flush()
+    note = f"由{acted_by.name or '工作人员'}代为上报" if acted_by else None
+    session.add(GridEventStep(event_id=event.id, at=now, actor_id=actor.id, action="report", to_status=S.reported,
+                              note=note))
+    if acted_by:
+        await audit.record(session, actor_id=actor.id, action="event.report_for", object_type="grid_event",
+                           object_id=event.id, org_id=org.id, on_behalf_of_id=reporter.id)
+    await session.flush()
+    await session.commit()
+    return (await to_public(session, [event], viewer=actor, with_steps=True))[0]
+
+
+async def _must_be_staff(session: AsyncSession, event_id: int, actor: User) -> GridEvent:
+    event, staff, _ = await _visible(session, event_id=event_id, user=actor)
+    if not staff:
+        raise Forbidden("只有事件所在社区的工作人员可以操作")
+    return event
+
+
+async def dispatch_event(session: AsyncSession, *, event_id: int, data: DispatchIn, actor: User) -> EventPublic:
+    """Send a reported event to a handler (a unit or a department) with a due date (分派)."""
+    event = await _must_be_staff(session, event_id, actor)
+    handler = await session.get(Org, data.handler_org_id)
+    if handler is None:
+        raise ValidationFailed("请选择处置单位", code="invalid_handler")
+    if data.due_at.tzinfo is None or data.due_at <= clock.now():
+        raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
+    now = clock.now()
+    await _apply_or_conflict(session, event, "dispatch", actor_id=actor.id, note=f"分派至{handler.name}",
+                             values={"handler_org_id": handler.id, "due_at": data.due_at, "dispatched_at": now})
+    await audit.record(session, actor_id=actor.id, action="event.dispatch", object_type="grid_event",
+                       object_id=event.id, org_id=event.org_id, detail={"handler_org_id": handler.id})
+    await session.commit()
+    return await get_event(session, event_id=event.id, actor=actor)
+
+
+async def handle_event(session: AsyncSession, *, event_id: int, data: HandleIn, actor: User) -> EventPublic:
+    """The handler reports what it did (处置)."""
+    event, _, handler = await _visible(session, event_id=event_id, user=actor)
+    if not handler:
+        raise Forbidden("只有处置单位的工作人员可以提交处置结果")
+    now = clock.now()
+    on_time = event.due_at is None or now <= event.due_at
+    await _apply_or_conflict(session, event, "handle", actor_id=actor.id, note=data.note,
+                             values={"handled_at": now, "handle_note": data.note, "handled_on_time": on_time})
+    await audit.record(session, actor_id=actor.id, action="event.handle", object_type="grid_event",
+                       object_id=event.id, org_id=event.handler_org_id)
+    await session.commit()
+    return await get_event(session, event_id=event.id, actor=actor)
+
+
+async def check_event(session: AsyncSession, *, event_id: int, data: CheckIn, actor: User) -> EventPublic:
+    """Staff check the handling (督查): passed → checked; failed → back to the handler with a new due date."""
+    event = await _must_be_staff(session, event_id, actor)
+    now = clock.now()
+    if data.ok:
+        await _apply_or_conflict(session, event, "check", actor_id=actor.id, note=data.note,
+                                 values={"checked_at": now, "check_note": data.note})
+    else:
+        if not allowed("check_failed", event.status):
+            raise InvalidState("事件当前状态不允许此操作")
+        if data.due_at is not None and (data.due_at.tzinfo is None or data.due_at <= now):
+            raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
+        span = (event.due_at - event.dispatched_at) if event.due_at and event.dispatched_at else timedelta(days=3)
+        due = data.due_at or now + max(span, timedelta(hours=1))
+        await _apply_or_conflict(session, event, "check_failed", actor_id=actor.id, note=data.note,
+                                 values={"check_note": data.note, "due_at": due, "dispatched_at": now,
+                                         "overdue": False, "handled_on_time": None})
+    await audit.record(session, actor_id=actor.id, action="event.check", object_type="grid_event",
+                       object_id=event.id, org_id=event.org_id, detail={"ok": data.ok})
+    await session.commit()
+    return await get_event(session, event_id=event.id, actor=actor)
+
+
+async def give_feedback(session: AsyncSession, *, event_id: int, data: FeedbackIn, actor: User) -> EventPublic:
+    """The reporter says whether they are satisfied (反馈); the event is closed."""
+    event, _, _ = await _visible(session, event_id=event_id, user=actor)
+    if event.reporter_id != actor.id:
+        raise Forbidden("只有反映问题的本人可以评价")
+    await _apply_or_conflict(session, event, "feedback", actor_id=actor.id, note=data.comment,
+                             values={"closed_at": clock.now(), "satisfied": data.satisfied,
+                                     "feedback_comment": data.comment})
+    await session.commit()
+    return await get_event(session, event_id=event.id, actor=actor)
+
+
+# ---- the timer ----
+
+async def run_event_timers(session: AsyncSession) -> int:
+    """Mark dispatched events past due as overdue and escalate them a level up; close unanswered checks.
+
+    Safe in several processes at once: every change is a conditional update on what was read.
+    """
+    now = clock.now()
+    moved = 0
+    top = aliased(Org)  # where it was escalated to: nothing is above the alliance
+    rows = (await session.exec(
+        select(GridEvent.id, GridEvent.escalation_level, GridEvent.overdue, Org.path)
+        .join(Org, Org.id == GridEvent.org_id).outerjoin(top, top.id == GridEvent.escalated_org_id)
+        .where(GridEvent.status == S.dispatched, GridEvent.due_at < now,
+               or_(GridEvent.overdue.is_(False),
+                   and_(GridEvent.escalated_at < now - ESCALATE_EVERY, top.kind != OrgKind.alliance)))
+        .order_by(GridEvent.id).limit(500))).all()
+    for event_id, level, overdue, path in rows:
+        chain = [int(x) for x in path.strip("/").split("/")]
+        target_index = len(chain) - 2 - level  # one level above the place, then the next …
+        if overdue and target_index < 0:
+            continue  # already at the top of the tree
+        values = {"overdue": True, "updated_at": now}
+        if target_index >= 0:
+            values.update(escalation_level=level + 1, escalated_org_id=chain[target_index], escalated_at=now)
+        result = await session.exec(
+            update(GridEvent).where(GridEvent.id == event_id, GridEvent.status == S.dispatched,
+                                    GridEvent.escalation_level == level, GridEvent.overdue.is_(overdue))
+            .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            continue
+        if not overdue:
+            session.add(GridEventStep(event_id=event_id, at=now, action="overdue", from_status=S.dispatched,
+                                      to_status=S.dispatched, note="超过处置期限"))
+        if target_index >= 0:
+            names = await reports_service.org_names(session, [chain[target_index]])
+            session.add(GridEventStep(event_id=event_id, at=now, action="escalate", from_status=S.dispatched,
+                                      to_status=S.dispatched, note=f"上报至{names.get(chain[target_index], '上级')}"))
+        moved += 1
+    stale = (await session.exec(select(GridEvent).where(GridEvent.status == S.checked,
+                                                        GridEvent.checked_at < now - FEEDBACK_GRACE)
+                                .order_by(GridEvent.id).limit(500))).all()
+    for event in stale:
+        if await _apply(session, event, "auto_close", actor_id=None, note="超过反馈期限，自动办结",
+                        values={"closed_at": now}):
+            moved += 1
+    await session.flush()
+    await session.commit()
+    return moved
+
+
+# ---- numbers (for the lead's stats) ----
+
+async def event_figures(session: AsyncSession, *, org_id: int, start: datetime | None = None,
+                        end: datetime | None = None) -> dict:
+    """Events reported in the subtree in [start, end): counts, handling rate, on-time rate, satisfaction.
+
+    `handling_rate` = handled (handled, checked or closed) / reported; `on_time_rate` = handled by the
+    due date / handled; `satisfaction_rate` = satisfied / answered. Rates are None when nothing to divide.
+    """
+    scope = await session.get(Org, org_id)
+    if scope is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    place = aliased(Org)
+    done = GridEvent.status.in_((S.handled, S.checked, S.closed))
+
+    def count(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    stmt = (select(func.count(GridEvent.id), count(done), count(GridEvent.status == S.closed),
+                   count(and_(done, GridEvent.handled_on_time.is_(True))),
+                   count(and_(done, GridEvent.handled_on_time.is_not(None))),
+                   count(GridEvent.satisfied.is_(True)), count(GridEvent.satisfied.is_not(None)),
+                   count(and_(GridEvent.overdue.is_(True), GridEvent.status == S.dispatched)))
+            .join(place, place.id == GridEvent.org_id).where(place.path.startswith(scope.path)))
+    if start is not None:
+        stmt = stmt.where(GridEvent.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(GridEvent.created_at < end)
+    reported, handled, closed, on_time, timed, satisfied, answered, overdue = (
+        int(v or 0) for v in (await session.exec(stmt)).one())
+    return {"reported": reported, "handled": handled, "closed": closed, "overdue": overdue,
+            "handling_rate": _rate(handled, reported), "on_time_rate": _rate(on_time, timed),
+            "satisfaction_rate": _rate(satisfied, answered)}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def handling_rate(session: AsyncSession, *, org_id: int, start: datetime | None = None,
+                        end: datetime | None = None) -> float | None:
+    """Share of the events reported in the subtree and period that have been handled."""
+    return (await event_figures(session, org_id=org_id, start=start, end=end))["handling_rate"]
+
+
+async def on_time_rate(session: AsyncSession, *, org_id: int, start: datetime | None = None,
+                       end: datetime | None = None) -> float | None:
+    """Share of the handled events (reported in the subtree and period) handled by their due date."""
+    return (await event_figures(session, org_id=org_id, start=start, end=end))["on_time_rate"]

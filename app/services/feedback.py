@@ -1,0 +1,225 @@
+"""The feedback form (在职党员社区表现反馈表): the branch rates each reported member once a year (and,
+where the alliance asks, on a quarterly service card); the employer unit's admin reads and exports them."""
+
+import io
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.concurrency import run_in_threadpool
+
+from app import clock
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.models.members import (
+    MEMBER_TYPE_LABELS,
+    RATING_LABELS,
+    FeedbackIn,
+    FeedbackPublic,
+    MemberFeedback,
+    MemberReport,
+    MemberSettings,
+    MemberSettingsIn,
+    MemberSettingsPublic,
+    ReportStatus,
+)
+from app.models.org import Org, OrgKind
+from app.models.user import User
+from app.pagination import PageParams, paginate
+from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, require_role_over
+from app.services import audit
+from app.services import member_reports as reports_service
+from app.templating import local_time
+
+XLSX_HEADERS = ["姓名", "手机号", "党员类别", "报到社区", "年度", "评定等级", "社区评语", "参加活动", "完成心愿",
+                "驿站值班", "认领岗位", "服务时长（小时）", "评定时间"]
+
+
+async def _to_public(session: AsyncSession, rows: list[MemberFeedback], *, viewer: User) -> list[FeedbackPublic]:
+    names = await reports_service.org_names(session, [f.org_id for f in rows] + [f.employer_unit_id for f in rows])
+    people = await reports_service.users_by_id(session, [f.user_id for f in rows])
+    staff: dict[int, bool] = {}
+    out = []
+    for f in rows:
+        if f.org_id not in staff:
+            staff[f.org_id] = await has_role_over(session, user_id=viewer.id, org_id=f.org_id)
+        out.append(FeedbackPublic(
+            id=f.id, user=reports_service.brief(people[f.user_id], show_phone=viewer.id == f.user_id or staff[f.org_id]),
+            year=f.year, period=f.period, kind=f.kind, org_id=f.org_id, org_name=names.get(f.org_id),
+            employer_unit_id=f.employer_unit_id, employer_unit_name=names.get(f.employer_unit_id), rating=f.rating,
+            rating_label=RATING_LABELS[f.rating], comment=f.comment, rater_id=f.rater_id, rated_at=f.rated_at))
+    return out
+
+
+async def _report_to_rate(session: AsyncSession, *, user_id: int, year: int, actor: User) -> MemberReport:
+    """The member's report for the year that the actor may rate; 404 if the actor may not see it."""
+    reports = await reports_service.reports_of(session, user_id=user_id, year=year)
+    approved = [r for r in reports if r.status in (ReportStatus.approved, ReportStatus.moved) and r.reviewed_at]
+    for r in approved:  # newest first: the branch the member belongs to now rates them
+        if await has_role_over(session, user_id=actor.id, org_id=r.org_id):
+            return r
+    for r in reports:
+        if await reports_service.can_see_report(session, r, actor=actor):
+            if r.status == ReportStatus.pending and await has_role_over(session, user_id=actor.id, org_id=r.org_id):
+                raise Conflict("该党员的报到尚未审核通过，暂不能评定", code="report_not_approved")
+            raise Forbidden("只有报到社区的工作人员可以评定")
+    raise NotFound("找不到该党员本年度的报到记录", code="report_not_found")
+
+
+async def rate_member(session: AsyncSession, *, user_id: int, year: int, data: FeedbackIn, actor: User,
+                      quarter: int | None = None) -> FeedbackPublic:
+    """Rate a member for a year (or a quarter's service card): staff or admin over their branch."""
+    report = await _report_to_rate(session, user_id=user_id, year=year, actor=actor)
+    if quarter is not None:
+        branch = await session.get(Org, report.org_id)
+        settings = await reports_service.member_settings(session, alliance_id=reports_service.alliance_id_of(branch))
+        if not settings.quarterly_service_cards:
+            raise Conflict("本联盟未启用季度服务卡", code="service_cards_disabled")
+    period, kind = (f"{year}-Q{quarter}", "quarterly") if quarter else (str(year), "yearly")
+    values = dict(report_id=report.id, org_id=report.org_id, employer_unit_id=report.employer_unit_id,
+                  rating=data.rating.value, comment=data.comment, rater_id=actor.id, rated_at=clock.now())
+    row = (await session.exec(select(MemberFeedback).where(
+        MemberFeedback.user_id == user_id, MemberFeedback.period == period).with_for_update())).first()
+    if row is None:
+        try:
+            async with session.begin_nested():
+                row = MemberFeedback(user_id=user_id, year=year, period=period, kind=kind, **values)
+                session.add(row)
+                await session.flush()
+        except IntegrityError:  # rated by someone else in the same instant: this rating wins
+            row = (await session.exec(select(MemberFeedback).where(
+                MemberFeedback.user_id == user_id, MemberFeedback.period == period).with_for_update())).one()
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.add(row)
+    await session.flush()
+    await audit.record(session, actor_id=actor.id, action="member_feedback.rate", object_type="member_feedback",
+                       object_id=row.id, org_id=report.org_id,
+                       detail={"user_id": user_id, "period": period, "rating": row.rating})
+    await session.commit()
+    return (await _to_public(session, [row], viewer=actor))[0]
+
+
+async def forms_of(session: AsyncSession, *, user_id: int, viewer: User, year: int | None = None) -> list[FeedbackPublic]:
+    """A member's forms the viewer may read: all of them for the member; by branch or employer otherwise."""
+    stmt = select(MemberFeedback).where(MemberFeedback.user_id == user_id)
+    if year is not None:
+        stmt = stmt.where(MemberFeedback.year == year)
+    if viewer.id != user_id:
+        stmt = stmt.where(or_(covered_by_role(viewer.id, MemberFeedback.org_id),
+                              covered_by_role(viewer.id, MemberFeedback.employer_unit_id, ADMIN_ONLY)))
+    rows = (await session.exec(stmt.order_by(MemberFeedback.period.desc()))).all()
+    return await _to_public(session, list(rows), viewer=viewer)
+
+
+async def member_forms(session: AsyncSession, *, user_id: int, actor: User) -> list[FeedbackPublic]:
+    """Your own forms, or a member's forms you may read; nothing to read is 404."""
+    forms = await forms_of(session, user_id=user_id, viewer=actor)
+    if not forms and actor.id != user_id:
+        raise NotFound("找不到该党员的反馈表", code="feedback_not_found")
+    return forms
+
+
+async def _unit_admin(session: AsyncSession, *, unit_id: int, actor: User) -> Org:
+    unit = await session.get(Org, unit_id)
+    if unit is None or unit.kind != OrgKind.unit:
+        raise NotFound("共建单位不存在", code="unit_not_found")
+    await require_role_over(session, user_id=actor.id, org_id=unit.id, roles=ADMIN_ONLY)
+    return unit
+
+
+def _unit_stmt(unit_id: int, year: int):
+    return select(MemberFeedback).where(MemberFeedback.employer_unit_id == unit_id, MemberFeedback.year == year,
+                                        MemberFeedback.kind == "yearly")
+
+
+async def unit_forms(session: AsyncSession, *, unit_id: int, year: int, actor: User,
+                     params: PageParams) -> tuple[list[FeedbackPublic], str | None]:
+    """The yearly forms of the unit's members, for the unit's admin."""
+    await _unit_admin(session, unit_id=unit_id, actor=actor)
+    rows, cursor = await paginate(session, _unit_stmt(unit_id, year), MemberFeedback.id, params, newest_first=False)
+    return await _to_public(session, rows, viewer=actor), cursor
+
+
+async def unit_print(session: AsyncSession, *, unit_id: int, year: int, actor: User) -> dict:
+    """Every yearly form of the unit's members with a record summary: one printed A4 page each."""
+    from app.services import records as records_service  # records reads forms too
+
+    unit = await _unit_admin(session, unit_id=unit_id, actor=actor)
+    rows = list((await session.exec(_unit_stmt(unit_id, year).order_by(MemberFeedback.id))).all())
+    forms = await _to_public(session, rows, viewer=actor)
+    people = await reports_service.users_by_id(session, [f.user_id for f in rows])
+    items = [{"form": f, "member_type": people[f.user.id].member_type,
+              "summary": await records_service.summary(session, user_id=f.user.id, year=year)} for f in forms]
+    return {"unit": unit, "year": year, "items": items}
+
+
+async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: User) -> bytes:
+    """The unit's members' yearly forms as an Excel workbook: a header row, then one row per form."""
+    data = await unit_print(session, unit_id=unit_id, year=year, actor=actor)
+    rows = []
+    for item in data["items"]:
+        f, s = item["form"], item["summary"]
+        rows.append([f.user.name, f.user.phone or "", MEMBER_TYPE_LABELS.get(item["member_type"] or "", ""),
+                     f.org_name or "", f.year, f.rating_label, f.comment, s["activities"], s["wishes"], s["shifts"],
+                     "、".join(s["posts"]), round(s["minutes"] / 60, 1), local_time(f.rated_at)])
+    return await run_in_threadpool(_workbook, f"{data['unit'].name}{year}年度反馈表", rows)
+
+
+def _workbook(title: str, rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "反馈表"
+    ws.append(XLSX_HEADERS)
+    for row in rows:
+        ws.append(row)
+    for col, width in zip("ABCDEFGHIJKLM", (10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18), strict=True):
+        ws.column_dimensions[col].width = width
+    wb.properties.title = title
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ---- the alliance's settings ----
+
+async def _alliance(session: AsyncSession, alliance_id: int) -> Org:
+    org = await session.get(Org, alliance_id)
+    if org is None or org.kind != OrgKind.alliance:
+        raise NotFound("联盟不存在", code="org_not_found")
+    return org
+
+
+async def get_settings(session: AsyncSession, *, alliance_id: int, actor: User) -> MemberSettingsPublic:
+    """The alliance's reporting and feedback periods."""
+    await _alliance(session, alliance_id)
+    row = await reports_service.member_settings(session, alliance_id=alliance_id)
+    return MemberSettingsPublic(alliance_id=alliance_id, quarterly_service_cards=row.quarterly_service_cards,
+                                half_yearly_re_report=row.half_yearly_re_report)
+
+
+async def put_settings(session: AsyncSession, *, alliance_id: int, data: MemberSettingsIn,
+                       actor: User) -> MemberSettingsPublic:
+    """Turn quarterly service cards and half-yearly re-reports on or off (alliance admin)."""
+    await _alliance(session, alliance_id)
+    await require_role_over(session, user_id=actor.id, org_id=alliance_id, roles=ADMIN_ONLY)
+    row = (await session.exec(select(MemberSettings).where(MemberSettings.alliance_id == alliance_id)
+                              .with_for_update())).first()
+    if row is None:
+        row = MemberSettings(alliance_id=alliance_id)
+    row.quarterly_service_cards = data.quarterly_service_cards
+    row.half_yearly_re_report = data.half_yearly_re_report
+    row.updated_at = clock.now()
+    session.add(row)
+    await session.flush()
+    await audit.record(session, actor_id=actor.id, action="member_settings.update", object_type="org",
+                       object_id=alliance_id, org_id=alliance_id, detail=data.model_dump())
+    await session.commit()
+    return MemberSettingsPublic(alliance_id=alliance_id, **data.model_dump())
+
+
+def check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed("年度不正确", code="invalid_year")

@@ -1,0 +1,187 @@
+"""Posts (设岗定责): branches set up posts with slots; approved members claim, leave and log their work.
+
+Slots are settled by the database: a claim is one conditional `UPDATE ... SET claimed = claimed + 1
+WHERE claimed < slots`, so concurrent claims never exceed the slots on either database.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import Conflict, Forbidden, InvalidState, NotFound
+from app.models.members import (
+    Post,
+    PostClaim,
+    PostClaimPublic,
+    PostCreate,
+    PostLog,
+    PostLogCreate,
+    PostLogPublic,
+    PostPublic,
+)
+from app.models.org import Org
+from app.models.user import User
+from app.pagination import PageParams, paginate
+from app.permissions import has_role_over, require_role_over
+from app.services import audit
+from app.services import member_reports as reports_service
+
+
+async def _get(session: AsyncSession, post_id: int) -> Post:
+    post = await session.get(Post, post_id)
+    if post is None:
+        raise NotFound("岗位不存在", code="post_not_found")
+    return post
+
+
+async def _to_public(session: AsyncSession, posts: list[Post], *, viewer: User) -> list[PostPublic]:
+    names = await reports_service.org_names(session, [p.org_id for p in posts])
+    mine: set[int] = set()
+    if posts:
+        mine = set((await session.exec(select(PostClaim.post_id).where(
+            PostClaim.user_id == viewer.id, PostClaim.active == 1,
+            PostClaim.post_id.in_([p.id for p in posts])))).all())
+    return [PostPublic(id=p.id, org_id=p.org_id, org_name=names.get(p.org_id), title=p.title, duty=p.duty,
+                       slots=p.slots, claimed=p.claimed, active=p.active, mine=p.id in mine,
+                       created_at=p.created_at) for p in posts]
+
+
+async def create_post(session: AsyncSession, *, org_id: int, data: PostCreate, actor: User) -> PostPublic:
+    """Set up a post on a branch (staff or admin over it)."""
+    org = await session.get(Org, org_id)
+    if org is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    await require_role_over(session, user_id=actor.id, org_id=org.id)
+    post = Post(org_id=org.id, title=data.title, duty=data.duty, slots=data.slots, created_by_id=actor.id)
+    session.add(post)
+    await session.flush()
+    await audit.record(session, actor_id=actor.id, action="post.create", object_type="post", object_id=post.id,
+                       org_id=org.id, detail={"title": post.title, "slots": post.slots})
+    await session.commit()
+    return (await _to_public(session, [post], viewer=actor))[0]
+
+
+async def get_post(session: AsyncSession, *, post_id: int, actor: User) -> PostPublic:
+    """One post."""
+    return (await _to_public(session, [await _get(session, post_id)], viewer=actor))[0]
+
+
+async def list_posts(session: AsyncSession, *, org_id: int, actor: User,
+                     params: PageParams) -> tuple[list[PostPublic], str | None]:
+    """The posts set up on this node and the nodes under it."""
+    org = await session.get(Org, org_id)
+    if org is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    target = aliased(Org)
+    stmt = (select(Post).join(target, target.id == Post.org_id)
+            .where(target.path.startswith(org.path), Post.active.is_(True)))
+    rows, cursor = await paginate(session, stmt, Post.id, params, newest_first=False)
+    return await _to_public(session, rows, viewer=actor), cursor
+
+
+async def posts_open_to(session: AsyncSession, *, actor: User) -> list[PostPublic]:
+    """Posts the member may claim: those on their approved branch and the levels above it."""
+    reports = [r for r in await reports_service.reports_of(session, user_id=actor.id)
+               if r.status == "approved" and r.active == 1]
+    if not reports:
+        return []
+    branch = await session.get(Org, reports[0].org_id)
+    ancestors = [int(x) for x in branch.path.strip("/").split("/")]
+    rows = (await session.exec(select(Post).where(Post.org_id.in_(ancestors), Post.active.is_(True))
+                               .order_by(Post.id))).all()
+    return await _to_public(session, list(rows), viewer=actor)
+
+
+async def claim_post(session: AsyncSession, *, post_id: int, actor: User) -> PostClaimPublic:
+    """Take one slot of a post; only approved members of that branch, never more than the slots."""
+    post = await _get(session, post_id)
+    if not post.active:
+        raise InvalidState("该岗位已停用")
+    org = await session.get(Org, post.org_id)
+    report = await reports_service.approved_report_under(session, user_id=actor.id, org=org)
+    if report is None:
+        raise Forbidden("只有已在本社区报到并通过审核的党员可以认领岗位", code="not_an_approved_member")
+    held = (await session.exec(select(PostClaim.id).where(
+        PostClaim.post_id == post.id, PostClaim.user_id == actor.id, PostClaim.active == 1))).first()
+    if held is not None:
+        raise Conflict("您已认领了这个岗位", code="post_already_claimed")
+    try:
+        async with session.begin_nested():
+            taken = await session.exec(
+                update(Post).where(Post.id == post.id, Post.claimed < Post.slots, Post.active.is_(True))
+                .values(claimed=Post.claimed + 1).execution_options(synchronize_session=False))
+            if taken.rowcount != 1:
+                raise Conflict("该岗位名额已满", code="post_full")
+            claim = PostClaim(post_id=post.id, user_id=actor.id, report_id=report.id, claimed_at=clock.now())
+            session.add(claim)
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("您已认领了这个岗位", code="post_already_claimed") from exc
+    await session.commit()
+    return PostClaimPublic(id=claim.id, post_id=claim.post_id, user_id=claim.user_id, claimed_at=claim.claimed_at,
+                           left_at=None)
+
+
+async def _active_claim(session: AsyncSession, *, post_id: int, user_id: int) -> PostClaim:
+    claim = (await session.exec(select(PostClaim).where(
+        PostClaim.post_id == post_id, PostClaim.user_id == user_id, PostClaim.active == 1))).first()
+    if claim is None:
+        raise Conflict("您没有认领这个岗位", code="post_not_claimed")
+    return claim
+
+
+async def leave_post(session: AsyncSession, *, post_id: int, actor: User) -> PostClaimPublic:
+    """Give up your post; the slot opens again."""
+    post = await _get(session, post_id)
+    claim = await _active_claim(session, post_id=post.id, user_id=actor.id)
+    now = clock.now()
+    left = await session.exec(update(PostClaim).where(PostClaim.id == claim.id, PostClaim.active == 1)
+                              .values(active=None, left_at=now).execution_options(synchronize_session=False))
+    if left.rowcount != 1:
+        raise Conflict("您没有认领这个岗位", code="post_not_claimed")
+    await session.exec(update(Post).where(Post.id == post.id, Post.claimed > 0)
+                       .values(claimed=Post.claimed - 1).execution_options(synchronize_session=False))
+    await session.commit()
+    return PostClaimPublic(id=claim.id, post_id=post.id, user_id=actor.id, claimed_at=claim.claimed_at, left_at=now)
+
+
+async def log_work(session: AsyncSession, *, post_id: int, data: PostLogCreate, actor: User) -> PostLogPublic:
+    """Record what you did on your post and how many minutes it took."""
+    post = await _get(session, post_id)
+    claim = await _active_claim(session, post_id=post.id, user_id=actor.id)
+    today = clock.now().astimezone(reports_service.CHINA).date()
+    done_on = data.done_on or today
+    if done_on > today:
+        raise InvalidState("不能记录未来的工作", code="future_log")
+    log = PostLog(post_id=post.id, claim_id=claim.id, user_id=actor.id, done_on=done_on, minutes=data.minutes,
+                  note=data.note)
+    session.add(log)
+    await session.flush()
+    await session.commit()
+    return PostLogPublic.model_validate(log, from_attributes=True)
+
+
+async def list_logs(session: AsyncSession, *, post_id: int, actor: User) -> list[PostLogPublic]:
+    """Your logs on a post; staff over the post see everyone's."""
+    post = await _get(session, post_id)
+    stmt = select(PostLog).where(PostLog.post_id == post.id)
+    if not await has_role_over(session, user_id=actor.id, org_id=post.org_id):
+        stmt = stmt.where(PostLog.user_id == actor.id)
+    rows = (await session.exec(stmt.order_by(PostLog.done_on.desc(), PostLog.id.desc()).limit(200))).all()
+    return [PostLogPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+async def claims_of(session: AsyncSession, *, user_id: int, start: date, end: date) -> list[tuple[PostClaim, Post]]:
+    """The member's post holdings that overlap the dates [start, end]."""
+    lo = datetime.combine(start, time.min, tzinfo=reports_service.CHINA)
+    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=reports_service.CHINA)
+    stmt = (select(PostClaim, Post).join(Post, Post.id == PostClaim.post_id)
+            .where(PostClaim.user_id == user_id, PostClaim.claimed_at < hi)
+            .where((PostClaim.left_at.is_(None)) | (PostClaim.left_at >= lo))
+            .order_by(PostClaim.id))
+    return list((await session.exec(stmt)).all())

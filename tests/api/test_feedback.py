@@ -1,0 +1,234 @@
+"""Record cards, yearly feedback forms and their workbook, quarterly service cards, co-building records."""
+
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from app.services.member_reports import this_year
+from tests.api.test_posts import approved_member, new_post
+from tests.factories import auth, make_tree, make_user
+
+YEAR = this_year()
+
+
+async def test_record_card_holds_posts_and_logged_minutes(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    post = await new_post(client, session, tree)
+    await client.post(f"/api/v1/posts/{post['id']}/claim", headers=auth(member))
+    for minutes in (60, 45):
+        await client.post(f"/api/v1/posts/{post['id']}/logs", json={"minutes": minutes, "note": "巡防"},
+                          headers=auth(member))
+    resp = await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(member))
+    assert resp.status_code == 200, resp.text
+    card = resp.json()
+    assert card["year"] == YEAR
+    assert [(p["title"], p["minutes"], len(p["logs"])) for p in card["posts"]] == [("文明劝导员", 105, 2)]
+    assert card["post_minutes"] == 105
+    assert card["total_minutes"] == 105
+    assert [r["status"] for r in card["reports"]] == ["approved"]
+    assert card["user"]["phone"] == member.phone
+
+
+async def test_record_card_of_another_year_has_no_posts(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    post = await new_post(client, session, tree)
+    await client.post(f"/api/v1/posts/{post['id']}/claim", headers=auth(member))
+    resp = await client.get(f"/api/v1/members/{member.id}/record?year={YEAR - 1}", headers=auth(member))
+    assert resp.json()["posts"] == []
+
+
+async def test_stranger_cannot_read_a_record_card_404(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    for stranger in (await make_user(session), await make_user(session, role=(tree.other_community, "admin")),
+                     await make_user(session, role=(tree.unit, "staff"))):
+        resp = await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(stranger))
+        assert resp.status_code == 404
+        assert resp.json()["code"] == "record_not_found"
+
+
+async def test_branch_staff_and_employer_admin_read_the_card(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    unit_admin = await make_user(session, role=(tree.unit, "admin"))
+    by_staff = await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(staff))
+    assert by_staff.json()["user"]["phone"] == member.phone
+    by_unit = await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(unit_admin))
+    assert by_unit.status_code == 200
+    assert by_unit.json()["user"]["phone"] == f"{member.phone[:3]}****{member.phone[-4:]}"
+
+
+async def test_branch_staff_rates_member_and_member_sees_it(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}",
+                            json={"rating": "excellent", "comment": "积极参加巡防"}, headers=auth(staff))
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["rating"], resp.json()["rating_label"]) == ("excellent", "优秀")
+    again = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}",
+                             json={"rating": "qualified", "comment": "改评"}, headers=auth(staff))
+    assert again.json()["id"] == resp.json()["id"]
+    mine = (await client.get(f"/api/v1/members/{member.id}/feedback", headers=auth(member))).json()
+    assert [(f["period"], f["rating"], f["comment"]) for f in mine] == [(str(YEAR), "qualified", "改评")]
+
+
+async def test_invalid_rating_is_422(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "great", "comment": ""},
+                            headers=auth(staff))
+    assert resp.status_code == 422
+    assert [e["field"] for e in resp.json()["errors"]] == ["rating"]
+
+
+async def test_stranger_cannot_rate_a_member(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    other_staff = await make_user(session, role=(tree.other_community, "staff"))
+    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"},
+                            headers=auth(other_staff))
+    assert resp.status_code == 404
+    unit_admin = await make_user(session, role=(tree.unit, "admin"))
+    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"},
+                            headers=auth(unit_admin))
+    assert resp.status_code == 403
+    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"},
+                            headers=auth(member))
+    assert resp.status_code == 403
+
+
+async def test_pending_member_cannot_be_rated_409(client, session):
+    tree = await make_tree(session)
+    member = await make_user(session, party="in_service")
+    await client.post("/api/v1/member-reports", json={"employer_unit_id": tree.unit.id, "org_id": tree.compound.id},
+                      headers=auth(member))
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "basic"},
+                            headers=auth(staff))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "report_not_approved"
+
+
+async def _rated_unit_members(client, session, tree):
+    """Two members of tree.unit rated this year, one of another unit, one of tree.unit rated last year."""
+    from app.services import orgs as orgs_service
+
+    other_unit = await orgs_service.add_org(session, name="实验小学", kind="unit", parent=tree.alliance)
+    await session.commit()
+    staff = await make_user(session, role=(tree.community, "staff"))
+    a = await approved_member(client, session, tree, name="甲")
+    b = await approved_member(client, session, tree, name="乙")
+    c = await make_user(session, name="丙", party="in_service")
+    rid = (await client.post("/api/v1/member-reports", json={"employer_unit_id": other_unit.id,
+                                                             "org_id": tree.compound.id}, headers=auth(c))).json()["id"]
+    await client.post(f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(staff))
+    for who, rating in ((a, "excellent"), (b, "basic"), (c, "qualified")):
+        resp = await client.put(f"/api/v1/members/{who.id}/feedback/{YEAR}", json={"rating": rating, "comment": "好"},
+                                headers=auth(staff))
+        assert resp.status_code == 200, resp.text
+    return a, b, c, other_unit
+
+
+async def test_unit_admin_sees_only_its_members_forms(client, session):
+    tree = await make_tree(session)
+    a, b, c, other_unit = await _rated_unit_members(client, session, tree)
+    unit_admin = await make_user(session, role=(tree.unit, "admin"))
+    resp = await client.get(f"/api/v1/units/{tree.unit.id}/feedback?year={YEAR}", headers=auth(unit_admin))
+    assert resp.status_code == 200, resp.text
+    assert [(f["user"]["name"], f["rating"]) for f in resp.json()["items"]] == [("甲", "excellent"), ("乙", "basic")]
+    assert resp.json()["items"][0]["user"]["phone"] == f"{a.phone[:3]}****{a.phone[-4:]}"
+    denied = await client.get(f"/api/v1/units/{other_unit.id}/feedback?year={YEAR}", headers=auth(unit_admin))
+    assert denied.status_code == 403
+    last_year = await client.get(f"/api/v1/units/{tree.unit.id}/feedback?year={YEAR - 1}", headers=auth(unit_admin))
+    assert last_year.json()["items"] == []
+
+
+async def test_unit_admin_cannot_read_another_units_member_forms_404(client, session):
+    tree = await make_tree(session)
+    a, b, c, other_unit = await _rated_unit_members(client, session, tree)
+    unit_admin = await make_user(session, role=(tree.unit, "admin"))
+    resp = await client.get(f"/api/v1/members/{c.id}/feedback", headers=auth(unit_admin))
+    assert resp.status_code == 404
+
+
+async def test_feedback_workbook_holds_exactly_the_units_rows(client, session):
+    tree = await make_tree(session)
+    await _rated_unit_members(client, session, tree)
+    unit_admin = await make_user(session, role=(tree.unit, "admin"))
+    resp = await client.get(f"/api/v1/units/{tree.unit.id}/feedback.xlsx?year={YEAR}", headers=auth(unit_admin))
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:7] == ("姓名", "手机号", "党员类别", "报到社区", "年度", "评定等级", "社区评语")
+    assert [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows[1:]] == [
+        ("甲", "在职党员", "幸福里小区", YEAR, "优秀", "好"), ("乙", "在职党员", "幸福里小区", YEAR, "基本合格", "好")]
+
+
+async def test_workbook_needs_the_unit_admin(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.unit, "staff"))
+    resp = await client.get(f"/api/v1/units/{tree.unit.id}/feedback.xlsx?year={YEAR}", headers=auth(staff))
+    assert resp.status_code == 403
+
+
+async def test_quarterly_service_card_only_when_the_alliance_enables_it(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    url = f"/api/v1/members/{member.id}/service-cards/{YEAR}/2"
+    off = await client.put(url, json={"rating": "qualified", "comment": "按时到岗"}, headers=auth(staff))
+    assert off.status_code == 409
+    assert off.json()["code"] == "service_cards_disabled"
+    admin = await make_user(session, role=(tree.alliance, "admin"))
+    await client.put(f"/api/v1/orgs/{tree.alliance.id}/member-settings", json={"quarterly_service_cards": True},
+                     headers=auth(admin))
+    on = await client.put(url, json={"rating": "qualified", "comment": "按时到岗"}, headers=auth(staff))
+    assert on.status_code == 200, on.text
+    assert (on.json()["period"], on.json()["kind"]) == (f"{YEAR}-Q2", "quarterly")
+
+
+async def test_cobuilding_agreement_and_assessment(client, session):
+    tree = await make_tree(session)
+    alliance_admin = await make_user(session, role=(tree.alliance, "admin"))
+    await client.post(f"/api/v1/orgs/{tree.unit.id}/communities", json={"community_id": tree.community.id},
+                      headers=auth(alliance_admin))
+    community_admin = await make_user(session, role=(tree.community, "admin"))
+    resp = await client.post(f"/api/v1/units/{tree.unit.id}/agreements",
+                             json={"community_id": tree.community.id, "signed_on": "2026-03-01", "term_months": 12,
+                                   "commitments": ["每季度义诊一次", "结对帮扶困难户 5 户"]},
+                             headers=auth(community_admin))
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["ends_on"] == "2027-02-28"
+    score = await client.put(f"/api/v1/units/{tree.unit.id}/assessments/2026",
+                             json={"community_id": tree.community.id, "score": 92, "reasons": "义诊按时开展"},
+                             headers=auth(community_admin))
+    assert score.status_code == 200, score.text
+    unit_admin = await make_user(session, role=(tree.unit, "admin"))
+    seen = (await client.get(f"/api/v1/units/{tree.unit.id}/assessments", headers=auth(unit_admin))).json()
+    assert [(s["community_name"], s["year"], s["score"]) for s in seen] == [("幸福社区", 2026, 92)]
+    agreements = (await client.get(f"/api/v1/units/{tree.unit.id}/agreements", headers=auth(unit_admin))).json()
+    assert [a["commitments"] for a in agreements] == [["每季度义诊一次", "结对帮扶困难户 5 户"]]
+    other = await make_user(session, role=(tree.other_community, "staff"))
+    assert (await client.get(f"/api/v1/units/{tree.unit.id}/assessments", headers=auth(other))).json() == []
+
+
+async def test_unassigned_unit_cannot_be_scored_409(client, session):
+    tree = await make_tree(session)
+    community_admin = await make_user(session, role=(tree.community, "admin"))
+    resp = await client.put(f"/api/v1/units/{tree.unit.id}/assessments/2026",
+                            json={"community_id": tree.community.id, "score": 80, "reasons": "x"},
+                            headers=auth(community_admin))
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "unit_not_assigned"
+    other_admin = await make_user(session, role=(tree.other_community, "admin"))
+    resp = await client.post(f"/api/v1/units/{tree.unit.id}/agreements",
+                             json={"community_id": tree.community.id, "signed_on": str(date(2026, 1, 1)),
+                                   "term_months": 12}, headers=auth(other_admin))
+    assert resp.status_code == 403
