@@ -73,6 +73,20 @@ def tick() -> None:
     typer.echo(json.dumps(asyncio.run(run()), ensure_ascii=False))
 
 
+@cli.command("audit-ledger")
+def audit_ledger() -> None:
+    """Verify the time bank: entries sum to zero, balances equal their entries, the hash chain is intact."""
+    from app.services import ledger
+
+    check = asyncio.run(_with_db(ledger.verify))
+    if not check.ok:
+        for line in check.problems:
+            typer.echo(line, err=True)
+        typer.echo(f"账本校验失败 (ledger audit FAILED): {len(check.problems)} 处问题", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"账本完好 (ledger OK): {check.transactions} 笔流水，分录合计 {check.entries_sum} 分钟，哈希链完整")
+
+
 async def _with_db(fn):
     from app.db import Database
 
