@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.demo import wishes as wishes_demo
 from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.user import User
-from app.demo import wishes as wishes_demo
 from app.services import orgs as orgs_service
 
 # The demo admin signs in with this phone (the console SMS backend shows the code).

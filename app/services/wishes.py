@@ -110,6 +110,12 @@ async def _apply(session: AsyncSession, wish: Wish, action: str, *, actor_id: in
     return True
 
 
+async def transition(session: AsyncSession, wish: Wish, action: str, *, actor_id: int | None,
+                     note: str | None = None, values: dict | None = None) -> bool:
+    """Move a wish through the transition table without committing (for the demo and other services)."""
+    return await _apply(session, wish, action, actor_id=actor_id, note=note, values=values)
+
+
 async def _apply_or_conflict(session: AsyncSession, wish: Wish, action: str, **kw) -> None:
     if not await _apply(session, wish, action, **kw):
         raise InvalidState("心愿状态刚刚发生了变化，请刷新后再试")
