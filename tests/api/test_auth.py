@@ -463,3 +463,42 @@ async def test_a_forged_bind_cookie_binds_nothing(client, session):
     assert (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).status_code == 200
     user = (await session.exec(select(User).where(User.phone == phone))).one()
     assert user.wechat_openid is None
+
+
+# --- The login page (server side; the journey itself is in tests/pages/test_login.py) ------------------------
+
+WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+             "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN")
+
+
+async def test_login_page_keeps_a_same_site_next(client):
+    resp = await client.get("/login", params={"next": "/wishes?mine=true"})
+    assert resp.status_code == 200
+    assert 'data-next="/wishes?mine=true"' in resp.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example.com/x", "https://evil.example.com/", "/\\evil.example.com"])
+async def test_login_page_drops_an_offsite_next(client, target):
+    resp = await client.get("/login", params={"next": target})
+    assert 'data-next="/"' in resp.text
+
+
+async def test_login_page_offers_wechat_only_inside_wechat(client):
+    plain = await client.get("/login", params={"next": "/me"})
+    assert "微信一键登录" not in plain.text
+    inside = await client.get("/login", params={"next": "/me"}, headers={"User-Agent": WECHAT_UA})
+    assert 'href="/api/v1/auth/wechat/authorize?next=/me"' in inside.text
+    assert "微信一键登录" in inside.text
+
+
+async def test_login_page_for_a_wechat_newcomer_asks_to_bind_the_phone(client):
+    resp = await client.get("/login", params={"bind": 1, "next": "/"})
+    assert "首次使用微信登录，请绑定您的手机号" in resp.text
+
+
+async def test_signed_in_person_opening_login_goes_to_next(client, session):
+    user = await make_user(session)
+    client.cookies.set(COOKIE_NAME, issue_access_token(get_settings(), user.id))
+    resp = await client.get("/login", params={"next": "/me"})
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/me"

@@ -100,3 +100,50 @@ async def test_patch_me_without_token_is_401(client):
     resp = await client.patch("/api/v1/me", json={"name": "谁"})
     assert resp.status_code == 401
     assert resp.json()["code"] == "not_authenticated"
+
+
+# --- The /me and /admin pages (server side) ------------------------------------------------------------------
+
+
+async def test_me_page_without_sign_in_redirects_to_login(client):
+    resp = await client.get("/me")
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/login?next=/me"
+
+
+async def test_me_page_accepts_the_bearer_token_too(client, session):
+    tree = await make_tree(session)
+    user = await make_user(session, name="褚老师", home=tree.compound, party="in_service")
+    resp = await client.get("/me", headers=auth(user))
+    assert resp.status_code == 200
+    assert "<h1 class=\"app-profile__name\">褚老师</h1>" in resp.text
+    assert f"{user.phone[:3]}****{user.phone[-4:]}" in resp.text
+    assert user.phone not in resp.text
+    assert f'<option value="{tree.compound.id}" selected>幸福里小区</option>' in resp.text
+    assert 'href="/report"' in resp.text
+    assert 'aria-current="page"' in resp.text
+
+
+async def test_me_page_in_large_text_mode_marks_the_html(client, session):
+    user = await make_user(session)
+    await client.patch("/api/v1/me", json={"elderly_mode": True}, headers=auth(user))
+    resp = await client.get("/me", headers=auth(user))
+    assert '<html lang="zh-CN" class="elderly">' in resp.text
+
+
+async def test_me_page_lists_roles_and_the_console_entrance(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    resp = await client.get("/me", headers=auth(staff))
+    assert "幸福里小区" in resp.text and "工作人员" in resp.text
+    assert 'href="/admin"' in resp.text
+    resident = await make_user(session)
+    assert 'href="/admin"' not in (await client.get("/me", headers=auth(resident))).text
+
+
+async def test_admin_console_is_a_403_page_for_residents(client, session):
+    resident = await make_user(session)
+    resp = await client.get("/admin", headers=auth(resident))
+    assert resp.status_code == 403
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "工作台仅对社区、小区工作人员开放" in resp.text
