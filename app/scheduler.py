@@ -20,9 +20,11 @@ Job = Callable[[AsyncSession], Awaitable[int]]
 def jobs() -> list[tuple[str, Job]]:
     """Every timed job, by name. Each returns how many objects it moved."""
     from app.services import wishes  # noqa: I001 - one import per domain, imported late (no cycles)
+    from app.services import events
 
     return [
         ("wishes.timers", wishes.run_timers),
+        ("events.timers", events.run_event_timers),
     ]
 
 
