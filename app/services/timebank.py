@@ -23,6 +23,7 @@ from app import clock
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
 from app.models.timebank import (
+    TXN_KIND_LABELS,
     AccountKind,
     AuditPublic,
     BalancePublic,
@@ -463,6 +464,7 @@ async def page(session: AsyncSession, *, user: User) -> dict:
                                     params=PageParams(limit=50), actor=user)
     policy = await policy_for(session, org_id=user.home_org_id)
     return {"balance": bal, "entries": entries, "next_cursor": cursor, "rewards": rewards, "policy": policy,
+            "kind_labels": TXN_KIND_LABELS,
             "next_star_minutes": next_star_minutes(bal.earned_minutes), "years": await yearly_totals(session, user=user)}
 
 

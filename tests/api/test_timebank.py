@@ -299,3 +299,27 @@ def test_served_time_rounds_to_half_hours():
 
     assert [round_served_minutes(None, m) for m in (0, 14, 15, 44, 45, 60, 74, 75)] == [0, 0, 30, 30, 60, 60, 60, 90]
     assert [star_level(h * 60) for h in (99, 100, 300, 600, 1000, 1500)] == [0, 1, 2, 3, 4, 5]
+
+
+async def test_timebank_page_shows_hours_stars_and_statement(client, session):
+    tree = await make_tree(session)
+    user = await make_user(session, home=tree.compound)
+    await credit(session, tree.compound, user, 750)
+    resp = await client.get("/timebank", headers=auth(user))
+    assert resp.status_code == 200
+    assert "12.5 小时" in resp.text
+    assert "帮邻居买菜" in resp.text
+    assert "transfer-form" in resp.text
+
+
+async def test_rewards_manage_page_is_for_staff(client, session):
+    tree = await make_tree(session)
+    master = await make_user(session, role=(tree.compound, "staff"))
+    resident = await make_user(session, home=tree.compound)
+    await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "挂面", "price_minutes": 30,
+                                              "stock": 2}, headers=auth(master))
+    ok = await client.get("/timebank/rewards/manage", headers=auth(master))
+    assert ok.status_code == 200
+    assert "挂面" in ok.text
+    denied = await client.get("/timebank/rewards/manage", headers=auth(resident))
+    assert denied.status_code == 403
