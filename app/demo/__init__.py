@@ -102,3 +102,4 @@ async def _add_tree(session: AsyncSession, ctx: DemoContext, parent: Org, tree: 
 
 
 SEEDERS.append(__import__("app.demo.stations", fromlist=["seed"]).seed)  # stations, shifts, activities, visits
+SEEDERS.append(__import__("app.demo.timebank", fromlist=["seed"]).seed)  # time bank: balances, policy, rewards
