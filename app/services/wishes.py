@@ -158,18 +158,12 @@ async def _may_claim_dispatched(session: AsyncSession, *, user: User, wish: Wish
 
 
 async def _employed_by(session: AsyncSession, *, user_id: int, unit_id: int) -> bool:
-    """An approved in-service party member whose employer is the unit (if member reports exist)."""
-    try:
-        from app.models.members import MemberReport  # the members domain; absent in early builds
-    except ImportError:
-        return False
-    columns = MemberReport.__table__.c
-    if "employer_unit_id" not in columns or "user_id" not in columns:
-        return False
-    stmt = select(columns.id).where(columns.user_id == user_id, columns.employer_unit_id == unit_id)
-    if "status" in columns:
-        stmt = stmt.where(columns.status == "approved")
-    return (await session.exec(stmt.limit(1))).first() is not None
+    """A party member whose approved report to their branch names the unit as their employer."""
+    from app.models.members import MemberReport  # the members domain (imported late: no cycle)
+
+    stmt = select(MemberReport.id).where(MemberReport.user_id == user_id, MemberReport.employer_unit_id == unit_id,
+                                         MemberReport.status == "approved").limit(1)
+    return (await session.exec(stmt)).first() is not None
 
 
 def actions_for(wish: Wish, *, user: User, staff: bool, may_claim: bool = True) -> list[str]:

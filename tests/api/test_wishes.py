@@ -396,3 +396,18 @@ async def test_resident_cannot_verify_403(client, session):
     url = await _confirmed(client, poster, staff, volunteer)
     resp = await client.post(f"{url}/verify", json={"credit_minutes": 60}, headers=auth(other))
     assert resp.status_code == 403
+
+
+async def test_party_member_employed_by_the_unit_may_claim_dispatched_wish(client, session):
+    from app.models.members import MemberReport
+
+    tree, poster, staff, *_ = await _people(session)
+    member = await make_user(session, name="在职党员", home=tree.compound, party="in_service")
+    session.add(MemberReport(user_id=member.id, org_id=tree.compound.id, employer_unit_id=tree.unit.id, year=2026,
+                             period="2026", status="approved"))
+    await session.commit()
+    wish = await _post(client, poster)
+    await client.post(f"{API}/{wish['id']}/review", json={"approve": True, "assign_org_id": tree.unit.id},
+                      headers=auth(staff))
+    resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(member))
+    assert resp.status_code == 200, resp.text
