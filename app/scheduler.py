@@ -25,6 +25,7 @@ def jobs() -> list[tuple[str, Job]]:
     return [
         ("wishes.timers", wishes.run_timers),
         ("events.timers", events.run_event_timers),
+        ("shifts.close_overdue", __import__("app.services.shifts", fromlist=["_"]).close_overdue_shifts),
     ]
 
 

@@ -173,24 +173,45 @@ async def close_shift(session: AsyncSession, *, shift_id: int, actor: User) -> S
     shift = await _get_shift(session, shift_id)
     station = await stations_service.get_station(session, station_id=shift.station_id)
     await stations_service.require_runner(session, station=station, user=actor)
-    now = clock.now()
-    won = await session.exec(update(DutyShift).where(DutyShift.id == shift.id, DutyShift.closed_at.is_(None))
-                             .values(closed_at=now))
-    credited = no_shows = 0
-    if won.rowcount == 1:
-        rows = (await session.exec(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id,
-                                                             ShiftSignup.ended_at.is_(None)))).all()
-        for row in rows:
-            if row.started_at is None:
-                await session.exec(update(ShiftSignup).where(ShiftSignup.id == row.id).values(no_show=True))
-                no_shows += 1
-            elif await end_duty(session, signup=row, shift=shift, station=station, at=min(now, shift.ends_at),
-                                actor_id=actor.id) is not None:
-                credited += 1
+    credited, no_shows, won = await _settle(session, shift=shift, station=station, actor_id=actor.id)
+    if won:
         await audit.record(session, actor_id=actor.id, action="shift.close", object_type="shift", object_id=shift.id,
                            org_id=station.org_id, detail={"credited": credited, "no_shows": no_shows})
     await session.commit()
     return ShiftClosed(shift_id=shift.id, credited=credited, no_shows=no_shows)
+
+
+async def _settle(session: AsyncSession, *, shift: DutyShift, station: Station,
+                  actor_id: int | None) -> tuple[int, int, bool]:
+    """Close the shift once (conditional UPDATE): credit unended duties up to its end, mark no-shows."""
+    now = clock.now()
+    won = await session.exec(update(DutyShift).where(DutyShift.id == shift.id, DutyShift.closed_at.is_(None))
+                             .values(closed_at=now))
+    credited = no_shows = 0
+    if won.rowcount != 1:
+        return 0, 0, False
+    rows = (await session.exec(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id,
+                                                         ShiftSignup.ended_at.is_(None)))).all()
+    for row in rows:
+        if row.started_at is None:
+            await session.exec(update(ShiftSignup).where(ShiftSignup.id == row.id).values(no_show=True))
+            no_shows += 1
+        elif await end_duty(session, signup=row, shift=shift, station=station, at=min(now, shift.ends_at),
+                            actor_id=actor_id) is not None:
+            credited += 1
+    return credited, no_shows, True
+
+
+async def close_overdue_shifts(session: AsyncSession) -> int:
+    """Timed job: shifts past their end (and the scan-out grace) close themselves; safe in several processes."""
+    due = (await session.exec(select(DutyShift, Station).join(Station, Station.id == DutyShift.station_id)
+                              .where(DutyShift.closed_at.is_(None), DutyShift.ends_at < clock.now() - LATE_END)
+                              .order_by(DutyShift.id).limit(200))).all()
+    closed = 0
+    for shift, station in due:
+        closed += (await _settle(session, shift=shift, station=station, actor_id=None))[2]
+    await session.commit()
+    return closed
 
 
 async def station_duty_minutes(session: AsyncSession, *, station_id: int, start: datetime, end: datetime) -> int:

@@ -280,3 +280,16 @@ async def test_activity_pages_render_with_ticket_and_organiser_tools(client, ses
     assert (await client.get(f"/activities/{act['id']}/screen", headers=auth(person))).status_code == 403
     assert (await client.get("/admin/activities", headers=auth(staff))).status_code == 200
     assert (await client.get("/admin/activities", headers=auth(person))).status_code == 403
+
+
+async def test_home_page_lists_upcoming_activities_of_the_users_tree(client, session):
+    from app.services import activities as activities_service
+
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.alliance, "staff"))
+    for org, title in ((tree.community, "社区党课"), (tree.alliance, "联盟大会"), (tree.other_community, "别的社区")):
+        resp = await client.post("/api/v1/activities", json=_body(org, title=title), headers=auth(staff))
+        assert resp.status_code == 201
+    user = await make_user(session, home=tree.compound)
+    found = await activities_service.upcoming_for_user(session, user=user, limit=5)
+    assert sorted(a.title for a in found) == ["社区党课", "联盟大会"]

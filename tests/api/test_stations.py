@@ -302,3 +302,38 @@ def test_wgs84_point_is_moved_onto_the_gcj02_map():
     lat, lng = wgs84_to_gcj02(39.908, 116.397)
     assert (round(lat, 4), round(lng, 4)) == (39.9094, 116.4032)
     assert wgs84_to_gcj02(48.85, 2.35) == (48.85, 2.35)
+
+
+async def test_overdue_shift_closes_itself_crediting_the_duty_once(client, session):
+    pytest.importorskip("app.services.ledger")
+    from app.services import shifts as shifts_service
+
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    station = await _station(session, tree.compound)
+    shift = await _shift(client, station, staff, starts_in=timedelta(minutes=0), hours=1)
+    worker, absent = await make_user(session), await make_user(session)
+    for person in (worker, absent):
+        await client.post(f"/api/v1/shifts/{shift['id']}/signup", headers=auth(person))
+    await client.post("/api/v1/checkins", json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
+                      headers=auth(worker))
+    clock.travel(timedelta(hours=2))
+    assert await shifts_service.close_overdue_shifts(session) == 0  # still inside the scan-out grace
+    clock.travel(timedelta(hours=2))
+    assert await shifts_service.close_overdue_shifts(session) == 1
+    assert await shifts_service.close_overdue_shifts(session) == 0
+    served = {r.user_id: (r.served_minutes, r.no_show) for r in (await session.exec(select(ShiftSignup))).all()}
+    assert served == {worker.id: (59, False), absent.id: (None, True)}
+
+
+async def test_home_page_picks_stations_of_the_users_community(session):
+    from app.services import stations as stations_service
+
+    tree = await make_tree(session)
+    mine = await _station(session, tree.compound, name="本社区驿站")
+    await _station(session, tree.other_compound, name="别处驿站")
+    user = await make_user(session, home=tree.grid)
+    found = await stations_service.nearest_for_user(session, user=user)
+    assert [s.id for s in found] == [mine.id]
+    by_place = await stations_service.nearest_for_user(session, user=user, near=f"{FAR[0]},{FAR[1]}", limit=1)
+    assert [s.name for s in by_place] == ["本社区驿站"]
