@@ -15,7 +15,9 @@ class WishFunnel(BaseModel):
 class EventFigures(BaseModel):
     reported: int
     closed: int
-    on_time_rate: float | None = Field(description="按期办结率（0–1），无到期事件时为空")
+    on_time_rate: float | None = Field(description="按期处置率（0–1）：按期处置的占已处置的，无可计算时为空")
+    handling_rate: float | None = Field(None, description="处置率（0–1）：已处置的占上报的")
+    overdue: int = Field(0, description="逾期未处置")
 
 
 class OrgStats(BaseModel):

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.errors import ValidationFailed
 from app.models.activities import Activity, Attendance
+from app.models.members import MemberReport
 from app.models.org import Org
 from app.models.stations import DutyShift, ShiftSignup, Station
 from app.models.stats import EventFigures, OrgStats, WishFunnel
@@ -19,6 +20,7 @@ from app.models.user import User
 from app.models.wishes import Wish, WishClaim, WishEvent
 from app.permissions import require_role_over
 from app.services import activities as activities_service
+from app.services import events as events_service
 from app.services import orgs as orgs_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
@@ -84,6 +86,14 @@ async def service_figures(session: AsyncSession, *, org: Org, lo: datetime, hi: 
             "volunteers": volunteers, "beneficiaries": beneficiaries}
 
 
+async def members_reported(session: AsyncSession, *, org: Org, year_from: int, year_to: int) -> int:
+    """Party members with an approved report to a branch in the subtree for the period's years."""
+    stmt = select(func.count(func.distinct(MemberReport.user_id))).where(
+        _in_subtree(MemberReport.org_id, org), MemberReport.status == "approved",
+        MemberReport.year >= year_from, MemberReport.year <= year_to)
+    return (await session.exec(stmt)).one()
+
+
 async def org_stats(session: AsyncSession, *, org_id: int, start: date | None, end: date | None,
                     actor: User) -> OrgStats:
     """The subtree's figures for the period (staff/admin over the node)."""
@@ -91,6 +101,7 @@ async def org_stats(session: AsyncSession, *, org_id: int, start: date | None, e
     await require_role_over(session, user_id=actor.id, org_id=org.id)
     day_from, day_to, lo, hi = period(start, end)
     activity = await activities_service.summary(session, org_id=org.id, start=lo, end=hi)
+    events = await events_service.event_figures(session, org_id=org.id, start=lo, end=hi)
     return OrgStats(
         org_id=org.id, org_name=org.name, from_=day_from, to=day_to,
         wishes=await wish_funnel(session, org=org, lo=lo, hi=hi),
@@ -98,8 +109,9 @@ async def org_stats(session: AsyncSession, *, org_id: int, start: date | None, e
         activities=activity["activities"], attendances=activity["attendances"], no_shows=activity["no_shows"],
         station_visits=await stations_service.count_visits(session, org_id=org.id, start=lo, end=hi),
         duty_minutes=await shifts_service.duty_minutes(session, org_id=org.id, start=lo, end=hi),
-        members_reported=0,
-        events=EventFigures(reported=0, closed=0, on_time_rate=None),
+        members_reported=await members_reported(session, org=org, year_from=day_from.year, year_to=day_to.year),
+        events=EventFigures(reported=events["reported"], closed=events["closed"], on_time_rate=events["on_time_rate"],
+                            handling_rate=events["handling_rate"], overdue=events["overdue"]),
     )
 
 
