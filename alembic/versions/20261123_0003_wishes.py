@@ -1,4 +1,4 @@
-"""wishes: wishes, their events and claims, unit resources, notifications
+"""wishes: wishes, their events and claims, categories per alliance, unit resources, notifications
 
 Revision ID: 0003
 Revises: 0001
@@ -20,6 +20,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('wish_categories',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('alliance_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('sort', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['alliance_id'], ['orgs.id'], name=op.f('fk_wish_categories_alliance_id_orgs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wish_categories')),
+    sa.UniqueConstraint('alliance_id', 'name', name=op.f('uq_wish_categories_alliance_id_name'))
+    )
+    with op.batch_alter_table('wish_categories', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wish_categories_alliance_id'), ['alliance_id'], unique=False)
+
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -168,3 +180,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('wish_categories', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wish_categories_alliance_id'))
+
+    op.drop_table('wish_categories')

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import CreatedAt, TimeField
@@ -35,6 +35,18 @@ ACTION_LABELS = {"submit": "提交心愿", "publish": "审核通过并发布", "
                  "claim": "认领", "release": "放弃认领", "release_overdue": "逾期未完成，退回心愿墙",
                  "done": "服务完成", "confirm": "确认并评价", "auto_confirm": "超过确认期限，自动确认",
                  "verify": "站点验收", "cancel": "撤回", "expire": "超过截止时间，已过期"}
+
+
+class WishCategory(SQLModel, table=True):
+    """An alliance's own list of wish categories (the defaults apply until it sets one)."""
+
+    __tablename__ = "wish_categories"
+    __table_args__ = (UniqueConstraint("alliance_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_id: int = Field(foreign_key="orgs.id", index=True)
+    name: str = Field(max_length=20)
+    sort: int = 0
 
 
 class Wish(SQLModel, table=True):
@@ -142,9 +154,6 @@ class Notification(SQLModel, table=True):
 
 # ---- API schemas ----
 
-Text500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-
-
 class WishCreate(BaseModel):
     title: str = PField(min_length=2, max_length=40)
     description: str = PField("", max_length=500)
@@ -179,6 +188,14 @@ class ConfirmIn(BaseModel):
 class VerifyIn(BaseModel):
     credit_minutes: int = PField(ge=0, le=24 * 60)
     note: str | None = PField(None, max_length=300)
+
+
+CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+class CategoriesIn(BaseModel):
+    alliance_id: int
+    names: list[CategoryName] = PField(min_length=1, max_length=30)
 
 
 class WishEventPublic(BaseModel):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, UploadFile
 from app.deps import CurrentUser, SessionDep
 from app.errors import ValidationFailed
 from app.models.wishes import (
-    CATEGORIES,
+    CategoriesIn,
     ClaimIn,
     ConfirmIn,
     DoneIn,
@@ -17,6 +17,7 @@ from app.models.wishes import (
     WishStatus,
 )
 from app.pagination import Page, PageDep
+from app.services import wish_categories
 from app.services import wishes as wishes_service
 from app.services.storage import MAX_PHOTO_BYTES
 
@@ -39,9 +40,15 @@ async def list_wishes(session: SessionDep, user: CurrentUser, page: PageDep, org
 
 
 @router.get("/categories", response_model=list[str])
-async def list_categories(user: CurrentUser):
-    """The categories a wish may take."""
-    return CATEGORIES
+async def list_categories(session: SessionDep, user: CurrentUser, org_id: int | None = None):
+    """The categories a wish may take where `org_id` sits (default: your home compound)."""
+    return await wish_categories.categories_for(session, org_id=org_id or user.home_org_id)
+
+
+@router.put("/categories", response_model=list[str])
+async def set_categories(body: CategoriesIn, session: SessionDep, user: CurrentUser):
+    """An alliance admin sets the alliance's own category list."""
+    return await wish_categories.set_categories(session, alliance_id=body.alliance_id, names=body.names, actor=user)
 
 
 @router.get("/{wish_id}", response_model=WishPublic)

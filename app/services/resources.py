@@ -4,14 +4,14 @@ from sqlalchemy import literal, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound
 from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.user import User
-from app.models.wishes import CATEGORIES, ResourceCreate, ResourcePublic, UnitResource
+from app.models.wishes import ResourceCreate, ResourcePublic, UnitResource
 from app.pagination import PageParams, paginate
 from app.permissions import covered_by_role, require_role_over
 from app.security import mask_phone
-from app.services import audit, content
+from app.services import audit, content, wish_categories
 
 
 def _public(row: UnitResource, *, unit_name: str | None, full_phone: bool) -> ResourcePublic:
@@ -33,8 +33,7 @@ async def create_resource(session: AsyncSession, *, data: ResourceCreate, actor:
     unit = await _unit(session, data.unit_id)
     await require_role_over(session, user_id=actor.id, org_id=unit.id)
     content.check_text(data.title, data.description)
-    if data.category not in CATEGORIES:
-        raise ValidationFailed("请选择服务类别", code="invalid_category")
+    await wish_categories.require_category(session, org_id=unit.id, category=data.category)
     row = UnitResource(unit_id=unit.id, title=data.title.strip(), description=data.description.strip(),
                        category=data.category, contact_name=data.contact_name.strip(),
                        contact_phone=data.contact_phone, created_by_id=actor.id)

@@ -16,7 +16,6 @@ from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFa
 from app.models.org import Org, OrgKind, Role
 from app.models.user import User, UserBrief
 from app.models.wishes import (
-    CATEGORIES,
     ClaimIn,
     ConfirmIn,
     DoneIn,
@@ -33,7 +32,7 @@ from app.models.wishes import (
 from app.pagination import PageParams, paginate
 from app.permissions import covered_by_role, has_role_over
 from app.security import mask_phone
-from app.services import audit, content, crypto
+from app.services import audit, content, crypto, wish_categories
 from app.services import notifications as notify_service
 from app.services import users as users_service
 from app.services.storage import get_storage
@@ -324,8 +323,6 @@ async def queues(session: AsyncSession, *, user: User, limit: int = 50) -> dict[
 async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -> WishPublic:
     """Post a wish (submitted, awaiting review); staff may post for a resident without a smartphone."""
     content.check_text(data.title, data.description, data.child_name, data.child_school)
-    if data.category not in CATEGORIES:
-        raise ValidationFailed("请选择心愿类别", code="invalid_category")
     on_behalf = bool(data.on_behalf_of_phone)
     org_id = data.org_id or (None if on_behalf else actor.home_org_id)
     if org_id is None:
@@ -333,6 +330,7 @@ async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -
     org = await session.get(Org, org_id)
     if org is None or org.kind not in (OrgKind.compound, OrgKind.community, OrgKind.grid):
         raise ValidationFailed("请选择心愿所在的社区、小区或网格", code="invalid_org")
+    await wish_categories.require_category(session, org_id=org.id, category=data.category)
     poster = actor
     if on_behalf:
         if not await has_role_over(session, user_id=actor.id, org_id=org.id):

@@ -411,3 +411,19 @@ async def test_party_member_employed_by_the_unit_may_claim_dispatched_wish(clien
                       headers=auth(staff))
     resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(member))
     assert resp.status_code == 200, resp.text
+
+
+async def test_alliance_admin_sets_own_categories(client, session):
+    tree, poster, staff, *_ = await _people(session)
+    admin = await make_user(session, role=(tree.alliance, "admin"))
+    assert (await client.get(f"{API}/categories", headers=auth(poster))).json() == [
+        "生活服务", "物资", "助老", "助学", "医疗健康", "法律咨询", "其他"]
+    body = {"alliance_id": tree.alliance.id, "names": ["助老", "助学", "关爱骑手"]}
+    assert (await client.put(f"{API}/categories", json=body, headers=auth(staff))).status_code == 403
+    resp = await client.put(f"{API}/categories", json=body, headers=auth(admin))
+    assert resp.status_code == 200
+    assert (await client.get(f"{API}/categories", headers=auth(poster))).json() == ["助老", "助学", "关爱骑手"]
+    assert (await client.post(API, json={"title": "充电", "category": "关爱骑手"}, headers=auth(poster))).status_code == 201
+    resp = await client.post(API, json={"title": "修水管", "category": "生活服务"}, headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_category"

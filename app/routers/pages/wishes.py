@@ -4,14 +4,15 @@ from fastapi import APIRouter, Request
 
 from app.deps import PageUser, SessionDep
 from app.errors import Forbidden
-from app.models.wishes import ACTION_LABELS, CATEGORIES, STATUS_LABELS
+from app.models.wishes import ACTION_LABELS, STATUS_LABELS
 from app.permissions import has_any_staff_role
+from app.services import wish_categories
 from app.services import wishes as wishes_service
 from app.templating import render
 
 router = APIRouter()
 
-LABELS = {"status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS, "categories": CATEGORIES}
+LABELS = {"status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS}
 
 
 @router.get("/wishes")
@@ -22,16 +23,19 @@ async def wall(request: Request, session: SessionDep, user: PageUser, category: 
     if mine:
         context = await wishes_service.mine_page(session, user=user)
         return render(request, "wishes/mine.html", {**LABELS, **context}, tab="wishes")
-    wishes = await wishes_service.wall(session, user=user, category=category if category in CATEGORIES else None,
+    categories = await wish_categories.categories_for(session, org_id=user.home_org_id)
+    wishes = await wishes_service.wall(session, user=user, category=category if category in categories else None,
                                        limit=50)
-    return render(request, "wishes/wall.html", {**LABELS, "wishes": wishes, "category": category}, tab="wishes")
+    return render(request, "wishes/wall.html", {**LABELS, "wishes": wishes, "category": category,
+                                                "categories": categories}, tab="wishes")
 
 
 @router.get("/wishes/new")
-async def new_wish(request: Request, user: PageUser):
+async def new_wish(request: Request, session: SessionDep, user: PageUser):
     """Post a wish: big buttons, a short form, the draft kept if the network drops."""
     request.state.user = user
-    return render(request, "wishes/new.html", {**LABELS}, tab="wishes")
+    categories = await wish_categories.categories_for(session, org_id=user.home_org_id)
+    return render(request, "wishes/new.html", {**LABELS, "categories": categories}, tab="wishes")
 
 
 @router.get("/wishes/{wish_id}")
