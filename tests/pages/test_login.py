@@ -94,3 +94,31 @@ async def test_pages_fit_375px_without_horizontal_scroll(page, page_db, login):
         await page.goto(path)
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width == 375, path
+
+
+async def test_profile_edit_saves_and_survives_reload(page, page_db, login):
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        user = await make_user(s, name="用户0001")
+    await login(page, user)
+    await page.goto("/me")
+    await page.get_by_label("姓名").fill("吴奶奶")
+    await page.get_by_label("所在小区").select_option(label="幸福里小区")
+    await page.get_by_label("我是党员").check()
+    await page.get_by_role("button", name="保存").tap()
+    await expect(page.locator("#toast")).to_have_text("已保存")
+    await page.reload()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("吴奶奶")
+    await expect(page.get_by_label("所在小区")).to_have_value(str(tree.compound.id))
+    await expect(page.get_by_label("我是党员")).to_be_checked()
+
+
+async def test_typed_name_survives_a_reload_before_saving(page, page_db, login):
+    async with page_db.session() as s:
+        user = await make_user(s, name="张阿姨")
+    await login(page, user)
+    await page.goto("/me")
+    await page.get_by_label("姓名").fill("")
+    await page.get_by_label("姓名").press_sequentially("张桂兰")
+    await page.reload()
+    await expect(page.get_by_label("姓名")).to_have_value("张桂兰")

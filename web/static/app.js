@@ -38,22 +38,34 @@
     return (p && (p.detail || p.title)) || "操作失败，请稍后再试";
   }
 
-  /* Forms with data-draft="key" keep what was typed in localStorage until submitted successfully. */
+  /* Fields a draft keeps: what a person types or picks, and hidden fields scripts fill (never files or check boxes). */
+  function draftable(el) {
+    return el && el.name && el.type && ["checkbox", "radio", "file", "submit", "button"].indexOf(el.type) < 0;
+  }
+
+  /* Forms with data-draft="key" keep what was typed in localStorage until submitted successfully.
+     A draft exists only while there are unsent edits, so it wins over the values the page came with. */
   function keepDraft(form) {
     var key = "ejia.draft." + form.dataset.draft;
     try {
       var saved = JSON.parse(localStorage.getItem(key) || "null");
+      var restored = false;
       if (saved) {
         Object.keys(saved).forEach(function (name) {
           var input = form.elements[name];
-          if (input && input.type !== "checkbox" && !input.value) input.value = saved[name];
+          if (!draftable(input) || input.value === saved[name]) return;
+          // A hidden value the page set itself (an id, a token) is the page's; only an empty one is the draft's.
+          if (input.type === "hidden" && input.value) return;
+          input.value = saved[name];
+          restored = true;
         });
       }
+      if (restored) toast("已恢复上次未提交的内容");
     } catch (e) { /* a broken draft is simply dropped */ }
     form.addEventListener("input", function () {
       var data = {};
       Array.prototype.forEach.call(form.elements, function (el) {
-        if (el.name && el.type !== "checkbox" && el.type !== "file") data[el.name] = el.value;
+        if (draftable(el)) data[el.name] = el.value;
       });
       try { localStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or private mode */ }
     });
