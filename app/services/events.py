@@ -400,3 +400,43 @@ async def on_time_rate(session: AsyncSession, *, org_id: int, start: datetime | 
                        end: datetime | None = None) -> float | None:
     """Share of the handled events (reported in the subtree and period) handled by their due date."""
     return (await event_figures(session, org_id=org_id, start=start, end=end))["on_time_rate"]
+
+
+# ---- what the pages show ----
+
+async def new_page(session: AsyncSession, *, user: User) -> dict:
+    """The /events/new page: categories, places to choose from, and whether the person may report for others."""
+    from app.permissions import has_any_staff_role
+
+    alliance = await reports_service.alliance_of_user(session, user=user)
+    places = await reports_service.org_choices(session, kinds=PLACE_KINDS, within=alliance)
+    return {"categories": CATEGORIES, "places": places, "home_org_id": user.home_org_id,
+            "may_act_for_others": await has_any_staff_role(session, user_id=user.id)}
+
+
+async def event_page(session: AsyncSession, *, event_id: int, user: User) -> dict:
+    """The /events/{id} page: the event, its history, and what the viewer may do next."""
+    event, staff, handler = await _visible(session, event_id=event_id, user=user)
+    public = (await to_public(session, [event], viewer=user, with_steps=True))[0]
+    place = await session.get(Org, event.org_id)
+    handlers: list[Org] = []
+    if staff and event.status == S.reported:
+        alliance = await session.get(Org, reports_service.alliance_id_of(place))
+        handlers = await reports_service.org_choices(session, kinds=(OrgKind.unit, OrgKind.community,
+                                                                     OrgKind.compound, OrgKind.grid), within=alliance)
+    return {"event": public, "staff": staff, "handler": handler, "reporter": event.reporter_id == user.id,
+            "handlers": handlers, "can": {
+                "dispatch": staff and allowed("dispatch", event.status),
+                "handle": handler and allowed("handle", event.status),
+                "check": staff and allowed("check", event.status),
+                "feedback": event.reporter_id == user.id and allowed("feedback", event.status)}}
+
+
+async def admin_page(session: AsyncSession, *, user: User) -> dict:
+    """The /admin/events page: events to dispatch, to handle for my unit, to check, and the overdue ones."""
+    params = PageParams(limit=50)
+    queues = {}
+    for name in ("dispatch", "handle", "check"):
+        queues[name], _ = await list_events(session, actor=user, params=params, queue=name)
+    queues["overdue"], _ = await list_events(session, actor=user, params=params, status=S.dispatched, overdue=True)
+    return {"queues": queues}

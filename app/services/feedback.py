@@ -23,12 +23,14 @@ from app.models.members import (
     MemberSettingsPublic,
     ReportStatus,
 )
-from app.models.org import Org, OrgKind
+from app.models.org import Org, OrgKind, Role
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, require_role_over
 from app.services import audit
+from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
+from app.services import posts as posts_service
 from app.templating import local_time
 
 XLSX_HEADERS = ["姓名", "手机号", "党员类别", "报到社区", "年度", "评定等级", "社区评语", "参加活动", "完成心愿",
@@ -223,3 +225,40 @@ async def put_settings(session: AsyncSession, *, alliance_id: int, data: MemberS
 def check_year(year: int) -> None:
     if not 2000 <= year <= 2100:
         raise ValidationFailed("年度不正确", code="invalid_year")
+
+
+# ---- the staff console's page ----
+
+async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: int | None = None) -> dict:
+    """The /admin/reports page: reports to review, members to rate, posts, and the units the person administers."""
+    pending, _ = await reports_service.list_reports(session, actor=user, params=PageParams(limit=100),
+                                                    status=ReportStatus.pending)
+    approved, _ = await reports_service.list_reports(session, actor=user, params=PageParams(limit=100),
+                                                     status=ReportStatus.approved, year=year)
+    rated = {}
+    if approved:
+        rows = (await session.exec(select(MemberFeedback).where(
+            MemberFeedback.period == str(year), MemberFeedback.user_id.in_([r.user.id for r in approved])))).all()
+        rated = {f.user_id: f for f in rows}
+    roles = (await session.exec(select(Role, Org).join(Org, Org.id == Role.org_id)
+                                .where(Role.user_id == user.id).order_by(Org.path))).all()
+    post_orgs: list[Org] = []
+    for _role, org in roles:
+        if org.kind != OrgKind.unit:
+            post_orgs.extend(o for o in await reports_service.org_choices(
+                session, kinds=reports_service.BRANCH_KINDS, within=org) if o.id not in {p.id for p in post_orgs})
+    posts = []
+    for org in [org for role, org in roles if org.kind != OrgKind.unit][:5]:
+        items, _ = await posts_service.list_posts(session, org_id=org.id, actor=user, params=PageParams(limit=100))
+        posts.extend(p for p in items if p.id not in {q.id for q in posts})
+    units = [org for role, org in roles if org.kind == OrgKind.unit and role.role == "admin"]
+    unit_view = None
+    chosen = next((u for u in units if u.id == unit_id), units[0] if units else None)
+    if chosen is not None:
+        forms, _ = await unit_forms(session, unit_id=chosen.id, year=year, actor=user, params=PageParams(limit=100))
+        unit_view = {"unit": chosen, "forms": forms,
+                     "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
+                     "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id,
+                                                                              actor=user)}
+    return {"year": year, "pending": pending, "approved": approved, "rated": rated, "post_orgs": post_orgs,
+            "posts": posts, "units": units, "unit_view": unit_view, "rating_labels": RATING_LABELS}

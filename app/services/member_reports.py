@@ -296,3 +296,19 @@ async def move_report(session: AsyncSession, *, report_id: int, data: ReportMove
     await session.commit()
     return (await to_public(session, [new], viewer=actor, with_steps=True))[0]
 
+
+
+async def org_choices(session: AsyncSession, *, kinds, within: Org | None = None) -> list[Org]:
+    """Nodes of the given kinds (under `within`, if given), in tree order, for the pages' pickers."""
+    stmt = select(Org).where(Org.kind.in_(tuple(kinds)))
+    if within is not None:
+        stmt = stmt.where(Org.path.startswith(within.path))
+    return list((await session.exec(stmt.order_by(Org.path).limit(500))).all())
+
+
+async def alliance_of_user(session: AsyncSession, *, user: User) -> Org | None:
+    """The alliance the person lives in (by their home org), if they have one."""
+    if not user.home_org_id:
+        return None
+    home = await session.get(Org, user.home_org_id)
+    return await session.get(Org, alliance_id_of(home)) if home else None

@@ -16,6 +16,7 @@ from app.models.members import (
     RecordSection,
     ReportStatus,
 )
+from app.models.org import OrgKind
 from app.models.user import User
 from app.permissions import ADMIN_ONLY, has_role_over
 from app.services import feedback as feedback_service
@@ -171,3 +172,18 @@ async def summary(session: AsyncSession, *, user_id: int, year: int) -> dict:
     return {"posts": [p.title for p in posts], "post_minutes": sum(p.minutes for p in posts),
             "activities": len(activities.items), "wishes": len(wishes.items), "shifts": len(shifts.items),
             "minutes": sum(p.minutes for p in posts) + activities.minutes + wishes.minutes + shifts.minutes}
+
+
+async def member_page(session: AsyncSession, *, user: User) -> dict:
+    """The /report page: my reports, the pickers to report, posts to claim, my record card and forms."""
+    year = reports_service.this_year()
+    reports = await reports_service.reports_of(session, user_id=user.id)
+    current = next((r for r in reports if r.active == 1), None)
+    alliance = await reports_service.alliance_of_user(session, user=user)
+    branches = await reports_service.org_choices(session, kinds=reports_service.BRANCH_KINDS, within=alliance)
+    units = await reports_service.org_choices(session, kinds=(OrgKind.unit,), within=alliance)
+    open_posts = await posts_service.posts_open_to(session, actor=user) if current else []
+    card = await record_card(session, user_id=user.id, year=year, actor=user)
+    return {"year": year, "reports": await reports_service.to_public(session, reports, viewer=user, with_steps=True),
+            "current": current, "branches": branches, "units": units, "open_posts": open_posts, "card": card,
+            "home_org_id": user.home_org_id}

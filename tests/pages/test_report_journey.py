@@ -1,0 +1,107 @@
+"""A party member reports to the branch in a real browser at 375 px; staff approve, set up a post and
+rate; the member claims the post and logs work; the employer unit's admin sees and prints the form."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import expect
+
+from tests.factories import make_tree, make_user
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/ejia-mem-shots")
+SHOTS.mkdir(exist_ok=True)
+
+
+async def _fits(page):
+    assert await page.evaluate("document.documentElement.scrollWidth") == 375
+
+
+async def test_member_reports_staff_approve_post_claim_and_unit_sees_feedback(page, page_db, login, axe_check):
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        member = await make_user(s, name="冯医生", home=tree.compound, party="in_service")
+        staff = await make_user(s, name="李主任", home=tree.compound, role=(tree.community, "admin"))
+        unit_admin = await make_user(s, name="刘院长", role=(tree.unit, "admin"))
+
+    # The member reports to the branch where they live.
+    await login(page, member)
+    await page.goto("/report")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("在职党员报到")
+    await page.get_by_label("工作单位").select_option(label="县医院")
+    await expect(page.get_by_label("报到社区")).to_have_value(str(tree.compound.id))
+    await page.get_by_label("个人特长").fill("义诊、健康咨询")
+    await page.get_by_label("服务时间").fill("周末")
+    await _fits(page)
+    await axe_check(page)
+    await page.get_by_role("button", name="提交报到").tap()
+    await expect(page.locator("#toast")).to_have_text("已提交报到，等待社区审核")
+    await expect(page.locator("#current-report")).to_contain_text("待审核")
+    await expect(page.locator("#current-report")).to_contain_text("幸福里小区")
+
+    # The community approves, sets up a post and rates the member.
+    await login(page, staff)
+    await page.goto("/admin/reports")
+    card = page.locator("[data-report]").filter(has_text="冯医生")
+    await expect(card).to_contain_text("义诊、健康咨询")
+    await card.get_by_role("button", name="通过", exact=True).tap()
+    await expect(page.locator("#toast")).to_have_text("已通过")
+    await expect(page.locator(f"[data-member='{member.id}']")).to_contain_text("未评定")
+    await page.get_by_label("设岗组织").select_option(label="幸福里小区")
+    await page.get_by_label("岗位名称").fill("文明劝导员")
+    await page.get_by_label("岗位职责").fill("劝导乱停车、乱扔垃圾")
+    await page.get_by_label("名额").fill("2")
+    await page.get_by_role("button", name="设立岗位").tap()
+    await expect(page.locator("#toast")).to_have_text("岗位已设立")
+    await expect(page.get_by_text("0/2")).to_be_visible()
+    rate = page.locator(f"[data-member='{member.id}']")
+    await rate.get_by_label("评定等级").select_option(label="优秀")
+    await rate.get_by_label("社区评语").fill("积极参加文明劝导")
+    await rate.get_by_role("button", name="保存评定").tap()
+    await expect(page.locator("#toast")).to_have_text("已保存评定")
+    await expect(rate.locator(".app-tag")).to_have_text("优秀")
+    await _fits(page)
+    await page.screenshot(path=str(SHOTS / "admin-reports.png"), full_page=True)
+    await axe_check(page)
+
+    # The member claims the post and logs what they did; the record card counts it.
+    await login(page, member)
+    await page.goto("/report")
+    await expect(page.locator("#current-report")).to_contain_text("已报到")
+    await page.get_by_role("button", name="认领岗位").tap()
+    await expect(page.locator("#toast")).to_have_text("认领成功")
+    await page.get_by_label("做了什么").fill("劝导乱停车 5 起")
+    await page.get_by_label("用时（分钟）").fill("90")
+    await page.get_by_role("button", name="记录").tap()
+    await expect(page.locator("#toast")).to_have_text("已记录")
+    await expect(page.locator("#record-card")).to_contain_text("1.5 小时")
+    await expect(page.get_by_text("劝导乱停车 5 起")).to_be_visible()
+    await expect(page.get_by_text("积极参加文明劝导")).to_be_visible()
+    await _fits(page)
+    await page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    await axe_check(page)
+
+    # The employer unit's admin sees the form and prints one page per member.
+    await login(page, unit_admin)
+    await page.goto("/admin/reports")
+    await expect(page.locator("#unit-forms")).to_contain_text("冯医生")
+    await expect(page.locator("#unit-forms")).to_contain_text("优秀")
+    await page.get_by_role("link", name="打印反馈表").tap()
+    await expect(page).to_have_url(re.compile(rf"/admin/reports/units/{tree.unit.id}/print"))
+    forms = page.locator("section.pf-form")
+    await expect(forms).to_have_count(1)
+    await expect(forms.first).to_contain_text("☑ 优秀")
+    await expect(forms.first).to_contain_text("文明劝导员")
+    await page.screenshot(path=str(SHOTS / "print.png"), full_page=True)
+
+
+async def test_resident_who_is_not_a_party_member_is_told_how(page, page_db, login):
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        resident = await make_user(s, home=tree.compound)
+    await login(page, resident)
+    await page.goto("/report")
+    await expect(page.locator(".app-notice")).to_contain_text("只有党员可以到社区报到")
+    await expect(page.get_by_role("button", name="提交报到")).to_have_count(0)

@@ -1,0 +1,71 @@
+/* Grid events: report a problem (draft kept offline, optional location) and act on one. */
+(function () {
+  "use strict";
+
+  /* A form's fields as JSON: data-type says int, float, bool or datetime; blanks are left out. */
+  function collect(form) {
+    var body = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || (el.type === "radio" && !el.checked)) return;
+      var v = el.value.trim();
+      if (v === "") return;
+      var t = el.dataset.type;
+      if (t === "int") v = parseInt(v, 10);
+      else if (t === "float") v = parseFloat(v);
+      else if (t === "bool") v = v === "true";
+      else if (t === "datetime") v = new Date(v).toISOString();
+      body[el.name] = v;
+    });
+    return body;
+  }
+
+  /* ---- report a problem ---- */
+  var form = document.getElementById("event-form");
+  if (form) {
+    var geoStatus = document.getElementById("geo-status");
+    var showGeo = function () {
+      if (form.elements.lat.value) geoStatus.textContent = "已附带定位";
+    };
+    showGeo();
+    document.getElementById("geo").addEventListener("click", function () {
+      if (!navigator.geolocation) { ejia.toast("此设备无法定位，请填写具体位置"); return; }
+      geoStatus.textContent = "正在定位…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        form.elements.lat.value = pos.coords.latitude.toFixed(6);
+        form.elements.lng.value = pos.coords.longitude.toFixed(6);
+        form.dispatchEvent(new Event("input"));
+        showGeo();
+      }, function () { geoStatus.textContent = "定位失败，请填写具体位置"; }, { timeout: 10000 });
+    });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = collect(form);
+      if (!body.category) { ejia.toast("请选择问题类别"); return; }
+      if (!body.description || body.description.length < 2) { ejia.toast("请说一说是什么问题"); form.elements.description.focus(); return; }
+      if (!body.org_id) { ejia.toast("请选择所在小区"); return; }
+      var submit = document.getElementById("submit-event");
+      submit.disabled = true;
+      ejia.api("POST", "/events", body).then(function (created) {
+        if (form._clearDraft) form._clearDraft();
+        ejia.toast("已提交，网格员会尽快处理");
+        setTimeout(function () { location.href = "/events/" + created.id; }, 600);
+      }, function (p) { submit.disabled = false; ejia.toast(ejia.problemText(p)); });
+    });
+  }
+
+  /* ---- act on one event ---- */
+  var box = document.getElementById("event");
+  if (box) {
+    document.querySelectorAll("form[data-action]").forEach(function (f) {
+      f.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var button = f.querySelector("[type=submit]");
+        button.disabled = true;
+        ejia.api("POST", "/events/" + box.dataset.eventId + "/" + f.dataset.action, collect(f)).then(function () {
+          ejia.toast(f.dataset.ok || "已提交");
+          setTimeout(function () { location.reload(); }, 700);
+        }, function (p) { button.disabled = false; ejia.toast(ejia.problemText(p)); });
+      });
+    });
+  }
+})();

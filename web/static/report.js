@@ -1,0 +1,53 @@
+/* In-service party members: report to the branch, claim posts, log work; staff review, rate and set up posts. */
+(function () {
+  "use strict";
+
+  /* A form's fields as the JSON the API expects: data-type says int, bool, list or datetime; blanks are left out. */
+  function collect(form) {
+    var body = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || (el.type === "radio" && !el.checked)) return;
+      var v = el.type === "checkbox" ? el.checked : el.value.trim();
+      if (v === "") return;
+      var t = el.dataset.type;
+      if (t === "int") v = parseInt(v, 10);
+      else if (t === "bool") v = v === "true";
+      else if (t === "list") v = v.split(/[,，、;；\s]+/).filter(Boolean);
+      else if (t === "datetime") v = new Date(v).toISOString();
+      body[el.name] = v;
+    });
+    return body;
+  }
+
+  function wire(form, pathOf) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = collect(form);
+      var path = pathOf(body);
+      var button = form.querySelector("[type=submit]");
+      if (button) button.disabled = true;
+      ejia.api(form.dataset.method || "POST", path, body).then(function () {
+        if (form._clearDraft) form._clearDraft();
+        ejia.toast(form.dataset.ok || "已提交");
+        setTimeout(function () { location.reload(); }, 700);
+      }, function (p) {
+        if (button) button.disabled = false;
+        ejia.toast(ejia.problemText(p));
+      });
+    });
+  }
+
+  document.querySelectorAll("form[data-api]").forEach(function (form) {
+    wire(form, function () { return form.dataset.api; });
+  });
+  /* The new-post form picks its org from a field: /orgs/{org}/posts. */
+  document.querySelectorAll("form[data-api-template]").forEach(function (form) {
+    wire(form, function (body) {
+      var path = form.dataset.apiTemplate.replace("{org}", body.org);
+      delete body.org;
+      return path;
+    });
+  });
+  var print = document.getElementById("print");
+  if (print) print.addEventListener("click", function () { window.print(); });
+})();
