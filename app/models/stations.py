@@ -108,6 +108,16 @@ class Checkin(SQLModel, table=True):
     at: datetime = CreatedAt()
 
 
+class CodeFailure(SQLModel, table=True):
+    """A typed short code that did not match: counted per person to stop guessing six digits."""
+
+    __tablename__ = "code_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    at: datetime = CreatedAt()
+
+
 # --- schemas -----------------------------------------------------------------------------------
 
 ServiceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]

@@ -8,17 +8,27 @@ printed card and then dropped (PIPL: 行踪轨迹); only the distance is kept.
 import hashlib
 import secrets
 import time
+from datetime import timedelta
 
 import httpx
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.config import Settings
-from app.errors import BadRequest, Conflict
+from app.errors import BadRequest, Conflict, RateLimited
 from app.models.activities import Activity
-from app.models.stations import Checkin, CheckinIn, CheckinKind, CheckinPublic, Station, StationStatus
+from app.models.stations import (
+    Checkin,
+    CheckinIn,
+    CheckinKind,
+    CheckinPublic,
+    CodeFailure,
+    Station,
+    StationStatus,
+)
 from app.models.user import User
 from app.services import activities as activities_service
 from app.services import qr
@@ -26,6 +36,9 @@ from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 
 MAX_ACCURACY_M = 500  # a fix vaguer than this cannot place anyone at a station
+# Typed short codes are six digits: a person gets this many misses per window before a pause.
+SHORT_CODE_MISSES = 10
+SHORT_CODE_WINDOW = timedelta(minutes=10)
 
 MESSAGES = {
     CheckinKind.visit: "到站签到成功，欢迎来到{place}",
@@ -47,7 +60,7 @@ def _public(row: Checkin, *, place: str, duplicate: bool, credited: int | None =
 async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> CheckinPublic:
     """Scan a station or activity code: a visit, a duty start/end, or an activity sign-in."""
     now = clock.now()
-    code = qr.read(data.token, at=now)
+    code = await read_code(session, text=data.token, actor=actor, at=now)
     if code.kind == "t":
         raise qr.InvalidToken("这是个人入场码，请出示给活动组织者扫描")
     if code.kind == "a":
@@ -108,6 +121,23 @@ async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> Ch
     session.add(row)
     await session.commit()
     return _public(row, place=station.name, duplicate=False, credited=credited)
+
+
+async def read_code(session: AsyncSession, *, text: str, actor: User, at) -> qr.Code:
+    """Verify a scanned or typed code; typed short codes that miss are counted, and too many pause the person."""
+    if not qr.is_short(text):
+        return qr.read(text, at=at)
+    since = at - SHORT_CODE_WINDOW
+    misses = (await session.exec(select(func.count()).select_from(CodeFailure).where(
+        CodeFailure.user_id == actor.id, CodeFailure.at >= since))).one()
+    if misses >= SHORT_CODE_MISSES:
+        raise RateLimited("签到码输错次数过多，请 10 分钟后再试，或直接扫描二维码", code="too_many_attempts")
+    try:
+        return qr.read(text, at=at)
+    except qr.InvalidToken:
+        session.add(CodeFailure(user_id=actor.id, at=at))
+        await session.commit()  # the miss must count even though this request fails
+        raise
 
 
 def _judge_card(station: Station, *, distance: int | None, accuracy: float | None) -> None:

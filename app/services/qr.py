@@ -115,6 +115,11 @@ def extract(text: str) -> str:
     return text
 
 
+def is_short(text: str) -> bool:
+    """Whether this is a typed short code (six digits: worth guarding against guessing)."""
+    return bool(_SHORT.match(extract(text)))
+
+
 def read(text: str, *, at: datetime) -> Code:
     """Verify a scanned or typed code; InvalidToken if forged or altered, TokenExpired if too old."""
     token = extract(text)

@@ -181,3 +181,23 @@ async def test_scan_page_renders_with_typed_code_form(client, session):
     assert "jweixin" in wechat.text
     config = await client.get("/scan/wx-config?url=http://localhost:8000/scan", headers=auth(user))
     assert config.status_code == 404
+
+
+async def test_guessing_short_codes_is_paused_after_ten_misses(client, session):
+    tree = await make_tree(session)
+    station = await _station(session, tree.compound)
+    guesser = await make_user(session)
+    real = qr.live_token("s", station.id, at=clock.now())[2]
+    wrong = [f"S{station.id}-{n:06d}" for n in range(20) if f"S{station.id}-{n:06d}" != real][:10]
+    for guess in wrong:
+        resp = await client.post("/api/v1/checkins", json={"token": guess}, headers=auth(guesser))
+        assert resp.json()["code"] == "invalid_token"
+    paused = await client.post("/api/v1/checkins", json={"token": real}, headers=auth(guesser))
+    assert paused.status_code == 429
+    assert paused.json()["code"] == "too_many_attempts"
+    scanned = await client.post("/api/v1/checkins", json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
+                                headers=auth(guesser))
+    assert scanned.status_code == 200
+    clock.travel(timedelta(minutes=11))
+    later = qr.live_token("s", station.id, at=clock.now())[2]
+    assert (await client.post("/api/v1/checkins", json={"token": later}, headers=auth(guesser))).status_code == 200

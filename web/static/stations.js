@@ -12,11 +12,18 @@
   /* List: the browser's GPS point is WGS-84; the server converts it (coord=wgs84) to the maps' GCJ-02. */
   var locateBtn = document.getElementById("locate");
   if (locateBtn) {
-    locateBtn.addEventListener("click", function () {
+    var sortByDistance = function () {
       locate(function (lat, lng) {
-        location.href = "/stations?near=" + lat.toFixed(6) + "," + lng.toFixed(6) + "&coord=wgs84";
+        location.replace("/stations?near=" + lat.toFixed(6) + "," + lng.toFixed(6) + "&coord=wgs84");
       });
-    });
+    };
+    locateBtn.addEventListener("click", sortByDistance);
+    /* Once the person has allowed location, nearest-first needs no tap. */
+    if (navigator.permissions && navigator.permissions.query) {
+      navigator.permissions.query({ name: "geolocation" }).then(function (st) {
+        if (st.state === "granted") sortByDistance();
+      }).catch(function () { /* not supported: the button stays */ });
+    }
   }
 
   document.querySelectorAll("[data-shift-signup]").forEach(function (btn) {
