@@ -22,6 +22,9 @@ Fixtures:
 
 Mark every browser test `@pytest.mark.browser` (or `pytestmark = pytest.mark.browser`).
 Use fresh phones (`tests.factories.next_phone`) for people the page creates itself.
+The server is another process: `app.clock.travel` in a test does not move its clock, and its log
+is in the `server.log` beside its database (the path is printed if it fails to start).
+Screenshots for a look at 375 px: `await page.screenshot(path="/tmp/<you>-shots/x.png", full_page=True)`.
 """
 
 import asyncio
