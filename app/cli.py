@@ -78,7 +78,17 @@ def audit_ledger() -> None:
     """Verify the time bank: entries sum to zero, balances equal their entries, the hash chain is intact."""
     from app.services import ledger
 
-    check = asyncio.run(_with_db(ledger.verify))
+    async def run():
+        from app.db import Database
+
+        db = Database(get_settings())
+        try:
+            async with db.session(write=False) as session:  # a reader: postings go on meanwhile
+                return await ledger.verify(session)
+        finally:
+            await db.dispose()
+
+    check = asyncio.run(run())
     if not check.ok:
         for line in check.problems:
             typer.echo(line, err=True)

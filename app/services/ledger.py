@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
@@ -234,15 +235,22 @@ class LedgerCheck:
 
 
 async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
-    """Walk the whole ledger: every txn sums to zero, the chain verifies, balances equal their entries."""
+    """Walk the whole ledger: every txn sums to zero, the chain verifies, balances equal their entries.
+
+    Safe while postings go on: the walk stops at the chain head read first (committed txns never
+    change), and balances are compared with their entries in one statement (one snapshot).
+    """
     check = LedgerCheck()
     head = await session.get(LedgerHead, HEAD_ID, populate_existing=True)
+    upto = head.seq if head is not None else None
     prev_hash, last_seq = GENESIS_HASH, 0
-    sums: dict[int, int] = {}
     running: dict[int, int] = {}
     while True:
-        txns = (await session.exec(select(LedgerTxn).where(LedgerTxn.seq > last_seq).order_by(LedgerTxn.seq)
-                                   .limit(batch).execution_options(populate_existing=True))).all()
+        stmt = select(LedgerTxn).where(LedgerTxn.seq > last_seq)
+        if upto is not None:
+            stmt = stmt.where(LedgerTxn.seq <= upto)
+        txns = (await session.exec(stmt.order_by(LedgerTxn.seq).limit(batch)
+                                   .execution_options(populate_existing=True))).all()
         if not txns:
             break
         ids = [t.id for t in txns]
@@ -259,7 +267,6 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
                 check.unbalanced_txn_ids.append(t.id)
                 check.problems.append(f"流水 {t.id} 的分录合计为 {total} 分钟，不为零 (txn {t.id} entries sum to {total})")
             for e in rows:
-                sums[e.account_id] = sums.get(e.account_id, 0) + e.amount_minutes
                 running[e.account_id] = running.get(e.account_id, 0) + e.amount_minutes
                 if e.balance_after_minutes != running[e.account_id] and check.balances_ok:
                     check.balances_ok = False
@@ -272,22 +279,24 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
                 check.first_broken_txn_id = t.id
                 check.problems.append(f"哈希链在流水 {t.id} 处断开或内容被改动 (hash chain breaks at txn {t.id})")
             prev_hash, last_seq = t.hash, t.seq
-    # Txns cut off the end of the chain leave the head pointing past the last one.
-    if check.chain_ok and head is not None and (head.seq != last_seq or (last_seq and head.last_hash != prev_hash)):
+    # Txns cut off the end of the chain leave the head pointing past the last one; a lost head hides the end.
+    if check.chain_ok and ((head is None and last_seq) or (
+            head is not None and (head.seq != last_seq or (last_seq and head.last_hash != prev_hash)))):
         check.chain_ok = False
         check.problems.append(f"链头与最后一笔流水不符 (chain head does not match txn seq {last_seq})")
-    accounts = select(LedgerAccount).order_by(LedgerAccount.id).execution_options(populate_existing=True)
-    for account in (await session.exec(accounts)).all():
-        total = sums.get(account.id, 0)
-        if account.balance_minutes != total:
+    sums = (select(LedgerAccount.id, LedgerAccount.kind, LedgerAccount.balance_minutes,
+                   func.coalesce(func.sum(LedgerEntry.amount_minutes), 0))
+            .select_from(LedgerAccount).join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id, isouter=True)
+            .group_by(LedgerAccount.id, LedgerAccount.kind, LedgerAccount.balance_minutes).order_by(LedgerAccount.id))
+    for account_id, kind, balance, total in (await session.exec(sums)).all():
+        if balance != total:
             check.balances_ok = False
-            check.mismatched_accounts.append((account.id, account.balance_minutes, total))
-            check.problems.append(f"账户 {account.id} 余额 {account.balance_minutes} 分钟，分录合计 {total} 分钟 "
-                                  f"(account {account.id}: balance {account.balance_minutes} != entries {total})")
-        if account.kind == AccountKind.person and account.balance_minutes < 0:
-            check.negative_person_account_ids.append(account.id)
-            check.problems.append(f"个人账户 {account.id} 余额为负 (person account {account.id} is negative)")
+            check.mismatched_accounts.append((account_id, balance, int(total)))
+            check.problems.append(f"账户 {account_id} 余额 {balance} 分钟，分录合计 {total} 分钟 "
+                                  f"(account {account_id}: balance {balance} != entries {total})")
+        if kind == AccountKind.person and balance < 0:
+            check.negative_person_account_ids.append(account_id)
+            check.problems.append(f"个人账户 {account_id} 余额为负 (person account {account_id} is negative)")
     if check.entries_sum != 0:
         check.problems.append(f"全部分录合计 {check.entries_sum} 分钟，不为零 (all entries sum to {check.entries_sum})")
     return check
-

@@ -118,3 +118,20 @@ async def test_concurrent_credit_for_one_ref_credits_once(live):
     assert await _balance(live, volunteer.id) == 120
     async with live.db.session(write=False) as s:
         assert (await s.exec(select(func.count()).select_from(LedgerTxn))).one() == 1
+
+
+async def test_audit_during_postings_never_reports_a_false_break(live):
+    _, giver, family = await _funded(live, minutes=1000, recipients=20)
+
+    async def audit_once():
+        async with live.db.session(write=False) as s:
+            return await ledger.verify(s)
+
+    async with live.client() as c:
+        results = await asyncio.gather(*(
+            c.post(f"{API}/transfers", json={"to_phone": p.phone, "minutes": 5},
+                   headers={**auth(giver), "Idempotency-Key": f"a{i}"}) for i, p in enumerate(family)),
+            *(audit_once() for _ in range(5)))
+    assert [r.status_code for r in results[:20]] == [201] * 20
+    assert [check.ok for check in results[20:]] == [True] * 5
+    assert (await _verified(live)).transactions == 21
