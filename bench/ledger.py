@@ -1,0 +1,240 @@
+"""The ledger: postings per second, and balance reads at 1k vs 100k transactions (should stay flat).
+
+    python -m bench ledger                      # a fresh SQLite temp file
+    python -m bench ledger --pg                 # also PostgreSQL (database ejia_bench_ledger, recreated)
+    python -m bench ledger --transactions 20000 --real 300
+
+Real postings go through `app.services.ledger` one use case at a time (lock the chain, lock the
+accounts, write, commit) and are timed. To reach 100k quickly, the middle of the history is
+filled in bulk with rows computed exactly as `post` computes them (balances, hashes, the chain),
+then the whole ledger is verified with `ledger.verify`, so the filled rows are proven sound.
+"""
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/ejia_bench_ledger"
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--transactions", type=int, default=100_000, help="ledger size for the second read timing")
+    p.add_argument("--first", type=int, default=1_000, help="ledger size for the first read timing")
+    p.add_argument("--real", type=int, default=1_000, help="real postings timed at each size")
+    p.add_argument("--people", type=int, default=1_000)
+    p.add_argument("--reads", type=int, default=2_000)
+    p.add_argument("--pg", action="store_true", help="run on PostgreSQL as well")
+    return p.parse_args()
+
+
+async def _recreate_pg() -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")
+    try:
+        await admin.execute('DROP DATABASE IF EXISTS "ejia_bench_ledger" WITH (FORCE)')
+        await admin.execute('CREATE DATABASE "ejia_bench_ledger"')
+    finally:
+        await admin.close()
+
+
+async def _setup(db, people: int):
+    from app.models.org import OrgKind
+    from app.models.user import User
+    from app.services import ledger
+    from app.services import orgs as orgs_service
+
+    async with db.session() as s:
+        alliance = await orgs_service.add_org(s, name="基准联盟", kind=OrgKind.alliance, parent=None)
+        community = await orgs_service.add_org(s, name="基准社区", kind=OrgKind.community, parent=alliance)
+        users = [User(name=f"志愿者{i}", phone=f"136{i:08d}") for i in range(people)]
+        s.add_all(users)
+        await s.flush()
+        for u in users:
+            await ledger.person_account(s, user_id=u.id)
+        await ledger.issuing_account(s, org_id=community.id)
+        await s.commit()
+        return community.id, [u.id for u in users]
+
+
+async def _real_postings(db, *, org_id: int, user_ids: list[int], count: int, start_ref: int) -> float:
+    """`count` real use cases (half credits, half transfers), each its own transaction; returns txn/s."""
+    from app.models.timebank import TxnKind
+    from app.services import ledger
+
+    rng = random.Random(start_ref)
+    began = time.perf_counter()
+    for i in range(count):
+        async with db.session() as s:
+            if i % 2 == 0:
+                await ledger.credit_service(s, org_id=org_id, user_id=rng.choice(user_ids), minutes=60,
+                                            ref_type="bench", ref_id=start_ref + i, memo="基准服务", actor_id=None)
+            else:
+                a, b = rng.sample(user_ids, 2)
+                src = await ledger.person_account(s, user_id=a)
+                dst = await ledger.person_account(s, user_id=b)
+                try:
+                    await ledger.post(s, kind=TxnKind.transfer, legs=[(src, -1), (dst, 1)], memo="转赠",
+                                      actor_id=a)
+                except ledger.InsufficientBalance:
+                    await ledger.credit_service(s, org_id=org_id, user_id=a, minutes=30, ref_type="bench",
+                                                ref_id=start_ref + i, memo="基准服务", actor_id=None)
+            await s.commit()
+    return count / (time.perf_counter() - began)
+
+
+async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
+    """Append credits until the ledger holds `upto` txns, computed as `post` would; returns (added, txn/s)."""
+    from sqlalchemy import func, insert, text
+    from sqlmodel import select
+
+    from app import clock
+    from app.models.timebank import LedgerAccount, LedgerEntry, LedgerTxn
+    from app.services import ledger
+
+    began = time.perf_counter()
+    async with db.session() as s:
+        head = await ledger.lock_chain(s)
+        accounts = {a.id: a for a in (await s.exec(select(LedgerAccount))).all()}
+        issuer = await ledger.issuing_account(s, org_id=org_id)
+        people = [a for a in accounts.values() if a.kind == "person"]
+        next_txn = ((await s.exec(select(func.max(LedgerTxn.id)))).one() or 0) + 1
+        next_entry = ((await s.exec(select(func.max(LedgerEntry.id)))).one() or 0) + 1
+        seq, prev = head.seq, head.last_hash
+        balance = {a.id: a.balance_minutes for a in accounts.values()}
+        earned = {a.id: a.earned_minutes for a in accounts.values()}
+        added = max(0, upto - seq)
+        rng = random.Random(7)
+        conn = await s.connection()
+        txns, entries = [], []
+        for i in range(added):
+            person = people[rng.randrange(len(people))]
+            minutes = 30 * rng.randint(1, 4)
+            seq += 1
+            balance[issuer.id] -= minutes
+            balance[person.id] += minutes
+            earned[person.id] += minutes
+            legs = sorted([(issuer.id, -minutes, balance[issuer.id]), (person.id, minutes, balance[person.id])])
+            now = clock.now()
+            digest = ledger.txn_hash(seq=seq, kind="earn", memo="批量服务", actor_id=None, org_id=org_id,
+                                     ref_type="bulk", ref_id=seq, ref_user_id=person.user_id, created_at=now,
+                                     prev_hash=prev, entries=legs)
+            txns.append({"id": next_txn, "seq": seq, "kind": "earn", "memo": "批量服务", "actor_id": None,
+                         "org_id": org_id, "ref_type": "bulk", "ref_id": seq, "ref_user_id": person.user_id,
+                         "created_at": now, "prev_hash": prev, "hash": digest})
+            for account_id, amount, after in legs:
+                entries.append({"id": next_entry, "txn_id": next_txn, "account_id": account_id,
+                                "amount_minutes": amount, "balance_after_minutes": after})
+                next_entry += 1
+            next_txn += 1
+            prev = digest
+            if len(txns) >= 5000 or i == added - 1:
+                await conn.execute(insert(LedgerTxn), txns)
+                await conn.execute(insert(LedgerEntry), entries)
+                txns, entries = [], []
+        for account_id, value in balance.items():
+            account = accounts[account_id]
+            account.balance_minutes, account.earned_minutes = value, earned[account_id]
+            s.add(account)
+        await conn.execute(text("UPDATE ledger_head SET seq = :q, last_hash = :h WHERE id = :i"),
+                        {"q": seq, "h": prev, "i": ledger.HEAD_ID})
+        if s.bind.dialect.name == "postgresql":
+            for table in ("ledger_txns", "ledger_entries"):
+                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))"))
+        await s.commit()
+    return added, added / max(time.perf_counter() - began, 1e-9)
+
+
+async def _time_reads(db, user_ids: list[int], reads: int) -> tuple[float, float]:
+    """(µs per balance read, µs per first statement page), median of 5 rounds each."""
+    from app.models.user import User
+    from app.pagination import PageParams
+    from app.services import ledger
+    from app.services import timebank as timebank_service
+
+    rng = random.Random(1)
+    rounds_balance, rounds_page = [], []
+    async with db.session(write=False) as s:
+        for _ in range(5):
+            picks = [rng.choice(user_ids) for _ in range(reads // 5)]
+            began = time.perf_counter()
+            for uid in picks:
+                s.expunge_all()
+                await ledger.find_person_account(s, user_id=uid)
+            rounds_balance.append((time.perf_counter() - began) / len(picks) * 1e6)
+            began = time.perf_counter()
+            for uid in picks[:100]:
+                await timebank_service.statement(s, user=User(id=uid), params=PageParams(limit=20))
+            rounds_page.append((time.perf_counter() - began) / 100 * 1e6)
+    return statistics.median(rounds_balance), statistics.median(rounds_page)
+
+
+async def _verify(db) -> tuple[bool, int, float]:
+    from app.services import ledger
+
+    began = time.perf_counter()
+    async with db.session(write=False) as s:
+        check = await ledger.verify(s)
+    return check.ok, check.transactions, time.perf_counter() - began
+
+
+async def run(url: str, a: argparse.Namespace) -> None:
+    from app.config import get_settings
+    from app.db import Database
+
+    settings = get_settings().model_copy(update={"database_url": url})
+    db = Database(settings)
+    try:
+        org_id, user_ids = await _setup(db, a.people)
+        tps_small = await _real_postings(db, org_id=org_id, user_ids=user_ids, count=min(a.real, a.first),
+                                         start_ref=1)
+        await _bulk_fill(db, org_id=org_id, upto=a.first)
+        read_small, page_small = await _time_reads(db, user_ids, a.reads)
+        added, bulk_tps = await _bulk_fill(db, org_id=org_id, upto=a.transactions - a.real)
+        tps_large = await _real_postings(db, org_id=org_id, user_ids=user_ids, count=a.real, start_ref=10_000_000)
+        read_large, page_large = await _time_reads(db, user_ids, a.reads)
+        ok, total, verify_s = await _verify(db)
+    finally:
+        await db.dispose()
+    kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"== ledger on {kind} ==")
+    print(f"real postings (one use case, one commit each): {tps_small:8.0f} txn/s at ~{a.first} txns, "
+          f"{tps_large:8.0f} txn/s at ~{total} txns")
+    print(f"bulk fill (history setup, 5000 rows a statement): {added} txns at {bulk_tps:.0f} txn/s")
+    print(f"balance read:  {read_small:8.1f} µs at {a.first} txns, {read_large:8.1f} µs at {total} txns, "
+          f"ratio {read_large / read_small:.2f}")
+    print(f"statement page (20 newest): {page_small:8.1f} µs at {a.first} txns, {page_large:8.1f} µs at {total} txns, "
+          f"ratio {page_large / page_small:.2f}")
+    print(f"full audit (ledger.verify): {'OK' if ok else 'BROKEN'}, {total} txns in {verify_s:.1f} s")
+
+
+def main() -> None:
+    import os
+
+    a = _args()
+    os.environ.setdefault("EJIA_ENV", "test")
+    from app import migrate
+
+    urls = []
+    tmp = tempfile.mkdtemp(prefix="ejia-bench-ledger-")
+    urls.append(f"sqlite+aiosqlite:///{tmp}/ledger.db")
+    if a.pg:
+        asyncio.run(_recreate_pg())
+        urls.append(PG_URL)
+    for url in urls:
+        migrate.upgrade(url)
+        asyncio.run(run(url, a))
+
+
+if __name__ == "__main__":
+    main()
