@@ -7,7 +7,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import and_, case, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -137,12 +137,27 @@ def _can_see(wish: Wish, *, user: User, staff: bool) -> bool:
     return wish.status in PUBLIC_STATES or user.id in (wish.poster_id, wish.claimer_id) or staff
 
 
+async def _alliance_root(session: AsyncSession, user: User) -> str | None:
+    """The path prefix of the alliance the user lives in ("/1/"), if they have set a home."""
+    home = await session.get(Org, user.home_org_id) if user.home_org_id else None
+    return "/" + home.path.strip("/").split("/")[0] + "/" if home else None
+
+
 async def _visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[Wish, bool]:
-    """The wish and whether the user is staff over it; someone else's private wish is 404."""
+    """The wish and whether the user is staff over it; someone else's private wish is 404.
+
+    Published wishes are for the people of the alliance they were posted in (anyone without a
+    home yet sees every alliance's wall).
+    """
     wish = await _get(session, wish_id)
     staff = await _is_staff(session, user=user, wish=wish)
     if not _can_see(wish, user=user, staff=staff):
         raise NotFound("心愿不存在", code="wish_not_found")
+    if not staff and user.id not in (wish.poster_id, wish.claimer_id):
+        root = await _alliance_root(session, user)
+        org = await session.get(Org, wish.org_id)
+        if root and org and not org.path.startswith(root):
+            raise NotFound("心愿不存在", code="wish_not_found")
     return wish, staff
 
 
@@ -276,8 +291,11 @@ async def list_wishes(session: AsyncSession, *, actor: User, params: PageParams,
         else:
             stmt = stmt.where(or_(Wish.poster_id == actor.id, Wish.claimer_id == actor.id))
     else:
-        stmt = stmt.where(or_(Wish.status.in_(tuple(PUBLIC_STATES)), Wish.poster_id == actor.id,
-                              Wish.claimer_id == actor.id, staff))
+        public = Wish.status.in_(tuple(PUBLIC_STATES))
+        root = await _alliance_root(session, actor)
+        if root:
+            public = and_(public, Wish.org_id.in_(select(Org.id).where(Org.path.startswith(root))))
+        stmt = stmt.where(or_(public, Wish.poster_id == actor.id, Wish.claimer_id == actor.id, staff))
     if org_id is not None:
         org = await session.get(Org, org_id)
         if org is None:
@@ -296,7 +314,7 @@ async def wall(session: AsyncSession, *, user: User, category: str | None = None
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
     stmt = select(Wish).join(Org, Org.id == Wish.org_id).where(Wish.status == S.published)
     if home is not None:
-        root = "/" + home.path.strip("/").split("/")[0] + "/"
+        root = await _alliance_root(session, user)
         stmt = stmt.where(Org.path.startswith(root)).order_by(
             case((Org.path.startswith(home.path), 0), else_=1), Wish.id.desc())
     else:

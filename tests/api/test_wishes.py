@@ -427,3 +427,17 @@ async def test_alliance_admin_sets_own_categories(client, session):
     resp = await client.post(API, json={"title": "修水管", "category": "生活服务"}, headers=auth(poster))
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_category"
+
+
+async def test_published_wish_is_for_people_of_its_alliance(client, session):
+    from app.services import orgs as orgs_service
+
+    tree, poster, staff, *_ = await _people(session)
+    wish = await _published(client, poster, staff)
+    other_alliance = await orgs_service.add_org(session, name="别的联盟", kind="alliance", parent=None)
+    far_community = await orgs_service.add_org(session, name="远方社区", kind="community", parent=other_alliance)
+    await session.commit()
+    stranger = await make_user(session, home=far_community)
+    assert (await client.get(f"{API}/{wish['id']}", headers=auth(stranger))).status_code == 404
+    assert (await client.get(API, headers=auth(stranger))).json()["items"] == []
+    assert (await client.post(f"{API}/{wish['id']}/claim", headers=auth(stranger))).status_code == 404
