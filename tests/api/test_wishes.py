@@ -441,3 +441,24 @@ async def test_published_wish_is_for_people_of_its_alliance(client, session):
     assert (await client.get(f"{API}/{wish['id']}", headers=auth(stranger))).status_code == 404
     assert (await client.get(API, headers=auth(stranger))).json()["items"] == []
     assert (await client.post(f"{API}/{wish['id']}/claim", headers=auth(stranger))).status_code == 404
+
+
+async def test_photo_over_5mb_is_422(client, session):
+    _, poster, *_ = await _people(session)
+    wish = await _post(client, poster)
+    big = PNG + b"\x00" * (5 * 1024 * 1024)
+    resp = await client.post(f"{API}/{wish['id']}/photos", files={"photo": ("a.png", big, "image/png")},
+                             headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "photo_too_large"
+
+
+async def test_wish_page_of_someone_elses_unreviewed_wish_is_404(client, session):
+    _, poster, staff, _, other = await _people(session)
+    wish = await _post(client, poster)
+    assert (await client.get(f"/wishes/{wish['id']}", headers=auth(other))).status_code == 404
+    page = await client.get(f"/wishes/{wish['id']}", headers=auth(staff))
+    assert page.status_code == 200
+    assert 'data-wish-action="review"' in page.text
+    assert 'data-wish-simple="cancel"' not in page.text
+    assert (await client.get("/admin/wishes", headers=auth(other))).status_code == 403
