@@ -142,24 +142,18 @@ async def shift_section(session: AsyncSession, *, user_id: int, year: int) -> Re
 
 
 async def ledger_minutes(session: AsyncSession, *, user_id: int, year: int) -> int | None:
-    """Minutes issued to the member's time bank in the year; None while the ledger is not installed."""
+    """Service minutes credited to the member's time bank in the year (earned and granted, less
+    corrections); None while the ledger is not installed."""
     mod = _module("app.models.timebank")
-    entry = getattr(mod, "LedgerEntry", None) if mod else None
-    txn = getattr(mod, "LedgerTxn", None) if mod else None
-    account = getattr(mod, "Account", None) if mod else None
-    if entry is None or txn is None or account is None:
+    if mod is None or not hasattr(mod, "LedgerEntry"):
         return None
-    needed = ("account_id", "amount_minutes", "txn_id")
-    if not all(hasattr(entry, f) for f in needed) or not hasattr(account, "user_id") or not hasattr(txn, "kind"):
-        return None
-    at = getattr(txn, "at", None) or getattr(txn, "created_at", None)
-    if at is None:
-        return None
+    entry, txn, account = mod.LedgerEntry, mod.LedgerTxn, mod.LedgerAccount
     lo, hi = reports_service.year_bounds(year)
     total = (await session.exec(
         select(func.coalesce(func.sum(entry.amount_minutes), 0))
         .join(account, account.id == entry.account_id).join(txn, txn.id == entry.txn_id)
-        .where(account.user_id == user_id, entry.amount_minutes > 0, txn.kind == "service", at >= lo, at < hi))).one()
+        .where(account.user_id == user_id, txn.kind.in_(("earn", "grant", "correction")),
+               txn.created_at >= lo, txn.created_at < hi))).one()
     return int(total)
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from app.services.member_reports import this_year
+from app.services.member_reports import this_year, year_bounds
 from tests.api.test_posts import approved_member, new_post
 from tests.factories import auth, make_tree, make_user
 
@@ -232,3 +232,46 @@ async def test_unassigned_unit_cannot_be_scored_409(client, session):
                              json={"community_id": tree.community.id, "signed_on": str(date(2026, 1, 1)),
                                    "term_months": 12}, headers=auth(other_admin))
     assert resp.status_code == 403
+
+
+async def test_record_card_reads_activities_wishes_shifts_and_the_ledger(client, session):
+    from datetime import timedelta
+
+    from app import clock
+    from app.models.activities import Activity, Attendance
+    from app.models.stations import DutyShift, ShiftSignup, Station
+    from app.models.wishes import Wish
+    from app.services import ledger
+
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    poster = await make_user(session, home=tree.compound)
+    now = clock.now()
+    start = max(now - timedelta(hours=3), year_bounds(YEAR)[0])
+    activity = Activity(org_id=tree.compound.id, title="主题党日", kind="party_day", starts_at=start,
+                        ends_at=start + timedelta(hours=2), capacity=30)
+    station = Station(org_id=tree.compound.id, name="幸福里红色驿站", lat=34.1, lng=119.2)
+    session.add_all([activity, station])
+    await session.flush()
+    shift = DutyShift(station_id=station.id, starts_at=start, ends_at=start + timedelta(hours=2), capacity=2)
+    session.add(shift)
+    await session.flush()
+    session.add_all([
+        Attendance(activity_id=activity.id, user_id=member.id, method="code", credited_minutes=120),
+        ShiftSignup(shift_id=shift.id, user_id=member.id, started_at=start, ended_at=start + timedelta(hours=2),
+                    served_minutes=120),
+        Wish(org_id=tree.compound.id, poster_id=poster.id, title="修水龙头", category="生活服务", status="verified",
+             claimer_id=member.id, done_at=start, minutes_spent=50, credit_minutes=60),
+        Wish(org_id=tree.compound.id, poster_id=poster.id, title="陪老人聊天", category="助老", status="claimed",
+             claimer_id=member.id),
+    ])
+    await session.flush()
+    await ledger.credit_service(session, org_id=tree.compound.id, user_id=member.id, minutes=60, ref_type="wish",
+                                ref_id=1, memo="修水龙头", actor_id=None)
+    await session.commit()
+    card = (await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(member))).json()
+    assert [(i["title"], i["minutes"]) for i in card["activities"]["items"]] == [("主题党日", 120)]
+    assert [(i["title"], i["minutes"]) for i in card["wishes"]["items"]] == [("修水龙头", 60)]
+    assert [(i["title"], i["minutes"]) for i in card["shifts"]["items"]] == [("幸福里红色驿站值班", 120)]
+    assert card["total_minutes"] == 300
+    assert card["ledger_minutes"] == 60
