@@ -395,11 +395,19 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         note = data.reason
         if data.assign_org_id is not None:
             unit = await session.get(Org, data.assign_org_id)
-            if unit is None or unit.kind != OrgKind.unit:
-                raise ValidationFailed("只能派单给共建单位", code="invalid_assign_org")
+            place = await session.get(Org, wish.org_id)
+            alliance_of = wish_categories.alliance_id_of
+            if unit is None or unit.kind != OrgKind.unit or alliance_of(unit) != alliance_of(place):
+                raise ValidationFailed("只能派单给本联盟的共建单位", code="invalid_assign_org")
             values["assigned_org_id"] = unit.id
             note = f"派单给{unit.name}" + (f"：{data.reason}" if data.reason else "")
         await _apply_or_conflict(session, wish, "publish", actor_id=actor.id, note=note, values=values)
+        if data.assign_org_id is not None:
+            unit_people = (await session.exec(select(Role.user_id).where(Role.org_id == data.assign_org_id))).all()
+            for uid in unit_people:
+                await notify_service.notify(session, user_id=uid, kind="wish_dispatched", title="社区派来一个心愿",
+                                            body=f"“{wish.title}”已派单给贵单位，请安排人员认领", link=link,
+                                            ref_type="wish", ref_id=wish.id)
         await notify_service.notify(session, user_id=wish.poster_id, kind="wish_published", title="心愿已发布",
                                     body=f"“{wish.title}”已通过审核，发布到心愿墙", link=link,
                                     ref_type="wish", ref_id=wish.id)

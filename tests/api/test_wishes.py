@@ -291,6 +291,22 @@ async def test_dispatched_wish_only_claimed_by_unit_people(client, session):
     assert resp.status_code == 403
     assert resp.json()["code"] == "wish_dispatched_to_unit"
     assert (await client.post(f"{API}/{wish['id']}/claim", headers=auth(unit_member))).status_code == 200
+    kinds = (await session.exec(select(Notification.kind).where(Notification.user_id == unit_member.id))).all()
+    assert kinds == ["wish_dispatched"]
+
+
+async def test_dispatch_to_another_alliances_unit_is_422(client, session):
+    from app.services import orgs as orgs_service
+
+    tree, poster, staff, *_ = await _people(session)
+    other_alliance = await orgs_service.add_org(session, name="别的联盟", kind="alliance", parent=None)
+    far_unit = await orgs_service.add_org(session, name="外地单位", kind="unit", parent=other_alliance)
+    await session.commit()
+    wish = await _post(client, poster)
+    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True, "assign_org_id": far_unit.id},
+                             headers=auth(staff))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_assign_org"
 
 
 async def test_dispatch_to_non_unit_is_422(client, session):
