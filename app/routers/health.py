@@ -17,8 +17,8 @@ async def healthz() -> dict:
 async def readyz(request: Request):
     """The database answers."""
     try:
-        async with request.app.state.db.session(write=False) as session:
-            await session.execute(text("SELECT 1"))
+        async with request.app.state.db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any failure means not ready
         return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
     return {"ok": True, "database": "ok"}

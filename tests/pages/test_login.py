@@ -104,13 +104,18 @@ async def test_profile_edit_saves_and_survives_reload(page, page_db, login):
     await page.goto("/me")
     await page.get_by_label("姓名").fill("吴奶奶")
     await page.get_by_label("所在小区").select_option(label="幸福里小区")
+    await expect(page.get_by_label("党员类型")).to_be_hidden()
     await page.get_by_label("我是党员").check()
+    await page.get_by_label("党员类型").select_option(label="离退休党员")
+    await page.get_by_label("个人特长").fill("理发、 水电维修")
     await page.get_by_role("button", name="保存").tap()
     await expect(page.locator("#toast")).to_have_text("已保存")
     await page.reload()
     await expect(page.get_by_role("heading", level=1)).to_have_text("吴奶奶")
     await expect(page.get_by_label("所在小区")).to_have_value(str(tree.compound.id))
     await expect(page.get_by_label("我是党员")).to_be_checked()
+    await expect(page.get_by_label("党员类型")).to_have_value("retired")
+    await expect(page.get_by_label("个人特长")).to_have_value("理发、水电维修")
 
 
 async def test_typed_name_survives_a_reload_before_saving(page, page_db, login):

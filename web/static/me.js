@@ -1,9 +1,14 @@
 (function () {
   "use strict";
   var form = document.getElementById("profile-form");
+  var party = form.elements.is_party_member;
+  var typeRow = document.getElementById("member-type-row");
+  party.addEventListener("change", function () { typeRow.hidden = !party.checked; });
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    var body = { name: form.elements.name.value.trim(), is_party_member: form.elements.is_party_member.checked };
+    var body = { name: form.elements.name.value.trim(), is_party_member: party.checked,
+                 skills: form.elements.skills.value.split(/[、,，;；\s]+/).filter(function (s) { return s; }) };
+    if (party.checked) body.member_type = form.elements.member_type.value || null;
     if (form.elements.home_org_id.value) body.home_org_id = parseInt(form.elements.home_org_id.value, 10);
     ejia.api("PATCH", "/me", body).then(function () {
       if (form._clearDraft) form._clearDraft();
