@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.demo import members as members_demo
 from app.demo import wishes as wishes_demo
 from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.user import User
@@ -63,6 +64,7 @@ PEOPLE = [
 
 SEEDERS: list = [
     wishes_demo.seed,
+    members_demo.seed,
 ]
 
 
