@@ -6,6 +6,7 @@ import logging
 import uuid
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request
@@ -58,6 +59,9 @@ class RequestIdMiddleware:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = given if 0 < len(given) <= 64 and given.replace("-", "").isalnum() else uuid.uuid4().hex[:16]
         token = request_id.set(rid)
+        # Kept on the scope too: the 500 handler runs in Starlette's outermost middleware,
+        # after this context variable has been reset.
+        scope["ejia.request_id"] = rid
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
@@ -84,7 +88,7 @@ async def _app_error(request: Request, error: AppError):
         return _problem(error, request)
     if isinstance(error, Unauthorized):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     return render(request, "errors/error.html", {"error": error}, status_code=error.status)
 
 
@@ -101,13 +105,15 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
 
 
 async def _unexpected(request: Request, exc: Exception):
-    rid = request_id.get()
+    rid = request.scope.get("ejia.request_id") or request_id.get()
     log.exception("unhandled error, request %s %s %s", rid, request.method, request.url.path)
     error = AppError(f"服务器开小差了，请稍后再试（编号 {rid}）", code="internal_error", title="服务器错误", status=500,
-                     extra={"request_id": rid})
+                     extra={"request_id": rid}, headers={"X-Request-ID": rid})
     if _is_api(request):
         return _problem(error, request)
-    return render(request, "errors/error.html", {"error": error}, status_code=500)
+    response = render(request, "errors/error.html", {"error": error}, status_code=500)
+    response.headers["X-Request-ID"] = rid
+    return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

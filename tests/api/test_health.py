@@ -55,9 +55,6 @@ async def test_unknown_page_is_an_html_404_page(client):
     assert 'href="/"' in resp.text
 
 
-# The 500 handler runs in Starlette's ServerErrorMiddleware, outside RequestIdMiddleware, after the
-# request-id context variable is reset; app/main.py needs the fix in the foundation report (lead).
-NEEDS_MAIN_FIX = pytest.mark.xfail(strict=True, reason="app/main.py: 500s lose the request id (see report)")
 
 
 @pytest.fixture
@@ -81,7 +78,6 @@ async def boom_client(db):
     await app.state.http.aclose()
 
 
-@NEEDS_MAIN_FIX
 async def test_unexpected_error_is_500_problem_with_request_id_and_no_internals(boom_client, caplog):
     resp = await boom_client.get("/api/v1/test-boom", headers={"X-Request-ID": "req-12345"})
     assert resp.status_code == 500
@@ -97,7 +93,6 @@ async def test_unexpected_error_is_500_problem_with_request_id_and_no_internals(
     assert "hunter2" in logged[0].exc_text or "hunter2" in str(logged[0].exc_info[1])
 
 
-@NEEDS_MAIN_FIX
 async def test_unexpected_error_gets_a_fresh_request_id_when_none_is_given(boom_client):
     resp = await boom_client.get("/api/v1/test-boom")
     rid = resp.json()["request_id"]
@@ -105,7 +100,6 @@ async def test_unexpected_error_gets_a_fresh_request_id_when_none_is_given(boom_
     assert rid != "-"
 
 
-@NEEDS_MAIN_FIX
 async def test_unexpected_error_on_a_page_is_an_html_500_page(boom_client):
     resp = await boom_client.get("/test-boom", headers={"X-Request-ID": "req-67890"})
     assert resp.status_code == 500
@@ -121,7 +115,6 @@ async def test_every_response_carries_a_request_id(client):
     assert len((await client.get("/healthz")).headers["x-request-id"]) == 16
 
 
-@NEEDS_MAIN_FIX
 async def test_500_response_carries_the_request_id_header(boom_client):
     resp = await boom_client.get("/api/v1/test-boom", headers={"X-Request-ID": "req-1"})
     assert resp.headers["x-request-id"] == "req-1"

@@ -149,7 +149,6 @@ async def test_admin_console_is_a_403_page_for_residents(client, session):
     assert "工作台仅对社区、小区工作人员开放" in resp.text
 
 
-@pytest.mark.xfail(strict=True, reason="app/main.py _app_error does not encode next (see the foundation report)")
 async def test_login_redirect_keeps_the_whole_query_of_the_page_asked_for(client):
     from urllib.parse import parse_qs, urlsplit
 
