@@ -1,5 +1,8 @@
 """The ledger: postings per second, and balance reads at 1k vs 100k transactions (should stay flat).
 
+Two ledgers are built side by side, one of 1k and one of 100k transactions, and the read rounds
+alternate between them, so a busy machine slows both alike and the ratio stays honest.
+
     python -m bench ledger                      # a fresh SQLite temp file
     python -m bench ledger --pg                 # also PostgreSQL (database ejia_bench_ledger, recreated)
     python -m bench ledger --transactions 20000 --real 300
@@ -23,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/ejia_bench_ledger"
+REGULARS = 10
+PG_SMALL_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/ejia_bench_ledger_1k"
 
 
 def _args() -> argparse.Namespace:
@@ -41,8 +46,9 @@ async def _recreate_pg() -> None:
 
     admin = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")
     try:
-        await admin.execute('DROP DATABASE IF EXISTS "ejia_bench_ledger" WITH (FORCE)')
-        await admin.execute('CREATE DATABASE "ejia_bench_ledger"')
+        for name in ("ejia_bench_ledger", "ejia_bench_ledger_1k"):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
 
@@ -106,7 +112,8 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
         head = await ledger.lock_chain(s)
         accounts = {a.id: a for a in (await s.exec(select(LedgerAccount))).all()}
         issuer = await ledger.issuing_account(s, org_id=org_id)
-        people = [a for a in accounts.values() if a.kind == "person"]
+        people = sorted((a for a in accounts.values() if a.kind == "person"), key=lambda a: a.user_id)
+        regulars = people[:REGULARS]  # half of all service: their statements are full pages at any size
         next_txn = ((await s.exec(select(func.max(LedgerTxn.id)))).one() or 0) + 1
         next_entry = ((await s.exec(select(func.max(LedgerEntry.id)))).one() or 0) + 1
         seq, prev = head.seq, head.last_hash
@@ -117,7 +124,7 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
         conn = await s.connection()
         txns, entries = [], []
         for i in range(added):
-            person = people[rng.randrange(len(people))]
+            person = regulars[rng.randrange(len(regulars))] if rng.random() < 0.5 else people[rng.randrange(len(people))]
             minutes = 30 * rng.randint(1, 4)
             seq += 1
             balance[issuer.id] -= minutes
@@ -155,28 +162,35 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
     return added, added / max(time.perf_counter() - began, 1e-9)
 
 
-async def _time_reads(db, user_ids: list[int], reads: int) -> tuple[float, float]:
-    """(µs per balance read, µs per first statement page), median of 5 rounds each."""
+async def _read_round(db, user_ids: list[int], reads: int, seed: int) -> tuple[float, float]:
+    """One round: (µs per balance read of random people, µs per first statement page of the regulars)."""
     from app.models.user import User
     from app.pagination import PageParams
     from app.services import ledger
     from app.services import timebank as timebank_service
 
-    rng = random.Random(1)
-    rounds_balance, rounds_page = [], []
+    picks = [random.Random(seed).choice(user_ids) for _ in range(reads)]
     async with db.session(write=False) as s:
-        for _ in range(5):
-            picks = [rng.choice(user_ids) for _ in range(reads // 5)]
-            began = time.perf_counter()
-            for uid in picks:
-                s.expunge_all()
-                await ledger.find_person_account(s, user_id=uid)
-            rounds_balance.append((time.perf_counter() - began) / len(picks) * 1e6)
-            began = time.perf_counter()
-            for uid in picks[:100]:
-                await timebank_service.statement(s, user=User(id=uid), params=PageParams(limit=20))
-            rounds_page.append((time.perf_counter() - began) / 100 * 1e6)
-    return statistics.median(rounds_balance), statistics.median(rounds_page)
+        began = time.perf_counter()
+        for uid in picks:
+            s.expunge_all()
+            await ledger.find_person_account(s, user_id=uid)
+        balance_us = (time.perf_counter() - began) / len(picks) * 1e6
+        began = time.perf_counter()
+        for uid in [sorted(user_ids)[i % REGULARS] for i in range(50)]:
+            await timebank_service.statement(s, user=User(id=uid), params=PageParams(limit=20))
+        page_us = (time.perf_counter() - began) / 50 * 1e6
+    return balance_us, page_us
+
+
+async def _time_reads(small, small_users, large, large_users, reads: int, rounds: int = 7):
+    """Alternate rounds on the small and the large ledger (so machine load hits both alike); medians."""
+    results = {"small": [], "large": []}
+    for r in range(rounds):
+        results["small"].append(await _read_round(small, small_users, reads // rounds, r))
+        results["large"].append(await _read_round(large, large_users, reads // rounds, r))
+    med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for k, v in results.items()}
+    return med["small"], med["large"]
 
 
 async def _verify(db) -> tuple[bool, int, float]:
@@ -188,32 +202,35 @@ async def _verify(db) -> tuple[bool, int, float]:
     return check.ok, check.transactions, time.perf_counter() - began
 
 
-async def run(url: str, a: argparse.Namespace) -> None:
+async def run(small_url: str, large_url: str, a: argparse.Namespace) -> None:
     from app.config import get_settings
     from app.db import Database
 
-    settings = get_settings().model_copy(update={"database_url": url})
-    db = Database(settings)
+    small = Database(get_settings().model_copy(update={"database_url": small_url}))
+    large = Database(get_settings().model_copy(update={"database_url": large_url}))
     try:
-        org_id, user_ids = await _setup(db, a.people)
-        tps_small = await _real_postings(db, org_id=org_id, user_ids=user_ids, count=min(a.real, a.first),
+        small_org, small_users = await _setup(small, a.people)
+        large_org, large_users = await _setup(large, a.people)
+        tps_small = await _real_postings(small, org_id=small_org, user_ids=small_users, count=min(a.real, a.first),
                                          start_ref=1)
-        await _bulk_fill(db, org_id=org_id, upto=a.first)
-        read_small, page_small = await _time_reads(db, user_ids, a.reads)
-        added, bulk_tps = await _bulk_fill(db, org_id=org_id, upto=a.transactions - a.real)
-        tps_large = await _real_postings(db, org_id=org_id, user_ids=user_ids, count=a.real, start_ref=10_000_000)
-        read_large, page_large = await _time_reads(db, user_ids, a.reads)
-        ok, total, verify_s = await _verify(db)
+        await _bulk_fill(small, org_id=small_org, upto=a.first)
+        added, bulk_tps = await _bulk_fill(large, org_id=large_org, upto=a.transactions - a.real)
+        tps_large = await _real_postings(large, org_id=large_org, user_ids=large_users, count=a.real,
+                                         start_ref=10_000_000)
+        (read_small, page_small), (read_large, page_large) = await _time_reads(small, small_users, large,
+                                                                               large_users, a.reads)
+        ok, total, verify_s = await _verify(large)
     finally:
-        await db.dispose()
-    kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        await small.dispose()
+        await large.dispose()
+    kind = "PostgreSQL" if large_url.startswith("postgresql") else "SQLite"
     print(f"== ledger on {kind} ==")
-    print(f"real postings (one use case, one commit each): {tps_small:8.0f} txn/s at ~{a.first} txns, "
-          f"{tps_large:8.0f} txn/s at ~{total} txns")
+    print(f"real postings (one use case, one commit each): {tps_small:6.0f} txn/s into a {a.first}-txn ledger, "
+          f"{tps_large:6.0f} txn/s into a {total}-txn ledger")
     print(f"bulk fill (history setup, 5000 rows a statement): {added} txns at {bulk_tps:.0f} txn/s")
-    print(f"balance read:  {read_small:8.1f} µs at {a.first} txns, {read_large:8.1f} µs at {total} txns, "
+    print(f"balance read:  {read_small:7.1f} µs at {a.first} txns, {read_large:7.1f} µs at {total} txns, "
           f"ratio {read_large / read_small:.2f}")
-    print(f"statement page (20 newest): {page_small:8.1f} µs at {a.first} txns, {page_large:8.1f} µs at {total} txns, "
+    print(f"statement page (20 newest): {page_small:7.1f} µs at {a.first} txns, {page_large:7.1f} µs at {total} txns, "
           f"ratio {page_large / page_small:.2f}")
     print(f"full audit (ledger.verify): {'OK' if ok else 'BROKEN'}, {total} txns in {verify_s:.1f} s")
 
@@ -225,15 +242,15 @@ def main() -> None:
     os.environ.setdefault("EJIA_ENV", "test")
     from app import migrate
 
-    urls = []
     tmp = tempfile.mkdtemp(prefix="ejia-bench-ledger-")
-    urls.append(f"sqlite+aiosqlite:///{tmp}/ledger.db")
+    pairs = [(f"sqlite+aiosqlite:///{tmp}/small.db", f"sqlite+aiosqlite:///{tmp}/large.db")]
     if a.pg:
         asyncio.run(_recreate_pg())
-        urls.append(PG_URL)
-    for url in urls:
-        migrate.upgrade(url)
-        asyncio.run(run(url, a))
+        pairs.append((PG_SMALL_URL, PG_URL))
+    for small_url, large_url in pairs:
+        migrate.upgrade(small_url)
+        migrate.upgrade(large_url)
+        asyncio.run(run(small_url, large_url, a))
 
 
 if __name__ == "__main__":
