@@ -174,3 +174,10 @@ async def test_resource_for_non_unit_is_404(client, session):
     resp = await client.post("/api/v1/resources", json=body, headers=auth(staff))
     assert resp.status_code == 404
     assert resp.json()["code"] == "unit_not_found"
+
+
+async def test_period_ending_before_it_starts_is_422(client, session):
+    tree, staff, *_ = await _world(session)
+    resp = await client.get(f"{BASE}/{tree.community.id}/lists/needs?from=2026-05-02&to=2026-05-01", headers=auth(staff))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_period"

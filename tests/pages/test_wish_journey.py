@@ -100,11 +100,18 @@ async def test_draft_survives_a_reload_and_category_is_kept(page, page_db, login
 
 
 async def test_wish_pages_fit_375_and_pass_axe(page, page_db, login, axe_check):
+    from app.models.wishes import Wish
+
     async with page_db.session() as s:
         tree = await make_tree(s)
         resident = await make_user(s, name="钱大爷", home=tree.compound)
+        neighbour = await make_user(s, name="张阿姨", home=tree.compound)
+        wish = Wish(org_id=tree.compound.id, poster_id=neighbour.id, title="帮忙修理自行车", category="生活服务",
+                    description="车链掉了，想请会修车的邻居帮忙", status="published")
+        s.add(wish)
+        await s.commit()
     await login(page, resident)
-    for path in ("/wishes", "/wishes/new", "/wishes?mine=true"):
+    for path in ("/wishes", "/wishes/new", "/wishes?mine=true", f"/wishes/{wish.id}"):
         await page.goto(path)
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width}px wide"
