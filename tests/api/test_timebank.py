@@ -323,3 +323,33 @@ async def test_rewards_manage_page_is_for_staff(client, session):
     assert "挂面" in ok.text
     denied = await client.get("/timebank/rewards/manage", headers=auth(resident))
     assert denied.status_code == 403
+
+
+async def test_transfer_to_an_unknown_phone_is_404(client, session):
+    tree = await make_tree(session)
+    giver = await make_user(session, home=tree.compound)
+    await credit(session, tree.compound, giver, 60)
+    resp = await client.post(f"{API}/transfers", json={"to_phone": "13199999999", "minutes": 5},
+                             headers={**auth(giver), **key("u")})
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "recipient_not_found"
+
+
+async def test_hardship_lowers_the_redeem_age(client, session):
+    tree = await make_tree(session)
+    session.add(TimebankPolicy(alliance_id=tree.alliance.id, redeem_min_age=65, redeem_min_age_hardship=60))
+    master = await make_user(session, role=(tree.compound, "staff"))
+    resident = await make_user(session, home=tree.compound)
+    from app import clock
+
+    resident.birth_year = clock.now().year - 62
+    session.add(resident)
+    await credit(session, tree.compound, resident, 100)
+    rid = (await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "挂面", "price_minutes": 30,
+                                                     "stock": 5}, headers=auth(master))).json()["id"]
+    refused = await client.post(f"{API}/rewards/{rid}/redeem", headers={**auth(resident), **key("h1")})
+    assert refused.json()["code"] == "redeem_age_not_reached"
+    marked = await client.put(f"{API}/hardship/{resident.id}?hardship=true", headers=auth(master))
+    assert marked.status_code == 200
+    ok = await client.post(f"{API}/rewards/{rid}/redeem", headers={**auth(resident), **key("h2")})
+    assert ok.status_code == 201, ok.text
