@@ -2,12 +2,14 @@
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response, UploadFile
 
 from app.deps import CurrentUser, SessionDep
+from app.errors import ValidationFailed
 from app.models.events import CheckIn, DispatchIn, EventCreate, EventPublic, EventStatus, FeedbackIn, HandleIn
 from app.pagination import Page, PageDep
 from app.services import events as events_service
+from app.services.storage import MAX_PHOTO_BYTES
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -56,3 +58,20 @@ async def check_event(event_id: int, body: CheckIn, session: SessionDep, user: C
 async def give_feedback(event_id: int, body: FeedbackIn, session: SessionDep, user: CurrentUser):
     """Say whether you are satisfied (the reporter) → closed."""
     return await events_service.give_feedback(session, event_id=event_id, data=body, actor=user)
+
+
+@router.post("/{event_id}/photos", response_model=EventPublic, status_code=201)
+async def upload_photo(event_id: int, photo: UploadFile, session: SessionDep, user: CurrentUser):
+    """Add a photo (multipart field `photo`: JPG, PNG or WebP, at most 5 MB, three per event)."""
+    data = await photo.read(MAX_PHOTO_BYTES + 1)
+    if not data:
+        raise ValidationFailed("请选择照片", code="photo_required")
+    return await events_service.add_photo(session, event_id=event_id, data=data, actor=user)
+
+
+@router.get("/{event_id}/photos/{index}", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}})
+async def get_photo(event_id: int, index: int, session: SessionDep, user: CurrentUser):
+    """A photo of an event you may see."""
+    data, media_type = await events_service.get_photo(session, event_id=event_id, index=index, actor=user)
+    return Response(content=data, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})

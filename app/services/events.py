@@ -14,7 +14,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.models.events import (
     CATEGORIES,
     CheckIn,
@@ -28,13 +28,15 @@ from app.models.events import (
     GridEventStep,
     HandleIn,
 )
-from app.models.org import Org, OrgKind
+from app.models.org import Org, OrgKind, Role
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import covered_by_role, has_role_over, require_role_over
 from app.services import audit
 from app.services import member_reports as reports_service
+from app.services import notifications as notify_service
 from app.services import users as users_service
+from app.services.storage import get_storage
 
 S = EventStatus
 PLACE_KINDS = (OrgKind.community, OrgKind.compound, OrgKind.grid)
@@ -42,6 +44,7 @@ PLACE_KINDS = (OrgKind.community, OrgKind.compound, OrgKind.grid)
 ESCALATE_EVERY = timedelta(days=1)
 # A checked event the reporter never answers is closed after this long.
 FEEDBACK_GRACE = timedelta(days=7)
+MAX_PHOTOS = 3
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,12 @@ async def _apply(session: AsyncSession, event: GridEvent, action: str, *, actor_
 async def _apply_or_conflict(session: AsyncSession, event: GridEvent, action: str, **kw) -> None:
     if not await _apply(session, event, action, **kw):
         raise InvalidState("事件状态刚刚发生了变化，请刷新后再试")
+
+
+async def _tell_reporter(session: AsyncSession, event: GridEvent, title: str, body: str = "") -> None:
+    """Let the reporter know how their event stands, in their inbox (flushes)."""
+    await notify_service.notify(session, user_id=event.reporter_id, kind="event", title=title, body=body,
+                                link=f"/events/{event.id}", ref_type="event", ref_id=event.id)
 
 
 # ---- reading ----
@@ -221,6 +230,8 @@ async def report_event(session: AsyncSession, *, data: EventCreate, actor: User)
     if acted_by:
         await audit.record(session, actor_id=actor.id, action="event.report_for", object_type="grid_event",
                            object_id=event.id, org_id=org.id, on_behalf_of_id=reporter.id)
+        await _tell_reporter(session, event, f"{acted_by.name or '工作人员'}已代您反映问题",
+                             "登录党建e家，在“我的 · 随手拍”中可以查看办理进度")
     await session.flush()
     await session.commit()
     return (await to_public(session, [event], viewer=actor, with_steps=True))[0]
@@ -261,6 +272,7 @@ async def handle_event(session: AsyncSession, *, event_id: int, data: HandleIn, 
                              values={"handled_at": now, "handle_note": data.note, "handled_on_time": on_time})
     await audit.record(session, actor_id=actor.id, action="event.handle", object_type="grid_event",
                        object_id=event.id, org_id=event.handler_org_id)
+    await _tell_reporter(session, event, "您反映的问题已处置", data.note[:100])
     await session.commit()
     return await get_event(session, event_id=event.id, actor=actor)
 
@@ -284,6 +296,8 @@ async def check_event(session: AsyncSession, *, event_id: int, data: CheckIn, ac
                                          "overdue": False, "handled_on_time": None})
     await audit.record(session, actor_id=actor.id, action="event.check", object_type="grid_event",
                        object_id=event.id, org_id=event.org_id, detail={"ok": data.ok})
+    if data.ok:
+        await _tell_reporter(session, event, "您反映的问题已办好，请评价", "对处理结果满意吗？请点开评价")
     await session.commit()
     return await get_event(session, event_id=event.id, actor=actor)
 
@@ -298,6 +312,31 @@ async def give_feedback(session: AsyncSession, *, event_id: int, data: FeedbackI
                                      "feedback_comment": data.comment})
     await session.commit()
     return await get_event(session, event_id=event.id, actor=actor)
+
+
+async def add_photo(session: AsyncSession, *, event_id: int, data: bytes, actor: User) -> EventPublic:
+    """The reporter (or staff over the event) adds a photo — JPG/PNG/WebP, at most 5 MB, three per event."""
+    event, staff, _ = await _visible(session, event_id=event_id, user=actor)
+    if actor.id not in (event.reporter_id, event.acted_by_id) and not staff:
+        raise Forbidden("只有反映人可以上传照片")
+    if event.status == S.closed:
+        raise InvalidState("事件已办结，不能再添加照片")
+    if len(event.photos) >= MAX_PHOTOS:
+        raise Conflict(f"每个事件最多{MAX_PHOTOS}张照片", code="too_many_photos")
+    key = await get_storage().save(data, folder=f"events/{event.id}")
+    event.photos = [*event.photos, key]
+    event.updated_at = clock.now()
+    session.add(event)
+    await session.commit()
+    return await get_event(session, event_id=event.id, actor=actor)
+
+
+async def get_photo(session: AsyncSession, *, event_id: int, index: int, actor: User) -> tuple[bytes, str]:
+    """A photo of an event the actor may see: its bytes and media type."""
+    event, _, _ = await _visible(session, event_id=event_id, user=actor)
+    if not 0 <= index < len(event.photos):
+        raise NotFound("照片不存在", code="photo_not_found")
+    return await get_storage().load(event.photos[index])
 
 
 # ---- the timer ----
@@ -338,6 +377,10 @@ async def run_event_timers(session: AsyncSession) -> int:
             names = await reports_service.org_names(session, [chain[target_index]])
             session.add(GridEventStep(event_id=event_id, at=now, action="escalate", from_status=S.dispatched,
                                       to_status=S.dispatched, note=f"上报至{names.get(chain[target_index], '上级')}"))
+            for user_id in (await session.exec(select(Role.user_id).where(Role.org_id == chain[target_index]))).all():
+                await notify_service.notify(session, user_id=user_id, kind="event_escalated", title="有网格事件逾期未处置",
+                                            body="事件已超过处置期限，已上报至本级督办", link=f"/events/{event_id}",
+                                            ref_type="event", ref_id=event_id)
         moved += 1
     stale = (await session.exec(select(GridEvent).where(GridEvent.status == S.checked,
                                                         GridEvent.checked_at < now - FEEDBACK_GRACE)
@@ -410,7 +453,8 @@ async def new_page(session: AsyncSession, *, user: User) -> dict:
 
     alliance = await reports_service.alliance_of_user(session, user=user)
     places = await reports_service.org_choices(session, kinds=PLACE_KINDS, within=alliance)
-    return {"categories": CATEGORIES, "places": places, "home_org_id": user.home_org_id,
+    mine, _ = await list_events(session, actor=user, params=PageParams(limit=20), mine=True)
+    return {"categories": CATEGORIES, "places": places, "home_org_id": user.home_org_id, "mine": mine,
             "may_act_for_others": await has_any_staff_role(session, user_id=user.id)}
 
 

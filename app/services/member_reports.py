@@ -9,12 +9,13 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
-from sqlmodel import select
+from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.models.members import (
+    MemberFeedback,
     MemberReport,
     MemberReportStep,
     MemberSettings,
@@ -312,3 +313,37 @@ async def alliance_of_user(session: AsyncSession, *, user: User) -> Org | None:
         return None
     home = await session.get(Org, user.home_org_id)
     return await session.get(Org, alliance_id_of(home)) if home else None
+
+
+async def member_figures(session: AsyncSession, *, org_id: int, start: datetime | None = None,
+                         end: datetime | None = None) -> dict:
+    """Party members who reported to branches in the subtree in [start, end), and how the year's forms rate them.
+
+    `reported` counts people (not reports; rejected ones left out), `approved` those approved, `pending`
+    those waiting; `rated` yearly forms written in the period, `ratings` by rating.
+    """
+    scope = await session.get(Org, org_id)
+    if scope is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    branch = aliased(Org)
+    stmt = (select(MemberReport.status, func.count(func.distinct(MemberReport.user_id)))
+            .join(branch, branch.id == MemberReport.org_id).where(branch.path.startswith(scope.path))
+            .group_by(MemberReport.status))
+    fb = (select(MemberFeedback.rating, func.count()).join(branch, branch.id == MemberFeedback.org_id)
+          .where(branch.path.startswith(scope.path), MemberFeedback.kind == "yearly").group_by(MemberFeedback.rating))
+    if start is not None:
+        stmt, fb = stmt.where(MemberReport.created_at >= start), fb.where(MemberFeedback.rated_at >= start)
+    if end is not None:
+        stmt, fb = stmt.where(MemberReport.created_at < end), fb.where(MemberFeedback.rated_at < end)
+    by_status = dict((await session.exec(stmt)).all())
+    ratings = dict((await session.exec(fb)).all())
+    people_stmt = (select(func.count(func.distinct(MemberReport.user_id))).join(branch, branch.id == MemberReport.org_id)
+                   .where(branch.path.startswith(scope.path), MemberReport.status != S.rejected))
+    if start is not None:
+        people_stmt = people_stmt.where(MemberReport.created_at >= start)
+    if end is not None:
+        people_stmt = people_stmt.where(MemberReport.created_at < end)
+    return {"reported": int((await session.exec(people_stmt)).one()),
+            "approved": int(by_status.get(S.approved, 0)), "pending": int(by_status.get(S.pending, 0)),
+            "rated": sum(ratings.values()),
+            "ratings": {k: int(ratings.get(k, 0)) for k in ("excellent", "qualified", "basic", "unqualified")}}

@@ -214,3 +214,52 @@ async def test_staff_queues(client, session):
     assert [e["id"] for e in q.json()["items"]] == [b]
     q = await client.get(f"{URL}?status=dispatched&org_id={tree.compound.id}", headers=auth(staff))
     assert [e["id"] for e in q.json()["items"]] == [b]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_reporter_adds_a_photo_and_a_stranger_cannot_see_it(client, session):
+    tree = await make_tree(session)
+    resident, staff, handler = await people(session, tree)
+    eid = (await report(client, resident, tree.grid))["id"]
+    r = await client.post(f"{URL}/{eid}/photos", files={"photo": ("a.png", PNG, "image/png")}, headers=auth(resident))
+    assert r.status_code == 201, r.text
+    assert len(r.json()["photos"]) == 1
+    got = await client.get(f"{URL}/{eid}/photos/0", headers=auth(staff))
+    assert (got.status_code, got.headers["content-type"], got.content) == (200, "image/png", PNG)
+    stranger = await make_user(session)
+    assert (await client.get(f"{URL}/{eid}/photos/0", headers=auth(stranger))).status_code == 404
+    bad = await client.post(f"{URL}/{eid}/photos", files={"photo": ("a.txt", b"hello", "text/plain")},
+                            headers=auth(resident))
+    assert (bad.status_code, bad.json()["code"]) == (422, "photo_type_not_allowed")
+
+
+async def test_reporter_is_told_when_handled_and_checked(client, session):
+    from app.models.wishes import Notification
+
+    tree = await make_tree(session)
+    resident, staff, handler = await people(session, tree)
+    eid = (await report(client, resident, tree.grid))["id"]
+    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
+                      headers=auth(staff))
+    await client.post(f"{URL}/{eid}/handle", json={"note": "已清理"}, headers=auth(handler))
+    await client.post(f"{URL}/{eid}/check", json={"ok": True}, headers=auth(staff))
+    rows = (await session.exec(select(Notification).where(Notification.user_id == resident.id)
+                               .order_by(Notification.id))).all()
+    assert [(n.title, n.link) for n in rows] == [("您反映的问题已处置", f"/events/{eid}"),
+                                                 ("您反映的问题已办好，请评价", f"/events/{eid}")]
+
+
+async def test_escalation_tells_the_staff_of_the_level_above(client, session):
+    from app.models.wishes import Notification
+
+    tree = await make_tree(session)
+    resident, staff, handler = await people(session, tree)
+    eid = (await report(client, resident, tree.grid))["id"]
+    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due(1)},
+                      headers=auth(staff))
+    clock.travel(timedelta(hours=2))
+    assert await events_service.run_event_timers(session) == 1
+    rows = (await session.exec(select(Notification).where(Notification.kind == "event_escalated"))).all()
+    assert [(n.user_id, n.ref_id) for n in rows] == [(staff.id, eid)]

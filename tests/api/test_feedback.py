@@ -275,3 +275,18 @@ async def test_record_card_reads_activities_wishes_shifts_and_the_ledger(client,
     assert [(i["title"], i["minutes"]) for i in card["shifts"]["items"]] == [("幸福里红色驿站值班", 120)]
     assert card["total_minutes"] == 300
     assert card["ledger_minutes"] == 60
+
+
+async def test_member_figures_count_people_and_ratings_in_the_subtree(client, session):
+    from app.services import member_reports
+
+    tree = await make_tree(session)
+    await _rated_unit_members(client, session, tree)
+    pending = await make_user(session, party="retired")
+    await client.post("/api/v1/member-reports", json={"employer_unit_id": tree.unit.id, "org_id": tree.grid.id},
+                      headers=auth(pending))
+    figures = await member_reports.member_figures(session, org_id=tree.community.id)
+    assert figures == {"reported": 4, "approved": 3, "pending": 1, "rated": 3,
+                       "ratings": {"excellent": 1, "qualified": 1, "basic": 1, "unqualified": 0}}
+    other = await member_reports.member_figures(session, org_id=tree.other_community.id)
+    assert (other["reported"], other["rated"]) == (0, 0)

@@ -45,10 +45,17 @@
       if (!body.org_id) { ejia.toast("请选择所在小区"); return; }
       var submit = document.getElementById("submit-event");
       submit.disabled = true;
+      delete body.photo;
       ejia.api("POST", "/events", body).then(function (created) {
         if (form._clearDraft) form._clearDraft();
-        ejia.toast("已提交，网格员会尽快处理");
-        setTimeout(function () { location.href = "/events/" + created.id; }, 600);
+        var next = function () { location.href = "/events/" + created.id; };
+        var file = form.elements.photo.files && form.elements.photo.files[0];
+        if (!file) { ejia.toast("已提交，网格员会尽快处理"); setTimeout(next, 600); return; }
+        var data = new FormData();
+        data.append("photo", file);
+        fetch("/api/v1/events/" + created.id + "/photos", { method: "POST", body: data, credentials: "same-origin" })
+          .then(function (r) { ejia.toast(r.ok ? "已提交，网格员会尽快处理" : "问题已提交，照片未能上传"); setTimeout(next, 800); },
+                function () { ejia.toast("问题已提交，照片未能上传"); setTimeout(next, 800); });
       }, function (p) { submit.disabled = false; ejia.toast(ejia.problemText(p)); });
     });
   }

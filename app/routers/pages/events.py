@@ -16,7 +16,8 @@ LABELS = {"status": STATUS_LABELS, "action": ACTION_LABELS}
 async def new_event(request: Request, session: SessionDep, user: PageUser):
     """Report a problem: category, what is wrong, where (the draft survives a dropped network)."""
     request.state.user = user
-    return render(request, "events/new.html", await events_service.new_page(session, user=user), tab="me")
+    context = await events_service.new_page(session, user=user)
+    return render(request, "events/new.html", {**context, "status_labels": STATUS_LABELS}, tab="me")
 
 
 @router.get("/admin/events")
