@@ -18,7 +18,7 @@ from app.models.members import (
     CoBuildingAgreement,
     CoBuildingAssessment,
 )
-from app.models.org import Org, OrgKind, UnitCommunity
+from app.models.org import Org, OrgKind, Role, UnitCommunity
 from app.models.user import User
 from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, require_role_over
 from app.services import audit
@@ -145,3 +145,47 @@ async def list_assessments(session: AsyncSession, *, unit_id: int, actor: User,
     rows = (await session.exec(stmt.order_by(CoBuildingAssessment.year.desc(), CoBuildingAssessment.id))).all()
     names = await reports_service.org_names(session, [unit.id] + [r.community_id for r in rows])
     return [_assessment_public(r, names) for r in rows]
+
+
+# ---- what the staff console shows ----
+
+async def community_units(session: AsyncSession, *, user: User, year: int) -> list[dict]:
+    """For each community the person administers: its assigned units, their agreements and this year's score."""
+    held = (await session.exec(select(Org).join(Role, Role.org_id == Org.id).where(
+        Role.user_id == user.id, Role.role == "admin", Org.kind.in_((OrgKind.community, OrgKind.alliance))))).all()
+    communities: list[Org] = []
+    for org in held:
+        found = [org] if org.kind == OrgKind.community else await reports_service.org_choices(
+            session, kinds=(OrgKind.community,), within=org)
+        communities.extend(c for c in found if c.id not in {x.id for x in communities})
+    out = []
+    for community in communities[:20]:
+        units = (await session.exec(select(Org).join(UnitCommunity, UnitCommunity.unit_id == Org.id)
+                                    .where(UnitCommunity.community_id == community.id).order_by(Org.id))).all()
+        rows = []
+        for unit in units:
+            agreements = (await session.exec(select(CoBuildingAgreement).where(
+                CoBuildingAgreement.unit_id == unit.id, CoBuildingAgreement.community_id == community.id)
+                .order_by(CoBuildingAgreement.signed_on.desc()))).all()
+            score = (await session.exec(select(CoBuildingAssessment).where(
+                CoBuildingAssessment.unit_id == unit.id, CoBuildingAssessment.community_id == community.id,
+                CoBuildingAssessment.year == year))).first()
+            names = {unit.id: unit.name, community.id: community.name}
+            rows.append({"unit": unit, "agreements": [_agreement_public(a, names) for a in agreements],
+                         "score": _assessment_public(score, names) if score else None})
+        out.append({"community": community, "units": rows})
+    return out
+
+
+async def unit_work(session: AsyncSession, *, unit_id: int) -> dict:
+    """The unit's service resources and the projects (wishes) dispatched to it, where the wishes module keeps them."""
+    try:
+        from app.models.wishes import STATUS_LABELS, UnitResource, Wish
+    except ImportError:  # the wishes module is not installed
+        return {"resources": [], "projects": [], "project_labels": {}}
+    resources = (await session.exec(select(UnitResource).where(UnitResource.unit_id == unit_id,
+                                                               UnitResource.active.is_(True))
+                                    .order_by(UnitResource.id).limit(50))).all()
+    projects = (await session.exec(select(Wish).where(Wish.assigned_org_id == unit_id)
+                                   .order_by(Wish.id.desc()).limit(50))).all()
+    return {"resources": list(resources), "projects": list(projects), "project_labels": STATUS_LABELS}

@@ -256,9 +256,10 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
     chosen = next((u for u in units if u.id == unit_id), units[0] if units else None)
     if chosen is not None:
         forms, _ = await unit_forms(session, unit_id=chosen.id, year=year, actor=user, params=PageParams(limit=100))
-        unit_view = {"unit": chosen, "forms": forms,
+        unit_view = {"unit": chosen, "forms": forms, **await cobuilding_service.unit_work(session, unit_id=chosen.id),
                      "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
                      "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id,
                                                                               actor=user)}
     return {"year": year, "pending": pending, "approved": approved, "rated": rated, "post_orgs": post_orgs,
-            "posts": posts, "units": units, "unit_view": unit_view, "rating_labels": RATING_LABELS}
+            "posts": posts, "units": units, "unit_view": unit_view, "rating_labels": RATING_LABELS,
+            "cobuilding": await cobuilding_service.community_units(session, user=user, year=year)}

@@ -105,3 +105,39 @@ async def test_resident_who_is_not_a_party_member_is_told_how(page, page_db, log
     await page.goto("/report")
     await expect(page.locator(".app-notice")).to_contain_text("只有党员可以到社区报到")
     await expect(page.get_by_role("button", name="提交报到")).to_have_count(0)
+
+
+async def test_community_admin_records_cobuilding_and_unit_admin_sees_it(page, page_db, login, axe_check):
+    from app.models.org import UnitCommunity
+
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        s.add(UnitCommunity(unit_id=tree.unit.id, community_id=tree.community.id))
+        await s.commit()
+        community_admin = await make_user(s, name="李主任", role=(tree.community, "admin"))
+        unit_admin = await make_user(s, name="刘院长", role=(tree.unit, "admin"))
+
+    await login(page, community_admin)
+    await page.goto("/admin/reports")
+    card = page.locator(f"[data-unit='{tree.unit.id}']")
+    await expect(card).to_contain_text("未考核")
+    await card.get_by_text("录入共建协议").tap()
+    await card.get_by_label("签订日期").fill("2026-03-01")
+    await card.get_by_label("期限（月）").fill("24")
+    await card.get_by_label("共建承诺（每行一条）").fill("每月义诊一次\n结对帮扶困难户 5 户")
+    await card.get_by_role("button", name="保存协议").tap()
+    await expect(page.locator("#toast")).to_have_text("协议已录入")
+    await expect(card).to_contain_text("至 2028-02-29")
+    await card.get_by_text("年度考核赋分").tap()
+    await card.get_by_label("得分（0–100）").fill("92")
+    await card.get_by_label("赋分理由").fill("义诊按月开展")
+    await card.get_by_role("button", name="保存考核").tap()
+    await expect(page.locator("#toast")).to_have_text("考核已保存")
+    await expect(card.locator(".app-tag")).to_have_text("92 分")
+    await _fits(page)
+    await axe_check(page)
+
+    await login(page, unit_admin)
+    await page.goto("/admin/reports")
+    await expect(page.get_by_text("结对帮扶困难户 5 户")).to_be_visible()
+    await expect(page.get_by_text("92 分")).to_be_visible()

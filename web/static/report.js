@@ -13,6 +13,7 @@
       if (t === "int") v = parseInt(v, 10);
       else if (t === "bool") v = v === "true";
       else if (t === "list") v = v.split(/[,，、;；\s]+/).filter(Boolean);
+      else if (t === "lines") v = v.split(/\n+/).map(function (x) { return x.trim(); }).filter(Boolean);
       else if (t === "datetime") v = new Date(v).toISOString();
       body[el.name] = v;
     });
