@@ -436,6 +436,8 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
             promise = max(today, min(promise, wish.deadline.astimezone(CHINA).date()))
     elif promise < today:
         raise ValidationFailed("承诺完成日期不能早于今天", code="invalid_promise_date")
+    elif wish.deadline is not None and promise > wish.deadline.astimezone(CHINA).date():
+        raise ValidationFailed("承诺完成日期不能晚于心愿的截止日期", code="invalid_promise_date")
     now = clock.now()
     won = await _apply(session, wish, "claim", actor_id=actor.id, note=f"承诺于{promise.isoformat()}前完成",
                        values={"claimer_id": actor.id, "claimed_at": now, "promise_date": promise})

@@ -478,3 +478,18 @@ async def test_wish_page_of_someone_elses_unreviewed_wish_is_404(client, session
     assert 'data-wish-action="review"' in page.text
     assert 'data-wish-simple="cancel"' not in page.text
     assert (await client.get("/admin/wishes", headers=auth(other))).status_code == 403
+
+
+async def test_promise_date_in_the_past_or_after_deadline_is_422(client, session):
+    from app.services.wishes import today_local
+
+    _, poster, staff, volunteer, _ = await _people(session)
+    deadline = (clock.now() + timedelta(days=3)).isoformat()
+    wish = await _published(client, poster, staff, deadline=deadline)
+    for days in (-1, 10):
+        promise = (today_local() + timedelta(days=days)).isoformat()
+        resp = await client.post(f"{API}/{wish['id']}/claim", json={"promise_date": promise}, headers=auth(volunteer))
+        assert resp.status_code == 422
+        assert resp.json()["code"] == "invalid_promise_date"
+    resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
+    assert resp.json()["promise_date"] == (today_local() + timedelta(days=3)).isoformat()
