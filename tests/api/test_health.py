@@ -55,8 +55,6 @@ async def test_unknown_page_is_an_html_404_page(client):
     assert 'href="/"' in resp.text
 
 
-
-
 @pytest.fixture
 async def boom_client(db):
     """An app with test-only routes that fail the way a bug would."""
