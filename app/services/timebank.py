@@ -127,6 +127,11 @@ async def policy_for(session: AsyncSession, *, org_id: int | None) -> TimebankPo
     return (await session.exec(select(TimebankPolicy).where(TimebankPolicy.alliance_id == alliance_id))).first()
 
 
+async def served_minutes_for(session: AsyncSession, *, org_id: int, minutes: int) -> int:
+    """Served time at `org_id` rounded by its alliance's policy (for shifts, activities, wishes)."""
+    return round_served_minutes(await policy_for(session, org_id=org_id), minutes)
+
+
 def _policy_public(alliance_id: int, policy: TimebankPolicy | None) -> PolicyPublic:
     if policy is None:
         return PolicyPublic(alliance_id=alliance_id)

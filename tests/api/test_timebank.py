@@ -353,3 +353,14 @@ async def test_hardship_lowers_the_redeem_age(client, session):
     assert marked.status_code == 200
     ok = await client.post(f"{API}/rewards/{rid}/redeem", headers={**auth(resident), **key("h2")})
     assert ok.status_code == 201, ok.text
+
+
+async def test_served_minutes_follow_the_alliance_rounding(session):
+    from app.services.timebank import served_minutes_for
+
+    tree = await make_tree(session)
+    assert await served_minutes_for(session, org_id=tree.grid.id, minutes=50) == 60
+    session.add(TimebankPolicy(alliance_id=tree.alliance.id, rounding_unit_minutes=60))
+    await session.commit()
+    assert await served_minutes_for(session, org_id=tree.grid.id, minutes=50) == 60
+    assert await served_minutes_for(session, org_id=tree.grid.id, minutes=29) == 0
