@@ -1,12 +1,13 @@
 """The four lists (四项清单) of a subtree and period, as JSON pages and as Excel workbooks."""
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, ReportSessionDep
 from app.models.wishes import ClaimRow, NeedRow, ResourceRow, ResultRow
 from app.pagination import Page, PageDep
 from app.services import lists as lists_service
@@ -25,59 +26,50 @@ async def _page(kind, session, user, org_id, page, start, end):
     return Page(items=items, next_cursor=cursor)
 
 
-async def _xlsx(kind, session, user, org_id, start, end) -> Response:
-    data, filename = await lists_service.workbook(session, kind=kind, org_id=org_id, actor=user, start=start, end=end)
-    disposition = f"attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{quote(filename)}"
+class ListKind(StrEnum):
+    resources = "resources"
+    needs = "needs"
+    claims = "claims"
+    results = "results"
+
+
+@router.get("/{org_id}/lists/{kind}.xlsx", response_class=Response, responses=XLSX_RESPONSE)
+async def list_xlsx(org_id: int, kind: ListKind, session: ReportSessionDep, user: CurrentUser, from_: From = None,
+                    to: To = None):
+    """One of the four lists as an Excel workbook (资源清单、需求清单、认领项目清单、验收结果清单)."""
+    data, filename = await lists_service.workbook(session, kind=kind.value, org_id=org_id, actor=user,
+                                                  start=from_, end=to)
+    disposition = f"attachment; filename=\"{kind.value}.xlsx\"; filename*=UTF-8''{quote(filename)}"
     return Response(content=data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 @router.get("/{org_id}/lists/resources", response_model=Page[ResourceRow])
-async def resources_list(org_id: int, session: SessionDep, user: CurrentUser, page: PageDep, from_: From = None,
+async def resources_list(org_id: int, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
                          to: To = None):
     """服务资源清单: the services offered by the member units serving this subtree."""
     return await _page("resources", session, user, org_id, page, from_, to)
 
 
-@router.get("/{org_id}/lists/resources.xlsx", response_class=Response, responses=XLSX_RESPONSE)
-async def resources_xlsx(org_id: int, session: SessionDep, user: CurrentUser, from_: From = None, to: To = None):
-    """服务资源清单 as an Excel workbook."""
-    return await _xlsx("resources", session, user, org_id, from_, to)
-
 
 @router.get("/{org_id}/lists/needs", response_model=Page[NeedRow])
-async def needs_list(org_id: int, session: SessionDep, user: CurrentUser, page: PageDep, from_: From = None,
+async def needs_list(org_id: int, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
                      to: To = None):
     """需求清单: every wish posted in the period, whatever its state."""
     return await _page("needs", session, user, org_id, page, from_, to)
 
 
-@router.get("/{org_id}/lists/needs.xlsx", response_class=Response, responses=XLSX_RESPONSE)
-async def needs_xlsx(org_id: int, session: SessionDep, user: CurrentUser, from_: From = None, to: To = None):
-    """需求清单 as an Excel workbook."""
-    return await _xlsx("needs", session, user, org_id, from_, to)
-
 
 @router.get("/{org_id}/lists/claims", response_model=Page[ClaimRow])
-async def claims_list(org_id: int, session: SessionDep, user: CurrentUser, page: PageDep, from_: From = None,
+async def claims_list(org_id: int, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
                       to: To = None):
     """认领项目清单: every claim made in the period, with its promised date and outcome."""
     return await _page("claims", session, user, org_id, page, from_, to)
 
 
-@router.get("/{org_id}/lists/claims.xlsx", response_class=Response, responses=XLSX_RESPONSE)
-async def claims_xlsx(org_id: int, session: SessionDep, user: CurrentUser, from_: From = None, to: To = None):
-    """认领项目清单 as an Excel workbook."""
-    return await _xlsx("claims", session, user, org_id, from_, to)
-
 
 @router.get("/{org_id}/lists/results", response_model=Page[ResultRow])
-async def results_list(org_id: int, session: SessionDep, user: CurrentUser, page: PageDep, from_: From = None,
+async def results_list(org_id: int, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
                        to: To = None):
     """验收结果清单: wishes verified in the period, with rating, comment and credited minutes."""
     return await _page("results", session, user, org_id, page, from_, to)
 
-
-@router.get("/{org_id}/lists/results.xlsx", response_class=Response, responses=XLSX_RESPONSE)
-async def results_xlsx(org_id: int, session: SessionDep, user: CurrentUser, from_: From = None, to: To = None):
-    """验收结果清单 as an Excel workbook."""
-    return await _xlsx("results", session, user, org_id, from_, to)
