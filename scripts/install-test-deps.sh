@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Test-only system pieces: Debian's Chromium for the Playwright page tests, and axe-core (npm)
+# Test-only system pieces: Debian's Chromium (and a CJK font, so screenshots show Chinese) for the
+# Playwright page tests, and axe-core (npm)
 # for accessibility checks. Nothing here is shipped with the app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x /usr/bin/chromium ]; then
+if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
   else
     echo "Chromium is missing: run 'sudo apt-get install -y chromium' (page tests need it)" >&2
     exit 1
