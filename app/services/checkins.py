@@ -171,7 +171,7 @@ async def _activity(session: AsyncSession, *, code: qr.Code, actor: User) -> Che
 async def my_checkins(session: AsyncSession, *, user: User, limit: int = 20) -> list[CheckinPublic]:
     """The user's own recent scans."""
     rows = (await session.exec(select(Checkin).where(Checkin.user_id == user.id)
-                               .order_by(Checkin.id.desc()).limit(limit))).all()
+                               .order_by(Checkin.at.desc(), Checkin.id.desc()).limit(limit))).all()
     names: dict[tuple[str, int], str] = {}
     station_ids = {r.station_id for r in rows if r.station_id}
     activity_ids = {r.activity_id for r in rows if r.activity_id}
