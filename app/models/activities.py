@@ -121,6 +121,7 @@ class SignupPublic(BaseModel):
 
 class AttendanceIn(BaseModel):
     phone: str = PField(pattern=PHONE_PATTERN)
+    name: str | None = PField(None, min_length=1, max_length=50, description="尚未注册的居民：代为登记的姓名")
 
 
 class TicketIn(BaseModel):

@@ -98,8 +98,9 @@ async def sign_in_by_ticket(activity_id: int, body: TicketIn, session: SessionDe
 
 @router.post("/{activity_id}/attendance", response_model=AttendancePublic)
 async def sign_in_by_phone(activity_id: int, body: AttendanceIn, session: SessionDep, user: CurrentUser):
-    """The organiser signs in someone without a smartphone by phone number (audit-logged)."""
-    return await activities_service.sign_in_by_phone(session, activity_id=activity_id, phone=body.phone, actor=user)
+    """The organiser signs in someone without a smartphone by phone (audit-logged; a walk-in gets a place if any)."""
+    return await activities_service.sign_in_by_phone(session, activity_id=activity_id, phone=body.phone,
+                                                     name=body.name, actor=user)
 
 
 @router.get("/{activity_id}/attendance", response_model=list[AttendancePublic])

@@ -300,11 +300,34 @@ async def sign_in_by_ticket(session: AsyncSession, *, activity_id: int, token: s
     return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
 
 
-async def sign_in_by_phone(session: AsyncSession, *, activity_id: int, phone: str, actor: User) -> AttendancePublic:
-    """The organiser signs in someone without a smartphone by phone number (audit-logged as acting for them)."""
+async def _sign_up_at_door(session: AsyncSession, *, activity: Activity, person: User) -> None:
+    """Give a walk-in without a sign-up a place (flushes); full → 409 activity_full."""
+    row = (await session.exec(select(ActivitySignup).where(
+        ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == person.id))).first()
+    if row is not None and row.status == SignupStatus.signed_up:
+        return
+    if not await _take_place(session, activity.id):
+        raise Conflict("活动名额已满", code="activity_full")
+    now = clock.now()
+    if row is None:
+        row = ActivitySignup(activity_id=activity.id, user_id=person.id, updated_at=now)
+    row.status, row.updated_at = SignupStatus.signed_up, now
+    session.add(row)
+    await session.flush()
+
+
+async def sign_in_by_phone(session: AsyncSession, *, activity_id: int, phone: str, actor: User,
+                           name: str | None = None) -> AttendancePublic:
+    """The organiser signs in someone without a smartphone by phone (audit-logged as acting for them).
+
+    A person not yet registered is created; one without a sign-up gets a place if any is left.
+    """
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
-    person = await users_service.get_by_phone(session, phone=phone)
+    # Someone without a smartphone may have no account yet: the organiser registers them at the door.
+    person = await users_service.get_or_create_by_phone(session, phone=phone, name=name or "")
+    if activity.signup_required and activity.closed_at is None:
+        await _sign_up_at_door(session, activity=activity, person=person)
     attendance, _, duplicate = await attend(session, activity=activity, user=person, method="phone",
                                             acted_by_id=actor.id)
     if not duplicate:

@@ -293,3 +293,17 @@ async def test_home_page_lists_upcoming_activities_of_the_users_tree(client, ses
     user = await make_user(session, home=tree.compound)
     found = await activities_service.upcoming_for_user(session, user=user, limit=5)
     assert sorted(a.title for a in found) == ["社区党课", "联盟大会"]
+
+
+async def test_organiser_signs_in_unregistered_walk_in_taking_a_place(client, session):
+    tree = await make_tree(session)
+    act, staff = await _activity(client, session, tree, capacity=1)
+    resp = await client.post(f"/api/v1/activities/{act['id']}/attendance", json={"phone": "13800001111", "name": "钱大爷"},
+                             headers=auth(staff))
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["user"]["name"], resp.json()["method"]) == ("钱大爷", "phone")
+    assert (await session.get(Activity, act["id"])).signed_up == 1
+    full = await client.post(f"/api/v1/activities/{act['id']}/attendance", json={"phone": "13800002222"},
+                             headers=auth(staff))
+    assert full.status_code == 409
+    assert full.json()["code"] == "activity_full"

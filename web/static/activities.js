@@ -32,7 +32,9 @@
   if (phoneForm) {
     phoneForm.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      ejia.api("POST", "/activities/" + id + "/attendance", { phone: phoneForm.elements.phone.value.trim() }).then(function (a) {
+      var body = { phone: phoneForm.elements.phone.value.trim() };
+      if (phoneForm.elements.name.value.trim()) body.name = phoneForm.elements.name.value.trim();
+      ejia.api("POST", "/activities/" + id + "/attendance", body).then(function (a) {
         phoneForm.reset();
         ejia.toast(a.duplicate ? a.user.name + " 已签到过" : a.user.name + " 签到成功");
       }, fail);
