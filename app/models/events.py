@@ -105,7 +105,7 @@ class CheckIn(BaseModel):
     due_at: datetime | None = None  # a new due date when the check fails
 
 
-class FeedbackIn(BaseModel):
+class EventFeedbackIn(BaseModel):
     satisfied: bool
     comment: str | None = PField(None, max_length=500)
 

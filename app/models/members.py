@@ -281,7 +281,7 @@ class PostLogPublic(BaseModel):
     created_at: datetime
 
 
-class FeedbackIn(BaseModel):
+class RatingIn(BaseModel):
     rating: Rating
     comment: str = PField("", max_length=500)
 

@@ -6,7 +6,15 @@ from fastapi import APIRouter, Response, UploadFile
 
 from app.deps import CurrentUser, SessionDep
 from app.errors import ValidationFailed
-from app.models.events import CheckIn, DispatchIn, EventCreate, EventPublic, EventStatus, FeedbackIn, HandleIn
+from app.models.events import (
+    CheckIn,
+    DispatchIn,
+    EventCreate,
+    EventFeedbackIn,
+    EventPublic,
+    EventStatus,
+    HandleIn,
+)
 from app.pagination import Page, PageDep
 from app.services import events as events_service
 from app.services.storage import MAX_PHOTO_BYTES
@@ -55,7 +63,7 @@ async def check_event(event_id: int, body: CheckIn, session: SessionDep, user: C
 
 
 @router.post("/{event_id}/feedback", response_model=EventPublic)
-async def give_feedback(event_id: int, body: FeedbackIn, session: SessionDep, user: CurrentUser):
+async def give_feedback(event_id: int, body: EventFeedbackIn, session: SessionDep, user: CurrentUser):
     """Say whether you are satisfied (the reporter) → closed."""
     return await events_service.give_feedback(session, event_id=event_id, data=body, actor=user)
 

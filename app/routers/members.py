@@ -10,7 +10,6 @@ from app.models.members import (
     AgreementPublic,
     AssessmentIn,
     AssessmentPublic,
-    FeedbackIn,
     FeedbackPublic,
     MemberSettingsIn,
     MemberSettingsPublic,
@@ -19,6 +18,7 @@ from app.models.members import (
     PostLogCreate,
     PostLogPublic,
     PostPublic,
+    RatingIn,
     RecordPublic,
     ReportCreate,
     ReportMove,
@@ -136,13 +136,13 @@ async def get_record(user_id: int, session: SessionDep, user: CurrentUser, year:
 
 
 @router.put("/members/{user_id}/feedback/{year}", response_model=FeedbackPublic)
-async def rate_member(user_id: int, year: Year, body: FeedbackIn, session: SessionDep, user: CurrentUser):
+async def rate_member(user_id: int, year: Year, body: RatingIn, session: SessionDep, user: CurrentUser):
     """Rate a member for the year (staff/admin over their branch)."""
     return await feedback_service.rate_member(session, user_id=user_id, year=year, data=body, actor=user)
 
 
 @router.put("/members/{user_id}/service-cards/{year}/{quarter}", response_model=FeedbackPublic)
-async def rate_quarter(user_id: int, year: Year, quarter: Annotated[int, Path(ge=1, le=4)], body: FeedbackIn,
+async def rate_quarter(user_id: int, year: Year, quarter: Annotated[int, Path(ge=1, le=4)], body: RatingIn,
                        session: SessionDep, user: CurrentUser):
     """Fill a member's quarterly service card (where the alliance sends one to employers every quarter)."""
     return await feedback_service.rate_member(session, user_id=user_id, year=year, data=body, actor=user,

@@ -20,10 +20,10 @@ from app.models.events import (
     CheckIn,
     DispatchIn,
     EventCreate,
+    EventFeedbackIn,
     EventPublic,
     EventStatus,
     EventStepPublic,
-    FeedbackIn,
     GridEvent,
     GridEventStep,
     HandleIn,
@@ -302,7 +302,7 @@ async def check_event(session: AsyncSession, *, event_id: int, data: CheckIn, ac
     return await get_event(session, event_id=event.id, actor=actor)
 
 
-async def give_feedback(session: AsyncSession, *, event_id: int, data: FeedbackIn, actor: User) -> EventPublic:
+async def give_feedback(session: AsyncSession, *, event_id: int, data: EventFeedbackIn, actor: User) -> EventPublic:
     """The reporter says whether they are satisfied (反馈); the event is closed."""
     event, _, _ = await _visible(session, event_id=event_id, user=actor)
     if event.reporter_id != actor.id:

@@ -14,13 +14,13 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.members import (
     MEMBER_TYPE_LABELS,
     RATING_LABELS,
-    FeedbackIn,
     FeedbackPublic,
     MemberFeedback,
     MemberReport,
     MemberSettings,
     MemberSettingsIn,
     MemberSettingsPublic,
+    RatingIn,
     ReportStatus,
 )
 from app.models.org import Org, OrgKind, Role
@@ -68,7 +68,7 @@ async def _report_to_rate(session: AsyncSession, *, user_id: int, year: int, act
     raise NotFound("找不到该党员本年度的报到记录", code="report_not_found")
 
 
-async def rate_member(session: AsyncSession, *, user_id: int, year: int, data: FeedbackIn, actor: User,
+async def rate_member(session: AsyncSession, *, user_id: int, year: int, data: RatingIn, actor: User,
                       quarter: int | None = None) -> FeedbackPublic:
     """Rate a member for a year (or a quarter's service card): staff or admin over their branch."""
     report = await _report_to_rate(session, user_id=user_id, year=year, actor=actor)
