@@ -337,3 +337,23 @@ async def test_home_page_picks_stations_of_the_users_community(session):
     assert [s.id for s in found] == [mine.id]
     by_place = await stations_service.nearest_for_user(session, user=user, near=f"{FAR[0]},{FAR[1]}", limit=1)
     assert [s.name for s in by_place] == ["本社区驿站"]
+
+
+async def test_malformed_near_is_422_invalid_near(client, session):
+    user = await make_user(session)
+    resp = await client.get("/api/v1/stations?near=here", headers=auth(user))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_near"
+
+
+async def test_printed_card_only_where_enabled(client, session):
+    tree = await make_tree(session)
+    master = await make_user(session)
+    plain = await _station(session, tree.compound, master=master)
+    carded = await _station(session, tree.compound, master=master, card=True)
+    refused = await client.get(f"/api/v1/stations/{plain.id}/card", headers=auth(master))
+    assert (refused.status_code, refused.json()["code"]) == (409, "card_not_enabled")
+    card = (await client.get(f"/api/v1/stations/{carded.id}/card", headers=auth(master))).json()
+    assert card["token"] == qr.card_token(carded.id)
+    svg = await client.get(f"/api/v1/stations/{carded.id}/card.svg", headers=auth(master))
+    assert svg.headers["content-type"] == "image/svg+xml"
