@@ -88,6 +88,13 @@ async def test_member_reports_staff_approve_post_claim_and_unit_sees_feedback(pa
     await page.goto("/admin/reports")
     await expect(page.locator("#unit-forms")).to_contain_text("冯医生")
     await expect(page.locator("#unit-forms")).to_contain_text("优秀")
+    await page.locator("#unit-forms").get_by_role("link").first.tap()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("冯医生")
+    await expect(page.locator("#record-card")).to_contain_text("1.5 小时")
+    await expect(page.get_by_text("劝导乱停车 5 起")).to_be_visible()
+    await _fits(page)
+    await axe_check(page)
+    await page.go_back()
     await page.get_by_role("link", name="打印反馈表").tap()
     await expect(page).to_have_url(re.compile(rf"/admin/reports/units/{tree.unit.id}/print"))
     forms = page.locator("section.pf-form")
@@ -97,14 +104,17 @@ async def test_member_reports_staff_approve_post_claim_and_unit_sees_feedback(pa
     await page.screenshot(path=str(SHOTS / "print.png"), full_page=True)
 
 
-async def test_resident_who_is_not_a_party_member_is_told_how(page, page_db, login):
+async def test_resident_is_told_how_to_report_and_cannot_open_a_members_card(page, page_db, login):
     async with page_db.session() as s:
         tree = await make_tree(s)
         resident = await make_user(s, home=tree.compound)
+        member = await make_user(s, name="冯医生", home=tree.compound, party="in_service")
     await login(page, resident)
     await page.goto("/report")
     await expect(page.locator(".app-notice")).to_contain_text("只有党员可以到社区报到")
     await expect(page.get_by_role("button", name="提交报到")).to_have_count(0)
+    response = await page.goto(f"/admin/reports/members/{member.id}")  # someone else's record card
+    assert response.status == 404
 
 
 async def test_community_admin_records_cobuilding_and_unit_admin_sees_it(page, page_db, login, axe_check):

@@ -36,6 +36,15 @@ async def admin_reports(request: Request, session: SessionDep, user: PageUser, y
     return render(request, "report/admin.html", {**context, "labels": LABELS}, tab="me")
 
 
+@router.get("/admin/reports/members/{user_id}")
+async def member_record(request: Request, user_id: int, session: SessionDep, user: PageUser, year: YearQuery = None):
+    """A member's record card, for their branch's staff and their employer's admin (anyone else 404)."""
+    request.state.user = user
+    card = await records_service.record_card(session, user_id=user_id, year=year or reports_service.this_year(),
+                                             actor=user)
+    return render(request, "report/record.html", {"card": card, "labels": LABELS}, tab="me")
+
+
 @router.get("/admin/reports/units/{unit_id}/print")
 async def print_unit_forms(request: Request, unit_id: int, session: SessionDep, user: PageUser,
                            year: YearQuery = None):
