@@ -34,7 +34,9 @@ class OrgStats(BaseModel):
     no_shows: int
     station_visits: int
     duty_minutes: int
-    members_reported: int
+    members_reported: int = Field(description="本期报到的在职党员人数（不含被驳回的）")
+    members_approved: int = Field(0, description="其中已审核通过的")
+    members_rated: int = Field(0, description="本期写下年度评价的人数")
     events: EventFigures
 
     model_config = {"populate_by_name": True}

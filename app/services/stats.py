@@ -12,7 +12,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.errors import ValidationFailed
 from app.models.activities import Activity, Attendance
-from app.models.members import MemberReport
 from app.models.org import Org
 from app.models.stations import DutyShift, ShiftSignup, Station
 from app.models.stats import EventFigures, OrgStats, WishFunnel
@@ -21,6 +20,7 @@ from app.models.wishes import Wish, WishClaim, WishEvent
 from app.permissions import require_role_over
 from app.services import activities as activities_service
 from app.services import events as events_service
+from app.services import member_reports as member_reports_service
 from app.services import orgs as orgs_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
@@ -86,14 +86,6 @@ async def service_figures(session: AsyncSession, *, org: Org, lo: datetime, hi: 
             "volunteers": volunteers, "beneficiaries": beneficiaries}
 
 
-async def members_reported(session: AsyncSession, *, org: Org, year_from: int, year_to: int) -> int:
-    """Party members with an approved report to a branch in the subtree for the period's years."""
-    stmt = select(func.count(func.distinct(MemberReport.user_id))).where(
-        _in_subtree(MemberReport.org_id, org), MemberReport.status == "approved",
-        MemberReport.year >= year_from, MemberReport.year <= year_to)
-    return (await session.exec(stmt)).one()
-
-
 async def org_stats(session: AsyncSession, *, org_id: int, start: date | None, end: date | None,
                     actor: User) -> OrgStats:
     """The subtree's figures for the period (staff/admin over the node)."""
@@ -102,6 +94,7 @@ async def org_stats(session: AsyncSession, *, org_id: int, start: date | None, e
     day_from, day_to, lo, hi = period(start, end)
     activity = await activities_service.summary(session, org_id=org.id, start=lo, end=hi)
     events = await events_service.event_figures(session, org_id=org.id, start=lo, end=hi)
+    members = await member_reports_service.member_figures(session, org_id=org.id, start=lo, end=hi)
     return OrgStats(
         org_id=org.id, org_name=org.name, from_=day_from, to=day_to,
         wishes=await wish_funnel(session, org=org, lo=lo, hi=hi),
@@ -109,7 +102,7 @@ async def org_stats(session: AsyncSession, *, org_id: int, start: date | None, e
         activities=activity["activities"], attendances=activity["attendances"], no_shows=activity["no_shows"],
         station_visits=await stations_service.count_visits(session, org_id=org.id, start=lo, end=hi),
         duty_minutes=await shifts_service.duty_minutes(session, org_id=org.id, start=lo, end=hi),
-        members_reported=await members_reported(session, org=org, year_from=day_from.year, year_to=day_to.year),
+        members_reported=members["reported"], members_approved=members["approved"], members_rated=members["rated"],
         events=EventFigures(reported=events["reported"], closed=events["closed"], on_time_rate=events["on_time_rate"],
                             handling_rate=events["handling_rate"], overdue=events["overdue"]),
     )
@@ -122,7 +115,8 @@ def _stats_rows(s: OrgStats) -> list[tuple[str, object]]:
         ("心愿验收", s.wishes.verified), ("服务时长（分钟）", s.minutes_served), ("参与服务人数", s.volunteers),
         ("受益群众人数", s.beneficiaries), ("活动场次", s.activities), ("签到人次", s.attendances),
         ("报名未到人次", s.no_shows), ("驿站到访人次", s.station_visits), ("驿站值班（分钟）", s.duty_minutes),
-        ("在职党员报到人数", s.members_reported), ("网格事件上报", s.events.reported), ("网格事件办结", s.events.closed),
+        ("在职党员报到人数", s.members_reported), ("其中已审核通过", s.members_approved),
+        ("年度评价人数", s.members_rated), ("网格事件上报", s.events.reported), ("网格事件办结", s.events.closed),
         ("按期办结率", "" if s.events.on_time_rate is None else round(s.events.on_time_rate, 4)),
     ]
 

@@ -150,9 +150,10 @@ async def test_members_and_events_are_counted_in_the_subtree(client, session):
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.community, "staff"))
     members = [await make_user(session, party="in_service") for _ in range(3)]
-    for member, status in zip(members, ("approved", "approved", "pending"), strict=True):
+    for member, status in zip(members, ("approved", "approved", "rejected"), strict=True):
         session.add(MemberReport(user_id=member.id, org_id=tree.compound.id, employer_unit_id=tree.unit.id, year=2026,
-                                 period="2026", status=status))
+                                 period="2026", status=status, active=1 if status == "approved" else None,
+                                 created_at=T0))
     session.add(GridEvent(org_id=tree.grid.id, reporter_id=members[0].id, category="环境卫生", description="垃圾堆积",
                           status="closed", created_at=T0))
     session.add(GridEvent(org_id=tree.other_compound.id, reporter_id=members[0].id, category="环境卫生",
@@ -160,5 +161,5 @@ async def test_members_and_events_are_counted_in_the_subtree(client, session):
     await session.commit()
     body = (await client.get(f"/api/v1/orgs/{tree.community.id}/stats?from=2026-03-01&to=2026-03-31",
                              headers=auth(staff))).json()
-    assert body["members_reported"] == 2
+    assert (body["members_reported"], body["members_approved"]) == (2, 2)
     assert (body["events"]["reported"], body["events"]["closed"]) == (1, 1)
