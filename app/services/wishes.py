@@ -16,6 +16,7 @@ from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFa
 from app.models.org import Org, OrgKind, Role
 from app.models.user import User, UserBrief
 from app.models.wishes import (
+    STATUS_LABELS,
     ClaimIn,
     ConfirmIn,
     DoneIn,
@@ -93,7 +94,7 @@ async def _apply(session: AsyncSession, wish: Wish, action: str, *, actor_id: in
     """Move `wish` by `action` if it is still in the state we read (flushes); False if someone beat us."""
     rule = TRANSITIONS[action]
     if wish.status not in rule.sources:
-        raise InvalidState(f"心愿当前状态为“{wish.status}”，不能进行此操作")
+        raise InvalidState(f"心愿当前状态为“{STATUS_LABELS.get(wish.status, wish.status)}”，不能进行此操作")
     now = clock.now()
     stmt = (update(Wish).where(Wish.id == wish.id, Wish.status == wish.status, *where)
             .values(status=rule.target, updated_at=now, **(values or {}))
