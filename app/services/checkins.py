@@ -11,8 +11,9 @@ import time
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -79,10 +80,6 @@ async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> Ch
         _judge_card(station, distance=distance, accuracy=data.accuracy)
         window = qr.window_of(now)  # a card has no window of its own: the scan's moment stands in
     key = f"s:{station.id}:{window}"
-    existing = await _existing(session, actor.id, key)
-    if existing:
-        return _public(existing, place=station.name, duplicate=True)
-
     kind, shift_id, duty = CheckinKind.visit, None, await shifts_service.active_signup(
         session, station_id=station.id, user_id=actor.id, at=now)
     if duty:
@@ -98,17 +95,13 @@ async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> Ch
                 return _public(start, place=station.name, duplicate=True)
         else:
             kind = CheckinKind.duty_end
-    row = Checkin(user_id=actor.id, code_key=key, kind=kind, station_id=station.id, shift_id=shift_id,
-                  distance_m=distance, at=now)
-    try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
-    except IntegrityError:  # the same scan retried in the same instant
+    values = {"user_id": actor.id, "code_key": key, "kind": kind.value, "station_id": station.id,
+              "shift_id": shift_id, "distance_m": distance, "at": now}
+    new_id = await _insert_once(session, values)
+    if new_id is None:  # this person already scanned this code in this window: the first record stands
         existing = await _existing(session, actor.id, key)
-        if existing is None:
-            raise
         return _public(existing, place=station.name, duplicate=True)
+    row = Checkin(id=new_id, **values)
     credited = None
     if kind == CheckinKind.duty_start:
         if not await shifts_service.start_duty(session, signup=signup, at=now):
@@ -118,9 +111,21 @@ async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> Ch
                                                  actor_id=actor.id)
         if credited is None:
             row.kind = CheckinKind.visit
-    session.add(row)
+    if row.kind != kind:
+        await session.exec(update(Checkin).where(Checkin.id == new_id).values(kind=row.kind))
     await session.commit()
     return _public(row, place=station.name, duplicate=False, credited=credited)
+
+
+async def _insert_once(session: AsyncSession, values: dict) -> int | None:
+    """INSERT … ON CONFLICT (user_id, code_key) DO NOTHING: the new id, or None if the row already exists.
+
+    One statement instead of a savepoint, a flush and a rollback: the unique constraint decides.
+    """
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = (insert(Checkin).values(**values).on_conflict_do_nothing(index_elements=["user_id", "code_key"])
+            .returning(Checkin.id))
+    return (await session.exec(stmt)).scalar_one_or_none()
 
 
 async def read_code(session: AsyncSession, *, text: str, actor: User, at) -> qr.Code:
