@@ -19,13 +19,12 @@ Job = Callable[[AsyncSession], Awaitable[int]]
 
 def jobs() -> list[tuple[str, Job]]:
     """Every timed job, by name. Each returns how many objects it moved."""
-    from app.services import wishes  # noqa: I001 - one import per domain, imported late (no cycles)
-    from app.services import events
+    from app.services import events, shifts, wishes  # imported late: the services import app.db, as we do
 
     return [
         ("wishes.timers", wishes.run_timers),
         ("events.timers", events.run_event_timers),
-        ("shifts.close_overdue", __import__("app.services.shifts", fromlist=["_"]).close_overdue_shifts),
+        ("shifts.close_overdue", shifts.close_overdue_shifts),
     ]
 
 

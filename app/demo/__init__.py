@@ -10,6 +10,8 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.demo import members as members_demo
+from app.demo import stations as stations_demo
+from app.demo import timebank as timebank_demo
 from app.demo import wishes as wishes_demo
 from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.user import User
@@ -62,9 +64,12 @@ PEOPLE = [
     ("沈骑手", "13800000009", "东城家园", "mobile", [], []),
 ]
 
+# Each domain's demo records, in an order where what one needs already exists.
 SEEDERS: list = [
     wishes_demo.seed,
     members_demo.seed,
+    stations_demo.seed,
+    timebank_demo.seed,
 ]
 
 
@@ -101,7 +106,3 @@ async def _add_tree(session: AsyncSession, ctx: DemoContext, parent: Org, tree: 
         org = await orgs_service.add_org(session, name=name, kind=spec["kind"], parent=parent)
         ctx.orgs[name] = org
         await _add_tree(session, ctx, org, spec.get("children", {}))
-
-
-SEEDERS.append(__import__("app.demo.stations", fromlist=["seed"]).seed)  # stations, shifts, activities, visits
-SEEDERS.append(__import__("app.demo.timebank", fromlist=["seed"]).seed)  # time bank: balances, policy, rewards
