@@ -128,8 +128,8 @@ class Reward(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="orgs.id", index=True)
-    # The stations table lives in its own domain; a plain indexed id keeps the domains apart.
-    station_id: int | None = Field(default=None, index=True)
+    # The station whose shelf this is (爱心超市), if any; it must sit under org_id.
+    station_id: int | None = Field(default=None, foreign_key="stations.id", index=True)
     name: str = Field(max_length=60)
     description: str = Field(default="", max_length=300)
     price_minutes: int

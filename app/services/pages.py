@@ -33,7 +33,8 @@ ADMIN_LINKS = [
     ("/admin/wishes", "心愿审核与验收"),
     ("/admin/reports", "在职党员报到、岗位与反馈"),
     ("/admin/events", "网格事件分派与督查"),
-    ("/admin/stations", "红色驿站、值班与爱心超市"),
+    ("/admin/stations", "红色驿站与值班"),
+    ("/timebank/rewards/manage", "爱心超市（兑换与上架）"),
     ("/admin/activities", "活动与签到"),
     ("/admin/stats", "台账统计与四项清单导出"),
 ]

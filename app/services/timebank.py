@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
+from app.models.stations import Station
 from app.models.timebank import (
     TXN_KIND_LABELS,
     AccountKind,
@@ -366,9 +367,15 @@ async def list_rewards(session: AsyncSession, *, org_id: int | None, station_id:
 
 async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -> RewardPublic:
     """Put a reward on a shelf (staff over the org)."""
-    if await session.get(Org, data.org_id) is None:
+    org = await session.get(Org, data.org_id)
+    if org is None:
         raise NotFound("组织不存在", code="org_not_found")
     await require_role_over(session, user_id=actor.id, org_id=data.org_id)
+    if data.station_id is not None:
+        station = await session.get(Station, data.station_id)
+        station_org = await session.get(Org, station.org_id) if station else None
+        if station_org is None or not station_org.path.startswith(org.path):
+            raise ValidationFailed("请选择本组织下的驿站", code="invalid_station")
     reward = Reward(**data.model_dump(), created_by=actor.id)
     session.add(reward)
     await session.flush()

@@ -198,7 +198,7 @@ async def test_reward_redeem_spends_minutes_and_stock(client, session):
     master = await make_user(session, role=(tree.compound, "staff"))
     user = await make_user(session, home=tree.compound)
     await credit(session, tree.compound, user, 100)
-    made = await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "station_id": 77, "name": "大米一袋",
+    made = await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "大米一袋",
                                                      "price_minutes": 60, "stock": 1}, headers=auth(master))
     assert made.status_code == 201, made.text
     rid = made.json()["id"]
@@ -364,3 +364,22 @@ async def test_served_minutes_follow_the_alliance_rounding(session):
     await session.commit()
     assert await served_minutes_for(session, org_id=tree.grid.id, minutes=50) == 60
     assert await served_minutes_for(session, org_id=tree.grid.id, minutes=29) == 0
+
+
+async def test_reward_must_name_a_station_under_its_org(client, session):
+    from app.models.stations import Station
+
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    mine = Station(org_id=tree.compound.id, name="幸福里驿站", lat=34.6, lng=119.2)
+    theirs = Station(org_id=tree.other_compound.id, name="和平驿站", lat=34.6, lng=119.2)
+    session.add_all([mine, theirs])
+    await session.commit()
+    body = {"org_id": tree.community.id, "name": "毛巾", "price_minutes": 60, "stock": 3}
+    ok = await client.post("/api/v1/timebank/rewards", json={**body, "station_id": mine.id}, headers=auth(staff))
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["station_id"] == mine.id
+    for station_id in (theirs.id, 999999):
+        bad = await client.post("/api/v1/timebank/rewards", json={**body, "station_id": station_id}, headers=auth(staff))
+        assert bad.status_code == 422
+        assert bad.json()["code"] == "invalid_station"
