@@ -36,6 +36,7 @@ ADMIN_LINKS = [
     ("/admin/stations", "红色驿站与值班"),
     ("/timebank/rewards/manage", "爱心超市（兑换与上架）"),
     ("/admin/activities", "活动与签到"),
+    ("/admin/resources", "共建单位服务资源清单"),
     ("/admin/stats", "台账统计与四项清单导出"),
 ]
 

@@ -4,7 +4,7 @@ from sqlalchemy import literal, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.user import User
 from app.models.wishes import ResourceCreate, ResourcePublic, UnitResource
@@ -112,3 +112,19 @@ def units_serving_stmt(org: Org):
             .where(community.c.kind == OrgKind.community,
                    or_(community.c.path.startswith(org.path),
                        literal(org.path).startswith(community.c.path))))
+
+
+async def manage_page(session: AsyncSession, *, user: User) -> dict:
+    """The units the person runs (admin or staff), each with its resources, for the management page."""
+    units = list((await session.exec(
+        select(Org).where(Org.kind == OrgKind.unit, covered_by_role(user.id, Org.id)).order_by(Org.id))).all())
+    if not units:
+        raise Forbidden("仅共建单位的管理员或工作人员可以管理服务资源", code="not_unit_staff")
+    rows = (await session.exec(select(UnitResource).where(UnitResource.unit_id.in_([u.id for u in units]))
+                               .order_by(UnitResource.active.desc(), UnitResource.id.desc()))).all()
+    names = {u.id: u.name for u in units}
+    return {
+        "units": units,
+        "resources": [_public(r, unit_name=names[r.unit_id], full_phone=True) for r in rows],
+        "categories": await wish_categories.categories_for(session, org_id=units[0].id),
+    }

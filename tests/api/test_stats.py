@@ -163,3 +163,4 @@ async def test_members_and_events_are_counted_in_the_subtree(client, session):
                              headers=auth(staff))).json()
     assert (body["members_reported"], body["members_approved"]) == (2, 2)
     assert (body["events"]["reported"], body["events"]["closed"]) == (1, 1)
+

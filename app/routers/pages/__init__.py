@@ -2,8 +2,19 @@
 
 from fastapi import APIRouter
 
-from app.routers.pages import activities, admin, events, report, scan, shell, stations, timebank, wishes
+from app.routers.pages import (
+    activities,
+    admin,
+    events,
+    report,
+    resources,
+    scan,
+    shell,
+    stations,
+    timebank,
+    wishes,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (shell, admin, wishes, timebank, stations, activities, scan, report, events):
+for module in (shell, admin, wishes, resources, timebank, stations, activities, scan, report, events):
     router.include_router(module.router)
