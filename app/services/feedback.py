@@ -260,6 +260,10 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
                      "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
                      "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id,
                                                                               actor=user)}
+    alliance_ids = {reports_service.alliance_id_of(org) for _role, org in roles}
+    quarterly = [await reports_service.member_settings(session, alliance_id=a) for a in sorted(alliance_ids)]
     return {"year": year, "pending": pending, "approved": approved, "rated": rated, "post_orgs": post_orgs,
+            "quarterly_cards": any(m.quarterly_service_cards for m in quarterly),
+            "this_quarter": (clock.now().astimezone(reports_service.CHINA).month - 1) // 3 + 1,
             "posts": posts, "units": units, "unit_view": unit_view, "rating_labels": RATING_LABELS,
             "cobuilding": await cobuilding_service.community_units(session, user=user, year=year)}

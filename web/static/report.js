@@ -41,12 +41,14 @@
   document.querySelectorAll("form[data-api]").forEach(function (form) {
     wire(form, function () { return form.dataset.api; });
   });
-  /* The new-post form picks its org from a field: /orgs/{org}/posts. */
+  /* Forms whose path takes a field's value: /orgs/{org}/posts, /members/7/service-cards/2026/{quarter}. */
   document.querySelectorAll("form[data-api-template]").forEach(function (form) {
     wire(form, function (body) {
-      var path = form.dataset.apiTemplate.replace("{org}", body.org);
-      delete body.org;
-      return path;
+      return form.dataset.apiTemplate.replace(/\{(\w+)\}/g, function (_, name) {
+        var value = body[name];
+        delete body[name];
+        return encodeURIComponent(value);
+      });
     });
   });
   var print = document.getElementById("print");
