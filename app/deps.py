@@ -2,12 +2,13 @@
 
 from collections.abc import AsyncIterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings, get_settings
-from app.errors import Unauthorized
+from app.errors import Forbidden, Unauthorized
 from app.models.user import User
 from app.security import COOKIE_NAME, read_access_token
 
@@ -34,18 +35,40 @@ async def get_report_session(request: Request) -> AsyncIterator[AsyncSession]:
 ReportSessionDep = Annotated[AsyncSession, Depends(get_report_session)]
 
 
-def _token_from(request: Request) -> str | None:
+def _token_from(request: Request) -> tuple[str | None, bool]:
+    """(the token, whether it came from the session cookie rather than an Authorization header)."""
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        return auth[7:].strip() or None
-    return request.cookies.get(COOKIE_NAME)
+        return auth[7:].strip() or None, False
+    return request.cookies.get(COOKIE_NAME), True
+
+
+def _same_site(request: Request, settings: Settings) -> bool:
+    """Whether a cookie-authenticated write comes from our own pages (CSRF guard).
+
+    A browser names the page that sent a write in Origin (or at least Referer); it must be this
+    host or the public base URL. With neither header, only a JSON body is let through: a cross-site
+    form or `no-cors` fetch cannot send `application/json` without a CORS preflight we never grant.
+    """
+    ours = {request.headers.get("host", ""), urlsplit(settings.public_base_url).netloc} - {""}
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source:
+        return source != "null" and urlsplit(source).netloc in ours
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "application/json"
 
 
 async def get_optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
-    """The caller named by a bearer token or the session cookie, if any."""
-    token = _token_from(request)
+    """The caller named by a bearer token or the session cookie, if any.
+
+    A write carrying only the session cookie must come from our own pages: anything else is 403
+    `cross_site_request`, so another site cannot make a signed-in browser act (CSRF).
+    """
+    token, from_cookie = _token_from(request)
     if not token:
         return None
+    if from_cookie and request.method not in SAFE_METHODS and not _same_site(request, settings):
+        raise Forbidden("请求来源不明，已拒绝。请在党建e家页面内操作", code="cross_site_request")
     user_id = read_access_token(settings, token)
     return await session.get(User, user_id) if user_id else None
 

@@ -1,5 +1,6 @@
 """Signing in: SMS one-time codes with their limits, access tokens, WeChat bindings."""
 
+import hmac
 from datetime import timedelta
 
 from sqlalchemy import func, update
@@ -70,7 +71,7 @@ async def login_with_code(session: AsyncSession, *, phone: str, code: str, setti
     if row is None:
         raise BadRequest("验证码错误或已过期，请重新获取", code="invalid_code", title="验证码无效")
     limit = settings.otp_max_attempts
-    if row.code_hash != hash_otp(settings, phone, code):
+    if not hmac.compare_digest(row.code_hash, hash_otp(settings, phone, code)):
         # Count the miss with a conditional update, so parallel guesses cannot exceed the limit;
         # the database says how many misses there now are.
         attempts = (await session.exec(

@@ -1,0 +1,181 @@
+"""Cross-cutting security rules: cross-site writes with the session cookie, cross-alliance reach,
+privacy of phones and logs."""
+
+from datetime import timedelta
+
+import pytest
+
+from app import clock
+from app.config import get_settings
+from app.security import COOKIE_NAME, issue_access_token
+from tests.factories import auth, make_tree, make_user
+
+READ_ALL = "/api/v1/notifications/read-all"
+
+
+def _sign_in_by_cookie(client, user) -> None:
+    client.cookies.set(COOKIE_NAME, issue_access_token(get_settings(), user.id))
+
+
+# --- CSRF: a write carrying only the session cookie must come from our own pages ------------------
+
+async def test_cookie_write_from_another_site_is_403(client, session):
+    user = await make_user(session)
+    _sign_in_by_cookie(client, user)
+    resp = await client.post(READ_ALL, headers={"Origin": "https://evil.example.com"})
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "cross_site_request"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+async def test_cookie_write_as_a_plain_form_without_origin_is_403(client, session, content_type):
+    user = await make_user(session)
+    _sign_in_by_cookie(client, user)
+    resp = await client.post(READ_ALL, content=b'{"x": 1}', headers={"Content-Type": content_type})
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "cross_site_request"
+
+
+async def test_cookie_write_from_another_sites_referer_is_403(client, session):
+    user = await make_user(session)
+    _sign_in_by_cookie(client, user)
+    resp = await client.post(READ_ALL, headers={"Referer": "https://evil.example.com/page"})
+    assert resp.status_code == 403
+
+
+async def test_cookie_write_from_an_opaque_origin_is_403(client, session):
+    user = await make_user(session)
+    _sign_in_by_cookie(client, user)
+    resp = await client.post(READ_ALL, headers={"Origin": "null"})
+    assert resp.status_code == 403
+
+
+async def test_cookie_write_from_our_own_page_is_allowed(client, session):
+    user = await make_user(session)
+    _sign_in_by_cookie(client, user)
+    resp = await client.post(READ_ALL, headers={"Origin": "http://test"})
+    assert resp.status_code == 200
+    resp = await client.post(READ_ALL, headers={"Referer": "http://test/me"})
+    assert resp.status_code == 200
+
+
+async def test_cookie_write_from_the_public_base_url_is_allowed(client, session):
+    user = await make_user(session)
+    _sign_in_by_cookie(client, user)
+    resp = await client.post(READ_ALL, headers={"Origin": get_settings().public_base_url})
+    assert resp.status_code == 200
+
+
+async def test_cookie_write_with_a_json_body_and_no_origin_is_allowed(client, session):
+    user = await make_user(session)
+    _sign_in_by_cookie(client, user)
+    resp = await client.patch("/api/v1/me", json={"name": "新名字"})
+    assert resp.status_code == 200
+    assert resp.json()["name"] == "新名字"
+
+
+async def test_bearer_write_is_not_subject_to_the_origin_check(client, session):
+    user = await make_user(session)
+    resp = await client.post(READ_ALL, headers={**auth(user), "Origin": "https://evil.example.com"})
+    assert resp.status_code == 200
+
+
+async def test_cookie_read_from_another_site_is_allowed(client, session):
+    user = await make_user(session)
+    _sign_in_by_cookie(client, user)
+    resp = await client.get("/api/v1/me", headers={"Origin": "https://evil.example.com"})
+    assert resp.status_code == 200
+
+
+# --- Cross-alliance reach -------------------------------------------------------------------------
+
+async def test_event_cannot_be_dispatched_to_another_alliances_unit(client, session):
+    tree, far = await make_tree(session), await make_tree(session)
+    resident = await make_user(session, home=tree.compound)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    far_handler = await make_user(session, role=(far.unit, "staff"))
+    event = await client.post("/api/v1/events", json={"category": "环境卫生", "description": "楼道堆放杂物",
+                                                      "org_id": tree.compound.id}, headers=auth(resident))
+    assert event.status_code == 201, event.text
+    eid = event.json()["id"]
+    due = (clock.now() + timedelta(hours=48)).isoformat()
+    resp = await client.post(f"/api/v1/events/{eid}/dispatch", json={"handler_org_id": far.unit.id, "due_at": due},
+                             headers=auth(staff))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_handler"
+    assert (await client.get(f"/api/v1/events/{eid}", headers=auth(far_handler))).status_code == 404
+    ok = await client.post(f"/api/v1/events/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due},
+                           headers=auth(staff))
+    assert ok.status_code == 200
+
+
+async def test_admin_cannot_grant_minutes_to_someone_outside_their_tree(client, session):
+    tree, far = await make_tree(session), await make_tree(session)
+    admin = await make_user(session, role=(tree.compound, "admin"))
+    stranger = await make_user(session, home=far.compound)
+    resp = await client.post("/api/v1/timebank/grants",
+                             json={"user_id": stranger.id, "minutes": 1, "reason": "补录", "org_id": tree.compound.id},
+                             headers={**auth(admin), "Idempotency-Key": "sec-g1"})
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "user_not_found"
+    assert "balance_minutes" not in resp.json()
+    neighbour = await make_user(session, home=tree.other_compound)
+    resp = await client.post("/api/v1/timebank/grants",
+                             json={"user_id": neighbour.id, "minutes": 1, "reason": "补录", "org_id": tree.compound.id},
+                             headers={**auth(admin), "Idempotency-Key": "sec-g2"})
+    assert resp.status_code == 404
+
+
+async def test_admin_cannot_grant_minutes_to_themselves(client, session):
+    tree = await make_tree(session)
+    admin = await make_user(session, home=tree.compound, role=(tree.community, "admin"))
+    resp = await client.post("/api/v1/timebank/grants", json={"user_id": admin.id, "minutes": 600, "reason": "补录"},
+                             headers={**auth(admin), "Idempotency-Key": "sec-g3"})
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "cannot_grant_to_self"
+    resident = await make_user(session, home=tree.grid)
+    ok = await client.post("/api/v1/timebank/grants", json={"user_id": resident.id, "minutes": 60, "reason": "补录"},
+                           headers={**auth(admin), "Idempotency-Key": "sec-g4"})
+    assert ok.status_code == 201, ok.text
+
+
+# --- Self-dealing: nobody credits their own time bank ---------------------------------------------
+
+async def test_staff_cannot_verify_a_wish_they_claimed_themselves(client, session):
+    tree = await make_tree(session)
+    poster = await make_user(session, home=tree.compound)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    other_staff = await make_user(session, role=(tree.community, "staff"))
+    wish = await client.post("/api/v1/wishes", json={"title": "换灯泡", "category": "生活服务", "org_id": tree.compound.id},
+                             headers=auth(poster))
+    assert wish.status_code == 201, wish.text
+    url = f"/api/v1/wishes/{wish.json()['id']}"
+    assert (await client.post(f"{url}/review", json={"approve": True}, headers=auth(staff))).status_code == 200
+    assert (await client.post(f"{url}/claim", headers=auth(staff))).status_code == 200
+    await client.post(f"{url}/done", json={"note": "换好了", "minutes_spent": 30}, headers=auth(staff))
+    assert (await client.post(f"{url}/confirm", json={"rating": 5}, headers=auth(poster))).status_code == 200
+    resp = await client.post(f"{url}/verify", json={"credit_minutes": 1440}, headers=auth(staff))
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "cannot_verify_own_help"
+    ok = await client.post(f"{url}/verify", json={"credit_minutes": 30}, headers=auth(other_staff))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["status"] == "verified"
+
+
+async def test_staff_of_another_alliance_cannot_spend_a_residents_minutes(client, session):
+    from app.services import ledger
+
+    tree, far = await make_tree(session), await make_tree(session)
+    granny = await make_user(session, home=tree.compound)
+    await ledger.credit_service(session, org_id=tree.compound.id, user_id=granny.id, minutes=100, ref_type="wish",
+                                ref_id=1, memo="服务", actor_id=None)
+    await session.commit()
+    far_staff = await make_user(session, role=(far.compound, "staff"))
+    rid = (await client.post("/api/v1/timebank/rewards", json={"org_id": far.compound.id, "name": "理发",
+                                                               "price_minutes": 30, "stock": 5},
+                             headers=auth(far_staff))).json()["id"]
+    resp = await client.post(f"/api/v1/timebank/rewards/{rid}/redeem", json={"for_phone": granny.phone},
+                             headers={**auth(far_staff), "Idempotency-Key": "sec-r1"})
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "user_not_found"
+    assert (await client.get("/api/v1/timebank/me", headers=auth(granny))).json()["balance_minutes"] == 100
