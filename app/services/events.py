@@ -248,8 +248,11 @@ async def dispatch_event(session: AsyncSession, *, event_id: int, data: Dispatch
     """Send a reported event to a handler (a unit or a department) with a due date (分派)."""
     event = await _must_be_staff(session, event_id, actor)
     handler = await session.get(Org, data.handler_org_id)
-    if handler is None:
-        raise ValidationFailed("请选择处置单位", code="invalid_handler")
+    place = await session.get(Org, event.org_id)
+    # Only within the event's own alliance: a handler elsewhere would see another alliance's events.
+    if handler is None or place is None or (
+            reports_service.alliance_id_of(handler) != reports_service.alliance_id_of(place)):
+        raise ValidationFailed("请选择本联盟的处置单位", code="invalid_handler")
     if data.due_at.tzinfo is None or data.due_at <= clock.now():
         raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
     now = clock.now()

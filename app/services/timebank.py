@@ -321,6 +321,14 @@ async def grant(session: AsyncSession, *, data: GrantIn, idempotency_key: str | 
         raise ValidationFailed("该用户没有所属小区，请指定组织 org_id", code="org_required")
     if not await has_role_over(session, user_id=actor.id, org_id=org_id, roles=ADMIN_ONLY):
         raise Forbidden("只有该组织的管理员可以补录或更正时间")
+    # Only people who live under the crediting org: an admin elsewhere must not move (or, through
+    # the reply, read) the balance of someone outside their tree.
+    if person.home_org_id is not None and person.home_org_id != org_id:
+        home, org = await session.get(Org, person.home_org_id), await session.get(Org, org_id)
+        if home is None or org is None or not home.path.startswith(org.path):
+            raise NotFound("用户不存在", code="user_not_found")
+    if person.id == actor.id:
+        raise Forbidden("不能给自己补录或更正时间，请由其他管理员办理", code="cannot_grant_to_self")
     await ledger.lock_chain(session)
     issuer = await ledger.issuing_account(session, org_id=org_id)
     account = await ledger.person_account(session, user_id=person.id)
@@ -433,6 +441,11 @@ async def redeem(session: AsyncSession, *, reward_id: int, data: RedeemIn, idemp
         if not await has_role_over(session, user_id=actor.id, org_id=reward.org_id):
             raise Forbidden("只有该站点的工作人员可以代办兑换")
         person = await users_service.get_by_phone(session, phone=data.for_phone)
+        # Only for people of the shelf's alliance: staff elsewhere must not spend (or read) their minutes.
+        home = await session.get(Org, person.home_org_id) if person.home_org_id else None
+        shelf_org = await session.get(Org, reward.org_id)
+        if home is None or shelf_org is None or home.path.split("/")[1] != shelf_org.path.split("/")[1]:
+            raise NotFound("没有找到该手机号对应的本联盟居民", code="user_not_found")
     policy = await policy_for(session, org_id=person.home_org_id or reward.org_id)
     await _check_age(session, person=person, policy=policy)
     await ledger.lock_chain(session)  # chain first, then the reward row: one lock order everywhere

@@ -522,6 +522,8 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
     wish, staff = await _visible(session, wish_id=wish_id, user=actor)
     if not staff:
         raise Forbidden("只有该小区、社区的工作人员可以验收")
+    if actor.id == wish.claimer_id:  # nobody credits their own time bank
+        raise Forbidden("不能验收自己完成的心愿，请由其他工作人员验收", code="cannot_verify_own_help")
     content.check_text(data.note)
     await _apply_or_conflict(session, wish, "verify", actor_id=actor.id, note=data.note,
                              values={"verified_at": clock.now(), "verifier_id": actor.id,
