@@ -37,6 +37,7 @@ from app.routers import (
     wishes,
 )
 from app.routers.pages import router as pages_router
+from app.security import install_access_log_redaction
 from app.templating import WEB_DIR, render
 from app.validation import problem_errors
 
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="党建e家 API", version="0.1.0", lifespan=lifespan,
                   description="社区党建联盟平台：微心愿、时间银行、红色驿站、扫码签到、在职党员双报到。")
     app.state.settings = settings
+    install_access_log_redaction()
     app.add_middleware(RequestIdMiddleware)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -2,6 +2,8 @@
 
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -57,3 +59,30 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else "****"
+
+
+# Query parameters that may carry a location (near=lat,lng), a scanned code, an OAuth code/state or
+# a phone: their values never reach the access log.
+_SENSITIVE_QUERY = re.compile(r"(?i)(?<=[?&])(near|t|token|code|state|phone|url|next)=[^&\s]*")
+
+
+def redact_query(path: str) -> str:
+    """The request target with the values of sensitive query parameters replaced by `***`."""
+    return _SENSITIVE_QUERY.sub(lambda m: f"{m.group(1)}=***", path) if "?" in path else path
+
+
+class RedactAccessLog(logging.Filter):
+    """Applied to uvicorn's access logger: a person's location or codes are not written to logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_query(args[2]), *args[3:])
+        return True
+
+
+def install_access_log_redaction() -> None:
+    """Add the redacting filter to uvicorn's access logger once per process."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactAccessLog) for f in access.filters):
+        access.addFilter(RedactAccessLog())

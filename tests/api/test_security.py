@@ -179,3 +179,44 @@ async def test_staff_of_another_alliance_cannot_spend_a_residents_minutes(client
     assert resp.status_code == 404
     assert resp.json()["code"] == "user_not_found"
     assert (await client.get("/api/v1/timebank/me", headers=auth(granny))).json()["balance_minutes"] == 100
+
+
+# --- Logs: no location, codes or phones in the access log -------------------------------------------
+
+def test_access_log_drops_location_and_codes_from_the_query():
+    import logging
+
+    from app.main import create_app
+    from app.security import RedactAccessLog
+
+    create_app(get_settings())
+    access = logging.getLogger("uvicorn.access")
+    assert sum(isinstance(f, RedactAccessLog) for f in access.filters) == 1
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("1.2.3.4:5", "GET", "/stations?near=30.123456,120.654321&coord=wgs84&t=v1.s.1.2.x",
+                                "1.1", 200), None)
+    assert RedactAccessLog().filter(record) is True
+    line = record.getMessage()
+    assert line == '1.2.3.4:5 - "GET /stations?near=***&coord=wgs84&t=*** HTTP/1.1" 200'
+    assert "30.123456" not in line
+
+
+async def test_sms_code_log_line_masks_the_phone(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="ejia.sms"):
+        resp = await client.post("/api/v1/auth/sms-code", json={"phone": "13912345678"})
+    assert resp.status_code == 200
+    text = caplog.text
+    assert "139****5678" in text
+    assert "13912345678" not in text
+    assert resp.json()["debug_code"] not in text
+
+
+def test_console_sms_never_hands_out_the_code_in_production():
+    from app.services.sms import get_sender
+
+    prod = get_settings().model_copy(update={"env": "prod", "sms_backend": "console"})
+    assert get_sender(prod).shows_code is False
+    dev = get_settings().model_copy(update={"env": "dev", "sms_backend": "console"})
+    assert get_sender(dev).shows_code is True
