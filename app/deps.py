@@ -58,6 +58,19 @@ def _same_site(request: Request, settings: Settings) -> bool:
     return content_type == "application/json"
 
 
+async def same_site_only(request: Request, settings: SettingsDep) -> None:
+    """For sign-in writes (code, login, logout): a browser on another site may not send them.
+
+    Stops a page elsewhere from making its visitors request SMS codes (sidestepping the per-IP
+    limit) or signing them in or out. Requests naming no origin at all (apps, scripts) pass.
+    """
+    if (request.headers.get("origin") or request.headers.get("referer")) and not _same_site(request, settings):
+        raise Forbidden("请求来源不明，已拒绝。请在党建e家页面内操作", code="cross_site_request")
+
+
+SameSiteOnly = Depends(same_site_only)
+
+
 async def get_optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
     """The caller named by a bearer token or the session cookie, if any.
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from app.deps import OptionalUser, SessionDep, SettingsDep, client_ip
+from app.deps import OptionalUser, SameSiteOnly, SessionDep, SettingsDep, client_ip
 from app.errors import BadRequest
 from app.models.auth import LoginIn, SmsCodeIn, SmsCodeSent, TokenOut
 from app.security import COOKIE_NAME, read_payload, sign_payload
@@ -42,7 +42,7 @@ def sms_sender(settings: SettingsDep) -> SmsSender:
 SenderDep = Annotated[SmsSender, Depends(sms_sender)]
 
 
-@router.post("/sms-code", response_model=SmsCodeSent, response_model_exclude_none=True)
+@router.post("/sms-code", response_model=SmsCodeSent, response_model_exclude_none=True, dependencies=[SameSiteOnly])
 async def send_sms_code(body: SmsCodeIn, request: Request, session: SessionDep, settings: SettingsDep,
                         sender: SenderDep):
     """Send a 6-digit sign-in code (one a minute and ten a day per phone; limited per IP)."""
@@ -51,7 +51,7 @@ async def send_sms_code(body: SmsCodeIn, request: Request, session: SessionDep, 
     return SmsCodeSent(expires_in=settings.otp_ttl_seconds, debug_code=code if sender.shows_code else None)
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post("/login", response_model=TokenOut, dependencies=[SameSiteOnly])
 async def login(body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep):
     """Sign in with phone and code; the account is created on first login."""
     bind = read_payload(settings, "wechat-bind", request.cookies.get(BIND_COOKIE, ""), max_age=1800)
@@ -63,7 +63,7 @@ async def login(body: LoginIn, request: Request, response: Response, session: Se
     return TokenOut(access_token=token, user=await users_service.profile(session, user=user))
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, dependencies=[SameSiteOnly])
 async def logout(response: Response) -> Response:
     """Forget the session cookie."""
     response.delete_cookie(COOKIE_NAME, path="/")

@@ -87,6 +87,21 @@ async def test_cookie_read_from_another_site_is_allowed(client, session):
     assert resp.status_code == 200
 
 
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/sms-code", "/api/v1/auth/login", "/api/v1/auth/logout"])
+async def test_sign_in_writes_from_another_site_are_403(client, path):
+    resp = await client.post(path, json={"phone": "13912345679", "code": "000000"},
+                             headers={"Origin": "https://evil.example.com"})
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "cross_site_request"
+
+
+async def test_sms_code_from_a_script_without_origin_is_allowed(client):
+    resp = await client.post("/api/v1/auth/sms-code", json={"phone": "13912345670"})
+    assert resp.status_code == 200
+    ours = await client.post("/api/v1/auth/sms-code", json={"phone": "13912345671"}, headers={"Origin": "http://test"})
+    assert ours.status_code == 200
+
 # --- Cross-alliance reach -------------------------------------------------------------------------
 
 async def test_event_cannot_be_dispatched_to_another_alliances_unit(client, session):
