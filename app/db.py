@@ -76,4 +76,4 @@ async def advisory_lock(session: AsyncSession, key: str) -> None:
     if session.bind.dialect.name == "postgresql":
         from sqlalchemy import text
 
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+        await session.exec(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))").bindparams(k=key))
