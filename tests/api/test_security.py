@@ -235,3 +235,66 @@ def test_console_sms_never_hands_out_the_code_in_production():
     assert get_sender(prod).shows_code is False
     dev = get_settings().model_copy(update={"env": "dev", "sms_backend": "console"})
     assert get_sender(dev).shows_code is True
+
+
+# --- Role escalation ------------------------------------------------------------------------------
+
+async def test_admin_of_a_compound_cannot_grant_roles_on_its_parent(client, session):
+    tree = await make_tree(session)
+    admin = await make_user(session, role=(tree.compound, "admin"))
+    resp = await client.post(f"/api/v1/orgs/{tree.community.id}/roles", json={"phone": "13900000001", "role": "admin"},
+                             headers=auth(admin))
+    assert resp.status_code == 403
+    own = await client.post(f"/api/v1/orgs/{tree.compound.id}/roles", json={"phone": "13900000001", "role": "staff"},
+                            headers=auth(admin))
+    assert own.status_code == 201
+
+
+async def test_staff_cannot_assign_any_role(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    for role in ("admin", "staff"):
+        resp = await client.post(f"/api/v1/orgs/{tree.compound.id}/roles", json={"phone": "13900000002", "role": role},
+                                 headers=auth(staff))
+        assert resp.status_code == 403
+
+
+async def test_admin_of_one_alliance_has_no_say_in_another(client, session):
+    tree, far = await make_tree(session), await make_tree(session)
+    admin = await make_user(session, role=(tree.alliance, "admin"))
+    victim = await make_user(session, role=(far.compound, "staff"))
+    assert (await client.post(f"/api/v1/orgs/{far.compound.id}/roles", json={"phone": "13900000003", "role": "admin"},
+                              headers=auth(admin))).status_code == 403
+    assert (await client.delete(f"/api/v1/orgs/{far.compound.id}/roles/{victim.id}",
+                                headers=auth(admin))).status_code == 403
+    for path in (f"/api/v1/orgs/{far.alliance.id}/lists/needs.xlsx", f"/api/v1/orgs/{far.alliance.id}/lists/needs",
+                 f"/api/v1/orgs/{far.alliance.id}/stats", f"/api/v1/orgs/{far.alliance.id}/stats.xlsx"):
+        assert (await client.get(path, headers=auth(admin))).status_code == 403, path
+
+
+# --- Pages apply the API's checks -----------------------------------------------------------------
+
+async def test_pages_hide_someone_elses_private_objects(client, session):
+    tree = await make_tree(session)
+    poster = await make_user(session, home=tree.compound)
+    stranger = await make_user(session, home=tree.compound)
+    wish = await client.post("/api/v1/wishes", json={"title": "修水管", "category": "生活服务", "org_id": tree.compound.id},
+                             headers=auth(poster))
+    event = await client.post("/api/v1/events", json={"category": "环境卫生", "description": "楼道堆放杂物",
+                                                      "org_id": tree.compound.id}, headers=auth(poster))
+    assert (wish.status_code, event.status_code) == (201, 201)
+    _sign_in_by_cookie(client, stranger)
+    assert (await client.get(f"/wishes/{wish.json()['id']}")).status_code == 404
+    assert (await client.get(f"/events/{event.json()['id']}")).status_code == 404
+    assert (await client.get(f"/admin/reports/members/{poster.id}")).status_code == 404
+    _sign_in_by_cookie(client, poster)
+    assert (await client.get(f"/wishes/{wish.json()['id']}")).status_code == 200
+
+
+async def test_every_response_forbids_framing_and_sniffing(client, session):
+    user = await make_user(session)
+    for resp in (await client.get("/api/v1/me", headers=auth(user)), await client.get("/login"),
+                 await client.get("/api/v1/me")):
+        assert resp.headers["x-frame-options"] == "DENY"
+        assert resp.headers["x-content-type-options"] == "nosniff"
+        assert resp.headers["referrer-policy"] == "same-origin"
