@@ -24,6 +24,7 @@ from app.services import member_reports as member_reports_service
 from app.services import orgs as orgs_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
+from app.xlsx import append_row
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -117,7 +118,7 @@ def _stats_rows(s: OrgStats) -> list[tuple[str, object]]:
         ("报名未到人次", s.no_shows), ("驿站到访人次", s.station_visits), ("驿站值班（分钟）", s.duty_minutes),
         ("在职党员报到人数", s.members_reported), ("其中已审核通过", s.members_approved),
         ("年度评价人数", s.members_rated), ("网格事件上报", s.events.reported), ("网格事件办结", s.events.closed),
-        ("按期办结率", "" if s.events.on_time_rate is None else round(s.events.on_time_rate, 4)),
+        ("按期处置率", "" if s.events.on_time_rate is None else round(s.events.on_time_rate, 4)),
     ]
 
 
@@ -132,7 +133,7 @@ def stats_workbook(s: OrgStats) -> bytes:
     ws.title = "统计台账"
     ws.append(["指标", "数值"])
     for row in _stats_rows(s):
-        ws.append(list(row))
+        append_row(ws, list(row))
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 24
     out = BytesIO()
