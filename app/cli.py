@@ -16,7 +16,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: b
     import uvicorn
 
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
-                forwarded_allow_ips="127.0.0.1", log_level="info")
+                forwarded_allow_ips=get_settings().forwarded_allow_ips, log_level="info")
 
 
 @cli.command()

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     upload_dir: Path = Field(Path("uploads"), validation_alias="EJIA_UPLOAD_DIR")
     run_scheduler: bool = Field(True, validation_alias="EJIA_RUN_SCHEDULER")
     db_pool_size: int = Field(10, validation_alias="EJIA_DB_POOL_SIZE")
+    # Proxies whose X-Forwarded-For is believed (the load balancer), so per-IP limits see the caller.
+    forwarded_allow_ips: str = Field("127.0.0.1", validation_alias="EJIA_FORWARDED_ALLOW_IPS")
 
     @model_validator(mode="after")
     def _secret(self) -> "Settings":
