@@ -72,6 +72,8 @@ async def rate_member(session: AsyncSession, *, user_id: int, year: int, data: R
                       quarter: int | None = None) -> FeedbackPublic:
     """Rate a member for a year (or a quarter's service card): staff or admin over their branch."""
     report = await _report_to_rate(session, user_id=user_id, year=year, actor=actor)
+    if user_id == actor.id:
+        raise Forbidden("不能评定自己，请由其他工作人员评定", code="cannot_rate_self")
     if quarter is not None:
         branch = await session.get(Org, report.org_id)
         settings = await reports_service.member_settings(session, alliance_id=reports_service.alliance_id_of(branch))

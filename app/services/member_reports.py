@@ -262,6 +262,8 @@ async def review_report(session: AsyncSession, *, report_id: int, data: ReportRe
         if await can_see_report(session, report, actor=actor):
             raise Forbidden("只有报到社区的工作人员可以审核")
         raise NotFound("报到记录不存在", code="report_not_found")
+    if report.user_id == actor.id:
+        raise Forbidden("不能审核自己的报到，请由其他工作人员审核", code="cannot_review_own_report")
     reason = (data.reason or "").strip()
     if not data.approve and not reason:
         raise ValidationFailed("请填写未通过的原因", code="reason_required",

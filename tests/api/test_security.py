@@ -298,3 +298,26 @@ async def test_every_response_forbids_framing_and_sniffing(client, session):
         assert resp.headers["x-frame-options"] == "DENY"
         assert resp.headers["x-content-type-options"] == "nosniff"
         assert resp.headers["referrer-policy"] == "same-origin"
+
+
+async def test_staff_cannot_approve_or_rate_their_own_member_report(client, session):
+    tree = await make_tree(session)
+    staff_member = await make_user(session, party="in_service", role=(tree.compound, "staff"))
+    colleague = await make_user(session, role=(tree.community, "staff"))
+    created = await client.post("/api/v1/member-reports", json={"employer_unit_id": tree.unit.id,
+                                                                "org_id": tree.compound.id, "skills": []},
+                                headers=auth(staff_member))
+    assert created.status_code == 201, created.text
+    rid, year = created.json()["id"], created.json()["year"]
+    own = await client.post(f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(staff_member))
+    assert own.status_code == 403
+    assert own.json()["code"] == "cannot_review_own_report"
+    ok = await client.post(f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(colleague))
+    assert ok.status_code == 200, ok.text
+    self_rated = await client.put(f"/api/v1/members/{staff_member.id}/feedback/{year}", json={"rating": "excellent"},
+                                  headers=auth(staff_member))
+    assert self_rated.status_code == 403
+    assert self_rated.json()["code"] == "cannot_rate_self"
+    rated = await client.put(f"/api/v1/members/{staff_member.id}/feedback/{year}", json={"rating": "qualified"},
+                             headers=auth(colleague))
+    assert rated.status_code == 200, rated.text
