@@ -51,9 +51,7 @@ async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
 
 
 async def is_organiser(session: AsyncSession, *, activity: Activity, user: User) -> bool:
-    """Staff/admin over the activity's org, or whoever created it."""
-    if activity.created_by_id == user.id:
-        return True
+    """Staff/admin over the activity's org (its creator only while they still hold such a role)."""
     return await has_role_over(session, user_id=user.id, org_id=activity.org_id, roles=STAFF_ROLES)
 
 
@@ -466,12 +464,11 @@ async def summary(session: AsyncSession, *, org_id: int, start: datetime, end: d
 
 
 async def admin_list(session: AsyncSession, *, actor: User, limit: int = 100) -> list[ActivityPublic]:
-    """Activities the actor organises (staff over their org, or created by them), newest first."""
+    """Activities the actor organises (staff over their org), newest first."""
     from app.permissions import covered_by_role
 
-    rows = list((await session.exec(select(Activity).where(
-        covered_by_role(actor.id, Activity.org_id) | (Activity.created_by_id == actor.id))
-        .order_by(Activity.id.desc()).limit(limit))).all())
+    rows = list((await session.exec(select(Activity).where(covered_by_role(actor.id, Activity.org_id))
+                                    .order_by(Activity.id.desc()).limit(limit))).all())
     return [_public(a, is_organiser=True) for a in rows]
 
 

@@ -321,3 +321,26 @@ async def test_staff_cannot_approve_or_rate_their_own_member_report(client, sess
     rated = await client.put(f"/api/v1/members/{staff_member.id}/feedback/{year}", json={"rating": "qualified"},
                              headers=auth(colleague))
     assert rated.status_code == 200, rated.text
+
+
+async def test_former_staff_lose_control_of_the_activities_they_created(client, session):
+    from sqlmodel import delete
+
+    from app.models.org import Role
+
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    start = clock.now() + timedelta(minutes=10)
+    created = await client.post("/api/v1/activities", json={
+        "org_id": tree.compound.id, "title": "主题党日", "kind": "主题党日", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(), "location": "党群服务中心", "capacity": 5,
+        "credit_minutes": 90}, headers=auth(staff))
+    assert created.status_code == 201, created.text
+    aid = created.json()["id"]
+    assert (await client.get(f"/api/v1/activities/{aid}/attendance", headers=auth(staff))).status_code == 200
+    await session.exec(delete(Role).where(Role.user_id == staff.id))
+    await session.commit()
+    for method, path in (("GET", "attendance"), ("GET", "qr"), ("GET", "stats"), ("POST", "close")):
+        resp = await client.request(method, f"/api/v1/activities/{aid}/{path}", headers=auth(staff))
+        assert resp.status_code == 403, path
+    assert (await client.get(f"/api/v1/activities/{aid}", headers=auth(staff))).json()["is_organiser"] is False
