@@ -8,7 +8,8 @@ A token is `v1.<kind>.<object id>.<n>.<signature>`:
 - `c` a station's printed card: `n` is 0, no window; the scan must carry a location near the station;
 - `t` a person's ticket for an activity: `n` is the person's id; the organiser scans it.
 
-The signature is HMAC-SHA256 over the secret key (128 bits kept), compared in constant time, so a
+The signature is HMAC-SHA256 (128 bits kept) under a key derived from the secret for codes alone
+(access tokens and SMS codes use other keys), compared in constant time, so a
 photo of a live code is worthless a minute later and no code can be made up or altered.
 A live code also has a short form to type, `S12-123456`: six digits derived from the same HMAC.
 """
@@ -19,6 +20,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 from segno import make_qr
@@ -65,7 +67,13 @@ def window_end(window: int) -> datetime:
 
 
 def _key() -> bytes:
-    return get_settings().secret_key.encode()
+    """A key of its own for codes, derived from the secret: never the key of tokens or SMS codes."""
+    return _derive(get_settings().secret_key)
+
+
+@lru_cache(maxsize=4)
+def _derive(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"ejia/qr-codes/key/v1", hashlib.sha256).digest()
 
 
 def _sign(kind: str, object_id: int, n: int) -> str:

@@ -344,3 +344,42 @@ async def test_former_staff_lose_control_of_the_activities_they_created(client, 
         resp = await client.request(method, f"/api/v1/activities/{aid}/{path}", headers=auth(staff))
         assert resp.status_code == 403, path
     assert (await client.get(f"/api/v1/activities/{aid}", headers=auth(staff))).json()["is_organiser"] is False
+
+
+# --- Tokens ---------------------------------------------------------------------------------------
+
+async def test_a_token_older_than_its_lifetime_is_401(client, session, monkeypatch):
+    import time
+
+    user = await make_user(session)
+    days = get_settings().access_token_days
+    real = time.time
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: real() - (days * 86400 + 60))
+    old = issue_access_token(get_settings(), user.id)
+    monkeypatch.setattr("itsdangerous.timed.time.time", real)
+    resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
+    assert resp.status_code == 401
+
+
+async def test_other_signed_blobs_are_not_access_tokens(client, session):
+    from app.security import sign_payload
+    from app.services import qr
+
+    user = await make_user(session)
+    for salt in ("wechat-state", "wechat-bind"):
+        blob = sign_payload(get_settings(), salt, {"uid": user.id})
+        assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {blob}"})).status_code == 401
+    ticket = qr.ticket_token(1, user.id)
+    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {ticket}"})).status_code == 401
+
+
+def test_qr_codes_are_signed_with_a_key_of_their_own():
+    import base64
+    import hashlib
+    import hmac
+
+    from app.services import qr
+
+    raw = hmac.new(get_settings().secret_key.encode(), b"ejia-qr|v1|t|1|2", hashlib.sha256).digest()
+    assert qr.make_token("t", 1, 2).split(".")[-1] != base64.urlsafe_b64encode(raw[:16]).decode().rstrip("=")
+    assert qr.read(qr.make_token("t", 1, 2), at=clock.now()) == qr.Code("t", 1, 2)
