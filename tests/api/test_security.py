@@ -383,3 +383,20 @@ def test_qr_codes_are_signed_with_a_key_of_their_own():
     raw = hmac.new(get_settings().secret_key.encode(), b"ejia-qr|v1|t|1|2", hashlib.sha256).digest()
     assert qr.make_token("t", 1, 2).split(".")[-1] != base64.urlsafe_b64encode(raw[:16]).decode().rstrip("=")
     assert qr.read(qr.make_token("t", 1, 2), at=clock.now()) == qr.Code("t", 1, 2)
+
+
+def test_session_and_oauth_cookies_are_secure_in_production():
+    from starlette.responses import Response
+
+    from app.routers.auth import set_session_cookie
+
+    prod = get_settings().model_copy(update={"env": "prod"})
+    response = Response()
+    set_session_cookie(response, "token", prod)
+    cookie = response.headers["set-cookie"]
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    dev = Response()
+    set_session_cookie(dev, "token", get_settings())
+    assert "Secure" not in dev.headers["set-cookie"]
