@@ -32,6 +32,7 @@ from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
 from app.templating import local_time
+from app.xlsx import append_row
 
 XLSX_HEADERS = ["姓名", "手机号", "党员类别", "报到社区", "年度", "评定等级", "社区评语", "参加活动", "完成心愿",
                 "驿站值班", "认领岗位", "服务时长（小时）", "评定时间"]
@@ -178,7 +179,7 @@ def _workbook(title: str, rows: list[list]) -> bytes:
     ws.title = "反馈表"
     ws.append(XLSX_HEADERS)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     for col, width in zip("ABCDEFGHIJKLM", (10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18), strict=True):
         ws.column_dimensions[col].width = width
     wb.properties.title = title

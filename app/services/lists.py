@@ -34,6 +34,7 @@ from app.services import orgs as orgs_service
 from app.services import resources as resources_service
 from app.services.stats import period
 from app.templating import local_time
+from app.xlsx import append_row
 
 OUTCOME_LABELS = {None: "进行中", "released": "已放弃", "overdue": "逾期退回", "done": "已完成"}
 
@@ -180,7 +181,7 @@ def _build_xlsx(title: str, columns: list[tuple[str, str]], rows: list[Any]) -> 
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
-        ws.append([_cell(getattr(row, field)) for field, _ in columns])
+        append_row(ws, [_cell(getattr(row, field)) for field, _ in columns])
     for i, (_, header) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, len(header) * 2 + 2)
     ws.freeze_panes = "A2"
