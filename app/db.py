@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.errors import ValidationFailed
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -15,8 +16,28 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_recipe(engine)
-        return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    else:
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(conn, cursor, statement, parameters, context, executemany) -> None:
+    # PostgreSQL text cannot hold U+0000 (the driver fails mid-statement); SQLite would keep it and break exports.
+    # Whatever field or query parameter it came in by, it is bad input: a 422 before the statement runs, and the
+    # session's transaction is rolled back as for any error, so nothing is half-written.
+    if parameters and _has_nul(parameters):
+        raise ValidationFailed("内容含有无法保存的空字符，请删除后重试", code="invalid_character")
 
 
 def _sqlite_recipe(engine: AsyncEngine) -> None:
