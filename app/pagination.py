@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select
 
 from app.errors import ValidationFailed
+from app.models.base import MAX_INT
 
 T = TypeVar("T")
 
@@ -34,10 +35,14 @@ def encode_cursor(value: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The id (or offset) a cursor names; anything we did not issue is a 422, never a number the database chokes on."""
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except ValueError as exc:
         raise ValidationFailed("分页参数无效", code="invalid_cursor") from exc
+    if not 0 <= value <= MAX_INT:
+        raise ValidationFailed("分页参数无效", code="invalid_cursor")
+    return value
 
 
 async def paginate(session, stmt: Select, id_column, params: PageParams, *, newest_first: bool = True):

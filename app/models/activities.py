@@ -8,7 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, TimeField
+from app.models.base import CreatedAt, Id, Instant, TimeField
 from app.models.user import PHONE_PATTERN, UserBrief
 
 ACTIVITY_KINDS = ["主题党日", "党课", "志愿服务", "文体活动", "政策宣讲", "议事会", "联席会议", "民情研判会", "其他"]
@@ -72,12 +72,12 @@ class Attendance(SQLModel, table=True):
 
 
 class ActivityCreate(BaseModel):
-    org_id: int
+    org_id: Id
     title: str = PField(min_length=1, max_length=100)
     kind: str = PField(description="主题党日、党课、志愿服务、文体活动、政策宣讲、议事会 …", min_length=1, max_length=20)
     description: str = PField("", max_length=2000)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     location: str = PField("", max_length=200)
     capacity: int = PField(ge=1, le=10000)
     credit_minutes: int = PField(0, ge=0, le=24 * 60)

@@ -1,7 +1,11 @@
 """What every table shares: the metadata naming convention and UTC timestamps."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Annotated
 
+from annotated_types import Ge, Le
+from pydantic import AfterValidator, AwareDatetime
+from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -15,6 +19,31 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# Every whole-number column is a PostgreSQL INTEGER (SQLite's is 64-bit): a number from outside larger than this
+# would overflow in the database driver. Ids in paths, queries and bodies are bounded at the edge with `Id`, so a
+# huge or non-positive id is a 422 naming the field, never a 500.
+MAX_INT = 2**31 - 1
+Id = Annotated[int, Ge(1), Le(MAX_INT)]
+
+# Dates and instants from outside: a time must carry its offset (a naive one cannot be stored as UTC), and both
+# stay within years people mean, so date arithmetic (a day or a term of months later, a UTC offset away) never
+# overflows Python's datetime at year 1 or 9999.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def _in_calendar(value: date) -> date:
+    try:
+        year = value.astimezone(UTC).year if isinstance(value, datetime) else value.year
+    except OverflowError:
+        year = None
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        raise PydanticCustomError("date_out_of_range", "日期超出可用范围（1900—2100年）")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_calendar)]
+Day = Annotated[date, AfterValidator(_in_calendar)]
 
 
 class UTCDateTime(TypeDecorator):

@@ -8,7 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, TimeField
+from app.models.base import CreatedAt, Id, Instant, TimeField
 from app.models.user import UserBrief
 
 
@@ -83,7 +83,7 @@ class GridEventStep(SQLModel, table=True):
 class EventCreate(BaseModel):
     category: str = PField(min_length=1, max_length=20)
     description: str = PField(min_length=2, max_length=1000)
-    org_id: int
+    org_id: Id
     lat: float | None = PField(None, ge=-90, le=90)
     lng: float | None = PField(None, ge=-180, le=180)
     address: str = PField("", max_length=200)
@@ -91,8 +91,8 @@ class EventCreate(BaseModel):
 
 
 class DispatchIn(BaseModel):
-    handler_org_id: int
-    due_at: datetime
+    handler_org_id: Id
+    due_at: Instant
 
 
 class HandleIn(BaseModel):
@@ -102,7 +102,7 @@ class HandleIn(BaseModel):
 class CheckIn(BaseModel):
     ok: bool
     note: str | None = PField(None, max_length=500)
-    due_at: datetime | None = None  # a new due date when the check fails
+    due_at: Instant | None = None  # a new due date when the check fails
 
 
 class EventFeedbackIn(BaseModel):

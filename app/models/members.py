@@ -10,7 +10,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, TimeField
+from app.models.base import CreatedAt, Day, Id, TimeField
 from app.models.user import UserBrief
 
 
@@ -193,8 +193,8 @@ Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 
 
 class ReportCreate(BaseModel):
-    employer_unit_id: int
-    org_id: int
+    employer_unit_id: Id
+    org_id: Id
     skills: list[Skill] = PField(default_factory=list, max_length=20)
     availability: str = PField("", max_length=100)
     note: str | None = PField(None, max_length=300)
@@ -206,7 +206,7 @@ class ReportReview(BaseModel):
 
 
 class ReportMove(BaseModel):
-    org_id: int
+    org_id: Id
     note: str | None = PField(None, max_length=300)
 
 
@@ -268,7 +268,7 @@ class PostClaimPublic(BaseModel):
 class PostLogCreate(BaseModel):
     minutes: int = PField(ge=1, le=24 * 60)
     note: str = PField(min_length=1, max_length=300)
-    done_on: date | None = None
+    done_on: Day | None = None
 
 
 class PostLogPublic(BaseModel):
@@ -315,8 +315,8 @@ class MemberSettingsPublic(BaseModel):
 
 
 class AgreementCreate(BaseModel):
-    community_id: int
-    signed_on: date
+    community_id: Id
+    signed_on: Day
     term_months: int = PField(ge=1, le=120)
     commitments: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]] = PField(
         default_factory=list, max_length=30)
@@ -336,7 +336,7 @@ class AgreementPublic(BaseModel):
 
 
 class AssessmentIn(BaseModel):
-    community_id: int
+    community_id: Id
     score: int = PField(ge=0, le=100)
     reasons: str = PField(min_length=1, max_length=1000)
 

@@ -8,7 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt
+from app.models.base import CreatedAt, Id
 
 
 class OrgKind(StrEnum):
@@ -75,7 +75,7 @@ class UnitCommunity(SQLModel, table=True):
 class OrgCreate(BaseModel):
     name: str = PField(min_length=1, max_length=100)
     kind: OrgKind
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class OrgPublic(BaseModel):
@@ -104,7 +104,7 @@ class RoleAssigned(BaseModel):
 
 
 class UnitCommunityIn(BaseModel):
-    community_id: int
+    community_id: Id
 
 
 class UnitCommunityPublic(BaseModel):

@@ -4,13 +4,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints, model_validator
+from pydantic import BaseModel, StringConstraints, field_validator, model_validator
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, TimeField
+from app.models.base import CreatedAt, Id, Instant, TimeField
 from app.models.user import PHONE_PATTERN, UserBrief
+from app.validation import not_null
 
 SERVICE_CHOICES = ["休息", "饮水", "充电", "热饭", "图书", "调解", "急救", "理发", "维修", "如厕", "雨具"]
 
@@ -127,7 +128,7 @@ Lng = Annotated[float, PField(ge=-180, le=180, description="经度，GCJ-02 坐�
 
 class StationCreate(BaseModel):
     name: str = PField(min_length=1, max_length=100)
-    org_id: int
+    org_id: Id
     address: str = PField("", max_length=200)
     lat: Lat
     lng: Lng
@@ -152,6 +153,10 @@ class StationUpdate(BaseModel):
     deputy_phones: list[Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]] | None = PField(None, max_length=10)
     radius_m: int | None = PField(None, ge=20, le=2000)
     card_enabled: bool | None = None
+
+    # Left out means unchanged; null may not blank a column the station cannot do without.
+    _not_null = field_validator("name", "address", "lat", "lng", "services", "open_hours", "status", "radius_m",
+                                "card_enabled")(not_null)
 
 
 class StationPublic(BaseModel):
@@ -179,8 +184,8 @@ class QrToken(BaseModel):
 
 
 class ShiftCreate(BaseModel):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     capacity: int = PField(ge=1, le=100)
 
     @model_validator(mode="after")

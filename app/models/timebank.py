@@ -12,7 +12,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt
+from app.models.base import MAX_INT, CreatedAt, Id
 
 
 class AccountKind:
@@ -204,10 +204,10 @@ class TransferPublic(BaseModel):
 
 
 class GrantIn(BaseModel):
-    user_id: int
+    user_id: Id
     minutes: int = PField(ge=-100000, le=100000)
     reason: str = PField(min_length=1, max_length=100)
-    org_id: int | None = None
+    org_id: Id | None = None
 
 
 class GrantPublic(BaseModel):
@@ -246,11 +246,11 @@ class YearTotal(BaseModel):
 
 
 class PolicyIn(BaseModel):
-    storage_cap_minutes: int | None = PField(None, ge=0)
+    storage_cap_minutes: int | None = PField(None, ge=0, le=MAX_INT)
     redeem_min_age: int | None = PField(None, ge=0, le=120)
     redeem_min_age_hardship: int | None = PField(None, ge=0, le=120)
     family_transfer_allowed: bool = True
-    family_transfer_daily_cap_minutes: int | None = PField(None, ge=0)
+    family_transfer_daily_cap_minutes: int | None = PField(None, ge=0, le=MAX_INT)
     rounding_unit_minutes: int = PField(30, ge=0, le=120)
 
 
@@ -259,8 +259,8 @@ class PolicyPublic(PolicyIn):
 
 
 class RewardIn(BaseModel):
-    org_id: int
-    station_id: int | None = None
+    org_id: Id
+    station_id: Id | None = None
     name: str = PField(min_length=1, max_length=60)
     description: str = PField("", max_length=300)
     price_minutes: int = PField(gt=0, le=100000)

@@ -4,13 +4,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, StringConstraints, field_validator
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt
+from app.models.base import CreatedAt, Id
 from app.models.org import RolePublic
+from app.validation import not_null
 
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
 
@@ -51,12 +52,16 @@ class MePublic(BaseModel):
 
 class MeUpdate(BaseModel):
     name: str | None = PField(None, min_length=1, max_length=50)
-    home_org_id: int | None = None
+    home_org_id: Id | None = None
     is_party_member: bool | None = None
     member_type: MemberType | None = None
     skills: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] | None = PField(None, max_length=20)
     elderly_mode: bool | None = None
     birth_year: int | None = PField(None, ge=1900, le=2030)
+
+    # Left out means unchanged; null would blank a column that has no empty state (member_type and home_org_id
+    # may be cleared with null, these may not).
+    _not_null = field_validator("name", "is_party_member", "skills", "elderly_mode")(not_null)
 
 
 class UserBrief(BaseModel):

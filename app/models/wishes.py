@@ -9,7 +9,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, TimeField
+from app.models.base import CreatedAt, Day, Id, Instant, TimeField
 from app.models.user import UserBrief
 
 
@@ -158,8 +158,8 @@ class WishCreate(BaseModel):
     title: str = PField(min_length=2, max_length=40)
     description: str = PField("", max_length=500)
     category: str = PField(min_length=1, max_length=20)
-    org_id: int | None = None
-    deadline: datetime | None = None
+    org_id: Id | None = None
+    deadline: Instant | None = None
     child_name: str | None = PField(None, max_length=20)
     child_school: str | None = PField(None, max_length=40)
     on_behalf_of_phone: str | None = PField(None, pattern=r"^1[3-9]\d{9}$")
@@ -168,11 +168,11 @@ class WishCreate(BaseModel):
 class ReviewIn(BaseModel):
     approve: bool
     reason: str | None = PField(None, max_length=200)
-    assign_org_id: int | None = None
+    assign_org_id: Id | None = None
 
 
 class ClaimIn(BaseModel):
-    promise_date: date | None = None
+    promise_date: Day | None = None
 
 
 class DoneIn(BaseModel):
@@ -194,7 +194,7 @@ CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 
 
 class CategoriesIn(BaseModel):
-    alliance_id: int
+    alliance_id: Id
     names: list[CategoryName] = PField(min_length=1, max_length=30)
 
 
@@ -237,7 +237,7 @@ class WishPublic(BaseModel):
 
 
 class ResourceCreate(BaseModel):
-    unit_id: int
+    unit_id: Id
     title: str = PField(min_length=2, max_length=60)
     description: str = PField("", max_length=500)
     category: str = PField(min_length=1, max_length=20)

@@ -19,6 +19,7 @@ from app.models.activities import (
     TicketIn,
     TicketPublic,
 )
+from app.models.base import Id
 from app.models.stations import QrToken
 from app.pagination import Page, PageDep
 from app.services import activities as activities_service
@@ -36,7 +37,7 @@ async def create_activity(body: ActivityCreate, session: SessionDep, user: Curre
 
 
 @router.get("", response_model=Page[ActivityPublic])
-async def list_activities(session: SessionDep, user: CurrentUser, page: PageDep, org_id: int | None = None,
+async def list_activities(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
                           upcoming: bool = False):
     """Activities in org_id's subtree; `upcoming=true` keeps those not yet ended (oldest first)."""
     items, cursor = await activities_service.list_activities(session, org_id=org_id, upcoming=upcoming, params=page,
@@ -45,84 +46,84 @@ async def list_activities(session: SessionDep, user: CurrentUser, page: PageDep,
 
 
 @router.get("/{activity_id}", response_model=ActivityPublic)
-async def get_activity(activity_id: int, session: SessionDep, user: CurrentUser):
+async def get_activity(activity_id: Id, session: SessionDep, user: CurrentUser):
     """One activity with `signed_up`, `capacity` and your own sign-up."""
     return await activities_service.activity_detail(session, activity_id=activity_id, viewer=user)
 
 
 @router.post("/{activity_id}/signup", response_model=SignupPublic)
-async def signup(activity_id: int, session: SessionDep, user: CurrentUser, wait: bool = False):
+async def signup(activity_id: Id, session: SessionDep, user: CurrentUser, wait: bool = False):
     """Sign up; full → 409 activity_full, or with `?wait=true` join the waiting list."""
     return await activities_service.signup(session, activity_id=activity_id, actor=user, wait=wait)
 
 
 @router.delete("/{activity_id}/signup", response_model=SignupPublic)
-async def cancel_signup(activity_id: int, session: SessionDep, user: CurrentUser):
+async def cancel_signup(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Cancel your sign-up (or leave the waiting list); the first waiter takes the place."""
     return await activities_service.cancel_signup(session, activity_id=activity_id, actor=user)
 
 
 @router.get("/{activity_id}/qr", response_model=QrToken)
-async def activity_qr(activity_id: int, session: SessionDep, user: CurrentUser):
+async def activity_qr(activity_id: Id, session: SessionDep, user: CurrentUser):
     """The organiser's live sign-in code (used with POST /checkins); it rotates every 30 seconds."""
     return await activities_service.live_qr(session, activity_id=activity_id, actor=user)
 
 
 @router.get("/{activity_id}/qr.svg", response_class=Response,
             responses={200: {"content": {SVG: {}}, "description": "二维码图片"}})
-async def activity_qr_svg(activity_id: int, session: SessionDep, user: CurrentUser):
+async def activity_qr_svg(activity_id: Id, session: SessionDep, user: CurrentUser):
     """The live sign-in code as an SVG image."""
     code = await activities_service.live_qr(session, activity_id=activity_id, actor=user)
     return Response(await qr.svg(code.url), media_type=SVG, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/{activity_id}/ticket", response_model=TicketPublic)
-async def my_ticket(activity_id: int, session: SessionDep, user: CurrentUser):
+async def my_ticket(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Your personal ticket code, for the organiser to scan."""
     return await activities_service.my_ticket(session, activity_id=activity_id, actor=user)
 
 
 @router.get("/{activity_id}/ticket.svg", response_class=Response,
             responses={200: {"content": {SVG: {}}, "description": "二维码图片"}})
-async def my_ticket_svg(activity_id: int, session: SessionDep, user: CurrentUser):
+async def my_ticket_svg(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Your ticket code as an SVG image."""
     ticket = await activities_service.my_ticket(session, activity_id=activity_id, actor=user)
     return Response(await qr.svg(ticket.token), media_type=SVG, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/{activity_id}/tickets", response_model=AttendancePublic)
-async def sign_in_by_ticket(activity_id: int, body: TicketIn, session: SessionDep, user: CurrentUser):
+async def sign_in_by_ticket(activity_id: Id, body: TicketIn, session: SessionDep, user: CurrentUser):
     """The organiser submits an attendee's scanned ticket code to sign them in."""
     return await activities_service.sign_in_by_ticket(session, activity_id=activity_id, token=body.token, actor=user)
 
 
 @router.post("/{activity_id}/attendance", response_model=AttendancePublic)
-async def sign_in_by_phone(activity_id: int, body: AttendanceIn, session: SessionDep, user: CurrentUser):
+async def sign_in_by_phone(activity_id: Id, body: AttendanceIn, session: SessionDep, user: CurrentUser):
     """The organiser signs in someone without a smartphone by phone (audit-logged; a walk-in gets a place if any)."""
     return await activities_service.sign_in_by_phone(session, activity_id=activity_id, phone=body.phone,
                                                      name=body.name, actor=user)
 
 
 @router.get("/{activity_id}/attendance", response_model=list[AttendancePublic])
-async def list_attendance(activity_id: int, session: SessionDep, user: CurrentUser):
+async def list_attendance(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Who has signed in (organiser)."""
     return await activities_service.attendees(session, activity_id=activity_id, actor=user)
 
 
 @router.post("/{activity_id}/signout", response_model=AttendancePublic)
-async def sign_out(activity_id: int, body: SignoutIn, session: SessionDep, user: CurrentUser):
+async def sign_out(activity_id: Id, body: SignoutIn, session: SessionDep, user: CurrentUser):
     """Sign out by rescanning the live code (or the organiser by phone); credits the minutes once."""
     return await activities_service.sign_out(session, activity_id=activity_id, token=body.token, phone=body.phone,
                                              actor=user)
 
 
 @router.post("/{activity_id}/close", response_model=ActivityClosed)
-async def close_activity(activity_id: int, session: SessionDep, user: CurrentUser):
+async def close_activity(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Close: credits `credit_minutes` to every attendee once, however often it is called; records no-shows."""
     return await activities_service.close_activity(session, activity_id=activity_id, actor=user)
 
 
 @router.get("/{activity_id}/stats", response_model=ActivityStats)
-async def activity_stats(activity_id: int, session: SessionDep, user: CurrentUser):
+async def activity_stats(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Attendance and no-show rates (organiser)."""
     return await activities_service.activity_stats(session, activity_id=activity_id, actor=user)

@@ -1,6 +1,5 @@
 """The four lists (四项清单) of a subtree and period, as JSON pages and as Excel workbooks."""
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import quote
@@ -8,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 
 from app.deps import CurrentUser, ReportSessionDep
+from app.models.base import Day, Id
 from app.models.wishes import ClaimRow, NeedRow, ResourceRow, ResultRow
 from app.pagination import Page, PageDep
 from app.services import lists as lists_service
@@ -15,8 +15,8 @@ from app.services import lists as lists_service
 router = APIRouter(prefix="/orgs", tags=["lists"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-From = Annotated[date | None, Query(alias="from", description="开始日期（含），默认本年1月1日")]
-To = Annotated[date | None, Query(description="结束日期（含），默认今天")]
+From = Annotated[Day | None, Query(alias="from", description="开始日期（含），默认本年1月1日")]
+To = Annotated[Day | None, Query(description="结束日期（含），默认今天")]
 XLSX_RESPONSE = {200: {"content": {XLSX: {}}, "description": "Excel 工作簿：一行表头，每项一行"}}
 
 
@@ -34,7 +34,7 @@ class ListKind(StrEnum):
 
 
 @router.get("/{org_id}/lists/{kind}.xlsx", response_class=Response, responses=XLSX_RESPONSE)
-async def list_xlsx(org_id: int, kind: ListKind, session: ReportSessionDep, user: CurrentUser, from_: From = None,
+async def list_xlsx(org_id: Id, kind: ListKind, session: ReportSessionDep, user: CurrentUser, from_: From = None,
                     to: To = None):
     """One of the four lists as an Excel workbook (资源清单、需求清单、认领项目清单、验收结果清单)."""
     data, filename = await lists_service.workbook(session, kind=kind.value, org_id=org_id, actor=user,
@@ -44,7 +44,7 @@ async def list_xlsx(org_id: int, kind: ListKind, session: ReportSessionDep, user
 
 
 @router.get("/{org_id}/lists/resources", response_model=Page[ResourceRow])
-async def resources_list(org_id: int, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
+async def resources_list(org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
                          to: To = None):
     """服务资源清单: the services offered by the member units serving this subtree."""
     return await _page("resources", session, user, org_id, page, from_, to)
@@ -52,7 +52,7 @@ async def resources_list(org_id: int, session: ReportSessionDep, user: CurrentUs
 
 
 @router.get("/{org_id}/lists/needs", response_model=Page[NeedRow])
-async def needs_list(org_id: int, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
+async def needs_list(org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
                      to: To = None):
     """需求清单: every wish posted in the period, whatever its state."""
     return await _page("needs", session, user, org_id, page, from_, to)
@@ -60,7 +60,7 @@ async def needs_list(org_id: int, session: ReportSessionDep, user: CurrentUser, 
 
 
 @router.get("/{org_id}/lists/claims", response_model=Page[ClaimRow])
-async def claims_list(org_id: int, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
+async def claims_list(org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
                       to: To = None):
     """认领项目清单: every claim made in the period, with its promised date and outcome."""
     return await _page("claims", session, user, org_id, page, from_, to)
@@ -68,7 +68,7 @@ async def claims_list(org_id: int, session: ReportSessionDep, user: CurrentUser,
 
 
 @router.get("/{org_id}/lists/results", response_model=Page[ResultRow])
-async def results_list(org_id: int, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
+async def results_list(org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
                        to: To = None):
     """验收结果清单: wishes verified in the period, with rating, comment and credited minutes."""
     return await _page("results", session, user, org_id, page, from_, to)

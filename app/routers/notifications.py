@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep
+from app.models.base import Id
 from app.models.wishes import NotificationPublic, UnreadCount
 from app.pagination import Page, PageDep
 from app.services import notifications as notifications_service
@@ -31,6 +32,6 @@ async def mark_all_read(session: SessionDep, user: CurrentUser):
 
 
 @router.post("/{notification_id}/read", response_model=NotificationPublic)
-async def mark_read(notification_id: int, session: SessionDep, user: CurrentUser):
+async def mark_read(notification_id: Id, session: SessionDep, user: CurrentUser):
     """Mark one of your messages read."""
     return await notifications_service.mark_read(session, notification_id=notification_id, user=user)

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep
+from app.models.base import Id
 from app.models.wishes import ResourceCreate, ResourcePublic
 from app.pagination import Page, PageDep
 from app.services import resources as resources_service
@@ -17,8 +18,8 @@ async def create_resource(body: ResourceCreate, session: SessionDep, user: Curre
 
 
 @router.get("", response_model=Page[ResourcePublic])
-async def list_resources(session: SessionDep, user: CurrentUser, page: PageDep, unit_id: int | None = None,
-                         community_id: int | None = None, category: str | None = None):
+async def list_resources(session: SessionDep, user: CurrentUser, page: PageDep, unit_id: Id | None = None,
+                         community_id: Id | None = None, category: str | None = None):
     """Services on offer, by unit, by community served, or by category."""
     items, cursor = await resources_service.list_resources(session, actor=user, params=page, unit_id=unit_id,
                                                            community_id=community_id, category=category)
@@ -26,6 +27,6 @@ async def list_resources(session: SessionDep, user: CurrentUser, page: PageDep, 
 
 
 @router.post("/{resource_id}/withdraw", response_model=ResourcePublic)
-async def withdraw_resource(resource_id: int, session: SessionDep, user: CurrentUser):
+async def withdraw_resource(resource_id: Id, session: SessionDep, user: CurrentUser):
     """Stop offering a service (it stays on record)."""
     return await resources_service.withdraw_resource(session, resource_id=resource_id, actor=user)

@@ -1,31 +1,31 @@
 """The numbers of a subtree (台账与统计)."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.deps import CurrentUser, ReportSessionDep
+from app.models.base import Day, Id
 from app.models.stats import OrgStats
 from app.services import stats as stats_service
 
 router = APIRouter(prefix="/orgs", tags=["stats"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FromQ = Annotated[date | None, Query(alias="from", description="开始日期（含），默认本年1月1日")]
-ToQ = Annotated[date | None, Query(description="结束日期（含），默认今天")]
+FromQ = Annotated[Day | None, Query(alias="from", description="开始日期（含），默认本年1月1日")]
+ToQ = Annotated[Day | None, Query(description="结束日期（含），默认今天")]
 
 
 @router.get("/{org_id}/stats", response_model=OrgStats, response_model_by_alias=True)
-async def org_stats(org_id: int, session: ReportSessionDep, user: CurrentUser,
+async def org_stats(org_id: Id, session: ReportSessionDep, user: CurrentUser,
                     from_: FromQ = None, to: ToQ = None):
     """The subtree's figures for a period: the wish funnel, minutes, people, activities, stations, events."""
     return await stats_service.org_stats(session, org_id=org_id, start=from_, end=to, actor=user)
 
 
 @router.get("/{org_id}/stats.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
-async def org_stats_xlsx(org_id: int, session: ReportSessionDep, user: CurrentUser, from_: FromQ = None, to: ToQ = None):
+async def org_stats_xlsx(org_id: Id, session: ReportSessionDep, user: CurrentUser, from_: FromQ = None, to: ToQ = None):
     """The same figures as an Excel workbook (统计台账)."""
     figures = await stats_service.org_stats(session, org_id=org_id, start=from_, end=to, actor=user)
     data = await run_in_threadpool(stats_service.stats_workbook, figures)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from app.deps import CurrentUser, SessionDep
+from app.models.base import Id
 from app.models.timebank import (
     AuditPublic,
     BalancePublic,
@@ -57,7 +58,7 @@ async def my_years(session: SessionDep, user: CurrentUser):
 
 
 @router.get("/orgs/{org_id}/years", response_model=list[YearTotal])
-async def org_years(org_id: int, session: SessionDep, user: CurrentUser):
+async def org_years(org_id: Id, session: SessionDep, user: CurrentUser):
     """Minutes earned and redeemed in an org's subtree per year (staff over it)."""
     return await timebank_service.org_yearly_totals(session, org_id=org_id, actor=user)
 
@@ -81,26 +82,26 @@ async def audit(session: SessionDep, user: CurrentUser):
 
 
 @router.get("/policy", response_model=PolicyPublic)
-async def get_policy(org_id: int, session: SessionDep, user: CurrentUser):
+async def get_policy(org_id: Id, session: SessionDep, user: CurrentUser):
     """The time-bank rules of the alliance over an org."""
     return await timebank_service.get_policy(session, org_id=org_id, actor=user)
 
 
 @router.put("/policy/{alliance_id}", response_model=PolicyPublic)
-async def set_policy(alliance_id: int, body: PolicyIn, session: SessionDep, user: CurrentUser):
+async def set_policy(alliance_id: Id, body: PolicyIn, session: SessionDep, user: CurrentUser):
     """Set an alliance's storage cap, redeem ages, transfer limits and rounding (its admins)."""
     return await timebank_service.set_policy(session, alliance_id=alliance_id, data=body, actor=user)
 
 
 @router.put("/hardship/{user_id}", response_model=bool)
-async def set_hardship(user_id: int, hardship: Annotated[bool, Query()], session: SessionDep, user: CurrentUser):
+async def set_hardship(user_id: Id, hardship: Annotated[bool, Query()], session: SessionDep, user: CurrentUser):
     """Mark a resident as in hardship, so the lower redeem age applies (staff over their home)."""
     return await timebank_service.set_hardship(session, user_id=user_id, hardship=hardship, actor=user)
 
 
 @router.get("/rewards", response_model=Page[RewardPublic])
-async def list_rewards(session: SessionDep, user: CurrentUser, page: PageDep, org_id: int | None = None,
-                       station_id: int | None = None, all: bool = False):
+async def list_rewards(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
+                       station_id: Id | None = None, all: bool = False):
     """Rewards on the shelves in a subtree (default: my community); `all=true` adds inactive ones for staff."""
     items, cursor = await timebank_service.list_rewards(session, org_id=org_id, station_id=station_id,
                                                         include_inactive=all, params=page, actor=user)
@@ -114,13 +115,13 @@ async def create_reward(body: RewardIn, session: SessionDep, user: CurrentUser):
 
 
 @router.patch("/rewards/{reward_id}", response_model=RewardPublic)
-async def update_reward(reward_id: int, body: RewardUpdate, session: SessionDep, user: CurrentUser):
+async def update_reward(reward_id: Id, body: RewardUpdate, session: SessionDep, user: CurrentUser):
     """Restock, reprice or take a reward off the shelf (staff over its org)."""
     return await timebank_service.update_reward(session, reward_id=reward_id, data=body, actor=user)
 
 
 @router.post("/rewards/{reward_id}/redeem", response_model=RedemptionPublic, status_code=201)
-async def redeem(reward_id: int, session: SessionDep, user: CurrentUser, body: RedeemIn | None = None,
+async def redeem(reward_id: Id, session: SessionDep, user: CurrentUser, body: RedeemIn | None = None,
                  idempotency_key: IdempotencyKey = None):
     """Redeem a reward with minutes; staff may redeem for a resident by phone (needs an Idempotency-Key)."""
     return _stored(await timebank_service.redeem(session, reward_id=reward_id, data=body or RedeemIn(),

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, UploadFile
 
 from app.deps import CurrentUser, SessionDep
 from app.errors import ValidationFailed
+from app.models.base import Id
 from app.models.wishes import (
     CategoriesIn,
     ClaimIn,
@@ -31,7 +32,7 @@ async def create_wish(body: WishCreate, session: SessionDep, user: CurrentUser):
 
 
 @router.get("", response_model=Page[WishPublic])
-async def list_wishes(session: SessionDep, user: CurrentUser, page: PageDep, org_id: int | None = None,
+async def list_wishes(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
                       status: WishStatus | None = None, category: str | None = None, mine: bool = False):
     """Wishes you may see: published ones for everyone; the rest for their poster and staff over them."""
     items, cursor = await wishes_service.list_wishes(session, actor=user, params=page, org_id=org_id, status=status,
@@ -40,7 +41,7 @@ async def list_wishes(session: SessionDep, user: CurrentUser, page: PageDep, org
 
 
 @router.get("/categories", response_model=list[str])
-async def list_categories(session: SessionDep, user: CurrentUser, org_id: int | None = None):
+async def list_categories(session: SessionDep, user: CurrentUser, org_id: Id | None = None):
     """The categories a wish may take where `org_id` sits (default: your home compound)."""
     return await wish_categories.categories_for(session, org_id=org_id or user.home_org_id)
 
@@ -52,55 +53,55 @@ async def set_categories(body: CategoriesIn, session: SessionDep, user: CurrentU
 
 
 @router.get("/{wish_id}", response_model=WishPublic)
-async def get_wish(wish_id: int, session: SessionDep, user: CurrentUser):
+async def get_wish(wish_id: Id, session: SessionDep, user: CurrentUser):
     """One wish with its history (`events[]`) and the actions open to you (`actions[]`)."""
     return await wishes_service.get_wish(session, wish_id=wish_id, actor=user)
 
 
 @router.post("/{wish_id}/review", response_model=WishPublic)
-async def review_wish(wish_id: int, body: ReviewIn, session: SessionDep, user: CurrentUser):
+async def review_wish(wish_id: Id, body: ReviewIn, session: SessionDep, user: CurrentUser):
     """Publish (optionally dispatching to a member unit) or reject with a reason."""
     return await wishes_service.review(session, wish_id=wish_id, data=body, actor=user)
 
 
 @router.post("/{wish_id}/claim", response_model=WishPublic)
-async def claim_wish(wish_id: int, session: SessionDep, user: CurrentUser, body: ClaimIn | None = None):
+async def claim_wish(wish_id: Id, session: SessionDep, user: CurrentUser, body: ClaimIn | None = None):
     """Claim a published wish; exactly one claimer wins."""
     return await wishes_service.claim(session, wish_id=wish_id, data=body or ClaimIn(), actor=user)
 
 
 @router.post("/{wish_id}/release", response_model=WishPublic)
-async def release_wish(wish_id: int, session: SessionDep, user: CurrentUser):
+async def release_wish(wish_id: Id, session: SessionDep, user: CurrentUser):
     """Give your claim back; the wish returns to the wall."""
     return await wishes_service.release(session, wish_id=wish_id, actor=user)
 
 
 @router.post("/{wish_id}/done", response_model=WishPublic)
-async def mark_done(wish_id: int, body: DoneIn, session: SessionDep, user: CurrentUser):
+async def mark_done(wish_id: Id, body: DoneIn, session: SessionDep, user: CurrentUser):
     """Report the help you gave (note, minutes spent)."""
     return await wishes_service.mark_done(session, wish_id=wish_id, data=body, actor=user)
 
 
 @router.post("/{wish_id}/confirm", response_model=WishPublic)
-async def confirm_wish(wish_id: int, body: ConfirmIn, session: SessionDep, user: CurrentUser):
+async def confirm_wish(wish_id: Id, body: ConfirmIn, session: SessionDep, user: CurrentUser):
     """Confirm the help on your wish and rate it (1–5 stars)."""
     return await wishes_service.confirm(session, wish_id=wish_id, data=body, actor=user)
 
 
 @router.post("/{wish_id}/verify", response_model=WishPublic)
-async def verify_wish(wish_id: int, body: VerifyIn, session: SessionDep, user: CurrentUser):
+async def verify_wish(wish_id: Id, body: VerifyIn, session: SessionDep, user: CurrentUser):
     """Verify the help (站点验收); credits the claimer's time bank once."""
     return await wishes_service.verify(session, wish_id=wish_id, data=body, actor=user)
 
 
 @router.post("/{wish_id}/cancel", response_model=WishPublic)
-async def cancel_wish(wish_id: int, session: SessionDep, user: CurrentUser):
+async def cancel_wish(wish_id: Id, session: SessionDep, user: CurrentUser):
     """Withdraw your wish before anyone claims it."""
     return await wishes_service.cancel(session, wish_id=wish_id, actor=user)
 
 
 @router.post("/{wish_id}/photos", response_model=WishPublic, status_code=201)
-async def upload_photo(wish_id: int, photo: UploadFile, session: SessionDep, user: CurrentUser):
+async def upload_photo(wish_id: Id, photo: UploadFile, session: SessionDep, user: CurrentUser):
     """Add a photo (multipart field `photo`: JPG, PNG or WebP, at most 5 MB, three per wish)."""
     data = await photo.read(MAX_PHOTO_BYTES + 1)
     if not data:
@@ -110,7 +111,7 @@ async def upload_photo(wish_id: int, photo: UploadFile, session: SessionDep, use
 
 @router.get("/{wish_id}/photos/{index}", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}})
-async def get_photo(wish_id: int, index: int, session: SessionDep, user: CurrentUser):
+async def get_photo(wish_id: Id, index: int, session: SessionDep, user: CurrentUser):
     """A photo of a wish you may see."""
     data, media_type = await wishes_service.get_photo(session, wish_id=wish_id, index=index, actor=user)
     return Response(content=data, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})

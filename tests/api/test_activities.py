@@ -307,3 +307,26 @@ async def test_organiser_signs_in_unregistered_walk_in_taking_a_place(client, se
                              headers=auth(staff))
     assert full.status_code == 409
     assert full.json()["code"] == "activity_full"
+
+
+async def test_times_without_offset_or_past_year_9999_in_utc_are_422(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    for start, end, code in (("2026-12-01T10:00:00", "2026-12-01T12:00:00", "timezone_aware"),
+                             ("9999-12-31T20:00:00-12:00", "9999-12-31T23:00:00-12:00", "date_out_of_range")):
+        resp = await client.post("/api/v1/activities", json=_body(tree.community, starts_at=start, ends_at=end),
+                                 headers=auth(staff))
+        assert resp.status_code == 422, start
+        assert [(e["field"], e["code"]) for e in resp.json()["errors"]] == [("starts_at", code), ("ends_at", code)]
+    assert (await session.exec(select(Activity))).all() == []
+
+
+async def test_end_before_start_names_the_reason_in_chinese(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    start = clock.now() + timedelta(days=1)
+    resp = await client.post("/api/v1/activities", json=_body(tree.community, starts_at=start.isoformat(),
+                                                              ends_at=(start - timedelta(hours=1)).isoformat()),
+                             headers=auth(staff))
+    assert resp.status_code == 422
+    assert resp.json()["errors"] == [{"field": "body", "code": "value_error", "message": "结束时间须晚于开始时间"}]

@@ -290,3 +290,14 @@ async def test_member_figures_count_people_and_ratings_in_the_subtree(client, se
                        "ratings": {"excellent": 1, "qualified": 1, "basic": 1, "unqualified": 0}}
     other = await member_reports.member_figures(session, org_id=tree.other_community.id)
     assert (other["reported"], other["rated"]) == (0, 0)
+
+
+async def test_agreement_signed_at_the_end_of_the_calendar_is_422_not_500(client, session):
+    tree = await make_tree(session)
+    community_admin = await make_user(session, role=(tree.community, "admin"))
+    resp = await client.post(f"/api/v1/units/{tree.unit.id}/agreements",
+                             json={"community_id": tree.community.id, "signed_on": "9999-12-01", "term_months": 120},
+                             headers=auth(community_admin))
+    assert resp.status_code == 422
+    assert resp.json()["errors"] == [{"field": "signed_on", "code": "date_out_of_range",
+                                      "message": "日期超出可用范围（1900—2100年）"}]

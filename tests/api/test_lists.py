@@ -181,3 +181,24 @@ async def test_period_ending_before_it_starts_is_422(client, session):
     resp = await client.get(f"{BASE}/{tree.community.id}/lists/needs?from=2026-05-02&to=2026-05-01", headers=auth(staff))
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_period"
+
+
+async def test_export_keeps_text_with_control_characters_or_a_leading_equals_sign(client, session):
+    tree, staff, poster, *_ = await _world(session)
+    session.add_all([_wish(tree.compound, poster, "买\x01药\x1f"), _wish(tree.compound, poster, "=HYPERLINK(\"x\")")])
+    await session.commit()
+    resp = await client.get(f"{BASE}/{tree.community.id}/lists/needs.xlsx", headers=auth(staff))
+    assert resp.status_code == 200, resp.text
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    assert [ws.cell(row=r, column=2).value for r in (2, 3)] == ["买药", "=HYPERLINK(\"x\")"]
+    assert [ws.cell(row=r, column=2).data_type for r in (2, 3)] == ["s", "s"]
+
+
+async def test_period_at_the_end_of_the_calendar_is_422_not_500(client, session):
+    tree, staff, *_ = await _world(session)
+    for path in ("needs", "needs.xlsx"):
+        resp = await client.get(f"{BASE}/{tree.community.id}/lists/{path}?from=9999-12-30&to=9999-12-31",
+                                headers=auth(staff))
+        assert resp.status_code == 422, path
+        assert [(e["field"], e["code"]) for e in resp.json()["errors"]] == [("from", "date_out_of_range"),
+                                                                           ("to", "date_out_of_range")]

@@ -157,3 +157,32 @@ async def test_login_redirect_keeps_the_whole_query_of_the_page_asked_for(client
     location = urlsplit(resp.headers["location"])
     assert location.path == "/login"
     assert parse_qs(location.query) == {"next": ["/me?tab=roles&x=1"]}
+
+
+async def test_patch_null_for_a_field_without_an_empty_state_is_422_and_changes_nothing(client, session):
+    tree = await make_tree(session)
+    user = await make_user(session, name="张阿姨", home=tree.compound)
+    for field in ("skills", "name", "is_party_member", "elderly_mode"):
+        resp = await client.patch("/api/v1/me", json={field: None, "elderly_mode": True} if field != "elderly_mode"
+                                  else {field: None}, headers=auth(user))
+        assert resp.status_code == 422, field
+        assert resp.json()["errors"] == [{"field": field, "code": "null_not_allowed", "message": "此项不能为空"}]
+    resp = await client.get("/api/v1/me", headers=auth(user))
+    assert resp.status_code == 200
+    assert (resp.json()["name"], resp.json()["skills"], resp.json()["elderly_mode"]) == ("张阿姨", [], False)
+
+
+async def test_patch_null_clears_member_type_and_home(client, session):
+    tree = await make_tree(session)
+    user = await make_user(session, home=tree.compound, party="in_service")
+    resp = await client.patch("/api/v1/me", json={"member_type": None, "home_org_id": None}, headers=auth(user))
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["member_type"], resp.json()["home_org_id"]) == (None, None)
+
+
+async def test_patch_home_beyond_any_id_is_422(client, session):
+    tree = await make_tree(session)
+    user = await make_user(session, home=tree.compound)
+    resp = await client.patch("/api/v1/me", json={"home_org_id": 2**63}, headers=auth(user))
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["field"] == "home_org_id"

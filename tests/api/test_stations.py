@@ -357,3 +357,27 @@ async def test_printed_card_only_where_enabled(client, session):
     assert card["token"] == qr.card_token(carded.id)
     svg = await client.get(f"/api/v1/stations/{carded.id}/card.svg", headers=auth(master))
     assert svg.headers["content-type"] == "image/svg+xml"
+
+
+async def test_patch_null_for_a_required_field_is_422_and_leaves_the_station(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    station = await _station(session, tree.compound)
+    for field in ("name", "radius_m", "services", "lat"):
+        resp = await client.patch(f"/api/v1/stations/{station.id}", json={field: None}, headers=auth(staff))
+        assert resp.status_code == 422, field
+        assert resp.json()["errors"] == [{"field": field, "code": "null_not_allowed", "message": "此项不能为空"}]
+    resp = await client.get(f"/api/v1/stations/{station.id}", headers=auth(staff))
+    assert resp.status_code == 200
+    assert (resp.json()["name"], resp.json()["radius_m"], resp.json()["services"]) == ("幸福里红色驿站", 150, ["饮水", "充电"])
+
+
+async def test_station_stats_period_without_offset_or_at_year_one_is_422(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    station = await _station(session, tree.compound)
+    for query, field, code in (("from=2026-11-01T00:00:00", "from", "timezone_aware"),
+                               ("to=0001-01-05T00:00:00Z", "to", "date_out_of_range")):
+        resp = await client.get(f"/api/v1/stations/{station.id}/stats?{query}", headers=auth(staff))
+        assert resp.status_code == 422, query
+        assert [(e["field"], e["code"]) for e in resp.json()["errors"]] == [(field, code)]

@@ -164,3 +164,13 @@ async def test_members_and_events_are_counted_in_the_subtree(client, session):
     assert (body["members_reported"], body["members_approved"]) == (2, 2)
     assert (body["events"]["reported"], body["events"]["closed"]) == (1, 1)
 
+
+
+async def test_period_at_either_end_of_the_calendar_is_422_not_500(client, session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    for query in ("from=9999-12-30&to=9999-12-31", "from=0001-01-01&to=0001-01-02"):
+        resp = await client.get(f"/api/v1/orgs/{tree.community.id}/stats?{query}", headers=auth(staff))
+        assert resp.status_code == 422, query
+        assert resp.json()["code"] == "validation_error"
+        assert {e["code"] for e in resp.json()["errors"]} == {"date_out_of_range"}

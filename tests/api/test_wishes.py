@@ -493,3 +493,50 @@ async def test_promise_date_in_the_past_or_after_deadline_is_422(client, session
         assert resp.json()["code"] == "invalid_promise_date"
     resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
     assert resp.json()["promise_date"] == (today_local() + timedelta(days=3)).isoformat()
+
+
+# ---- bad input: a clear 422 with a stable code, never a 500 ----
+
+async def test_id_beyond_any_column_is_422_naming_it_not_500(client, session):
+    _, poster, *_ = await _people(session)
+    for path, field in ((f"{API}/{2**63}", "wish_id"), (f"{API}/{2**31}", "wish_id"), (f"{API}/0", "wish_id"),
+                        (f"{API}?org_id={2**63}", "org_id")):
+        resp = await client.get(path, headers=auth(poster))
+        assert resp.status_code == 422, path
+        assert resp.json()["code"] == "validation_error"
+        assert [e["field"] for e in resp.json()["errors"]] == [field]
+    resp = await client.post(API, json={"title": "帮忙修水龙头", "category": "生活服务", "org_id": 2**63},
+                             headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["field"] == "org_id"
+
+
+async def test_cursor_naming_a_number_beyond_any_id_is_invalid_cursor(client, session):
+    _, poster, *_ = await _people(session)
+    for cursor in ("OTIyMzM3MjAzNjg1NDc3NTgwOA", "LTE", "!!!"):  # 2**63, -1, not base64
+        resp = await client.get(f"{API}?cursor={cursor}", headers=auth(poster))
+        assert resp.status_code == 422, cursor
+        assert resp.json()["code"] == "invalid_cursor"
+
+
+async def test_deadline_without_offset_or_out_of_the_calendar_is_422(client, session):
+    _, poster, *_ = await _people(session)
+    for deadline, code in (("2026-12-01T10:00:00", "timezone_aware"), ("9999-12-31T23:59:59-12:00", "date_out_of_range"),
+                           ("0001-01-01T00:00:00Z", "date_out_of_range")):
+        resp = await client.post(API, json={"title": "帮忙修水龙头", "category": "生活服务", "deadline": deadline},
+                                 headers=auth(poster))
+        assert resp.status_code == 422, deadline
+        assert resp.json()["errors"] == [{"field": "deadline", "code": code,
+                                          "message": "时间须带时区" if code == "timezone_aware" else "日期超出可用范围（1900—2100年）"}]
+    assert (await session.exec(select(Wish))).all() == []
+
+
+async def test_nul_character_in_text_or_query_is_422_invalid_character(client, session):
+    _, poster, *_ = await _people(session)
+    resp = await client.get(f"{API}?category=%00", headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_character"
+    # Refused before the INSERT runs; the request's session is rolled back (this test's shared one is not reused).
+    resp = await client.post(API, json={"title": "帮忙\u0000修水龙头", "category": "生活服务"}, headers=auth(poster))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_character"

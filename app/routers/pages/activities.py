@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 from app.deps import PageUser, SessionDep
 from app.errors import Forbidden
 from app.models.activities import ACTIVITY_KINDS
+from app.models.base import Id
 from app.pagination import PageParams
 from app.services import activities as activities_service
 from app.templating import render
@@ -35,7 +36,7 @@ async def admin_activities_page(request: Request, session: SessionDep, user: Pag
 
 
 @router.get("/activities/{activity_id}")
-async def activity_page(activity_id: int, request: Request, session: SessionDep, user: PageUser):
+async def activity_page(activity_id: Id, request: Request, session: SessionDep, user: PageUser):
     """One activity: time, place, places left, sign-up or the waiting list, and my ticket code."""
     request.state.user = user
     activity = await activities_service.activity_detail(session, activity_id=activity_id, viewer=user)
@@ -48,7 +49,7 @@ async def activity_page(activity_id: int, request: Request, session: SessionDep,
 
 
 @router.get("/activities/{activity_id}/screen")
-async def activity_screen(activity_id: int, request: Request, session: SessionDep, user: PageUser):
+async def activity_screen(activity_id: Id, request: Request, session: SessionDep, user: PageUser):
     """The organiser's full-screen live sign-in code with the running count."""
     request.state.user = user
     activity = await activities_service.get_activity(session, activity_id=activity_id)
@@ -58,7 +59,7 @@ async def activity_screen(activity_id: int, request: Request, session: SessionDe
 
 
 @router.get("/activities/{activity_id}/screen/live")
-async def activity_screen_live(activity_id: int, session: SessionDep, user: PageUser):
+async def activity_screen_live(activity_id: Id, session: SessionDep, user: PageUser):
     """The screen's current code and count (polled by the screen)."""
     return JSONResponse(await activities_service.screen_state(session, activity_id=activity_id, actor=user),
                         headers={"Cache-Control": "no-store"})

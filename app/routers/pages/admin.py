@@ -1,12 +1,12 @@
 """Staff console pages that span domains: the numbers with charts and the exports."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from app.deps import PageUser, SessionDep
 from app.errors import Forbidden
+from app.models.base import Day, Id
 from app.services import pages as pages_service
 from app.services import stats as stats_service
 from app.templating import render
@@ -16,9 +16,9 @@ router = APIRouter()
 
 @router.get("/admin/stats")
 async def stats_page(request: Request, session: SessionDep, user: PageUser,
-                     org_id: Annotated[int | None, Query()] = None,
-                     from_: Annotated[date | None, Query(alias="from")] = None,
-                     to: Annotated[date | None, Query()] = None):
+                     org_id: Annotated[Id | None, Query()] = None,
+                     from_: Annotated[Day | None, Query(alias="from")] = None,
+                     to: Annotated[Day | None, Query()] = None):
     """The numbers of a subtree over a period, with a funnel chart and the exports."""
     request.state.user = user
     roles = (await pages_service.admin(session, user=user))["roles"]

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request
 
 from app.deps import PageUser, SessionDep
+from app.models.base import Id
 from app.models.events import ACTION_LABELS, STATUS_LABELS
 from app.services import events as events_service
 from app.templating import render
@@ -29,7 +30,7 @@ async def admin_events(request: Request, session: SessionDep, user: PageUser):
 
 
 @router.get("/events/{event_id}")
-async def event_page(request: Request, event_id: int, session: SessionDep, user: PageUser):
+async def event_page(request: Request, event_id: Id, session: SessionDep, user: PageUser):
     """One event: where it stands, its history, and what the viewer may do next."""
     request.state.user = user
     context = await events_service.event_page(session, event_id=event_id, user=user)

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app.deps import PageUser, SessionDep
+from app.models.base import Id
 from app.models.members import MEMBER_TYPE_LABELS, RATING_LABELS, REPORT_STATUS_LABELS
 from app.services import feedback as feedback_service
 from app.services import member_reports as reports_service
@@ -28,7 +29,7 @@ async def report_page(request: Request, session: SessionDep, user: PageUser):
 
 @router.get("/admin/reports")
 async def admin_reports(request: Request, session: SessionDep, user: PageUser, year: YearQuery = None,
-                        unit_id: int | None = None):
+                        unit_id: Id | None = None):
     """Review reports, set up posts, rate members; the unit view for unit admins."""
     request.state.user = user
     context = await feedback_service.admin_page(session, user=user, year=year or reports_service.this_year(),
@@ -37,7 +38,7 @@ async def admin_reports(request: Request, session: SessionDep, user: PageUser, y
 
 
 @router.get("/admin/reports/members/{user_id}")
-async def member_record(request: Request, user_id: int, session: SessionDep, user: PageUser, year: YearQuery = None):
+async def member_record(request: Request, user_id: Id, session: SessionDep, user: PageUser, year: YearQuery = None):
     """A member's record card, for their branch's staff and their employer's admin (anyone else 404)."""
     request.state.user = user
     card = await records_service.record_card(session, user_id=user_id, year=year or reports_service.this_year(),
@@ -46,7 +47,7 @@ async def member_record(request: Request, user_id: int, session: SessionDep, use
 
 
 @router.get("/admin/reports/units/{unit_id}/print")
-async def print_unit_forms(request: Request, unit_id: int, session: SessionDep, user: PageUser,
+async def print_unit_forms(request: Request, unit_id: Id, session: SessionDep, user: PageUser,
                            year: YearQuery = None):
     """The unit's members' feedback forms, one A4 page each, ready to print."""
     request.state.user = user

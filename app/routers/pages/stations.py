@@ -5,6 +5,7 @@ from fastapi.responses import JSONResponse
 
 from app.deps import PageUser, SessionDep
 from app.errors import Forbidden
+from app.models.base import Id
 from app.models.stations import SERVICE_CHOICES
 from app.pagination import PageParams
 from app.services import shifts as shifts_service
@@ -40,7 +41,7 @@ async def admin_stations_page(request: Request, session: SessionDep, user: PageU
 
 
 @router.get("/stations/{station_id}")
-async def station_page(station_id: int, request: Request, session: SessionDep, user: PageUser):
+async def station_page(station_id: Id, request: Request, session: SessionDep, user: PageUser):
     """One station: services, hours, master, and its duty shifts to sign up for."""
     request.state.user = user
     station = await stations_service.station_detail(session, station_id=station_id, viewer=user)
@@ -51,7 +52,7 @@ async def station_page(station_id: int, request: Request, session: SessionDep, u
 
 
 @router.get("/stations/{station_id}/screen")
-async def station_screen(station_id: int, request: Request, session: SessionDep, user: PageUser):
+async def station_screen(station_id: Id, request: Request, session: SessionDep, user: PageUser):
     """The station tablet's full-screen live QR code, refreshing itself, with today's count."""
     request.state.user = user
     station = await stations_service.get_station(session, station_id=station_id)
@@ -61,7 +62,7 @@ async def station_screen(station_id: int, request: Request, session: SessionDep,
 
 
 @router.get("/stations/{station_id}/screen/live")
-async def station_screen_live(station_id: int, session: SessionDep, user: PageUser):
+async def station_screen_live(station_id: Id, session: SessionDep, user: PageUser):
     """The screen's current code and count (polled by the screen)."""
     return JSONResponse(await stations_service.screen_state(session, station_id=station_id, actor=user),
                         headers={"Cache-Control": "no-store"})

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 
 from app.deps import PageUser, SessionDep
 from app.errors import Forbidden
+from app.models.base import Id
 from app.models.wishes import ACTION_LABELS, STATUS_LABELS
 from app.permissions import has_any_staff_role
 from app.services import wish_categories
@@ -39,7 +40,7 @@ async def new_wish(request: Request, session: SessionDep, user: PageUser):
 
 
 @router.get("/wishes/{wish_id}")
-async def wish_detail(wish_id: int, request: Request, session: SessionDep, user: PageUser):
+async def wish_detail(wish_id: Id, request: Request, session: SessionDep, user: PageUser):
     """One wish, its history, and exactly the actions this viewer may take."""
     request.state.user = user
     context = await wishes_service.detail_page(session, wish_id=wish_id, user=user)
