@@ -8,7 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Id, Instant, TimeField
+from app.models.base import CreatedAt, Id, Input, Instant, TimeField
 from app.models.user import PHONE_PATTERN, UserBrief
 
 ACTIVITY_KINDS = ["主题党日", "党课", "志愿服务", "文体活动", "政策宣讲", "议事会", "联席会议", "民情研判会", "其他"]
@@ -71,7 +71,7 @@ class Attendance(SQLModel, table=True):
 # --- schemas -----------------------------------------------------------------------------------
 
 
-class ActivityCreate(BaseModel):
+class ActivityCreate(Input):
     org_id: Id
     title: str = PField(min_length=1, max_length=100)
     kind: str = PField(description="主题党日、党课、志愿服务、文体活动、政策宣讲、议事会 …", min_length=1, max_length=20)
@@ -119,16 +119,16 @@ class SignupPublic(BaseModel):
     position: int | None = PField(None, description="候补时排第几位")
 
 
-class AttendanceIn(BaseModel):
+class AttendanceIn(Input):
     phone: str = PField(pattern=PHONE_PATTERN)
     name: str | None = PField(None, min_length=1, max_length=50, description="尚未注册的居民：代为登记的姓名")
 
 
-class TicketIn(BaseModel):
+class TicketIn(Input):
     token: str = PField(min_length=4, max_length=600)
 
 
-class SignoutIn(BaseModel):
+class SignoutIn(Input):
     token: str | None = PField(None, max_length=600, description="签退时再扫一次现场码（组织者代签退时不需要）")
     phone: str | None = PField(None, pattern=PHONE_PATTERN, description="组织者为他人签退时填写")
 

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, TimeField
+from app.models.base import CreatedAt, Input, TimeField
 from app.models.user import PHONE_PATTERN, MePublic
 
 
@@ -23,7 +23,7 @@ class SmsCode(SQLModel, table=True):
     used_at: datetime | None = TimeField(default=None)
 
 
-class SmsCodeIn(BaseModel):
+class SmsCodeIn(Input):
     phone: str = PField(pattern=PHONE_PATTERN)
 
 
@@ -33,7 +33,7 @@ class SmsCodeSent(BaseModel):
     debug_code: str | None = None
 
 
-class LoginIn(BaseModel):
+class LoginIn(Input):
     phone: str = PField(pattern=PHONE_PATTERN)
     code: str = PField(pattern=r"^\d{6}$")
 

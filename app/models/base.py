@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -74,3 +74,9 @@ def TimeField(**kw) -> datetime:  # noqa: N802 - reads like a type in model bodi
 def CreatedAt() -> datetime:  # noqa: N802
     """A creation timestamp taken from the app clock."""
     return Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
+
+
+class Input(BaseModel):
+    """What a person sends: text is trimmed before any length rule, so "   " is no name at all."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)

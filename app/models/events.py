@@ -8,7 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Id, Instant, TimeField
+from app.models.base import CreatedAt, Id, Input, Instant, TimeField
 from app.models.user import UserBrief
 
 
@@ -80,7 +80,7 @@ class GridEventStep(SQLModel, table=True):
 # ---- API schemas ----
 
 
-class EventCreate(BaseModel):
+class EventCreate(Input):
     category: str = PField(min_length=1, max_length=20)
     description: str = PField(min_length=2, max_length=1000)
     org_id: Id
@@ -90,22 +90,22 @@ class EventCreate(BaseModel):
     on_behalf_of_phone: str | None = PField(None, pattern=r"^1[3-9]\d{9}$")
 
 
-class DispatchIn(BaseModel):
+class DispatchIn(Input):
     handler_org_id: Id
     due_at: Instant
 
 
-class HandleIn(BaseModel):
+class HandleIn(Input):
     note: str = PField(min_length=1, max_length=1000)
 
 
-class CheckIn(BaseModel):
+class CheckIn(Input):
     ok: bool
     note: str | None = PField(None, max_length=500)
     due_at: Instant | None = None  # a new due date when the check fails
 
 
-class EventFeedbackIn(BaseModel):
+class EventFeedbackIn(Input):
     satisfied: bool
     comment: str | None = PField(None, max_length=500)
 

@@ -10,7 +10,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Day, Id, TimeField
+from app.models.base import CreatedAt, Day, Id, Input, TimeField
 from app.models.user import UserBrief
 
 
@@ -192,7 +192,7 @@ class CoBuildingAssessment(SQLModel, table=True):
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 
 
-class ReportCreate(BaseModel):
+class ReportCreate(Input):
     employer_unit_id: Id
     org_id: Id
     skills: list[Skill] = PField(default_factory=list, max_length=20)
@@ -238,7 +238,7 @@ class ReportPublic(BaseModel):
     events: list[ReportStepPublic] = []
 
 
-class PostCreate(BaseModel):
+class PostCreate(Input):
     title: str = PField(min_length=2, max_length=30)
     duty: str = PField("", max_length=300)
     slots: int = PField(ge=1, le=500)
@@ -265,7 +265,7 @@ class PostClaimPublic(BaseModel):
     left_at: datetime | None
 
 
-class PostLogCreate(BaseModel):
+class PostLogCreate(Input):
     minutes: int = PField(ge=1, le=24 * 60)
     note: str = PField(min_length=1, max_length=300)
     done_on: Day | None = None
@@ -281,7 +281,7 @@ class PostLogPublic(BaseModel):
     created_at: datetime
 
 
-class RatingIn(BaseModel):
+class RatingIn(Input):
     rating: Rating
     comment: str = PField("", max_length=500)
 
@@ -303,7 +303,7 @@ class FeedbackPublic(BaseModel):
     rated_at: datetime
 
 
-class MemberSettingsIn(BaseModel):
+class MemberSettingsIn(Input):
     quarterly_service_cards: bool = False
     half_yearly_re_report: bool = False
 
@@ -314,7 +314,7 @@ class MemberSettingsPublic(BaseModel):
     half_yearly_re_report: bool
 
 
-class AgreementCreate(BaseModel):
+class AgreementCreate(Input):
     community_id: Id
     signed_on: Day
     term_months: int = PField(ge=1, le=120)
@@ -335,7 +335,7 @@ class AgreementPublic(BaseModel):
     created_at: datetime
 
 
-class AssessmentIn(BaseModel):
+class AssessmentIn(Input):
     community_id: Id
     score: int = PField(ge=0, le=100)
     reasons: str = PField(min_length=1, max_length=1000)

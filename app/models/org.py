@@ -8,7 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Id
+from app.models.base import CreatedAt, Id, Input
 
 
 class OrgKind(StrEnum):
@@ -72,7 +72,7 @@ class UnitCommunity(SQLModel, table=True):
     created_at: datetime = CreatedAt()
 
 
-class OrgCreate(BaseModel):
+class OrgCreate(Input):
     name: str = PField(min_length=1, max_length=100)
     kind: OrgKind
     parent_id: Id | None = None
@@ -87,7 +87,7 @@ class OrgPublic(BaseModel):
     created_at: datetime
 
 
-class RoleAssign(BaseModel):
+class RoleAssign(Input):
     phone: str = PField(pattern=r"^1[3-9]\d{9}$")
     role: RoleName
 
@@ -103,7 +103,7 @@ class RoleAssigned(BaseModel):
     role: str
 
 
-class UnitCommunityIn(BaseModel):
+class UnitCommunityIn(Input):
     community_id: Id
 
 

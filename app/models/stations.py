@@ -9,7 +9,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Id, Instant, TimeField
+from app.models.base import CreatedAt, Id, Input, Instant, TimeField
 from app.models.user import PHONE_PATTERN, UserBrief
 from app.validation import not_null
 
@@ -126,7 +126,7 @@ Lat = Annotated[float, PField(ge=-90, le=90, description="纬度，GCJ-02 坐标
 Lng = Annotated[float, PField(ge=-180, le=180, description="经度，GCJ-02 坐标系（高德/腾讯地图、微信定位所用）")]
 
 
-class StationCreate(BaseModel):
+class StationCreate(Input):
     name: str = PField(min_length=1, max_length=100)
     org_id: Id
     address: str = PField("", max_length=200)
@@ -141,7 +141,7 @@ class StationCreate(BaseModel):
     card_enabled: bool = PField(False, description="是否允许张贴静态纸质码（扫码时须校验定位）")
 
 
-class StationUpdate(BaseModel):
+class StationUpdate(Input):
     name: str | None = PField(None, min_length=1, max_length=100)
     address: str | None = PField(None, max_length=200)
     lat: Lat | None = None
@@ -183,7 +183,7 @@ class QrToken(BaseModel):
     short_code: str | None = PField(None, description="可手动输入的短码（随二维码轮换）")
 
 
-class ShiftCreate(BaseModel):
+class ShiftCreate(Input):
     starts_at: Instant
     ends_at: Instant
     capacity: int = PField(ge=1, le=100)
@@ -224,7 +224,7 @@ class ShiftClosed(BaseModel):
     no_shows: int
 
 
-class CheckinIn(BaseModel):
+class CheckinIn(Input):
     token: str = PField(min_length=4, max_length=600, description="扫到的码（完整 token、扫码链接或短码）")
     lat: Lat | None = None
     lng: Lng | None = None

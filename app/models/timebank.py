@@ -12,7 +12,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import MAX_INT, CreatedAt, Id
+from app.models.base import MAX_INT, CreatedAt, Id, Input
 
 
 class AccountKind:
@@ -187,7 +187,7 @@ class EntryPublic(BaseModel):
     memo: str
 
 
-class TransferIn(BaseModel):
+class TransferIn(Input):
     to_phone: str = PField(pattern=r"^1[3-9]\d{9}$")
     minutes: int = PField(gt=0, le=100000)
     memo: str | None = PField(None, max_length=100)
@@ -203,7 +203,7 @@ class TransferPublic(BaseModel):
     created_at: datetime
 
 
-class GrantIn(BaseModel):
+class GrantIn(Input):
     user_id: Id
     minutes: int = PField(ge=-100000, le=100000)
     reason: str = PField(min_length=1, max_length=100)
@@ -245,7 +245,7 @@ class YearTotal(BaseModel):
     people: int | None = None
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(Input):
     storage_cap_minutes: int | None = PField(None, ge=0, le=MAX_INT)
     redeem_min_age: int | None = PField(None, ge=0, le=120)
     redeem_min_age_hardship: int | None = PField(None, ge=0, le=120)
@@ -258,7 +258,7 @@ class PolicyPublic(PolicyIn):
     alliance_id: int
 
 
-class RewardIn(BaseModel):
+class RewardIn(Input):
     org_id: Id
     station_id: Id | None = None
     name: str = PField(min_length=1, max_length=60)
@@ -267,7 +267,7 @@ class RewardIn(BaseModel):
     stock: int = PField(ge=0, le=100000)
 
 
-class RewardUpdate(BaseModel):
+class RewardUpdate(Input):
     stock: int | None = PField(None, ge=0, le=100000)
     price_minutes: int | None = PField(None, gt=0, le=100000)
     active: bool | None = None
@@ -284,7 +284,7 @@ class RewardPublic(BaseModel):
     active: bool
 
 
-class RedeemIn(BaseModel):
+class RedeemIn(Input):
     for_phone: str | None = PField(None, pattern=r"^1[3-9]\d{9}$")
 
 

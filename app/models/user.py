@@ -9,7 +9,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Id
+from app.models.base import CreatedAt, Id, Input
 from app.models.org import RolePublic
 from app.validation import not_null
 
@@ -50,7 +50,7 @@ class MePublic(BaseModel):
     roles: list[RolePublic]
 
 
-class MeUpdate(BaseModel):
+class MeUpdate(Input):
     name: str | None = PField(None, min_length=1, max_length=50)
     home_org_id: Id | None = None
     is_party_member: bool | None = None

@@ -9,7 +9,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Day, Id, Instant, TimeField
+from app.models.base import CreatedAt, Day, Id, Input, Instant, TimeField
 from app.models.user import UserBrief
 
 
@@ -154,7 +154,7 @@ class Notification(SQLModel, table=True):
 
 # ---- API schemas ----
 
-class WishCreate(BaseModel):
+class WishCreate(Input):
     title: str = PField(min_length=2, max_length=40)
     description: str = PField("", max_length=500)
     category: str = PField(min_length=1, max_length=20)
@@ -165,27 +165,27 @@ class WishCreate(BaseModel):
     on_behalf_of_phone: str | None = PField(None, pattern=r"^1[3-9]\d{9}$")
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(Input):
     approve: bool
     reason: str | None = PField(None, max_length=200)
     assign_org_id: Id | None = None
 
 
-class ClaimIn(BaseModel):
+class ClaimIn(Input):
     promise_date: Day | None = None
 
 
-class DoneIn(BaseModel):
+class DoneIn(Input):
     note: str = PField(min_length=1, max_length=500)
     minutes_spent: int = PField(ge=1, le=24 * 60)
 
 
-class ConfirmIn(BaseModel):
+class ConfirmIn(Input):
     rating: int = PField(ge=1, le=5)
     comment: str | None = PField(None, max_length=300)
 
 
-class VerifyIn(BaseModel):
+class VerifyIn(Input):
     credit_minutes: int = PField(ge=0, le=24 * 60)
     note: str | None = PField(None, max_length=300)
 
@@ -193,7 +193,7 @@ class VerifyIn(BaseModel):
 CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 
 
-class CategoriesIn(BaseModel):
+class CategoriesIn(Input):
     alliance_id: Id
     names: list[CategoryName] = PField(min_length=1, max_length=30)
 
@@ -236,7 +236,7 @@ class WishPublic(BaseModel):
     events: list[WishEventPublic] = []
 
 
-class ResourceCreate(BaseModel):
+class ResourceCreate(Input):
     unit_id: Id
     title: str = PField(min_length=2, max_length=60)
     description: str = PField("", max_length=500)

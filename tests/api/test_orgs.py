@@ -122,3 +122,17 @@ async def test_unit_admin_cannot_assign_own_unit(client, session):
     resp = await client.post(f"/api/v1/orgs/{tree.unit.id}/communities", json={"community_id": tree.community.id},
                              headers=auth(unit_admin))
     assert resp.status_code == 403
+
+
+async def test_whitespace_only_name_is_422(client, session):
+    tree = await make_tree(session)
+    admin = await make_user(session, role=(tree.alliance, "admin"))
+    resp = await client.post("/api/v1/orgs", json={"name": "   ", "kind": "community", "parent_id": tree.alliance.id},
+                             headers=auth(admin))
+    assert resp.status_code == 422
+    assert [e["field"] for e in resp.json()["errors"]] == ["name"]
+    me = await client.patch("/api/v1/me", json={"name": " \t "}, headers=auth(admin))
+    assert me.status_code == 422
+    trimmed = await client.post("/api/v1/orgs", json={"name": " 新社区 ", "kind": "community",
+                                                      "parent_id": tree.alliance.id}, headers=auth(admin))
+    assert trimmed.json()["name"] == "新社区"
