@@ -1,6 +1,9 @@
 """The one source of 'now', so tests can move time forward."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+
+# The people using ejia read every date and time in China Standard Time.
+CHINA = timezone(timedelta(hours=8))
 
 _offset = timedelta(0)
 
@@ -8,6 +11,11 @@ _offset = timedelta(0)
 def now() -> datetime:
     """The current time in UTC, shifted by any test travel."""
     return datetime.now(UTC) + _offset
+
+
+def today() -> date:
+    """Today's date in China, where deadlines, promised dates and periods are meant."""
+    return now().astimezone(CHINA).date()
 
 
 def travel(delta: timedelta) -> None:

@@ -3,8 +3,10 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import event
+from sqlalchemy import Integer, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -98,3 +100,20 @@ async def advisory_lock(session: AsyncSession, key: str) -> None:
         from sqlalchemy import text
 
         await session.exec(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))").bindparams(k=key))
+
+
+class china_year(FunctionElement):  # noqa: N801 - reads as the SQL function it compiles to
+    """SQL: the calendar year in China (UTC+8) of a UTC timestamp column, on either database."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(china_year, "postgresql")
+def _china_year_pg(element, compiler, **kw):
+    return f"CAST(EXTRACT(YEAR FROM ({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai')) AS INTEGER)"
+
+
+@compiles(china_year, "sqlite")
+def _china_year_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%Y', {compiler.process(element.clauses, **kw)}, '+8 hours') AS INTEGER)"

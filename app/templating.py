@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from app.clock import CHINA
 from app.security import mask_phone
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -25,9 +26,7 @@ def local_time(value) -> str:
     """A UTC timestamp shown in China time (UTC+8), as people read it."""
     if value is None:
         return ""
-    from datetime import timedelta, timezone
-
-    return value.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 templates.env.filters["hours"] = hours

@@ -102,7 +102,7 @@ async def seed(session: AsyncSession, ctx) -> None:
             continue
         if claimer is None:
             continue
-        promise = wishes_service.today_local() + timedelta(days=5)
+        promise = clock.today() + timedelta(days=5)
         await step("claim", claimer, f"承诺于{promise.isoformat()}前完成", claimer_id=claimer.id,
                    claimed_at=created + timedelta(hours=5), promise_date=promise)
         claim = WishClaim(wish_id=wish.id, user_id=claimer.id, claimed_at=created + timedelta(hours=5),

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from app import clock
+from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.members import (
     MEMBER_TYPE_LABELS,
@@ -267,6 +268,6 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
     quarterly = [await reports_service.member_settings(session, alliance_id=a) for a in sorted(alliance_ids)]
     return {"year": year, "pending": pending, "approved": approved, "rated": rated, "post_orgs": post_orgs,
             "quarterly_cards": any(m.quarterly_service_cards for m in quarterly),
-            "this_quarter": (clock.now().astimezone(reports_service.CHINA).month - 1) // 3 + 1,
+            "this_quarter": (clock.now().astimezone(CHINA).month - 1) // 3 + 1,
             "posts": posts, "units": units, "unit_view": unit_view, "rating_labels": RATING_LABELS,
             "cobuilding": await cobuilding_service.community_units(session, user=user, year=year)}

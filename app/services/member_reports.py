@@ -4,7 +4,7 @@ A report's status changes only through TRANSITIONS below; the database keeps one
 per member per period (a unique key on `(user_id, period, active)` with `active` NULL once closed).
 """
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.clock import CHINA
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.models.members import (
     MemberFeedback,
@@ -34,7 +35,6 @@ from app.security import mask_phone
 from app.services import audit
 
 S = ReportStatus
-CHINA = timezone(timedelta(hours=8))
 BRANCH_KINDS = (OrgKind.community, OrgKind.compound, OrgKind.grid)
 
 # The only place that says which report state may follow which.

@@ -13,6 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.clock import CHINA
 from app.errors import Conflict, Forbidden, InvalidState, NotFound
 from app.models.members import (
     Post,
@@ -154,7 +155,7 @@ async def log_work(session: AsyncSession, *, post_id: int, data: PostLogCreate, 
     """Record what you did on your post and how many minutes it took."""
     post = await _get(session, post_id)
     claim = await _active_claim(session, post_id=post.id, user_id=actor.id)
-    today = clock.now().astimezone(reports_service.CHINA).date()
+    today = clock.today()
     done_on = data.done_on or today
     if done_on > today:
         raise InvalidState("不能记录未来的工作", code="future_log")
@@ -178,8 +179,8 @@ async def list_logs(session: AsyncSession, *, post_id: int, actor: User) -> list
 
 async def claims_of(session: AsyncSession, *, user_id: int, start: date, end: date) -> list[tuple[PostClaim, Post]]:
     """The member's post holdings that overlap the dates [start, end]."""
-    lo = datetime.combine(start, time.min, tzinfo=reports_service.CHINA)
-    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=reports_service.CHINA)
+    lo = datetime.combine(start, time.min, tzinfo=CHINA)
+    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=CHINA)
     stmt = (select(PostClaim, Post).join(Post, Post.id == PostClaim.post_id)
             .where(PostClaim.user_id == user_id, PostClaim.claimed_at < hi)
             .where((PostClaim.left_at.is_(None)) | (PostClaim.left_at >= lo))

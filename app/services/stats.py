@@ -3,13 +3,14 @@
 Periods are whole days in China time: `from` 00:00 (UTC+8) to the end of `to`.
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, func, union
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.clock import CHINA
 from app.errors import ValidationFailed
 from app.models.activities import Activity, Attendance
 from app.models.org import Org
@@ -26,12 +27,10 @@ from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 from app.xlsx import append_row
 
-CHINA = timezone(timedelta(hours=8))
-
 
 def period(start: date | None, end: date | None) -> tuple[date, date, datetime, datetime]:
     """The period's days and its [start, end) instants; by default this year so far."""
-    today = clock.now().astimezone(CHINA).date()
+    today = clock.today()
     start = start or date(today.year, 1, 1)
     end = end or today
     if end < start:

@@ -13,13 +13,15 @@ Policy per alliance (`timebank_policies`; no row = no limits, served time rounds
 - rounding of served time: half-up to `rounding_unit_minutes` (30: <15 → 0, 15–44 → 30, 45–74 → 60).
 """
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import case, distinct, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.clock import CHINA
+from app.db import china_year
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
 from app.models.stations import Station
@@ -66,7 +68,6 @@ from app.services import idempotency as idem
 from app.services import users as users_service
 
 STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
-CHINA = timezone(timedelta(hours=8))
 DEFAULT_ROUNDING_UNIT = 30
 
 
@@ -208,11 +209,11 @@ async def statement(session: AsyncSession, *, user: User, params: PageParams) ->
 
 
 def _year_column():
-    return func.extract("year", LedgerTxn.created_at)
+    return china_year(LedgerTxn.created_at)
 
 
 async def yearly_totals(session: AsyncSession, *, user: User) -> list[YearTotal]:
-    """The person's earned and spent minutes per year (UTC years), newest first."""
+    """The person's earned and spent minutes per calendar year in China, newest first."""
     account = await ledger.find_person_account(session, user_id=user.id)
     if account is None:
         return []

@@ -5,13 +5,14 @@
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import and_, case, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.clock import CHINA
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.models.org import Org, OrgKind, Role
 from app.models.user import User, UserBrief
@@ -44,7 +45,6 @@ CONFIRM_GRACE = timedelta(days=7)
 # A claim without a promised date promises this many days.
 DEFAULT_PROMISE_DAYS = 7
 MAX_PHOTOS = 3
-CHINA = timezone(timedelta(hours=8))
 
 # Once published, a wish is on the wall for every signed-in person; before (and when withdrawn,
 # rejected or expired) only its poster, its claimer and staff over it see it.
@@ -77,11 +77,6 @@ TRANSITIONS: dict[str, Transition] = {
     "cancel": _t({S.submitted, S.published}, S.cancelled),
     "expire": _t({S.submitted, S.published}, S.expired),
 }
-
-
-def today_local() -> date:
-    """Today's date in China, where promised dates are meant."""
-    return clock.now().astimezone(CHINA).date()
 
 
 def allowed(action: str, status: str) -> bool:
@@ -429,7 +424,7 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
         raise InvalidState("心愿尚未发布或已关闭，不能认领")
     if not await _may_claim_dispatched(session, user=actor, wish=wish):
         raise Forbidden("该心愿已派单给共建单位，仅该单位人员可以认领", code="wish_dispatched_to_unit")
-    today = today_local()
+    today = clock.today()
     promise = data.promise_date
     if promise is None:
         promise = today + timedelta(days=DEFAULT_PROMISE_DAYS)
@@ -587,7 +582,7 @@ async def run_timers(session: AsyncSession) -> int:
     runner already moved is simply skipped. Returns how many wishes moved (and reminders sent).
     """
     now = clock.now()
-    today = today_local()
+    today = clock.today()
     moved = 0
 
     overdue = (await session.exec(select(Wish).where(Wish.status == S.claimed, Wish.promise_date < today)
@@ -655,7 +650,7 @@ async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dic
     if "review" in public.actions:
         choices = await resources_service.dispatch_choices(session, org_id=wish.org_id, category=wish.category)
     return {"wish": public, "actor_names": {i: u.name for i, u in people.items()}, "dispatch_choices": choices,
-            "staff": staff, "today": today_local()}
+            "staff": staff, "today": clock.today()}
 
 
 async def mine_page(session: AsyncSession, *, user: User, limit: int = 50) -> dict:

@@ -383,3 +383,19 @@ async def test_reward_must_name_a_station_under_its_org(client, session):
         bad = await client.post("/api/v1/timebank/rewards", json={**body, "station_id": station_id}, headers=auth(staff))
         assert bad.status_code == 422
         assert bad.json()["code"] == "invalid_station"
+
+
+async def test_yearly_totals_follow_the_calendar_in_china(client, session):
+    from datetime import UTC, datetime
+
+    from app import clock
+
+    tree = await make_tree(session)
+    user = await make_user(session, home=tree.compound)
+    for at, minutes, ref in ((datetime(2025, 12, 31, 15, 0, tzinfo=UTC), 30, 1),   # 23:00 on 31 Dec in China
+                             (datetime(2025, 12, 31, 17, 0, tzinfo=UTC), 60, 2)):  # 01:00 on 1 Jan in China
+        clock.reset()
+        clock.travel(at - clock.now())
+        await credit(session, tree.compound, user, minutes, ref_id=ref)
+    years = (await client.get(f"{API}/me/years", headers=auth(user))).json()
+    assert [(y["year"], y["earned_minutes"]) for y in years] == [(2026, 60), (2025, 30)]

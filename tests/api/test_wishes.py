@@ -192,9 +192,9 @@ async def test_claim_without_promise_date_promises_a_week(client, session):
     _, poster, staff, volunteer, _ = await _people(session)
     wish = await _published(client, poster, staff)
     resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
-    from app.services.wishes import today_local
+    from app import clock
 
-    assert resp.json()["promise_date"] == (today_local() + timedelta(days=7)).isoformat()
+    assert resp.json()["promise_date"] == (clock.today() + timedelta(days=7)).isoformat()
 
 
 async def test_only_claimer_may_release_or_mark_done_403(client, session):
@@ -481,18 +481,18 @@ async def test_wish_page_of_someone_elses_unreviewed_wish_is_404(client, session
 
 
 async def test_promise_date_in_the_past_or_after_deadline_is_422(client, session):
-    from app.services.wishes import today_local
+    from app import clock
 
     _, poster, staff, volunteer, _ = await _people(session)
     deadline = (clock.now() + timedelta(days=3)).isoformat()
     wish = await _published(client, poster, staff, deadline=deadline)
     for days in (-1, 10):
-        promise = (today_local() + timedelta(days=days)).isoformat()
+        promise = (clock.today() + timedelta(days=days)).isoformat()
         resp = await client.post(f"{API}/{wish['id']}/claim", json={"promise_date": promise}, headers=auth(volunteer))
         assert resp.status_code == 422
         assert resp.json()["code"] == "invalid_promise_date"
     resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
-    assert resp.json()["promise_date"] == (today_local() + timedelta(days=3)).isoformat()
+    assert resp.json()["promise_date"] == (clock.today() + timedelta(days=3)).isoformat()
 
 
 # ---- bad input: a clear 422 with a stable code, never a 500 ----

@@ -51,7 +51,7 @@ async def test_two_timer_runners_never_move_a_wish_twice(live):
         tree = await make_tree(s)
         poster = await make_user(s, home=tree.compound)
         claimer = await make_user(s, home=tree.compound)
-        past = svc.today_local() - timedelta(days=1)
+        past = clock.today() - timedelta(days=1)
         for i in range(10):
             s.add(Wish(org_id=tree.compound.id, poster_id=poster.id, title=f"逾期{i}", category="其他",
                        status="claimed", claimer_id=claimer.id, claimed_at=clock.now(), promise_date=past))

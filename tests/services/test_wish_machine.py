@@ -53,7 +53,7 @@ async def _wish_in(session, cast, status: str) -> Wish:
     if status in CLAIMED:
         wish.claimer_id = cast["claimer"].id
         wish.claimed_at = clock.now()
-        wish.promise_date = svc.today_local() + timedelta(days=3)
+        wish.promise_date = clock.today() + timedelta(days=3)
     session.add(wish)
     await session.commit()
     return wish
@@ -125,7 +125,7 @@ async def test_every_transition_writes_an_event(session):
 async def test_overdue_claim_goes_back_to_the_wall(session):
     cast = await _cast(session)
     wish = await _wish_in(session, cast, "published")
-    promise = svc.today_local() + timedelta(days=2)
+    promise = clock.today() + timedelta(days=2)
     await svc.claim(session, wish_id=wish.id, data=ClaimIn(promise_date=promise), actor=cast["claimer"])
     clock.travel(timedelta(days=2))
     assert await svc.run_timers(session) == 0
@@ -145,7 +145,7 @@ async def test_overdue_claim_goes_back_to_the_wall(session):
 async def test_claim_due_tomorrow_is_reminded_once(session):
     cast = await _cast(session)
     wish = await _wish_in(session, cast, "published")
-    promise = svc.today_local() + timedelta(days=3)
+    promise = clock.today() + timedelta(days=3)
     await svc.claim(session, wish_id=wish.id, data=ClaimIn(promise_date=promise), actor=cast["claimer"])
     assert await svc.run_timers(session) == 0
     clock.travel(timedelta(days=2))
