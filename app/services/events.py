@@ -1,11 +1,10 @@
 """Grid events (网格事件): 采集、上报 (report) → 分派 (dispatch) → 处置 (handle) → 督查 (check) → 反馈 (feedback).
 
-TRANSITIONS is the only place that says which state may follow which; every change of
-`grid_events.status` goes through `_apply`, a conditional update that also writes the history.
+MACHINE's transition table is the only place that says which state may follow which; every change of
+`grid_events.status` goes through MACHINE (app.statemachine): a conditional update that also writes the history.
 The timer marks dispatched events past their due date as overdue and escalates them up the tree.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, update
@@ -17,6 +16,7 @@ from app import clock
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.models.events import (
     CATEGORIES,
+    STATUS_LABELS,
     CheckIn,
     DispatchIn,
     EventCreate,
@@ -37,6 +37,7 @@ from app.services import member_reports as reports_service
 from app.services import notifications as notify_service
 from app.services import users as users_service
 from app.services.storage import get_storage
+from app.statemachine import Machine, move
 
 S = EventStatus
 PLACE_KINDS = (OrgKind.community, OrgKind.compound, OrgKind.grid)
@@ -47,50 +48,23 @@ FEEDBACK_GRACE = timedelta(days=7)
 MAX_PHOTOS = 3
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "dispatch": Transition(frozenset({S.reported}), S.dispatched),
-    "handle": Transition(frozenset({S.dispatched}), S.handled),
-    "check": Transition(frozenset({S.handled}), S.checked),
-    "check_failed": Transition(frozenset({S.handled}), S.dispatched),
-    "feedback": Transition(frozenset({S.checked}), S.closed),
-    "auto_close": Transition(frozenset({S.checked}), S.closed),
-}
-
-
-def allowed(action: str, status: str) -> bool:
-    """Whether the transition table lets `action` happen from `status`."""
-    return status in TRANSITIONS[action].sources
-
-
-async def _apply(session: AsyncSession, event: GridEvent, action: str, *, actor_id: int | None,
-                 note: str | None = None, values: dict | None = None) -> bool:
-    """Move the event by `action` if it is still in the state we read (flushes); False if someone beat us."""
-    rule = TRANSITIONS[action]
-    if event.status not in rule.sources:
-        raise InvalidState("事件当前状态不允许此操作")
-    now = clock.now()
-    result = await session.exec(
-        update(GridEvent).where(GridEvent.id == event.id, GridEvent.status == event.status)
-        .values(status=rule.target, updated_at=now, **(values or {})).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        await session.refresh(event)
-        return False
-    session.add(GridEventStep(event_id=event.id, at=now, actor_id=actor_id, action=action, from_status=event.status,
-                              to_status=rule.target, note=note))
-    await session.flush()
-    await session.refresh(event)
-    return True
-
-
-async def _apply_or_conflict(session: AsyncSession, event: GridEvent, action: str, **kw) -> None:
-    if not await _apply(session, event, action, **kw):
-        raise InvalidState("事件状态刚刚发生了变化，请刷新后再试")
+# The only place that says which state may follow which: every change of `grid_events.status`
+# goes through MACHINE, which updates conditionally and writes a history step.
+MACHINE = Machine(
+    model=GridEvent,
+    transitions={
+        "dispatch": move({S.reported}, S.dispatched),
+        "handle": move({S.dispatched}, S.handled),
+        "check": move({S.handled}, S.checked),
+        "check_failed": move({S.handled}, S.dispatched),
+        "feedback": move({S.checked}, S.closed),
+        "auto_close": move({S.checked}, S.closed),
+    },
+    history=lambda event, at, actor_id, action, src, dst, note: GridEventStep(
+        event_id=event.id, at=at, actor_id=actor_id, action=action, from_status=src, to_status=dst, note=note),
+    noun="事件",
+    labels=STATUS_LABELS,
+)
 
 
 async def _tell_reporter(session: AsyncSession, event: GridEvent, title: str, body: str = "") -> None:
@@ -256,7 +230,7 @@ async def dispatch_event(session: AsyncSession, *, event_id: int, data: Dispatch
     if data.due_at.tzinfo is None or data.due_at <= clock.now():
         raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
     now = clock.now()
-    await _apply_or_conflict(session, event, "dispatch", actor_id=actor.id, note=f"分派至{handler.name}",
+    await MACHINE.apply_or_conflict(session, event, "dispatch", actor_id=actor.id, note=f"分派至{handler.name}",
                              values={"handler_org_id": handler.id, "due_at": data.due_at, "dispatched_at": now})
     await audit.record(session, actor_id=actor.id, action="event.dispatch", object_type="grid_event",
                        object_id=event.id, org_id=event.org_id, detail={"handler_org_id": handler.id})
@@ -271,7 +245,7 @@ async def handle_event(session: AsyncSession, *, event_id: int, data: HandleIn, 
         raise Forbidden("只有处置单位的工作人员可以提交处置结果")
     now = clock.now()
     on_time = event.due_at is None or now <= event.due_at
-    await _apply_or_conflict(session, event, "handle", actor_id=actor.id, note=data.note,
+    await MACHINE.apply_or_conflict(session, event, "handle", actor_id=actor.id, note=data.note,
                              values={"handled_at": now, "handle_note": data.note, "handled_on_time": on_time})
     await audit.record(session, actor_id=actor.id, action="event.handle", object_type="grid_event",
                        object_id=event.id, org_id=event.handler_org_id)
@@ -285,16 +259,16 @@ async def check_event(session: AsyncSession, *, event_id: int, data: CheckIn, ac
     event = await _must_be_staff(session, event_id, actor)
     now = clock.now()
     if data.ok:
-        await _apply_or_conflict(session, event, "check", actor_id=actor.id, note=data.note,
+        await MACHINE.apply_or_conflict(session, event, "check", actor_id=actor.id, note=data.note,
                                  values={"checked_at": now, "check_note": data.note})
     else:
-        if not allowed("check_failed", event.status):
+        if not MACHINE.allowed("check_failed", event.status):
             raise InvalidState("事件当前状态不允许此操作")
         if data.due_at is not None and (data.due_at.tzinfo is None or data.due_at <= now):
             raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
         span = (event.due_at - event.dispatched_at) if event.due_at and event.dispatched_at else timedelta(days=3)
         due = data.due_at or now + max(span, timedelta(hours=1))
-        await _apply_or_conflict(session, event, "check_failed", actor_id=actor.id, note=data.note,
+        await MACHINE.apply_or_conflict(session, event, "check_failed", actor_id=actor.id, note=data.note,
                                  values={"check_note": data.note, "due_at": due, "dispatched_at": now,
                                          "overdue": False, "handled_on_time": None})
     await audit.record(session, actor_id=actor.id, action="event.check", object_type="grid_event",
@@ -310,7 +284,7 @@ async def give_feedback(session: AsyncSession, *, event_id: int, data: EventFeed
     event, _, _ = await _visible(session, event_id=event_id, user=actor)
     if event.reporter_id != actor.id:
         raise Forbidden("只有反映问题的本人可以评价")
-    await _apply_or_conflict(session, event, "feedback", actor_id=actor.id, note=data.comment,
+    await MACHINE.apply_or_conflict(session, event, "feedback", actor_id=actor.id, note=data.comment,
                              values={"closed_at": clock.now(), "satisfied": data.satisfied,
                                      "feedback_comment": data.comment})
     await session.commit()
@@ -389,7 +363,7 @@ async def run_event_timers(session: AsyncSession) -> int:
                                                         GridEvent.checked_at < now - FEEDBACK_GRACE)
                                 .order_by(GridEvent.id).limit(500))).all()
     for event in stale:
-        if await _apply(session, event, "auto_close", actor_id=None, note="超过反馈期限，自动办结",
+        if await MACHINE.apply(session, event, "auto_close", actor_id=None, note="超过反馈期限，自动办结",
                         values={"closed_at": now}):
             moved += 1
     await session.flush()
@@ -473,10 +447,10 @@ async def event_page(session: AsyncSession, *, event_id: int, user: User) -> dic
                                                                      OrgKind.compound, OrgKind.grid), within=alliance)
     return {"event": public, "staff": staff, "handler": handler, "reporter": event.reporter_id == user.id,
             "handlers": handlers, "can": {
-                "dispatch": staff and allowed("dispatch", event.status),
-                "handle": handler and allowed("handle", event.status),
-                "check": staff and allowed("check", event.status),
-                "feedback": event.reporter_id == user.id and allowed("feedback", event.status)}}
+                "dispatch": staff and MACHINE.allowed("dispatch", event.status),
+                "handle": handler and MACHINE.allowed("handle", event.status),
+                "check": staff and MACHINE.allowed("check", event.status),
+                "feedback": event.reporter_id == user.id and MACHINE.allowed("feedback", event.status)}}
 
 
 async def admin_page(session: AsyncSession, *, user: User) -> dict:

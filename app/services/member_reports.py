@@ -1,12 +1,11 @@
 """Party members reporting to the branch where they live (在职党员双报到): report, review, move branch.
 
-A report's status changes only through TRANSITIONS below; the database keeps one active report
+A report's status changes only through MACHINE below (app.statemachine); the database keeps one active report
 per member per period (a unique key on `(user_id, period, active)` with `active` NULL once closed).
 """
 
 from datetime import date, datetime
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import func, select
@@ -14,8 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.clock import CHINA
-from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.members import (
+    REPORT_STATUS_LABELS,
     MemberFeedback,
     MemberReport,
     MemberReportStep,
@@ -33,16 +33,24 @@ from app.pagination import PageParams, paginate
 from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over
 from app.security import mask_phone
 from app.services import audit
+from app.statemachine import Machine, move
 
 S = ReportStatus
 BRANCH_KINDS = (OrgKind.community, OrgKind.compound, OrgKind.grid)
 
-# The only place that says which report state may follow which.
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "approve": (frozenset({S.pending}), S.approved),
-    "reject": (frozenset({S.pending}), S.rejected),
-    "move": (frozenset({S.pending, S.approved}), S.moved),
-}
+# The only place that says which report state may follow which; each move writes a step.
+MACHINE = Machine(
+    model=MemberReport,
+    transitions={
+        "approve": move({S.pending}, S.approved),
+        "reject": move({S.pending}, S.rejected),
+        "move": move({S.pending, S.approved}, S.moved),
+    },
+    history=lambda report, at, actor_id, action, _src, _dst, note: MemberReportStep(
+        report_id=report.id, at=at, actor_id=actor_id, action=action, note=note),
+    noun="报到记录",
+    labels=REPORT_STATUS_LABELS,
+)
 
 
 def this_year() -> int:
@@ -242,17 +250,6 @@ async def create_report(session: AsyncSession, *, data: ReportCreate, actor: Use
     return (await to_public(session, [report], viewer=actor, with_steps=True))[0]
 
 
-async def _move_state(session: AsyncSession, report: MemberReport, action: str, values: dict) -> None:
-    """Apply a transition if the report is still in the state we read (flushes); 409 otherwise."""
-    sources, target = TRANSITIONS[action]
-    if report.status not in sources:
-        raise InvalidState("报到记录当前状态不允许此操作")
-    result = await session.exec(
-        update(MemberReport).where(MemberReport.id == report.id, MemberReport.status == report.status)
-        .values(status=target, updated_at=clock.now(), **values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise InvalidState("报到记录刚刚发生了变化，请刷新后再试")
-    await session.refresh(report)
 
 
 async def review_report(session: AsyncSession, *, report_id: int, data: ReportReview, actor: User) -> ReportPublic:
@@ -272,8 +269,7 @@ async def review_report(session: AsyncSession, *, report_id: int, data: ReportRe
     values = {"reviewer_id": actor.id, "reviewed_at": clock.now()}
     if not data.approve:
         values.update(active=None, reject_reason=reason)
-    await _move_state(session, report, action, values)
-    _step(session, report.id, action, actor.id, reason or None)
+    await MACHINE.apply_or_conflict(session, report, action, actor_id=actor.id, note=reason or None, values=values)
     await audit.record(session, actor_id=actor.id, action=f"member_report.{action}", object_type="member_report",
                        object_id=report.id, org_id=report.org_id, detail={"reason": reason} if reason else None)
     await session.commit()
@@ -288,13 +284,13 @@ async def move_report(session: AsyncSession, *, report_id: int, data: ReportMove
     branch = await _branch(session, data.org_id)
     if branch.id == report.org_id:
         raise ValidationFailed("新的报到地与原报到地相同", code="same_branch")
-    await _move_state(session, report, "move", {"active": None})
+    await MACHINE.apply_or_conflict(session, report, "move", actor_id=actor.id, note=f"转至{branch.name}",
+                                    values={"active": None})
     now = clock.now()
     new = await _insert_report(session, MemberReport(
         user_id=actor.id, org_id=branch.id, employer_unit_id=report.employer_unit_id, year=report.year,
         period=report.period, skills=list(report.skills), availability=report.availability,
         note=data.note or report.note, previous_id=report.id, created_at=now, updated_at=now))
-    _step(session, report.id, "move", actor.id, f"转至{branch.name}")
     _step(session, new.id, "report", actor.id, data.note or "转移报到")
     await session.commit()
     return (await to_public(session, [new], viewer=actor, with_steps=True))[0]

@@ -4,7 +4,6 @@
 (confirm) → 站点验收 (verify, credits the claimer's time bank once).
 """
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, case, or_, update
@@ -38,6 +37,7 @@ from app.services import audit, content, crypto, wish_categories
 from app.services import notifications as notify_service
 from app.services import users as users_service
 from app.services.storage import get_storage
+from app.statemachine import Machine, move
 
 S = WishStatus
 # A done wish the poster never confirms is confirmed by the timer after this grace period.
@@ -52,68 +52,34 @@ PUBLIC_STATES = frozenset({S.published, S.claimed, S.done, S.confirmed, S.verifi
 CLAIMED_STATES = frozenset({S.claimed, S.done, S.confirmed, S.verified})
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
-
-
-def _t(sources: set[str], target: str) -> Transition:
-    return Transition(frozenset(sources), target)
-
-
 # The only place that says which state may follow which. Every change of `wishes.status` goes
-# through `_apply`, which reads this table, updates conditionally and writes an event.
-TRANSITIONS: dict[str, Transition] = {
-    "publish": _t({S.submitted}, S.published),
-    "reject": _t({S.submitted}, S.rejected),
-    "claim": _t({S.published}, S.claimed),
-    "release": _t({S.claimed}, S.published),
-    "release_overdue": _t({S.claimed}, S.published),
-    "done": _t({S.claimed}, S.done),
-    "confirm": _t({S.done}, S.confirmed),
-    "auto_confirm": _t({S.done}, S.confirmed),
-    "verify": _t({S.confirmed}, S.verified),
-    "cancel": _t({S.submitted, S.published}, S.cancelled),
-    "expire": _t({S.submitted, S.published}, S.expired),
-}
-
-
-def allowed(action: str, status: str) -> bool:
-    """Whether the transition table lets `action` happen from `status`."""
-    return status in TRANSITIONS[action].sources
-
-
-async def _apply(session: AsyncSession, wish: Wish, action: str, *, actor_id: int | None, note: str | None = None,
-                 values: dict | None = None, where: tuple = ()) -> bool:
-    """Move `wish` by `action` if it is still in the state we read (flushes); False if someone beat us."""
-    rule = TRANSITIONS[action]
-    if wish.status not in rule.sources:
-        raise InvalidState(f"心愿当前状态为“{STATUS_LABELS.get(wish.status, wish.status)}”，不能进行此操作")
-    now = clock.now()
-    stmt = (update(Wish).where(Wish.id == wish.id, Wish.status == wish.status, *where)
-            .values(status=rule.target, updated_at=now, **(values or {}))
-            .execution_options(synchronize_session=False))
-    result = await session.exec(stmt)
-    if result.rowcount != 1:
-        await session.refresh(wish)
-        return False
-    session.add(WishEvent(wish_id=wish.id, at=now, actor_id=actor_id, action=action, from_status=wish.status,
-                          to_status=rule.target, note=note))
-    await session.flush()
-    await session.refresh(wish)
-    return True
+# through MACHINE, which reads this table, updates conditionally and writes an event.
+MACHINE = Machine(
+    model=Wish,
+    transitions={
+        "publish": move({S.submitted}, S.published),
+        "reject": move({S.submitted}, S.rejected),
+        "claim": move({S.published}, S.claimed),
+        "release": move({S.claimed}, S.published),
+        "release_overdue": move({S.claimed}, S.published),
+        "done": move({S.claimed}, S.done),
+        "confirm": move({S.done}, S.confirmed),
+        "auto_confirm": move({S.done}, S.confirmed),
+        "verify": move({S.confirmed}, S.verified),
+        "cancel": move({S.submitted, S.published}, S.cancelled),
+        "expire": move({S.submitted, S.published}, S.expired),
+    },
+    history=lambda wish, at, actor_id, action, src, dst, note: WishEvent(
+        wish_id=wish.id, at=at, actor_id=actor_id, action=action, from_status=src, to_status=dst, note=note),
+    noun="心愿",
+    labels=STATUS_LABELS,
+)
 
 
 async def transition(session: AsyncSession, wish: Wish, action: str, *, actor_id: int | None,
                      note: str | None = None, values: dict | None = None) -> bool:
     """Move a wish through the transition table without committing (for the demo and other services)."""
-    return await _apply(session, wish, action, actor_id=actor_id, note=note, values=values)
-
-
-async def _apply_or_conflict(session: AsyncSession, wish: Wish, action: str, **kw) -> None:
-    if not await _apply(session, wish, action, **kw):
-        raise InvalidState("心愿状态刚刚发生了变化，请刷新后再试")
+    return await MACHINE.apply(session, wish, action, actor_id=actor_id, note=note, values=values)
 
 
 # ---- reading ----
@@ -180,17 +146,17 @@ def actions_for(wish: Wish, *, user: User, staff: bool, may_claim: bool = True) 
     """Exactly the actions this viewer may take on the wish now."""
     me = user.id
     acts = []
-    if staff and allowed("publish", wish.status):
+    if staff and MACHINE.allowed("publish", wish.status):
         acts.append("review")
-    if me != wish.poster_id and allowed("claim", wish.status) and may_claim:
+    if me != wish.poster_id and MACHINE.allowed("claim", wish.status) and may_claim:
         acts.append("claim")
-    if me == wish.claimer_id and allowed("release", wish.status):
+    if me == wish.claimer_id and MACHINE.allowed("release", wish.status):
         acts += ["release", "done"]
-    if me == wish.poster_id and allowed("confirm", wish.status):
+    if me == wish.poster_id and MACHINE.allowed("confirm", wish.status):
         acts.append("confirm")
-    if staff and allowed("verify", wish.status):
+    if staff and MACHINE.allowed("verify", wish.status):
         acts.append("verify")
-    if me == wish.poster_id and allowed("cancel", wish.status):
+    if me == wish.poster_id and MACHINE.allowed("cancel", wish.status):
         acts.append("cancel")
     return acts
 
@@ -382,7 +348,7 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         reason = (data.reason or "").strip()
         if not reason:
             raise ValidationFailed("请填写未通过的原因", code="reason_required")
-        await _apply_or_conflict(session, wish, "reject", actor_id=actor.id, note=reason,
+        await MACHINE.apply_or_conflict(session, wish, "reject", actor_id=actor.id, note=reason,
                                  values={"reject_reason": reason, "reviewer_id": actor.id, "closed_at": clock.now()})
         await notify_service.notify(session, user_id=wish.poster_id, kind="wish_rejected", title="心愿未通过审核",
                                     body=f"“{wish.title}”：{reason}", link=link, ref_type="wish", ref_id=wish.id)
@@ -397,7 +363,7 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
                 raise ValidationFailed("只能派单给本联盟的共建单位", code="invalid_assign_org")
             values["assigned_org_id"] = unit.id
             note = f"派单给{unit.name}" + (f"：{data.reason}" if data.reason else "")
-        await _apply_or_conflict(session, wish, "publish", actor_id=actor.id, note=note, values=values)
+        await MACHINE.apply_or_conflict(session, wish, "publish", actor_id=actor.id, note=note, values=values)
         if data.assign_org_id is not None:
             unit_people = (await session.exec(select(Role.user_id).where(Role.org_id == data.assign_org_id))).all()
             for uid in unit_people:
@@ -420,7 +386,7 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
         raise Conflict("不能认领自己发布的心愿", code="cannot_claim_own_wish")
     if wish.status in CLAIMED_STATES:
         raise Conflict("这个心愿已经被认领了", code="wish_already_claimed")
-    if not allowed("claim", wish.status):
+    if not MACHINE.allowed("claim", wish.status):
         raise InvalidState("心愿尚未发布或已关闭，不能认领")
     if not await _may_claim_dispatched(session, user=actor, wish=wish):
         raise Forbidden("该心愿已派单给共建单位，仅该单位人员可以认领", code="wish_dispatched_to_unit")
@@ -435,7 +401,7 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
     elif wish.deadline is not None and promise > wish.deadline.astimezone(CHINA).date():
         raise ValidationFailed("承诺完成日期不能晚于心愿的截止日期", code="invalid_promise_date")
     now = clock.now()
-    won = await _apply(session, wish, "claim", actor_id=actor.id, note=f"承诺于{promise.isoformat()}前完成",
+    won = await MACHINE.apply(session, wish, "claim", actor_id=actor.id, note=f"承诺于{promise.isoformat()}前完成",
                        values={"claimer_id": actor.id, "claimed_at": now, "promise_date": promise})
     if not won:
         if wish.status in CLAIMED_STATES:
@@ -460,7 +426,7 @@ async def _end_claim(session: AsyncSession, wish: Wish, outcome: str) -> None:
 
 
 def _require_claimer(wish: Wish, actor: User, action: str) -> None:
-    if wish.claimer_id is None or not allowed(action, wish.status):
+    if wish.claimer_id is None or not MACHINE.allowed(action, wish.status):
         raise InvalidState("心愿当前状态不允许此操作")
     if wish.claimer_id != actor.id:
         raise Forbidden("只有认领人可以进行此操作", code="not_wish_claimer")
@@ -471,7 +437,7 @@ async def release(session: AsyncSession, *, wish_id: int, actor: User) -> WishPu
     wish, staff = await _visible(session, wish_id=wish_id, user=actor)
     _require_claimer(wish, actor, "release")
     await _end_claim(session, wish, "released")
-    await _apply_or_conflict(session, wish, "release", actor_id=actor.id, where=(Wish.claimer_id == actor.id,),
+    await MACHINE.apply_or_conflict(session, wish, "release", actor_id=actor.id, where=(Wish.claimer_id == actor.id,),
                              values={"claimer_id": None, "claim_id": None, "claimed_at": None, "promise_date": None})
     await notify_service.notify(session, user_id=wish.poster_id, kind="wish_released", title="认领人放弃了认领",
                                 body=f"“{wish.title}”已回到心愿墙，等待其他志愿者认领", link=f"/wishes/{wish.id}",
@@ -486,7 +452,7 @@ async def mark_done(session: AsyncSession, *, wish_id: int, data: DoneIn, actor:
     _require_claimer(wish, actor, "done")
     content.check_text(data.note)
     await _end_claim(session, wish, "done")
-    await _apply_or_conflict(session, wish, "done", actor_id=actor.id, note=data.note,
+    await MACHINE.apply_or_conflict(session, wish, "done", actor_id=actor.id, note=data.note,
                              where=(Wish.claimer_id == actor.id,),
                              values={"done_at": clock.now(), "done_note": data.note,
                                      "minutes_spent": data.minutes_spent})
@@ -503,7 +469,7 @@ async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor
     if wish.poster_id != actor.id:
         raise Forbidden("只有许愿人可以确认", code="not_wish_poster")
     content.check_text(data.comment)
-    await _apply_or_conflict(session, wish, "confirm", actor_id=actor.id, note=data.comment,
+    await MACHINE.apply_or_conflict(session, wish, "confirm", actor_id=actor.id, note=data.comment,
                              values={"confirmed_at": clock.now(), "rating": data.rating, "comment": data.comment})
     await notify_service.notify(session, user_id=wish.claimer_id, kind="wish_confirmed", title="许愿人确认了您的服务",
                                 body=f"“{wish.title}”获得{data.rating}星评价", link=f"/wishes/{wish.id}",
@@ -520,7 +486,7 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
     if actor.id == wish.claimer_id:  # nobody credits their own time bank
         raise Forbidden("不能验收自己完成的心愿，请由其他工作人员验收", code="cannot_verify_own_help")
     content.check_text(data.note)
-    await _apply_or_conflict(session, wish, "verify", actor_id=actor.id, note=data.note,
+    await MACHINE.apply_or_conflict(session, wish, "verify", actor_id=actor.id, note=data.note,
                              values={"verified_at": clock.now(), "verifier_id": actor.id,
                                      "credit_minutes": data.credit_minutes, "verify_note": data.note,
                                      "closed_at": clock.now()})
@@ -543,7 +509,7 @@ async def cancel(session: AsyncSession, *, wish_id: int, actor: User) -> WishPub
     wish, staff = await _visible(session, wish_id=wish_id, user=actor)
     if wish.poster_id != actor.id:
         raise Forbidden("只有许愿人可以撤回心愿", code="not_wish_poster")
-    await _apply_or_conflict(session, wish, "cancel", actor_id=actor.id, values={"closed_at": clock.now()})
+    await MACHINE.apply_or_conflict(session, wish, "cancel", actor_id=actor.id, values={"closed_at": clock.now()})
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
@@ -589,7 +555,7 @@ async def run_timers(session: AsyncSession) -> int:
                                   .order_by(Wish.id))).all()
     for wish in overdue:
         claimer_id, claim_id = wish.claimer_id, wish.claim_id
-        if await _apply(session, wish, "release_overdue", actor_id=None,
+        if await MACHINE.apply(session, wish, "release_overdue", actor_id=None,
                         note=f"承诺日期{wish.promise_date.isoformat()}已过，心愿回到心愿墙",
                         where=(Wish.promise_date < today,),
                         values={"claimer_id": None, "claim_id": None, "claimed_at": None, "promise_date": None}):
@@ -606,7 +572,7 @@ async def run_timers(session: AsyncSession) -> int:
                                                       Wish.deadline.is_not(None), Wish.deadline < now)
                                    .order_by(Wish.id))).all()
     for wish in expiring:
-        if await _apply(session, wish, "expire", actor_id=None, note="超过截止时间无人认领",
+        if await MACHINE.apply(session, wish, "expire", actor_id=None, note="超过截止时间无人认领",
                         where=(Wish.deadline < now,), values={"closed_at": now}):
             moved += 1
             await notify_service.notify(session, user_id=wish.poster_id, kind="wish_expired", title="心愿已过期",
@@ -617,7 +583,7 @@ async def run_timers(session: AsyncSession) -> int:
     unconfirmed = (await session.exec(select(Wish).where(Wish.status == S.done, Wish.done_at < cutoff)
                                       .order_by(Wish.id))).all()
     for wish in unconfirmed:
-        if await _apply(session, wish, "auto_confirm", actor_id=None,
+        if await MACHINE.apply(session, wish, "auto_confirm", actor_id=None,
                         note=f"许愿人{CONFIRM_GRACE.days}天内未确认，系统自动确认",
                         where=(Wish.done_at < cutoff,), values={"confirmed_at": now}):
             moved += 1

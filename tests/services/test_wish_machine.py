@@ -103,8 +103,8 @@ async def test_illegal_transitions_through_the_api_are_409(client, session):
 
 
 def test_transition_table_covers_every_state():
-    sources = set().union(*(t.sources for t in svc.TRANSITIONS.values()))
-    targets = {t.target for t in svc.TRANSITIONS.values()}
+    sources = set().union(*(t.sources for t in svc.MACHINE.transitions.values()))
+    targets = {t.target for t in svc.MACHINE.transitions.values()}
     assert sources | targets == set(STATES)
     assert {"verified", "rejected", "cancelled", "expired"}.isdisjoint(sources)
 
