@@ -22,12 +22,11 @@ from app.models.activities import (
 from app.models.base import Id
 from app.models.stations import QrToken
 from app.pagination import Page, PageDep
+from app.routers.svg import SVG_RESPONSES, qr_svg
 from app.services import activities as activities_service
-from app.services import qr
 
 router = APIRouter(prefix="/activities", tags=["activities"])
 
-SVG = "image/svg+xml"
 
 
 @router.post("", response_model=ActivityPublic, status_code=201)
@@ -70,11 +69,11 @@ async def activity_qr(activity_id: Id, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/{activity_id}/qr.svg", response_class=Response,
-            responses={200: {"content": {SVG: {}}, "description": "二维码图片"}})
+            responses=SVG_RESPONSES)
 async def activity_qr_svg(activity_id: Id, session: SessionDep, user: CurrentUser):
     """The live sign-in code as an SVG image."""
     code = await activities_service.live_qr(session, activity_id=activity_id, actor=user)
-    return Response(await qr.svg(code.url), media_type=SVG, headers={"Cache-Control": "no-store"})
+    return await qr_svg(code.url)
 
 
 @router.get("/{activity_id}/ticket", response_model=TicketPublic)
@@ -84,11 +83,11 @@ async def my_ticket(activity_id: Id, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/{activity_id}/ticket.svg", response_class=Response,
-            responses={200: {"content": {SVG: {}}, "description": "二维码图片"}})
+            responses=SVG_RESPONSES)
 async def my_ticket_svg(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Your ticket code as an SVG image."""
     ticket = await activities_service.my_ticket(session, activity_id=activity_id, actor=user)
-    return Response(await qr.svg(ticket.token), media_type=SVG, headers={"Cache-Control": "no-store"})
+    return await qr_svg(ticket.token)
 
 
 @router.post("/{activity_id}/tickets", response_model=AttendancePublic)

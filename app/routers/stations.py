@@ -18,13 +18,12 @@ from app.models.stations import (
     StationUpdate,
 )
 from app.pagination import Page, PageDep
-from app.services import qr
+from app.routers.svg import SVG_RESPONSES, qr_svg
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 
 router = APIRouter(tags=["stations"])
 
-SVG = "image/svg+xml"
 
 
 @router.post("/stations", response_model=StationPublic, status_code=201)
@@ -60,11 +59,11 @@ async def station_qr(station_id: Id, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/stations/{station_id}/qr.svg", response_class=Response,
-            responses={200: {"content": {SVG: {}}, "description": "二维码图片"}})
+            responses=SVG_RESPONSES)
 async def station_qr_svg(station_id: Id, session: SessionDep, user: CurrentUser):
     """The live code as an SVG image."""
     code = await stations_service.live_qr(session, station_id=station_id, actor=user)
-    return Response(await qr.svg(code.url), media_type=SVG, headers={"Cache-Control": "no-store"})
+    return await qr_svg(code.url)
 
 
 @router.get("/stations/{station_id}/card", response_model=QrToken)
@@ -74,11 +73,11 @@ async def station_card(station_id: Id, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/stations/{station_id}/card.svg", response_class=Response,
-            responses={200: {"content": {SVG: {}}, "description": "二维码图片"}})
+            responses=SVG_RESPONSES)
 async def station_card_svg(station_id: Id, session: SessionDep, user: CurrentUser):
     """The printable card code as an SVG image."""
     code = await stations_service.card_qr(session, station_id=station_id, actor=user)
-    return Response(await qr.svg(code.url), media_type=SVG)
+    return await qr_svg(code.url, live=False)
 
 
 @router.get("/stations/{station_id}/stats", response_model=StationStats)
