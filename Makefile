@@ -27,6 +27,7 @@ system-deps:
 
 lint: install
 	$(BIN)/ruff check app tests alembic $(wildcard bench)
+	$(BIN)/ruff format --check app tests alembic $(wildcard bench)
 	rm -f /tmp/ejia-alembic-check.db*
 	DATABASE_URL=sqlite+aiosqlite:////tmp/ejia-alembic-check.db EJIA_ENV=test $(BIN)/alembic upgrade heads
 	DATABASE_URL=sqlite+aiosqlite:////tmp/ejia-alembic-check.db EJIA_ENV=test $(BIN)/alembic check

@@ -15,8 +15,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: b
     """Run the web server (API and pages)."""
     import uvicorn
 
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
-                forwarded_allow_ips=get_settings().forwarded_allow_ips, log_level="info")
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips=get_settings().forwarded_allow_ips,
+        log_level="info",
+    )
 
 
 @cli.command()
@@ -29,8 +37,11 @@ def migrate() -> None:
 
 
 @cli.command("create-admin")
-def create_admin(phone: str = typer.Option(...), name: str = typer.Option(...),
-                 alliance: str = typer.Option("党建联盟总站", help="name of the root alliance if none exists")) -> None:
+def create_admin(
+    phone: str = typer.Option(...),
+    name: str = typer.Option(...),
+    alliance: str = typer.Option("党建联盟总站", help="name of the root alliance if none exists"),
+) -> None:
     """Make an admin on the root alliance node, creating the node if there is none (migrates first)."""
     from app import migrate as m
     from app.demo.bootstrap import create_admin as do_create
@@ -38,8 +49,9 @@ def create_admin(phone: str = typer.Option(...), name: str = typer.Option(...),
 
     m.upgrade(get_settings().database_url)
     try:
-        user_id, org_id = asyncio.run(_with_db(lambda s: do_create(s, phone=phone, name=name,
-                                                                   alliance_name=alliance)))
+        user_id, org_id = asyncio.run(
+            _with_db(lambda s: do_create(s, phone=phone, name=name, alliance_name=alliance))
+        )
     except AppError as error:
         typer.echo(f"未能设置管理员：{error.detail}", err=True)
         raise typer.Exit(1) from None
@@ -94,7 +106,9 @@ def audit_ledger() -> None:
             typer.echo(line, err=True)
         typer.echo(f"账本校验失败 (ledger audit FAILED): {len(check.problems)} 处问题", err=True)
         raise typer.Exit(1)
-    typer.echo(f"账本完好 (ledger OK): {check.transactions} 笔流水，分录合计 {check.entries_sum} 分钟，哈希链完整")
+    typer.echo(
+        f"账本完好 (ledger OK): {check.transactions} 笔流水，分录合计 {check.entries_sum} 分钟，哈希链完整"
+    )
 
 
 async def _with_db(fn):

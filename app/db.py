@@ -72,10 +72,16 @@ class Database:
         writer = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         self.reader = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.writer = async_sessionmaker(writer, class_=AsyncSession, expire_on_commit=False)
-        self.replica_engine = (make_engine(settings.database_read_url, pool_size=settings.db_pool_size)
-                               if settings.database_read_url else None)
-        self.reports = (async_sessionmaker(self.replica_engine, class_=AsyncSession, expire_on_commit=False)
-                        if self.replica_engine else self.reader)
+        self.replica_engine = (
+            make_engine(settings.database_read_url, pool_size=settings.db_pool_size)
+            if settings.database_read_url
+            else None
+        )
+        self.reports = (
+            async_sessionmaker(self.replica_engine, class_=AsyncSession, expire_on_commit=False)
+            if self.replica_engine
+            else self.reader
+        )
 
     @asynccontextmanager
     async def session(self, *, write: bool = True, report: bool = False) -> AsyncIterator[AsyncSession]:

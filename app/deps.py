@@ -64,7 +64,9 @@ async def same_site_only(request: Request, settings: SettingsDep) -> None:
     Stops a page elsewhere from making its visitors request SMS codes (sidestepping the per-IP
     limit) or signing them in or out. Requests naming no origin at all (apps, scripts) pass.
     """
-    if (request.headers.get("origin") or request.headers.get("referer")) and not _same_site(request, settings):
+    if (request.headers.get("origin") or request.headers.get("referer")) and not _same_site(
+        request, settings
+    ):
         raise Forbidden("请求来源不明，已拒绝。请在党建e家页面内操作", code="cross_site_request")
 
 

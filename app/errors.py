@@ -10,8 +10,16 @@ class AppError(Exception):
     code: str = "bad_request"
     title: str = "请求有误"
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, title: str | None = None,
-                 status: int | None = None, extra: dict[str, Any] | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        title: str | None = None,
+        status: int | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict | None = None,
+    ):
         self.code = code or self.code
         self.title = title or self.title
         self.status = status or self.status
@@ -21,8 +29,13 @@ class AppError(Exception):
         super().__init__(f"{self.code}: {self.detail}")
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
-        body = {"type": f"/problems/{self.code}", "title": self.title, "status": self.status,
-                "detail": self.detail, "code": self.code}
+        body = {
+            "type": f"/problems/{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
         if instance:
             body["instance"] = instance
         body.update(self.extra)

@@ -50,8 +50,11 @@ PROBLEM = "application/problem+json"
 
 # No framing (a one-tap claim or sign-in cannot be clickjacked), no type sniffing of uploaded
 # photos, and no full URLs (scan codes, locations) in the Referer sent to other sites.
-SECURITY_HEADERS = ((b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"))
+SECURITY_HEADERS = (
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
 
 
 class RequestIdMiddleware:
@@ -90,8 +93,12 @@ def _is_api(request: Request) -> bool:
 
 
 def _problem(error: AppError, request: Request) -> JSONResponse:
-    return JSONResponse(error.problem(instance=request.url.path), status_code=error.status,
-                        media_type=PROBLEM, headers=error.headers)
+    return JSONResponse(
+        error.problem(instance=request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM,
+        headers=error.headers,
+    )
 
 
 async def _app_error(request: Request, error: AppError):
@@ -111,15 +118,25 @@ async def _validation_error(request: Request, exc: RequestValidationError):
 async def _http_error(request: Request, exc: StarletteHTTPException):
     codes = {404: ("not_found", "找不到该内容"), 405: ("method_not_allowed", "不支持该请求方式")}
     code, title = codes.get(exc.status_code, ("http_error", "请求有误"))
-    return await _app_error(request, AppError(title, code=code, title=title, status=exc.status_code,
-                                              headers=getattr(exc, "headers", None)))
+    return await _app_error(
+        request,
+        AppError(
+            title, code=code, title=title, status=exc.status_code, headers=getattr(exc, "headers", None)
+        ),
+    )
 
 
 async def _unexpected(request: Request, exc: Exception):
     rid = request.scope.get("ejia.request_id") or request_id.get()
     log.exception("unhandled error, request %s %s %s", rid, request.method, request.url.path)
-    error = AppError(f"服务器开小差了，请稍后再试（编号 {rid}）", code="internal_error", title="服务器错误", status=500,
-                     extra={"request_id": rid}, headers={"X-Request-ID": rid})
+    error = AppError(
+        f"服务器开小差了，请稍后再试（编号 {rid}）",
+        code="internal_error",
+        title="服务器错误",
+        status=500,
+        extra={"request_id": rid},
+        headers={"X-Request-ID": rid},
+    )
     if _is_api(request):
         return _problem(error, request)
     response = render(request, "errors/error.html", {"error": error}, status_code=500)
@@ -147,8 +164,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.http.aclose()
             await app.state.db.dispose()
 
-    app = FastAPI(title="党建e家 API", version="0.1.0", lifespan=lifespan,
-                  description="社区党建联盟平台：微心愿、时间银行、红色驿站、扫码签到、在职党员双报到。")
+    app = FastAPI(
+        title="党建e家 API",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="社区党建联盟平台：微心愿、时间银行、红色驿站、扫码签到、在职党员双报到。",
+    )
     app.state.settings = settings
     install_access_log_redaction()
     app.add_middleware(RequestIdMiddleware)
@@ -157,8 +178,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
 
-    for module in (auth, me, orgs, timebank, wishes, resources, lists, notifications, stations, checkins, activities,
-                   members, events, stats):
+    for module in (
+        auth,
+        me,
+        orgs,
+        timebank,
+        wishes,
+        resources,
+        lists,
+        notifications,
+        stations,
+        checkins,
+        activities,
+        members,
+        events,
+        stats,
+    ):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

@@ -32,8 +32,9 @@ def covered_by_role(user_id: int, org_id_column, roles: Iterable[str] = STAFF_RO
     )
 
 
-async def has_role_over(session: AsyncSession, *, user_id: int, org_id: int,
-                        roles: Iterable[str] = STAFF_ROLES) -> bool:
+async def has_role_over(
+    session: AsyncSession, *, user_id: int, org_id: int, roles: Iterable[str] = STAFF_ROLES
+) -> bool:
     """Whether the user holds one of `roles` on `org_id` or any of its ancestors."""
     holder = aliased(Org)
     target = aliased(Org)
@@ -47,8 +48,9 @@ async def has_role_over(session: AsyncSession, *, user_id: int, org_id: int,
     return (await session.exec(stmt)).first() is not None
 
 
-async def require_role_over(session: AsyncSession, *, user_id: int, org_id: int,
-                            roles: Iterable[str] = STAFF_ROLES) -> None:
+async def require_role_over(
+    session: AsyncSession, *, user_id: int, org_id: int, roles: Iterable[str] = STAFF_ROLES
+) -> None:
     """Raise Forbidden unless the user holds one of `roles` over `org_id`."""
     if not await has_role_over(session, user_id=user_id, org_id=org_id, roles=roles):
         raise Forbidden("您在该组织没有相应的权限")
@@ -57,8 +59,10 @@ async def require_role_over(session: AsyncSession, *, user_id: int, org_id: int,
 async def is_alliance_admin(session: AsyncSession, *, user_id: int) -> bool:
     """Whether the user is an admin on an alliance (root) node."""
     stmt = (
-        select(Role.id).join(Org, Org.id == Role.org_id)
-        .where(Role.user_id == user_id, Role.role == "admin", Org.kind == OrgKind.alliance).limit(1)
+        select(Role.id)
+        .join(Org, Org.id == Role.org_id)
+        .where(Role.user_id == user_id, Role.role == "admin", Org.kind == OrgKind.alliance)
+        .limit(1)
     )
     return (await session.exec(stmt)).first() is not None
 

@@ -46,8 +46,17 @@ class Machine:
         """Whether the table lets `action` happen from `status`."""
         return status in self.transitions[action].sources
 
-    async def apply(self, session: AsyncSession, row: Any, action: str, *, actor_id: int | None,
-                    note: str | None = None, values: dict | None = None, where: tuple = ()) -> bool:
+    async def apply(
+        self,
+        session: AsyncSession,
+        row: Any,
+        action: str,
+        *,
+        actor_id: int | None,
+        note: str | None = None,
+        values: dict | None = None,
+        where: tuple = (),
+    ) -> bool:
         """Move `row` by `action` if it is still in the state we read (flushes); False if someone beat us."""
         rule = self.transitions[action]
         if row.status not in rule.sources:
@@ -56,9 +65,11 @@ class Machine:
         now = clock.now()
         model = self.model
         result = await session.exec(
-            update(model).where(model.id == row.id, model.status == row.status, *where)
+            update(model)
+            .where(model.id == row.id, model.status == row.status, *where)
             .values(status=rule.target, updated_at=now, **(values or {}))
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             await session.refresh(row)
             return False

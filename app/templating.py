@@ -33,8 +33,14 @@ templates.env.filters["hours"] = hours
 templates.env.filters["local_time"] = local_time
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
-           tab: str | None = None):
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    tab: str | None = None,
+):
     """Render a page with the viewer (if any), the active tab and large-text mode."""
     ctx = {"tab": tab, "user": getattr(request.state, "user", None)}
     ctx.update(context or {})

@@ -48,7 +48,11 @@ MESSAGES = {
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-FIELD_MESSAGES = {"phone": "请输入正确的11位手机号", "to_phone": "请输入正确的11位手机号", "code": "请输入6位验证码"}
+FIELD_MESSAGES = {
+    "phone": "请输入正确的11位手机号",
+    "to_phone": "请输入正确的11位手机号",
+    "code": "请输入6位验证码",
+}
 
 
 def problem_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

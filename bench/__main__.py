@@ -16,7 +16,9 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help", "list"}:
         print("benchmarks (python -m bench NAME [--help]):")
         for name in names:
-            doc = (runpy.run_path(str(HERE / f"{name}.py"), run_name="bench_doc").get("__doc__") or "").strip()
+            doc = (
+                runpy.run_path(str(HERE / f"{name}.py"), run_name="bench_doc").get("__doc__") or ""
+            ).strip()
             print(f"  {name:<16} {doc.splitlines()[0] if doc else ''}")
         return 0
     name, rest = argv[0], argv[1:]

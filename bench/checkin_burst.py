@@ -58,9 +58,16 @@ async def _seed(database_url: str, *, people: int, stations: int) -> tuple[list[
     try:
         async with db.session() as s:
             stamp = int(time.time())
-            alliance = await orgs_service.add_org(s, name=f"压测联盟{stamp}", kind=OrgKind.alliance, parent=None)
-            community = await orgs_service.add_org(s, name="压测社区", kind=OrgKind.community, parent=alliance)
-            rows = [Station(org_id=community.id, name=f"压测驿站{i}", lat=34.28, lng=119.23) for i in range(stations)]
+            alliance = await orgs_service.add_org(
+                s, name=f"压测联盟{stamp}", kind=OrgKind.alliance, parent=None
+            )
+            community = await orgs_service.add_org(
+                s, name="压测社区", kind=OrgKind.community, parent=alliance
+            )
+            rows = [
+                Station(org_id=community.id, name=f"压测驿站{i}", lat=34.28, lng=119.23)
+                for i in range(stations)
+            ]
             base = 19_000_000_000 + (stamp % 100_000) * 10_000
             users = [User(name=f"压测{i}", phone=f"1{str(base + i)[-10:]}") for i in range(people)]
             s.add_all(rows + users)
@@ -76,9 +83,25 @@ def _server(database_url: str):
     env = dict(os.environ, DATABASE_URL=database_url, EJIA_RUN_SCHEDULER="false")
     log_path = Path(tempfile.mkdtemp(prefix="ejia-bench-")) / "server.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-                                 str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             yield f"http://127.0.0.1:{port}", proc, str(log_path)
         finally:
@@ -152,23 +175,34 @@ async def _run(args, base: str, station_ids: list[int], people: list[int], deadl
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         await client.get("/healthz")
         h_lat, h_status, h_wall = await _drive(
-            client, [lambda c: c.get("/healthz") for _ in range(args.health_requests)], args.concurrency,
-            deadline=deadline)
+            client,
+            [lambda c: c.get("/healthz") for _ in range(args.health_requests)],
+            args.concurrency,
+            deadline=deadline,
+        )
         health_rate = len(h_lat) / h_wall
         print(f"server {base}  concurrency {args.concurrency}")
-        print(f"/healthz   {len(h_lat):5d} requests  {health_rate:8.1f} req/s  p50 {_pct(h_lat, 50):7.1f} ms  "
-              f"p99 {_pct(h_lat, 99):7.1f} ms  statuses {h_status}", flush=True)
+        print(
+            f"/healthz   {len(h_lat):5d} requests  {health_rate:8.1f} req/s  p50 {_pct(h_lat, 50):7.1f} ms  "
+            f"p99 {_pct(h_lat, 99):7.1f} ms  statuses {h_status}",
+            flush=True,
+        )
 
         def scan(uid: int, sid: int):
             # Minted at send time from the live window, as the station's screen shows it.
-            return lambda c: c.post("/api/v1/checkins", json={"token": qr.live_token("s", sid, at=clock.now())[0]},
-                                    headers=headers[uid])
+            return lambda c: c.post(
+                "/api/v1/checkins",
+                json={"token": qr.live_token("s", sid, at=clock.now())[0]},
+                headers=headers[uid],
+            )
 
         calls = [scan(uid, sid) for sid in station_ids for uid in people]
         c_lat, c_status, c_wall = await _drive(client, calls, args.concurrency, deadline=deadline)
     checkin_rate = len(c_lat) / c_wall
-    print(f"/checkins  {len(c_lat):5d} check-ins {checkin_rate:8.1f} /s     p50 {_pct(c_lat, 50):7.1f} ms  "
-          f"p99 {_pct(c_lat, 99):7.1f} ms  statuses {c_status}  ({len(people)} people × {len(station_ids)} stations)")
+    print(
+        f"/checkins  {len(c_lat):5d} check-ins {checkin_rate:8.1f} /s     p50 {_pct(c_lat, 50):7.1f} ms  "
+        f"p99 {_pct(c_lat, 99):7.1f} ms  statuses {c_status}  ({len(people)} people × {len(station_ids)} stations)"
+    )
     print(f"ratio check-ins/healthz: {checkin_rate / health_rate:.3f}")
 
 
@@ -182,8 +216,11 @@ async def _count_rows(database_url: str, station_ids: list[int]) -> int:
     db = Database(get_settings().model_copy(update={"database_url": database_url}))
     try:
         async with db.session(write=False) as s:
-            return (await s.exec(select(func.count()).select_from(Checkin)
-                                 .where(Checkin.station_id.in_(station_ids)))).one()
+            return (
+                await s.exec(
+                    select(func.count()).select_from(Checkin).where(Checkin.station_id.in_(station_ids))
+                )
+            ).one()
     finally:
         await db.dispose()
 

@@ -82,18 +82,35 @@ async def _real_postings(db, *, org_id: int, user_ids: list[int], count: int, st
     for i in range(count):
         async with db.session() as s:
             if i % 2 == 0:
-                await ledger.credit_service(s, org_id=org_id, user_id=rng.choice(user_ids), minutes=60,
-                                            ref_type="bench", ref_id=start_ref + i, memo="基准服务", actor_id=None)
+                await ledger.credit_service(
+                    s,
+                    org_id=org_id,
+                    user_id=rng.choice(user_ids),
+                    minutes=60,
+                    ref_type="bench",
+                    ref_id=start_ref + i,
+                    memo="基准服务",
+                    actor_id=None,
+                )
             else:
                 a, b = rng.sample(user_ids, 2)
                 src = await ledger.person_account(s, user_id=a)
                 dst = await ledger.person_account(s, user_id=b)
                 try:
-                    await ledger.post(s, kind=TxnKind.transfer, legs=[(src, -1), (dst, 1)], memo="转赠",
-                                      actor_id=a)
+                    await ledger.post(
+                        s, kind=TxnKind.transfer, legs=[(src, -1), (dst, 1)], memo="转赠", actor_id=a
+                    )
                 except ledger.InsufficientBalance:
-                    await ledger.credit_service(s, org_id=org_id, user_id=a, minutes=30, ref_type="bench",
-                                                ref_id=start_ref + i, memo="基准服务", actor_id=None)
+                    await ledger.credit_service(
+                        s,
+                        org_id=org_id,
+                        user_id=a,
+                        minutes=30,
+                        ref_type="bench",
+                        ref_id=start_ref + i,
+                        memo="基准服务",
+                        actor_id=None,
+                    )
             await s.commit()
     return count / (time.perf_counter() - began)
 
@@ -124,23 +141,59 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
         conn = await s.connection()
         txns, entries = [], []
         for i in range(added):
-            person = regulars[rng.randrange(len(regulars))] if rng.random() < 0.5 else people[rng.randrange(len(people))]
+            person = (
+                regulars[rng.randrange(len(regulars))]
+                if rng.random() < 0.5
+                else people[rng.randrange(len(people))]
+            )
             minutes = 30 * rng.randint(1, 4)
             seq += 1
             balance[issuer.id] -= minutes
             balance[person.id] += minutes
             earned[person.id] += minutes
-            legs = sorted([(issuer.id, -minutes, balance[issuer.id]), (person.id, minutes, balance[person.id])])
+            legs = sorted(
+                [(issuer.id, -minutes, balance[issuer.id]), (person.id, minutes, balance[person.id])]
+            )
             now = clock.now()
-            digest = ledger.txn_hash(seq=seq, kind="earn", memo="批量服务", actor_id=None, org_id=org_id,
-                                     ref_type="bulk", ref_id=seq, ref_user_id=person.user_id, created_at=now,
-                                     prev_hash=prev, entries=legs)
-            txns.append({"id": next_txn, "seq": seq, "kind": "earn", "memo": "批量服务", "actor_id": None,
-                         "org_id": org_id, "ref_type": "bulk", "ref_id": seq, "ref_user_id": person.user_id,
-                         "created_at": now, "prev_hash": prev, "hash": digest})
+            digest = ledger.txn_hash(
+                seq=seq,
+                kind="earn",
+                memo="批量服务",
+                actor_id=None,
+                org_id=org_id,
+                ref_type="bulk",
+                ref_id=seq,
+                ref_user_id=person.user_id,
+                created_at=now,
+                prev_hash=prev,
+                entries=legs,
+            )
+            txns.append(
+                {
+                    "id": next_txn,
+                    "seq": seq,
+                    "kind": "earn",
+                    "memo": "批量服务",
+                    "actor_id": None,
+                    "org_id": org_id,
+                    "ref_type": "bulk",
+                    "ref_id": seq,
+                    "ref_user_id": person.user_id,
+                    "created_at": now,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
             for account_id, amount, after in legs:
-                entries.append({"id": next_entry, "txn_id": next_txn, "account_id": account_id,
-                                "amount_minutes": amount, "balance_after_minutes": after})
+                entries.append(
+                    {
+                        "id": next_entry,
+                        "txn_id": next_txn,
+                        "account_id": account_id,
+                        "amount_minutes": amount,
+                        "balance_after_minutes": after,
+                    }
+                )
                 next_entry += 1
             next_txn += 1
             prev = digest
@@ -152,12 +205,18 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
             account = accounts[account_id]
             account.balance_minutes, account.earned_minutes = value, earned[account_id]
             s.add(account)
-        await conn.execute(text("UPDATE ledger_head SET seq = :q, last_hash = :h WHERE id = :i"),
-                        {"q": seq, "h": prev, "i": ledger.HEAD_ID})
+        await conn.execute(
+            text("UPDATE ledger_head SET seq = :q, last_hash = :h WHERE id = :i"),
+            {"q": seq, "h": prev, "i": ledger.HEAD_ID},
+        )
         if s.bind.dialect.name == "postgresql":
             for table in ("ledger_txns", "ledger_entries"):
-                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT max(id) FROM {table}))"))
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
         await s.commit()
     return added, added / max(time.perf_counter() - began, 1e-9)
 
@@ -189,7 +248,10 @@ async def _time_reads(small, small_users, large, large_users, reads: int, rounds
     for r in range(rounds):
         results["small"].append(await _read_round(small, small_users, reads // rounds, r))
         results["large"].append(await _read_round(large, large_users, reads // rounds, r))
-    med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for k, v in results.items()}
+    med = {
+        k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
+        for k, v in results.items()
+    }
     return med["small"], med["large"]
 
 
@@ -211,27 +273,36 @@ async def run(small_url: str, large_url: str, a: argparse.Namespace) -> None:
     try:
         small_org, small_users = await _setup(small, a.people)
         large_org, large_users = await _setup(large, a.people)
-        tps_small = await _real_postings(small, org_id=small_org, user_ids=small_users, count=min(a.real, a.first),
-                                         start_ref=1)
+        tps_small = await _real_postings(
+            small, org_id=small_org, user_ids=small_users, count=min(a.real, a.first), start_ref=1
+        )
         await _bulk_fill(small, org_id=small_org, upto=a.first)
         added, bulk_tps = await _bulk_fill(large, org_id=large_org, upto=a.transactions - a.real)
-        tps_large = await _real_postings(large, org_id=large_org, user_ids=large_users, count=a.real,
-                                         start_ref=10_000_000)
-        (read_small, page_small), (read_large, page_large) = await _time_reads(small, small_users, large,
-                                                                               large_users, a.reads)
+        tps_large = await _real_postings(
+            large, org_id=large_org, user_ids=large_users, count=a.real, start_ref=10_000_000
+        )
+        (read_small, page_small), (read_large, page_large) = await _time_reads(
+            small, small_users, large, large_users, a.reads
+        )
         ok, total, verify_s = await _verify(large)
     finally:
         await small.dispose()
         await large.dispose()
     kind = "PostgreSQL" if large_url.startswith("postgresql") else "SQLite"
     print(f"== ledger on {kind} ==")
-    print(f"real postings (one use case, one commit each): {tps_small:6.0f} txn/s into a {a.first}-txn ledger, "
-          f"{tps_large:6.0f} txn/s into a {total}-txn ledger")
+    print(
+        f"real postings (one use case, one commit each): {tps_small:6.0f} txn/s into a {a.first}-txn ledger, "
+        f"{tps_large:6.0f} txn/s into a {total}-txn ledger"
+    )
     print(f"bulk fill (history setup, 5000 rows a statement): {added} txns at {bulk_tps:.0f} txn/s")
-    print(f"balance read:  {read_small:7.1f} µs at {a.first} txns, {read_large:7.1f} µs at {total} txns, "
-          f"ratio {read_large / read_small:.2f}")
-    print(f"statement page (20 newest): {page_small:7.1f} µs at {a.first} txns, {page_large:7.1f} µs at {total} txns, "
-          f"ratio {page_large / page_small:.2f}")
+    print(
+        f"balance read:  {read_small:7.1f} µs at {a.first} txns, {read_large:7.1f} µs at {total} txns, "
+        f"ratio {read_large / read_small:.2f}"
+    )
+    print(
+        f"statement page (20 newest): {page_small:7.1f} µs at {a.first} txns, {page_large:7.1f} µs at {total} txns, "
+        f"ratio {page_large / page_small:.2f}"
+    )
     print(f"full audit (ledger.verify): {'OK' if ok else 'BROKEN'}, {total} txns in {verify_s:.1f} s")
 
 

@@ -58,8 +58,12 @@ async def _recreate_pg_database(url: str) -> None:
 
     parsed = urlparse(url.replace("postgresql+asyncpg", "postgresql"))
     name = parsed.path.lstrip("/")
-    admin = await asyncpg.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                                  database="postgres")
+    admin = await asyncpg.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        database="postgres",
+    )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -135,7 +139,9 @@ async def _empty_all_tables(db: Database) -> None:
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     async with db.engine.begin() as conn:
         if IS_PG:
-            await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            await conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
         else:
             for t in tables:
                 await conn.execute(text(f'DELETE FROM "{t}"'))

@@ -43,11 +43,23 @@ async def make_tree(session: AsyncSession) -> Tree:
     return Tree(alliance, community, compound, grid, other_community, other_compound, unit)
 
 
-async def make_user(session: AsyncSession, *, name: str = "居民", phone: str | None = None,
-                    home: Org | None = None, party: str | None = None, role: tuple[Org, str] | None = None) -> User:
+async def make_user(
+    session: AsyncSession,
+    *,
+    name: str = "居民",
+    phone: str | None = None,
+    home: Org | None = None,
+    party: str | None = None,
+    role: tuple[Org, str] | None = None,
+) -> User:
     """A person (optionally a party member of type `party`, optionally holding `role` = (org, role))."""
-    user = User(name=name, phone=phone or next_phone(), home_org_id=home.id if home else None,
-                is_party_member=party is not None, member_type=party)
+    user = User(
+        name=name,
+        phone=phone or next_phone(),
+        home_org_id=home.id if home else None,
+        is_party_member=party is not None,
+        member_type=party,
+    )
     session.add(user)
     await session.flush()
     if role:

@@ -34,8 +34,14 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def ejia(cwd: Path, *args: str, timeout: int = 120, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*ejia_command(), *args], cwd=cwd, env=clean_env(**env), capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [*ejia_command(), *args],
+        cwd=cwd,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -63,7 +69,9 @@ def test_migrate_creates_the_sqlite_file_and_a_private_secret(workdir):
     secret = workdir / ".ejia-secret"
     assert len(secret.read_text().strip()) >= 32
     assert secret.stat().st_mode & 0o777 == 0o600
-    tables = {name for (name,) in query(workdir / "ejia.db", "SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = {
+        name for (name,) in query(workdir / "ejia.db", "SELECT name FROM sqlite_master WHERE type='table'")
+    }
     assert {"orgs", "users", "roles", "sms_codes", "audit_logs", "alembic_version"} <= tables
     assert query(workdir / "ejia.db", "PRAGMA journal_mode") == [("wal",)]
 
@@ -81,20 +89,29 @@ def test_create_admin_in_an_empty_directory_makes_root_alliance_and_admin_and_ca
     assert second.returncode == 0, second.stderr
     assert second.stdout == first.stdout
     db = tmp_path / "ejia.db"
-    assert query(db, "SELECT name, kind, parent_id, path FROM orgs") == [("党建联盟总站", "alliance", None, "/1/")]
+    assert query(db, "SELECT name, kind, parent_id, path FROM orgs") == [
+        ("党建联盟总站", "alliance", None, "/1/")
+    ]
     assert query(db, "SELECT id, phone, name FROM users") == [(1, "13900000000", "管理员")]
     assert query(db, "SELECT user_id, org_id, role FROM roles") == [(1, 1, "admin")]
     assert query(db, "SELECT actor_id, action, object_id, org_id FROM audit_logs") == [
-        (None, "role.bootstrap_admin", 1, 1), (None, "role.bootstrap_admin", 1, 1)]
+        (None, "role.bootstrap_admin", 1, 1),
+        (None, "role.bootstrap_admin", 1, 1),
+    ]
 
     other = ejia(tmp_path, "create-admin", "--phone", "13900000009", "--name", "副管理员")
     assert other.returncode == 0, other.stderr
     assert query(db, "SELECT count(*) FROM orgs") == [(1,)]
-    assert query(db, "SELECT u.phone, u.name, r.org_id, r.role FROM roles r JOIN users u ON u.id = r.user_id "
-                     "ORDER BY u.id") == [("13900000000", "管理员", 1, "admin"), ("13900000009", "副管理员", 1, "admin")]
+    assert query(
+        db,
+        "SELECT u.phone, u.name, r.org_id, r.role FROM roles r JOIN users u ON u.id = r.user_id "
+        "ORDER BY u.id",
+    ) == [("13900000000", "管理员", 1, "admin"), ("13900000009", "副管理员", 1, "admin")]
 
 
-@pytest.mark.parametrize(("phone", "name"), [("12345", "管理员"), ("23900000000", "管理员"), ("13900000000", " ")])
+@pytest.mark.parametrize(
+    ("phone", "name"), [("12345", "管理员"), ("23900000000", "管理员"), ("13900000000", " ")]
+)
 def test_malformed_admin_is_refused_in_chinese(workdir, phone, name):
     before = query(workdir / "ejia.db", "SELECT count(*) FROM users")
     result = ejia(workdir, "create-admin", "--phone", phone, "--name", name)
@@ -114,8 +131,11 @@ def test_demo_loads_once_then_skips(tmp_path):
     phones = {phone for _, phone, *_ in PEOPLE}
     assert {p for (p,) in query(db, "SELECT phone FROM users")} >= phones
     assert len(phones) == 16
-    assert query(db, "SELECT u.name FROM roles r JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = r.org_id "
-                     "WHERE o.kind = 'alliance' AND r.role = 'admin'") == [("王书记",)]
+    assert query(
+        db,
+        "SELECT u.name FROM roles r JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = r.org_id "
+        "WHERE o.kind = 'alliance' AND r.role = 'admin'",
+    ) == [("王书记",)]
     counts = query(db, "SELECT (SELECT count(*) FROM orgs), (SELECT count(*) FROM users)")
     second = ejia(tmp_path, "demo", timeout=240)
     assert second.returncode == 0, second.stderr
@@ -132,8 +152,13 @@ def _free_port() -> int:
 def test_serve_answers_health_and_the_admin_can_sign_in(workdir):
     assert ejia(workdir, "create-admin", "--phone", "13900000000", "--name", "管理员").returncode == 0
     port = _free_port()
-    proc = subprocess.Popen([*ejia_command(), "serve", "--port", str(port)], cwd=workdir,
-                            env=clean_env(EJIA_RUN_SCHEDULER="false"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*ejia_command(), "serve", "--port", str(port)],
+        cwd=workdir,
+        env=clean_env(EJIA_RUN_SCHEDULER="false"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

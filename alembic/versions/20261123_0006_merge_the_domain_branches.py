@@ -7,8 +7,8 @@ Create Date: 2026-11-23 12:43:40.573889
 
 from collections.abc import Sequence
 
-revision: str = '0006'
-down_revision: str | Sequence[str] | None = ('0002', '0003', '0004', '0005')
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = ("0002", "0003", "0004", "0005")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

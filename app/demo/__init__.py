@@ -31,24 +31,42 @@ class DemoContext:
 
 
 TREE = {
-    "幸福社区": {"kind": OrgKind.community, "children": {
-        "幸福里小区": {"kind": OrgKind.compound, "children": {"幸福里第一网格": {"kind": OrgKind.grid}}},
-        "锦绣花园": {"kind": OrgKind.compound, "children": {"锦绣花园网格": {"kind": OrgKind.grid}}},
-    }},
-    "和平社区": {"kind": OrgKind.community, "children": {
-        "和平新村": {"kind": OrgKind.compound, "children": {"和平新村网格": {"kind": OrgKind.grid}}},
-        "滨河苑": {"kind": OrgKind.compound},
-    }},
+    "幸福社区": {
+        "kind": OrgKind.community,
+        "children": {
+            "幸福里小区": {"kind": OrgKind.compound, "children": {"幸福里第一网格": {"kind": OrgKind.grid}}},
+            "锦绣花园": {"kind": OrgKind.compound, "children": {"锦绣花园网格": {"kind": OrgKind.grid}}},
+        },
+    },
+    "和平社区": {
+        "kind": OrgKind.community,
+        "children": {
+            "和平新村": {"kind": OrgKind.compound, "children": {"和平新村网格": {"kind": OrgKind.grid}}},
+            "滨河苑": {"kind": OrgKind.compound},
+        },
+    },
     "东城社区": {"kind": OrgKind.community, "children": {"东城家园": {"kind": OrgKind.compound}}},
 }
-UNITS = {"县自然资源局": ["幸福社区"], "县人民医院": ["幸福社区", "和平社区"], "实验小学": ["和平社区"],
-         "国网供电公司": ["东城社区"], "阳光社工服务中心": ["幸福社区", "东城社区"]}
+UNITS = {
+    "县自然资源局": ["幸福社区"],
+    "县人民医院": ["幸福社区", "和平社区"],
+    "实验小学": ["和平社区"],
+    "国网供电公司": ["东城社区"],
+    "阳光社工服务中心": ["幸福社区", "东城社区"],
+}
 
 # name, phone, home org, party member type, roles [(org, role)], skills
 PEOPLE = [
     ("王书记", ADMIN_PHONE, "幸福社区", "in_service", [("alliance", "admin")], ["组织协调"]),
     ("李主任", "13900000001", "幸福社区", "in_service", [("幸福社区", "admin")], ["调解"]),
-    ("赵网格员", "13900000002", "幸福里小区", None, [("幸福里第一网格", "staff"), ("幸福里小区", "staff")], []),
+    (
+        "赵网格员",
+        "13900000002",
+        "幸福里小区",
+        None,
+        [("幸福里第一网格", "staff"), ("幸福里小区", "staff")],
+        [],
+    ),
     ("孙站长", "13900000003", "锦绣花园", "retired", [("锦绣花园", "staff")], ["理发", "修理"]),
     ("周主任", "13900000004", "和平社区", "in_service", [("和平社区", "admin")], []),
     ("陈局长", "13900000005", "东城家园", "in_service", [("县自然资源局", "admin")], []),
@@ -77,8 +95,11 @@ async def load_demo(session: AsyncSession, *, force: bool = False) -> bool:
     """Load the demo county once; returns False if the database already had organisations."""
     if not force and (await session.exec(select(func.count()).select_from(Org))).one():
         return False
-    ctx = DemoContext(alliance=await orgs_service.add_org(session, name="灌云县党建联盟总站",
-                                                          kind=OrgKind.alliance, parent=None))
+    ctx = DemoContext(
+        alliance=await orgs_service.add_org(
+            session, name="灌云县党建联盟总站", kind=OrgKind.alliance, parent=None
+        )
+    )
     ctx.orgs["alliance"] = ctx.alliance
     await _add_tree(session, ctx, ctx.alliance, TREE)
     for unit_name, communities in UNITS.items():
@@ -87,8 +108,14 @@ async def load_demo(session: AsyncSession, *, force: bool = False) -> bool:
         for community in communities:
             session.add(UnitCommunity(unit_id=unit.id, community_id=ctx.orgs[community].id))
     for name, phone, home, member_type, roles, skills in PEOPLE:
-        user = User(name=name, phone=phone, home_org_id=ctx.orgs[home].id, is_party_member=member_type is not None,
-                    member_type=member_type, skills=skills)
+        user = User(
+            name=name,
+            phone=phone,
+            home_org_id=ctx.orgs[home].id,
+            is_party_member=member_type is not None,
+            member_type=member_type,
+            skills=skills,
+        )
         session.add(user)
         await session.flush()
         ctx.people[name] = user

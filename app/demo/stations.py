@@ -9,14 +9,50 @@ from app.services.shifts import credit
 
 # name, org, address, (lat, lng) in GCJ-02, hours, services, master, deputies, card allowed
 STATIONS = [
-    ("幸福里红色驿站", "幸福里小区", "幸福路18号小区北门", (34.2867, 119.2391), "每天 8:00-20:00",
-     ["休息", "饮水", "充电", "热饭", "雨具"], "赵网格员", ["蒋志愿者"], False),
-    ("锦绣花园红色口袋驿站", "锦绣花园", "锦绣路6号物业楼一层", (34.2921, 119.2458), "每天 7:30-21:00",
-     ["休息", "饮水", "充电", "理发", "维修", "图书"], "孙站长", ["褚老师"], True),
-    ("和平新村骑手驿站", "和平新村", "和平大道与新村路交叉口", (34.2789, 119.2302), "全天开放",
-     ["休息", "饮水", "充电", "如厕", "急救"], "卫师傅", [], False),
-    ("东城家园调解驿站", "东城家园", "东城路99号社区服务中心", (34.2998, 119.2611), "工作日 9:00-17:00",
-     ["调解", "休息", "饮水", "图书"], "陈局长", [], False),
+    (
+        "幸福里红色驿站",
+        "幸福里小区",
+        "幸福路18号小区北门",
+        (34.2867, 119.2391),
+        "每天 8:00-20:00",
+        ["休息", "饮水", "充电", "热饭", "雨具"],
+        "赵网格员",
+        ["蒋志愿者"],
+        False,
+    ),
+    (
+        "锦绣花园红色口袋驿站",
+        "锦绣花园",
+        "锦绣路6号物业楼一层",
+        (34.2921, 119.2458),
+        "每天 7:30-21:00",
+        ["休息", "饮水", "充电", "理发", "维修", "图书"],
+        "孙站长",
+        ["褚老师"],
+        True,
+    ),
+    (
+        "和平新村骑手驿站",
+        "和平新村",
+        "和平大道与新村路交叉口",
+        (34.2789, 119.2302),
+        "全天开放",
+        ["休息", "饮水", "充电", "如厕", "急救"],
+        "卫师傅",
+        [],
+        False,
+    ),
+    (
+        "东城家园调解驿站",
+        "东城家园",
+        "东城路99号社区服务中心",
+        (34.2998, 119.2611),
+        "工作日 9:00-17:00",
+        ["调解", "休息", "饮水", "图书"],
+        "陈局长",
+        [],
+        False,
+    ),
 ]
 
 # title, kind, org, days from now, hours, place, capacity, minutes, attendees (past ones)
@@ -25,10 +61,28 @@ ACTIVITIES = [
     ("“银龄课堂”智能手机使用培训", "志愿服务", "锦绣花园", 5, 2, "锦绣花园红色口袋驿站", 20, 90, None),
     ("民法典进社区政策宣讲", "政策宣讲", "和平社区", 8, 1, "和平社区会议室", 60, 60, None),
     ("小区停车难红色议事会", "议事会", "幸福里小区", 1, 1, "幸福里红色驿站", 15, 60, None),
-    ("党课：学习贯彻党的二十大精神", "党课", "幸福社区", -6, 2, "幸福社区党群服务中心", 30, 120,
-     ["冯医生", "褚老师", "蒋志愿者", "王书记", "孙站长"]),
-    ("滨河环境整治志愿服务", "志愿服务", "和平社区", -3, 3, "滨河苑南门集合", 12, 180,
-     ["郑同学", "卫师傅", "蒋志愿者", "刘院长"]),
+    (
+        "党课：学习贯彻党的二十大精神",
+        "党课",
+        "幸福社区",
+        -6,
+        2,
+        "幸福社区党群服务中心",
+        30,
+        120,
+        ["冯医生", "褚老师", "蒋志愿者", "王书记", "孙站长"],
+    ),
+    (
+        "滨河环境整治志愿服务",
+        "志愿服务",
+        "和平社区",
+        -3,
+        3,
+        "滨河苑南门集合",
+        12,
+        180,
+        ["郑同学", "卫师傅", "蒋志愿者", "刘院长"],
+    ),
 ]
 NO_SHOWS = {"党课：学习贯彻党的二十大精神": ["钱大爷"], "滨河环境整治志愿服务": ["张阿姨"]}
 
@@ -39,9 +93,19 @@ async def seed(session, ctx) -> None:
     people = ctx.people
     stations = []
     for name, org, address, (lat, lng), hours, services, master, deputies, card in STATIONS:
-        station = Station(org_id=ctx.orgs[org].id, name=name, address=address, lat=lat, lng=lng, open_hours=hours,
-                          services=services, master_id=people[master].id, card_enabled=card,
-                          created_by_id=people["王书记"].id, created_at=now - timedelta(days=30))
+        station = Station(
+            org_id=ctx.orgs[org].id,
+            name=name,
+            address=address,
+            lat=lat,
+            lng=lng,
+            open_hours=hours,
+            services=services,
+            master_id=people[master].id,
+            card_enabled=card,
+            created_by_id=people["王书记"].id,
+            created_at=now - timedelta(days=30),
+        )
         session.add(station)
         await session.flush()
         for deputy in deputies:
@@ -50,21 +114,60 @@ async def seed(session, ctx) -> None:
 
     # A served shift last week (credited), one running today, and two to sign up for.
     day = now.replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 China time
-    served = DutyShift(station_id=stations[1].id, starts_at=day - timedelta(days=2), ends_at=day - timedelta(days=2, hours=-3),
-                       capacity=2, signed_up=2, closed_at=day - timedelta(days=2, hours=-4))
+    served = DutyShift(
+        station_id=stations[1].id,
+        starts_at=day - timedelta(days=2),
+        ends_at=day - timedelta(days=2, hours=-3),
+        capacity=2,
+        signed_up=2,
+        closed_at=day - timedelta(days=2, hours=-4),
+    )
     session.add(served)
     await session.flush()
     for who, minutes in (("孙站长", 180), ("褚老师", 150)):
         start = served.starts_at + timedelta(minutes=180 - minutes)
-        session.add(ShiftSignup(shift_id=served.id, user_id=people[who].id, started_at=start,
-                                ended_at=served.ends_at, served_minutes=minutes, credited=True))
-        session.add(Checkin(user_id=people[who].id, code_key=f"demo:duty:{served.id}:{who}", kind=CheckinKind.duty_start,
-                            station_id=stations[1].id, shift_id=served.id, at=start))
-        await credit(session, org_id=stations[1].org_id, user_id=people[who].id, minutes=minutes, ref_type="shift",
-                     ref_id=served.id, memo=f"红色驿站值班：{stations[1].name}", actor_id=None)
-    for offset, station, who in ((1, stations[0], ["冯医生"]), (2, stations[2], []), (3, stations[1], ["褚老师"])):
-        shift = DutyShift(station_id=station.id, starts_at=day + timedelta(days=offset),
-                          ends_at=day + timedelta(days=offset, hours=4), capacity=3, signed_up=len(who))
+        session.add(
+            ShiftSignup(
+                shift_id=served.id,
+                user_id=people[who].id,
+                started_at=start,
+                ended_at=served.ends_at,
+                served_minutes=minutes,
+                credited=True,
+            )
+        )
+        session.add(
+            Checkin(
+                user_id=people[who].id,
+                code_key=f"demo:duty:{served.id}:{who}",
+                kind=CheckinKind.duty_start,
+                station_id=stations[1].id,
+                shift_id=served.id,
+                at=start,
+            )
+        )
+        await credit(
+            session,
+            org_id=stations[1].org_id,
+            user_id=people[who].id,
+            minutes=minutes,
+            ref_type="shift",
+            ref_id=served.id,
+            memo=f"红色驿站值班：{stations[1].name}",
+            actor_id=None,
+        )
+    for offset, station, who in (
+        (1, stations[0], ["冯医生"]),
+        (2, stations[2], []),
+        (3, stations[1], ["褚老师"]),
+    ):
+        shift = DutyShift(
+            station_id=station.id,
+            starts_at=day + timedelta(days=offset),
+            ends_at=day + timedelta(days=offset, hours=4),
+            capacity=3,
+            signed_up=len(who),
+        )
         session.add(shift)
         await session.flush()
         for name in who:
@@ -76,29 +179,76 @@ async def seed(session, ctx) -> None:
         for i, station in enumerate(stations):
             for j, who in enumerate(visitors[: 2 + (back + i) % 4]):
                 at = now - timedelta(days=back, hours=2 + j, minutes=7 * i)
-                session.add(Checkin(user_id=people[who].id, code_key=f"demo:visit:{station.id}:{back}:{j}",
-                                    kind=CheckinKind.visit, station_id=station.id, at=at))
+                session.add(
+                    Checkin(
+                        user_id=people[who].id,
+                        code_key=f"demo:visit:{station.id}:{back}:{j}",
+                        kind=CheckinKind.visit,
+                        station_id=station.id,
+                        at=at,
+                    )
+                )
 
     for title, kind, org, days, hours, place, capacity, minutes, came in ACTIVITIES:
         start = day + timedelta(days=days, hours=6)  # 15:00 China time
         past = came is not None
-        activity = Activity(org_id=ctx.orgs[org].id, title=title, kind=kind, starts_at=start,
-                            ends_at=start + timedelta(hours=hours), location=place, capacity=capacity,
-                            credit_minutes=minutes, created_by_id=people["李主任"].id,
-                            closed_at=start + timedelta(hours=hours) if past else None)
+        activity = Activity(
+            org_id=ctx.orgs[org].id,
+            title=title,
+            kind=kind,
+            starts_at=start,
+            ends_at=start + timedelta(hours=hours),
+            location=place,
+            capacity=capacity,
+            credit_minutes=minutes,
+            created_by_id=people["李主任"].id,
+            closed_at=start + timedelta(hours=hours) if past else None,
+        )
         session.add(activity)
         await session.flush()
-        signed = (came or []) + NO_SHOWS.get(title, []) if past else ["张阿姨", "吴奶奶", "蒋志愿者"][: 1 + days % 3]
+        signed = (
+            (came or []) + NO_SHOWS.get(title, [])
+            if past
+            else ["张阿姨", "吴奶奶", "蒋志愿者"][: 1 + days % 3]
+        )
         activity.signed_up = len(signed)
         for name in signed:
-            session.add(ActivitySignup(activity_id=activity.id, user_id=people[name].id, status=SignupStatus.signed_up,
-                                       no_show=past and name not in came))
+            session.add(
+                ActivitySignup(
+                    activity_id=activity.id,
+                    user_id=people[name].id,
+                    status=SignupStatus.signed_up,
+                    no_show=past and name not in came,
+                )
+            )
         for name in came or []:
-            session.add(Attendance(activity_id=activity.id, user_id=people[name].id, method="code",
-                                   signed_in_at=start - timedelta(minutes=10), credited_minutes=minutes))
-            session.add(Checkin(user_id=people[name].id, code_key=f"a:{activity.id}", kind=CheckinKind.activity,
-                                activity_id=activity.id, at=start - timedelta(minutes=10)))
-            await credit(session, org_id=activity.org_id, user_id=people[name].id, minutes=minutes,
-                         ref_type="activity", ref_id=activity.id, memo=f"参加活动：{title}", actor_id=None)
+            session.add(
+                Attendance(
+                    activity_id=activity.id,
+                    user_id=people[name].id,
+                    method="code",
+                    signed_in_at=start - timedelta(minutes=10),
+                    credited_minutes=minutes,
+                )
+            )
+            session.add(
+                Checkin(
+                    user_id=people[name].id,
+                    code_key=f"a:{activity.id}",
+                    kind=CheckinKind.activity,
+                    activity_id=activity.id,
+                    at=start - timedelta(minutes=10),
+                )
+            )
+            await credit(
+                session,
+                org_id=activity.org_id,
+                user_id=people[name].id,
+                minutes=minutes,
+                ref_type="activity",
+                ref_id=activity.id,
+                memo=f"参加活动：{title}",
+                actor_id=None,
+            )
         session.add(activity)
     await session.flush()

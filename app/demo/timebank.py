@@ -31,34 +31,72 @@ REWARDS = [
 
 async def seed(session: AsyncSession, ctx) -> None:
     """Post the demo service credits, one family donation and one redemption; set the alliance policy."""
-    session.add(TimebankPolicy(alliance_id=ctx.alliance.id, storage_cap_minutes=1500 * 60, redeem_min_age=None,
-                               family_transfer_allowed=True, family_transfer_daily_cap_minutes=600,
-                               rounding_unit_minutes=30))
+    session.add(
+        TimebankPolicy(
+            alliance_id=ctx.alliance.id,
+            storage_cap_minutes=1500 * 60,
+            redeem_min_age=None,
+            family_transfer_allowed=True,
+            family_transfer_daily_cap_minutes=600,
+            rounding_unit_minutes=30,
+        )
+    )
     for i, (name, org_name, minutes, memo) in enumerate(SERVICE, start=1):
         # ref_type "demo": never collides with the wishes/activities the other seeders credit.
-        await ledger.credit_service(session, org_id=ctx.orgs[org_name].id, user_id=ctx.people[name].id,
-                                    minutes=minutes, ref_type="demo", ref_id=i, memo=memo, actor_id=None)
+        await ledger.credit_service(
+            session,
+            org_id=ctx.orgs[org_name].id,
+            user_id=ctx.people[name].id,
+            minutes=minutes,
+            ref_type="demo",
+            ref_id=i,
+            memo=memo,
+            actor_id=None,
+        )
     rewards = {}
     for org_name, name, description, price, stock in REWARDS:
-        reward = Reward(org_id=ctx.orgs[org_name].id, name=name, description=description, price_minutes=price,
-                        stock=stock, created_by=ctx.people["孙站长"].id)
+        reward = Reward(
+            org_id=ctx.orgs[org_name].id,
+            name=name,
+            description=description,
+            price_minutes=price,
+            stock=stock,
+            created_by=ctx.people["孙站长"].id,
+        )
         session.add(reward)
         rewards[name] = reward
     await session.flush()
 
     giver = await ledger.person_account(session, user_id=ctx.people["卫师傅"].id)
     granny = await ledger.person_account(session, user_id=ctx.people["吴奶奶"].id)
-    await ledger.post(session, kind=TxnKind.transfer, legs=[(giver, -60), (granny, 60)], memo="转赠给吴奶奶",
-                      actor_id=ctx.people["卫师傅"].id)
+    await ledger.post(
+        session,
+        kind=TxnKind.transfer,
+        legs=[(giver, -60), (granny, 60)],
+        memo="转赠给吴奶奶",
+        actor_id=ctx.people["卫师傅"].id,
+    )
 
     buyer = ctx.people["蒋志愿者"]
     reward = rewards["鸡蛋一盒"]
     reward.stock -= 1
     account = await ledger.person_account(session, user_id=buyer.id)
     shelf = await ledger.system_account(session, kind=AccountKind.shelf, org_id=reward.org_id)
-    txn = await ledger.post(session, kind=TxnKind.redeem, legs=[(account, -reward.price_minutes),
-                                                                (shelf, reward.price_minutes)],
-                            memo=f"兑换：{reward.name}", actor_id=buyer.id, org_id=reward.org_id)
-    session.add(Redemption(reward_id=reward.id, user_id=buyer.id, actor_id=buyer.id, txn_id=txn.id,
-                           minutes=reward.price_minutes))
+    txn = await ledger.post(
+        session,
+        kind=TxnKind.redeem,
+        legs=[(account, -reward.price_minutes), (shelf, reward.price_minutes)],
+        memo=f"兑换：{reward.name}",
+        actor_id=buyer.id,
+        org_id=reward.org_id,
+    )
+    session.add(
+        Redemption(
+            reward_id=reward.id,
+            user_id=buyer.id,
+            actor_id=buyer.id,
+            txn_id=txn.id,
+            minutes=reward.price_minutes,
+        )
+    )
     await session.flush()

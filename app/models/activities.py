@@ -11,7 +11,17 @@ from sqlmodel import Field, SQLModel
 from app.models.base import CreatedAt, Id, Input, Instant, TimeField
 from app.models.user import PHONE_PATTERN, UserBrief
 
-ACTIVITY_KINDS = ["主题党日", "党课", "志愿服务", "文体活动", "政策宣讲", "议事会", "联席会议", "民情研判会", "其他"]
+ACTIVITY_KINDS = [
+    "主题党日",
+    "党课",
+    "志愿服务",
+    "文体活动",
+    "政策宣讲",
+    "议事会",
+    "联席会议",
+    "民情研判会",
+    "其他",
+]
 
 
 class SignupStatus(StrEnum):
@@ -74,7 +84,9 @@ class Attendance(SQLModel, table=True):
 class ActivityCreate(Input):
     org_id: Id
     title: str = PField(min_length=1, max_length=100)
-    kind: str = PField(description="主题党日、党课、志愿服务、文体活动、政策宣讲、议事会 …", min_length=1, max_length=20)
+    kind: str = PField(
+        description="主题党日、党课、志愿服务、文体活动、政策宣讲、议事会 …", min_length=1, max_length=20
+    )
     description: str = PField("", max_length=2000)
     starts_at: Instant
     ends_at: Instant
@@ -129,7 +141,9 @@ class TicketIn(Input):
 
 
 class SignoutIn(Input):
-    token: str | None = PField(None, max_length=600, description="签退时再扫一次现场码（组织者代签退时不需要）")
+    token: str | None = PField(
+        None, max_length=600, description="签退时再扫一次现场码（组织者代签退时不需要）"
+    )
     phone: str | None = PField(None, pattern=PHONE_PATTERN, description="组织者为他人签退时填写")
 
 

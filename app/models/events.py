@@ -20,13 +20,36 @@ class EventStatus(StrEnum):
     closed = "closed"
 
 
-STATUS_LABELS = {"reported": "已上报", "dispatched": "处置中", "handled": "已处置", "checked": "已督查",
-                 "closed": "已办结"}
+STATUS_LABELS = {
+    "reported": "已上报",
+    "dispatched": "处置中",
+    "handled": "已处置",
+    "checked": "已督查",
+    "closed": "已办结",
+}
 # 意见箱 (the suggestion box) is a category of grid event.
-CATEGORIES = ["环境卫生", "市容秩序", "设施维修", "治安隐患", "邻里纠纷", "民生诉求", "安全隐患", "意见箱", "其他"]
-ACTION_LABELS = {"report": "上报", "dispatch": "分派", "handle": "处置完毕", "check": "督查通过",
-                 "check_failed": "督查未通过，退回处置", "feedback": "反馈评价", "auto_close": "超过反馈期限，自动办结",
-                 "overdue": "超过处置期限", "escalate": "逾期未处置，上报上级"}
+CATEGORIES = [
+    "环境卫生",
+    "市容秩序",
+    "设施维修",
+    "治安隐患",
+    "邻里纠纷",
+    "民生诉求",
+    "安全隐患",
+    "意见箱",
+    "其他",
+]
+ACTION_LABELS = {
+    "report": "上报",
+    "dispatch": "分派",
+    "handle": "处置完毕",
+    "check": "督查通过",
+    "check_failed": "督查未通过，退回处置",
+    "feedback": "反馈评价",
+    "auto_close": "超过反馈期限，自动办结",
+    "overdue": "超过处置期限",
+    "escalate": "逾期未处置，上报上级",
+}
 
 
 class GridEvent(SQLModel, table=True):
@@ -41,7 +64,9 @@ class GridEvent(SQLModel, table=True):
     address: str = Field(default="", max_length=200)
     photos: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reporter_id: int = Field(foreign_key="users.id", index=True)
-    acted_by_id: int | None = Field(default=None, foreign_key="users.id")  # who reported on the reporter's behalf
+    acted_by_id: int | None = Field(
+        default=None, foreign_key="users.id"
+    )  # who reported on the reporter's behalf
     status: str = Field(default=EventStatus.reported, max_length=20, index=True)
     handler_org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
     due_at: datetime | None = TimeField(default=None, nullable=True, index=True)

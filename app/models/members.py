@@ -318,8 +318,9 @@ class AgreementCreate(Input):
     community_id: Id
     signed_on: Day
     term_months: int = PField(ge=1, le=120)
-    commitments: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]] = PField(
-        default_factory=list, max_length=30)
+    commitments: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    ] = PField(default_factory=list, max_length=30)
 
 
 class AgreementPublic(BaseModel):

@@ -33,7 +33,13 @@ CHILD_KINDS: dict[OrgKind, set[OrgKind]] = {
     OrgKind.unit: set(),
 }
 
-KIND_LABELS = {"alliance": "联盟总站", "community": "社区", "compound": "小区", "grid": "网格", "unit": "共建单位"}
+KIND_LABELS = {
+    "alliance": "联盟总站",
+    "community": "社区",
+    "compound": "小区",
+    "grid": "网格",
+    "unit": "共建单位",
+}
 ROLE_LABELS = {"admin": "管理员", "staff": "工作人员"}
 
 

@@ -122,8 +122,12 @@ class CodeFailure(SQLModel, table=True):
 # --- schemas -----------------------------------------------------------------------------------
 
 ServiceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-Lat = Annotated[float, PField(ge=-90, le=90, description="纬度，GCJ-02 坐标系（高德/腾讯地图、微信定位所用）")]
-Lng = Annotated[float, PField(ge=-180, le=180, description="经度，GCJ-02 坐标系（高德/腾讯地图、微信定位所用）")]
+Lat = Annotated[
+    float, PField(ge=-90, le=90, description="纬度，GCJ-02 坐标系（高德/腾讯地图、微信定位所用）")
+]
+Lng = Annotated[
+    float, PField(ge=-180, le=180, description="经度，GCJ-02 坐标系（高德/腾讯地图、微信定位所用）")
+]
 
 
 class StationCreate(Input):
@@ -136,7 +140,8 @@ class StationCreate(Input):
     open_hours: str = PField("", max_length=100, description="开放时间，如 “周一至周日 8:00-20:00”")
     master_phone: str | None = PField(None, pattern=PHONE_PATTERN, description="站长手机号（新号码自动建档）")
     deputy_phones: list[Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]] = PField(
-        default_factory=list, max_length=10)
+        default_factory=list, max_length=10
+    )
     radius_m: int = PField(150, ge=20, le=2000, description="纸质码签到允许的距离（米）")
     card_enabled: bool = PField(False, description="是否允许张贴静态纸质码（扫码时须校验定位）")
 
@@ -150,13 +155,16 @@ class StationUpdate(Input):
     open_hours: str | None = PField(None, max_length=100)
     status: StationStatus | None = None
     master_phone: str | None = PField(None, pattern=PHONE_PATTERN)
-    deputy_phones: list[Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]] | None = PField(None, max_length=10)
+    deputy_phones: list[Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]] | None = PField(
+        None, max_length=10
+    )
     radius_m: int | None = PField(None, ge=20, le=2000)
     card_enabled: bool | None = None
 
     # Left out means unchanged; null may not blank a column the station cannot do without.
-    _not_null = field_validator("name", "address", "lat", "lng", "services", "open_hours", "status", "radius_m",
-                                "card_enabled")(not_null)
+    _not_null = field_validator(
+        "name", "address", "lat", "lng", "services", "open_hours", "status", "radius_m", "card_enabled"
+    )(not_null)
 
 
 class StationPublic(BaseModel):
@@ -230,7 +238,9 @@ class CheckinIn(Input):
     lng: Lng | None = None
     accuracy: float | None = PField(None, ge=0, le=100000, description="定位精度（米），纸质码签到时使用")
     coord_type: Literal["gcj02", "wgs84"] = PField(
-        "gcj02", description="lat/lng 的坐标系：gcj02（微信定位、国内地图）或 wgs84（浏览器 GPS 定位，服务端换算）")
+        "gcj02",
+        description="lat/lng 的坐标系：gcj02（微信定位、国内地图）或 wgs84（浏览器 GPS 定位，服务端换算）",
+    )
 
 
 class CheckinPublic(BaseModel):

@@ -31,8 +31,15 @@ class TxnKind:
     reversal = "reversal"
 
 
-TXN_KIND_LABELS = {"earn": "服务获得", "spend": "消费", "transfer": "转赠", "redeem": "兑换", "grant": "补录",
-                   "correction": "更正", "reversal": "冲正"}
+TXN_KIND_LABELS = {
+    "earn": "服务获得",
+    "spend": "消费",
+    "transfer": "转赠",
+    "redeem": "兑换",
+    "grant": "补录",
+    "correction": "更正",
+    "reversal": "冲正",
+}
 
 
 class LedgerAccount(SQLModel, table=True):
@@ -168,6 +175,7 @@ class IdempotencyKey(SQLModel, table=True):
 
 
 # ---- schemas ---------------------------------------------------------------------------------
+
 
 class BalancePublic(BaseModel):
     balance_minutes: int

@@ -55,7 +55,9 @@ class MeUpdate(Input):
     home_org_id: Id | None = None
     is_party_member: bool | None = None
     member_type: MemberType | None = None
-    skills: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] | None = PField(None, max_length=20)
+    skills: (
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] | None
+    ) = PField(None, max_length=20)
     elderly_mode: bool | None = None
     birth_year: int | None = PField(None, ge=1900, le=2030)
 

@@ -25,16 +25,35 @@ class WishStatus(StrEnum):
     expired = "expired"
 
 
-STATUS_LABELS = {"submitted": "待审核", "published": "待认领", "claimed": "已认领", "done": "已完成",
-                 "confirmed": "已确认", "verified": "已验收", "rejected": "未通过", "cancelled": "已撤回",
-                 "expired": "已过期"}
+STATUS_LABELS = {
+    "submitted": "待审核",
+    "published": "待认领",
+    "claimed": "已认领",
+    "done": "已完成",
+    "confirmed": "已确认",
+    "verified": "已验收",
+    "rejected": "未通过",
+    "cancelled": "已撤回",
+    "expired": "已过期",
+}
 
 CATEGORIES = ["生活服务", "物资", "助老", "助学", "医疗健康", "法律咨询", "其他"]
 
-ACTION_LABELS = {"submit": "提交心愿", "publish": "审核通过并发布", "reject": "审核未通过", "dispatch": "派单给共建单位",
-                 "claim": "认领", "release": "放弃认领", "release_overdue": "逾期未完成，退回心愿墙",
-                 "done": "服务完成", "confirm": "确认并评价", "auto_confirm": "超过确认期限，自动确认",
-                 "verify": "站点验收", "cancel": "撤回", "expire": "超过截止时间，已过期"}
+ACTION_LABELS = {
+    "submit": "提交心愿",
+    "publish": "审核通过并发布",
+    "reject": "审核未通过",
+    "dispatch": "派单给共建单位",
+    "claim": "认领",
+    "release": "放弃认领",
+    "release_overdue": "逾期未完成，退回心愿墙",
+    "done": "服务完成",
+    "confirm": "确认并评价",
+    "auto_confirm": "超过确认期限，自动确认",
+    "verify": "站点验收",
+    "cancel": "撤回",
+    "expire": "超过截止时间，已过期",
+}
 
 
 class WishCategory(SQLModel, table=True):
@@ -153,6 +172,7 @@ class Notification(SQLModel, table=True):
 
 
 # ---- API schemas ----
+
 
 class WishCreate(Input):
     title: str = PField(min_length=2, max_length=40)
@@ -275,6 +295,7 @@ class UnreadCount(BaseModel):
 
 
 # ---- the four lists (四项清单) ----
+
 
 class ResourceRow(BaseModel):
     id: int

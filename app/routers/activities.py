@@ -28,7 +28,6 @@ from app.services import activities as activities_service
 router = APIRouter(prefix="/activities", tags=["activities"])
 
 
-
 @router.post("", response_model=ActivityPublic, status_code=201)
 async def create_activity(body: ActivityCreate, session: SessionDep, user: CurrentUser):
     """Publish an activity under an org node you are staff or admin over."""
@@ -36,11 +35,13 @@ async def create_activity(body: ActivityCreate, session: SessionDep, user: Curre
 
 
 @router.get("", response_model=Page[ActivityPublic])
-async def list_activities(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
-                          upcoming: bool = False):
+async def list_activities(
+    session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None, upcoming: bool = False
+):
     """Activities in org_id's subtree; `upcoming=true` keeps those not yet ended (oldest first)."""
-    items, cursor = await activities_service.list_activities(session, org_id=org_id, upcoming=upcoming, params=page,
-                                                             viewer=user)
+    items, cursor = await activities_service.list_activities(
+        session, org_id=org_id, upcoming=upcoming, params=page, viewer=user
+    )
     return Page(items=items, next_cursor=cursor)
 
 
@@ -68,8 +69,7 @@ async def activity_qr(activity_id: Id, session: SessionDep, user: CurrentUser):
     return await activities_service.live_qr(session, activity_id=activity_id, actor=user)
 
 
-@router.get("/{activity_id}/qr.svg", response_class=Response,
-            responses=SVG_RESPONSES)
+@router.get("/{activity_id}/qr.svg", response_class=Response, responses=SVG_RESPONSES)
 async def activity_qr_svg(activity_id: Id, session: SessionDep, user: CurrentUser):
     """The live sign-in code as an SVG image."""
     code = await activities_service.live_qr(session, activity_id=activity_id, actor=user)
@@ -82,8 +82,7 @@ async def my_ticket(activity_id: Id, session: SessionDep, user: CurrentUser):
     return await activities_service.my_ticket(session, activity_id=activity_id, actor=user)
 
 
-@router.get("/{activity_id}/ticket.svg", response_class=Response,
-            responses=SVG_RESPONSES)
+@router.get("/{activity_id}/ticket.svg", response_class=Response, responses=SVG_RESPONSES)
 async def my_ticket_svg(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Your ticket code as an SVG image."""
     ticket = await activities_service.my_ticket(session, activity_id=activity_id, actor=user)
@@ -93,14 +92,17 @@ async def my_ticket_svg(activity_id: Id, session: SessionDep, user: CurrentUser)
 @router.post("/{activity_id}/tickets", response_model=AttendancePublic)
 async def sign_in_by_ticket(activity_id: Id, body: TicketIn, session: SessionDep, user: CurrentUser):
     """The organiser submits an attendee's scanned ticket code to sign them in."""
-    return await activities_service.sign_in_by_ticket(session, activity_id=activity_id, token=body.token, actor=user)
+    return await activities_service.sign_in_by_ticket(
+        session, activity_id=activity_id, token=body.token, actor=user
+    )
 
 
 @router.post("/{activity_id}/attendance", response_model=AttendancePublic)
 async def sign_in_by_phone(activity_id: Id, body: AttendanceIn, session: SessionDep, user: CurrentUser):
     """The organiser signs in someone without a smartphone by phone (audit-logged; a walk-in gets a place if any)."""
-    return await activities_service.sign_in_by_phone(session, activity_id=activity_id, phone=body.phone,
-                                                     name=body.name, actor=user)
+    return await activities_service.sign_in_by_phone(
+        session, activity_id=activity_id, phone=body.phone, name=body.name, actor=user
+    )
 
 
 @router.get("/{activity_id}/attendance", response_model=list[AttendancePublic])
@@ -112,8 +114,9 @@ async def list_attendance(activity_id: Id, session: SessionDep, user: CurrentUse
 @router.post("/{activity_id}/signout", response_model=AttendancePublic)
 async def sign_out(activity_id: Id, body: SignoutIn, session: SessionDep, user: CurrentUser):
     """Sign out by rescanning the live code (or the organiser by phone); credits the minutes once."""
-    return await activities_service.sign_out(session, activity_id=activity_id, token=body.token, phone=body.phone,
-                                             actor=user)
+    return await activities_service.sign_out(
+        session, activity_id=activity_id, token=body.token, phone=body.phone, actor=user
+    )
 
 
 @router.post("/{activity_id}/close", response_model=ActivityClosed)

@@ -30,8 +30,15 @@ def safe_next(next_url: str | None) -> str:
 
 
 def set_session_cookie(response: Response, token: str, settings) -> None:
-    response.set_cookie(COOKIE_NAME, token, max_age=settings.access_token_days * 86400, httponly=True,
-                        samesite="lax", secure=settings.cookie_secure, path="/")
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=settings.access_token_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
 
 
 def sms_sender(settings: SettingsDep) -> SmsSender:
@@ -42,22 +49,32 @@ def sms_sender(settings: SettingsDep) -> SmsSender:
 SenderDep = Annotated[SmsSender, Depends(sms_sender)]
 
 
-@router.post("/sms-code", response_model=SmsCodeSent, response_model_exclude_none=True, dependencies=[SameSiteOnly])
-async def send_sms_code(body: SmsCodeIn, request: Request, session: SessionDep, settings: SettingsDep,
-                        sender: SenderDep):
+@router.post(
+    "/sms-code", response_model=SmsCodeSent, response_model_exclude_none=True, dependencies=[SameSiteOnly]
+)
+async def send_sms_code(
+    body: SmsCodeIn, request: Request, session: SessionDep, settings: SettingsDep, sender: SenderDep
+):
     """Send a 6-digit sign-in code (one a minute and ten a day per phone; limited per IP)."""
-    code = await auth_service.request_code(session, phone=body.phone, ip=client_ip(request),
-                                           settings=settings, sender=sender)
+    code = await auth_service.request_code(
+        session, phone=body.phone, ip=client_ip(request), settings=settings, sender=sender
+    )
     return SmsCodeSent(expires_in=settings.otp_ttl_seconds, debug_code=code if sender.shows_code else None)
 
 
 @router.post("/login", response_model=TokenOut, dependencies=[SameSiteOnly])
-async def login(body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep):
+async def login(
+    body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep
+):
     """Sign in with phone and code; the account is created on first login."""
     bind = read_payload(settings, "wechat-bind", request.cookies.get(BIND_COOKIE, ""), max_age=1800)
     token, user = await auth_service.login_with_code(
-        session, phone=body.phone, code=body.code, settings=settings,
-        wechat_openid=bind.get("openid") if bind else None)
+        session,
+        phone=body.phone,
+        code=body.code,
+        settings=settings,
+        wechat_openid=bind.get("openid") if bind else None,
+    )
     set_session_cookie(response, token, settings)
     response.delete_cookie(BIND_COOKIE, path="/")
     return TokenOut(access_token=token, user=await users_service.profile(session, user=user))
@@ -76,20 +93,35 @@ def get_wechat(request: Request, settings) -> WeChatOAuth:
 
 
 @router.get("/wechat/authorize")
-async def wechat_authorize(request: Request, settings: SettingsDep, next: Annotated[str | None, Query()] = None):
+async def wechat_authorize(
+    request: Request, settings: SettingsDep, next: Annotated[str | None, Query()] = None
+):
     """Send the browser to WeChat's authorisation page (snsapi_base) with a signed, single-use state."""
     nonce = secrets.token_urlsafe(12)
     redirect_uri = f"{settings.public_base_url.rstrip('/')}/api/v1/auth/wechat/callback"
     url = get_wechat(request, settings).authorize_url(redirect_uri=redirect_uri, state=nonce)
     response = RedirectResponse(url, status_code=302)
-    response.set_cookie(OAUTH_COOKIE, sign_payload(settings, "wechat-state", {"s": nonce, "next": safe_next(next)}),
-                        max_age=600, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/")
+    response.set_cookie(
+        OAUTH_COOKIE,
+        sign_payload(settings, "wechat-state", {"s": nonce, "next": safe_next(next)}),
+        max_age=600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
     return response
 
 
 @router.get("/wechat/callback")
-async def wechat_callback(request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser,
-                          code: str = "", state: str = ""):
+async def wechat_callback(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OptionalUser,
+    code: str = "",
+    state: str = "",
+):
     """Exchange WeChat's code for the openid; sign in the bound user, or ask for a phone once."""
     saved = read_payload(settings, "wechat-state", request.cookies.get(OAUTH_COOKIE, ""), max_age=600)
     if not saved or not state or not secrets.compare_digest(saved.get("s", ""), state):
@@ -99,9 +131,18 @@ async def wechat_callback(request: Request, session: SessionDep, settings: Setti
     openid = await get_wechat(request, settings).openid_for_code(code)
     result = await auth_service.login_with_wechat(session, openid=openid, current=user, settings=settings)
     if result is None:
-        response = RedirectResponse(f"/login?{urlencode({'bind': 1, 'next': saved['next']})}", status_code=302)
-        response.set_cookie(BIND_COOKIE, sign_payload(settings, "wechat-bind", {"openid": openid}),
-                            max_age=1800, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/")
+        response = RedirectResponse(
+            f"/login?{urlencode({'bind': 1, 'next': saved['next']})}", status_code=302
+        )
+        response.set_cookie(
+            BIND_COOKIE,
+            sign_payload(settings, "wechat-bind", {"openid": openid}),
+            max_age=1800,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+            path="/",
+        )
     else:
         response = RedirectResponse(saved["next"], status_code=302)
         set_session_cookie(response, result[0], settings)

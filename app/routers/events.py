@@ -30,12 +30,27 @@ async def report_event(body: EventCreate, session: SessionDep, user: CurrentUser
 
 
 @router.get("", response_model=Page[EventPublic])
-async def list_events(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
-                      status: EventStatus | None = None, mine: bool = False,
-                      queue: Literal["dispatch", "handle", "check"] | None = None, overdue: bool | None = None):
+async def list_events(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    org_id: Id | None = None,
+    status: EventStatus | None = None,
+    mine: bool = False,
+    queue: Literal["dispatch", "handle", "check"] | None = None,
+    overdue: bool | None = None,
+):
     """Events you may see: your own, your subtree's, and those dispatched to your unit."""
-    items, cursor = await events_service.list_events(session, actor=user, params=page, org_id=org_id, status=status,
-                                                     mine=mine, queue=queue, overdue=overdue)
+    items, cursor = await events_service.list_events(
+        session,
+        actor=user,
+        params=page,
+        org_id=org_id,
+        status=status,
+        mine=mine,
+        queue=queue,
+        overdue=overdue,
+    )
     return Page(items=items, next_cursor=cursor)
 
 
@@ -78,8 +93,11 @@ async def upload_photo(event_id: Id, photo: UploadFile, session: SessionDep, use
     return await events_service.add_photo(session, event_id=event_id, data=data, actor=user)
 
 
-@router.get("/{event_id}/photos/{index}", response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}})
+@router.get(
+    "/{event_id}/photos/{index}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
 async def get_photo(event_id: Id, index: int, session: SessionDep, user: CurrentUser):
     """A photo of an event you may see."""
     data, media_type = await events_service.get_photo(session, event_id=event_id, index=index, actor=user)

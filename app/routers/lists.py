@@ -21,8 +21,9 @@ XLSX_RESPONSE = {200: {"content": {XLSX: {}}, "description": "Excel 工作簿：
 
 
 async def _page(kind, session, user, org_id, page, start, end):
-    items, cursor = await lists_service.list_page(session, kind=kind, org_id=org_id, actor=user, params=page,
-                                                  start=start, end=end)
+    items, cursor = await lists_service.list_page(
+        session, kind=kind, org_id=org_id, actor=user, params=page, start=start, end=end
+    )
     return Page(items=items, next_cursor=cursor)
 
 
@@ -34,42 +35,49 @@ class ListKind(StrEnum):
 
 
 @router.get("/{org_id}/lists/{kind}.xlsx", response_class=Response, responses=XLSX_RESPONSE)
-async def list_xlsx(org_id: Id, kind: ListKind, session: ReportSessionDep, user: CurrentUser, from_: From = None,
-                    to: To = None):
+async def list_xlsx(
+    org_id: Id,
+    kind: ListKind,
+    session: ReportSessionDep,
+    user: CurrentUser,
+    from_: From = None,
+    to: To = None,
+):
     """One of the four lists as an Excel workbook (资源清单、需求清单、认领项目清单、验收结果清单)."""
-    data, filename = await lists_service.workbook(session, kind=kind.value, org_id=org_id, actor=user,
-                                                  start=from_, end=to)
+    data, filename = await lists_service.workbook(
+        session, kind=kind.value, org_id=org_id, actor=user, start=from_, end=to
+    )
     disposition = f"attachment; filename=\"{kind.value}.xlsx\"; filename*=UTF-8''{quote(filename)}"
     return Response(content=data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 @router.get("/{org_id}/lists/resources", response_model=Page[ResourceRow])
-async def resources_list(org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
-                         to: To = None):
+async def resources_list(
+    org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None, to: To = None
+):
     """服务资源清单: the services offered by the member units serving this subtree."""
     return await _page("resources", session, user, org_id, page, from_, to)
 
 
-
 @router.get("/{org_id}/lists/needs", response_model=Page[NeedRow])
-async def needs_list(org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
-                     to: To = None):
+async def needs_list(
+    org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None, to: To = None
+):
     """需求清单: every wish posted in the period, whatever its state."""
     return await _page("needs", session, user, org_id, page, from_, to)
 
 
-
 @router.get("/{org_id}/lists/claims", response_model=Page[ClaimRow])
-async def claims_list(org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
-                      to: To = None):
+async def claims_list(
+    org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None, to: To = None
+):
     """认领项目清单: every claim made in the period, with its promised date and outcome."""
     return await _page("claims", session, user, org_id, page, from_, to)
 
 
-
 @router.get("/{org_id}/lists/results", response_model=Page[ResultRow])
-async def results_list(org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None,
-                       to: To = None):
+async def results_list(
+    org_id: Id, session: ReportSessionDep, user: CurrentUser, page: PageDep, from_: From = None, to: To = None
+):
     """验收结果清单: wishes verified in the period, with rating, comment and credited minutes."""
     return await _page("results", session, user, org_id, page, from_, to)
-

@@ -43,6 +43,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # ---- reports ----
 
+
 @router.post("/member-reports", response_model=ReportPublic, status_code=201)
 async def create_report(body: ReportCreate, session: SessionDep, user: CurrentUser):
     """Report to the branch where you live (party members only) → pending."""
@@ -50,11 +51,19 @@ async def create_report(body: ReportCreate, session: SessionDep, user: CurrentUs
 
 
 @router.get("/member-reports", response_model=Page[ReportPublic])
-async def list_reports(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
-                       status: ReportStatus | None = None, year: YearQuery = None, mine: bool = False):
+async def list_reports(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    org_id: Id | None = None,
+    status: ReportStatus | None = None,
+    year: YearQuery = None,
+    mine: bool = False,
+):
     """Your own reports (`mine=true`), or the reports of the branches your role covers."""
-    items, cursor = await reports_service.list_reports(session, actor=user, params=page, org_id=org_id,
-                                                       status=status, year=year, mine=mine)
+    items, cursor = await reports_service.list_reports(
+        session, actor=user, params=page, org_id=org_id, status=status, year=year, mine=mine
+    )
     return Page(items=items, next_cursor=cursor)
 
 
@@ -77,6 +86,7 @@ async def move_report(report_id: Id, body: ReportMove, session: SessionDep, user
 
 
 # ---- posts ----
+
 
 @router.post("/orgs/{org_id}/posts", response_model=PostPublic, status_code=201)
 async def create_post(org_id: Id, body: PostCreate, session: SessionDep, user: CurrentUser):
@@ -129,11 +139,13 @@ async def list_logs(post_id: Id, session: SessionDep, user: CurrentUser):
 
 # ---- record card and feedback ----
 
+
 @router.get("/members/{user_id}/record", response_model=RecordPublic)
 async def get_record(user_id: Id, session: SessionDep, user: CurrentUser, year: YearQuery = None):
     """A member's record card for a year: activities, wishes, shifts, posts, minutes."""
-    return await records_service.record_card(session, user_id=user_id, year=year or reports_service.this_year(),
-                                             actor=user)
+    return await records_service.record_card(
+        session, user_id=user_id, year=year or reports_service.this_year(), actor=user
+    )
 
 
 @router.put("/members/{user_id}/feedback/{year}", response_model=FeedbackPublic)
@@ -143,11 +155,18 @@ async def rate_member(user_id: Id, year: Year, body: RatingIn, session: SessionD
 
 
 @router.put("/members/{user_id}/service-cards/{year}/{quarter}", response_model=FeedbackPublic)
-async def rate_quarter(user_id: Id, year: Year, quarter: Annotated[int, Path(ge=1, le=4)], body: RatingIn,
-                       session: SessionDep, user: CurrentUser):
+async def rate_quarter(
+    user_id: Id,
+    year: Year,
+    quarter: Annotated[int, Path(ge=1, le=4)],
+    body: RatingIn,
+    session: SessionDep,
+    user: CurrentUser,
+):
     """Fill a member's quarterly service card (where the alliance sends one to employers every quarter)."""
-    return await feedback_service.rate_member(session, user_id=user_id, year=year, data=body, actor=user,
-                                              quarter=quarter)
+    return await feedback_service.rate_member(
+        session, user_id=user_id, year=year, data=body, actor=user, quarter=quarter
+    )
 
 
 @router.get("/members/{user_id}/feedback", response_model=list[FeedbackPublic])
@@ -157,21 +176,30 @@ async def member_feedback(user_id: Id, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/units/{unit_id}/feedback", response_model=Page[FeedbackPublic])
-async def unit_feedback(unit_id: Id, session: SessionDep, user: CurrentUser, page: PageDep, year: YearQuery = None):
+async def unit_feedback(
+    unit_id: Id, session: SessionDep, user: CurrentUser, page: PageDep, year: YearQuery = None
+):
     """The unit's members' yearly feedback forms (admin of the unit)."""
-    items, cursor = await feedback_service.unit_forms(session, unit_id=unit_id, year=year or reports_service.this_year(),
-                                                      actor=user, params=page)
+    items, cursor = await feedback_service.unit_forms(
+        session, unit_id=unit_id, year=year or reports_service.this_year(), actor=user, params=page
+    )
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/units/{unit_id}/feedback.xlsx", response_class=Response,
-            responses={200: {"content": {XLSX: {}}, "description": "Excel workbook"}})
+@router.get(
+    "/units/{unit_id}/feedback.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "Excel workbook"}},
+)
 async def unit_feedback_xlsx(unit_id: Id, session: SessionDep, user: CurrentUser, year: YearQuery = None):
     """The unit's members' yearly feedback forms as an Excel workbook (admin of the unit)."""
     year = year or reports_service.this_year()
     data = await feedback_service.unit_xlsx(session, unit_id=unit_id, year=year, actor=user)
-    return Response(data, media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="feedback-{unit_id}-{year}.xlsx"'})
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="feedback-{unit_id}-{year}.xlsx"'},
+    )
 
 
 @router.get("/orgs/{alliance_id}/member-settings", response_model=MemberSettingsPublic)
@@ -181,12 +209,15 @@ async def get_member_settings(alliance_id: Id, session: SessionDep, user: Curren
 
 
 @router.put("/orgs/{alliance_id}/member-settings", response_model=MemberSettingsPublic)
-async def put_member_settings(alliance_id: Id, body: MemberSettingsIn, session: SessionDep, user: CurrentUser):
+async def put_member_settings(
+    alliance_id: Id, body: MemberSettingsIn, session: SessionDep, user: CurrentUser
+):
     """Quarterly service cards and half-yearly re-reports on or off (alliance admin)."""
     return await feedback_service.put_settings(session, alliance_id=alliance_id, data=body, actor=user)
 
 
 # ---- co-building ----
+
 
 @router.post("/units/{unit_id}/agreements", response_model=AgreementPublic, status_code=201)
 async def create_agreement(unit_id: Id, body: AgreementCreate, session: SessionDep, user: CurrentUser):

@@ -40,7 +40,9 @@ async def list_children(org_id: Id, session: SessionDep, user: CurrentUser, page
 @router.post("/{org_id}/roles", response_model=RoleAssigned, status_code=201)
 async def assign_role(org_id: Id, body: RoleAssign, session: SessionDep, user: CurrentUser):
     """Make someone admin or staff of this node (and its subtree)."""
-    role = await orgs_service.assign_role(session, org_id=org_id, phone=body.phone, role=body.role, actor=user)
+    role = await orgs_service.assign_role(
+        session, org_id=org_id, phone=body.phone, role=body.role, actor=user
+    )
     return RoleAssigned(user_id=role.user_id, org_id=role.org_id, role=role.role)
 
 

@@ -18,11 +18,18 @@ async def create_resource(body: ResourceCreate, session: SessionDep, user: Curre
 
 
 @router.get("", response_model=Page[ResourcePublic])
-async def list_resources(session: SessionDep, user: CurrentUser, page: PageDep, unit_id: Id | None = None,
-                         community_id: Id | None = None, category: str | None = None):
+async def list_resources(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    unit_id: Id | None = None,
+    community_id: Id | None = None,
+    category: str | None = None,
+):
     """Services on offer, by unit, by community served, or by category."""
-    items, cursor = await resources_service.list_resources(session, actor=user, params=page, unit_id=unit_id,
-                                                           community_id=community_id, category=category)
+    items, cursor = await resources_service.list_resources(
+        session, actor=user, params=page, unit_id=unit_id, community_id=community_id, category=category
+    )
     return Page(items=items, next_cursor=cursor)
 
 

@@ -25,7 +25,6 @@ from app.services import stations as stations_service
 router = APIRouter(tags=["stations"])
 
 
-
 @router.post("/stations", response_model=StationPublic, status_code=201)
 async def create_station(body: StationCreate, session: SessionDep, user: CurrentUser):
     """Register a station under an org node you administer (lat/lng in GCJ-02, as Chinese maps use)."""
@@ -33,10 +32,13 @@ async def create_station(body: StationCreate, session: SessionDep, user: Current
 
 
 @router.get("/stations", response_model=Page[StationPublic])
-async def list_stations(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
-                        near: str | None = None):
+async def list_stations(
+    session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None, near: str | None = None
+):
     """Stations in org_id's subtree; `near=lat,lng` (GCJ-02) sorts nearest first and fills `distance_m`."""
-    items, cursor = await stations_service.list_stations(session, org_id=org_id, near=near, params=page, viewer=user)
+    items, cursor = await stations_service.list_stations(
+        session, org_id=org_id, near=near, params=page, viewer=user
+    )
     return Page(items=items, next_cursor=cursor)
 
 
@@ -58,8 +60,7 @@ async def station_qr(station_id: Id, session: SessionDep, user: CurrentUser):
     return await stations_service.live_qr(session, station_id=station_id, actor=user)
 
 
-@router.get("/stations/{station_id}/qr.svg", response_class=Response,
-            responses=SVG_RESPONSES)
+@router.get("/stations/{station_id}/qr.svg", response_class=Response, responses=SVG_RESPONSES)
 async def station_qr_svg(station_id: Id, session: SessionDep, user: CurrentUser):
     """The live code as an SVG image."""
     code = await stations_service.live_qr(session, station_id=station_id, actor=user)
@@ -72,8 +73,7 @@ async def station_card(station_id: Id, session: SessionDep, user: CurrentUser):
     return await stations_service.card_qr(session, station_id=station_id, actor=user)
 
 
-@router.get("/stations/{station_id}/card.svg", response_class=Response,
-            responses=SVG_RESPONSES)
+@router.get("/stations/{station_id}/card.svg", response_class=Response, responses=SVG_RESPONSES)
 async def station_card_svg(station_id: Id, session: SessionDep, user: CurrentUser):
     """The printable card code as an SVG image."""
     code = await stations_service.card_qr(session, station_id=station_id, actor=user)
@@ -81,10 +81,17 @@ async def station_card_svg(station_id: Id, session: SessionDep, user: CurrentUse
 
 
 @router.get("/stations/{station_id}/stats", response_model=StationStats)
-async def station_stats(station_id: Id, session: SessionDep, user: CurrentUser, from_: Annotated[Instant | None, Query(alias="from")] = None,
-                        to: Instant | None = None):
+async def station_stats(
+    station_id: Id,
+    session: SessionDep,
+    user: CurrentUser,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
+):
     """Visits per day, duty minutes and today's count (master, deputies, staff)."""
-    return await stations_service.station_stats(session, station_id=station_id, start=from_, end=to, actor=user)
+    return await stations_service.station_stats(
+        session, station_id=station_id, start=from_, end=to, actor=user
+    )
 
 
 @router.post("/stations/{station_id}/shifts", response_model=ShiftPublic, status_code=201)

@@ -18,14 +18,17 @@ ToQ = Annotated[Day | None, Query(description="结束日期（含），默认今
 
 
 @router.get("/{org_id}/stats", response_model=OrgStats, response_model_by_alias=True)
-async def org_stats(org_id: Id, session: ReportSessionDep, user: CurrentUser,
-                    from_: FromQ = None, to: ToQ = None):
+async def org_stats(
+    org_id: Id, session: ReportSessionDep, user: CurrentUser, from_: FromQ = None, to: ToQ = None
+):
     """The subtree's figures for a period: the wish funnel, minutes, people, activities, stations, events."""
     return await stats_service.org_stats(session, org_id=org_id, start=from_, end=to, actor=user)
 
 
 @router.get("/{org_id}/stats.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
-async def org_stats_xlsx(org_id: Id, session: ReportSessionDep, user: CurrentUser, from_: FromQ = None, to: ToQ = None):
+async def org_stats_xlsx(
+    org_id: Id, session: ReportSessionDep, user: CurrentUser, from_: FromQ = None, to: ToQ = None
+):
     """The same figures as an Excel workbook (统计台账)."""
     figures = await stats_service.org_stats(session, org_id=org_id, start=from_, end=to, actor=user)
     data = await run_in_threadpool(stats_service.stats_workbook, figures)

@@ -30,7 +30,9 @@ from app.services import timebank as timebank_service
 
 router = APIRouter(prefix="/timebank", tags=["timebank"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="每次操作唯一的请求标识；重试时保持不变")]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", description="每次操作唯一的请求标识；重试时保持不变")
+]
 
 
 def _stored(stored: idempotency.Stored) -> JSONResponse:
@@ -64,15 +66,23 @@ async def org_years(org_id: Id, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/transfers", response_model=TransferPublic, status_code=201)
-async def transfer(body: TransferIn, session: SessionDep, user: CurrentUser, idempotency_key: IdempotencyKey = None):
+async def transfer(
+    body: TransferIn, session: SessionDep, user: CurrentUser, idempotency_key: IdempotencyKey = None
+):
     """Donate minutes to a family member by phone (needs an Idempotency-Key)."""
-    return _stored(await timebank_service.transfer(session, data=body, idempotency_key=idempotency_key, actor=user))
+    return _stored(
+        await timebank_service.transfer(session, data=body, idempotency_key=idempotency_key, actor=user)
+    )
 
 
 @router.post("/grants", response_model=GrantPublic, status_code=201)
-async def grant(body: GrantIn, session: SessionDep, user: CurrentUser, idempotency_key: IdempotencyKey = None):
+async def grant(
+    body: GrantIn, session: SessionDep, user: CurrentUser, idempotency_key: IdempotencyKey = None
+):
     """An admin's manual credit; negative minutes correct, never below zero (needs an Idempotency-Key)."""
-    return _stored(await timebank_service.grant(session, data=body, idempotency_key=idempotency_key, actor=user))
+    return _stored(
+        await timebank_service.grant(session, data=body, idempotency_key=idempotency_key, actor=user)
+    )
 
 
 @router.get("/audit", response_model=AuditPublic)
@@ -94,17 +104,26 @@ async def set_policy(alliance_id: Id, body: PolicyIn, session: SessionDep, user:
 
 
 @router.put("/hardship/{user_id}", response_model=bool)
-async def set_hardship(user_id: Id, hardship: Annotated[bool, Query()], session: SessionDep, user: CurrentUser):
+async def set_hardship(
+    user_id: Id, hardship: Annotated[bool, Query()], session: SessionDep, user: CurrentUser
+):
     """Mark a resident as in hardship, so the lower redeem age applies (staff over their home)."""
     return await timebank_service.set_hardship(session, user_id=user_id, hardship=hardship, actor=user)
 
 
 @router.get("/rewards", response_model=Page[RewardPublic])
-async def list_rewards(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
-                       station_id: Id | None = None, all: bool = False):
+async def list_rewards(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    org_id: Id | None = None,
+    station_id: Id | None = None,
+    all: bool = False,
+):
     """Rewards on the shelves in a subtree (default: my community); `all=true` adds inactive ones for staff."""
-    items, cursor = await timebank_service.list_rewards(session, org_id=org_id, station_id=station_id,
-                                                        include_inactive=all, params=page, actor=user)
+    items, cursor = await timebank_service.list_rewards(
+        session, org_id=org_id, station_id=station_id, include_inactive=all, params=page, actor=user
+    )
     return Page(items=items, next_cursor=cursor)
 
 
@@ -121,8 +140,16 @@ async def update_reward(reward_id: Id, body: RewardUpdate, session: SessionDep, 
 
 
 @router.post("/rewards/{reward_id}/redeem", response_model=RedemptionPublic, status_code=201)
-async def redeem(reward_id: Id, session: SessionDep, user: CurrentUser, body: RedeemIn | None = None,
-                 idempotency_key: IdempotencyKey = None):
+async def redeem(
+    reward_id: Id,
+    session: SessionDep,
+    user: CurrentUser,
+    body: RedeemIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+):
     """Redeem a reward with minutes; staff may redeem for a resident by phone (needs an Idempotency-Key)."""
-    return _stored(await timebank_service.redeem(session, reward_id=reward_id, data=body or RedeemIn(),
-                                                 idempotency_key=idempotency_key, actor=user))
+    return _stored(
+        await timebank_service.redeem(
+            session, reward_id=reward_id, data=body or RedeemIn(), idempotency_key=idempotency_key, actor=user
+        )
+    )

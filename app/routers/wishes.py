@@ -1,6 +1,5 @@
 """Micro-wishes (微心愿): post, review and dispatch, claim, done, confirm, verify, cancel."""
 
-
 from fastapi import APIRouter, Response, UploadFile
 
 from app.deps import CurrentUser, SessionDep
@@ -32,11 +31,19 @@ async def create_wish(body: WishCreate, session: SessionDep, user: CurrentUser):
 
 
 @router.get("", response_model=Page[WishPublic])
-async def list_wishes(session: SessionDep, user: CurrentUser, page: PageDep, org_id: Id | None = None,
-                      status: WishStatus | None = None, category: str | None = None, mine: bool = False):
+async def list_wishes(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    org_id: Id | None = None,
+    status: WishStatus | None = None,
+    category: str | None = None,
+    mine: bool = False,
+):
     """Wishes you may see: published ones for everyone; the rest for their poster and staff over them."""
-    items, cursor = await wishes_service.list_wishes(session, actor=user, params=page, org_id=org_id, status=status,
-                                                     category=category, mine=mine)
+    items, cursor = await wishes_service.list_wishes(
+        session, actor=user, params=page, org_id=org_id, status=status, category=category, mine=mine
+    )
     return Page(items=items, next_cursor=cursor)
 
 
@@ -49,7 +56,9 @@ async def list_categories(session: SessionDep, user: CurrentUser, org_id: Id | N
 @router.put("/categories", response_model=list[str])
 async def set_categories(body: CategoriesIn, session: SessionDep, user: CurrentUser):
     """An alliance admin sets the alliance's own category list."""
-    return await wish_categories.set_categories(session, alliance_id=body.alliance_id, names=body.names, actor=user)
+    return await wish_categories.set_categories(
+        session, alliance_id=body.alliance_id, names=body.names, actor=user
+    )
 
 
 @router.get("/{wish_id}", response_model=WishPublic)
@@ -109,8 +118,11 @@ async def upload_photo(wish_id: Id, photo: UploadFile, session: SessionDep, user
     return await wishes_service.add_photo(session, wish_id=wish_id, data=data, actor=user)
 
 
-@router.get("/{wish_id}/photos/{index}", response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}})
+@router.get(
+    "/{wish_id}/photos/{index}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
 async def get_photo(wish_id: Id, index: int, session: SessionDep, user: CurrentUser):
     """A photo of a wish you may see."""
     data, media_type = await wishes_service.get_photo(session, wish_id=wish_id, index=index, actor=user)

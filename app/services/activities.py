@@ -70,23 +70,41 @@ async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor:
     activity = Activity(**data.model_dump(), created_by_id=actor.id)
     session.add(activity)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="activity.create", object_type="activity",
-                       object_id=activity.id, org_id=activity.org_id, detail={"title": activity.title})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="activity.create",
+        object_type="activity",
+        object_id=activity.id,
+        org_id=activity.org_id,
+        detail={"title": activity.title},
+    )
     await session.commit()
     return _public(activity, is_organiser=True)
 
 
 def _public(activity: Activity, **extra) -> ActivityPublic:
     return ActivityPublic(
-        id=activity.id, org_id=activity.org_id, title=activity.title, kind=activity.kind,
-        description=activity.description, starts_at=activity.starts_at, ends_at=activity.ends_at,
-        location=activity.location, capacity=activity.capacity, signed_up=activity.signed_up,
-        credit_minutes=activity.credit_minutes, signup_required=activity.signup_required,
-        closed=activity.closed_at is not None, **extra)
+        id=activity.id,
+        org_id=activity.org_id,
+        title=activity.title,
+        kind=activity.kind,
+        description=activity.description,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        location=activity.location,
+        capacity=activity.capacity,
+        signed_up=activity.signed_up,
+        credit_minutes=activity.credit_minutes,
+        signup_required=activity.signup_required,
+        closed=activity.closed_at is not None,
+        **extra,
+    )
 
 
-async def list_activities(session: AsyncSession, *, org_id: int | None, upcoming: bool, params: PageParams,
-                          viewer: User) -> tuple[list[ActivityPublic], str | None]:
+async def list_activities(
+    session: AsyncSession, *, org_id: int | None, upcoming: bool, params: PageParams, viewer: User
+) -> tuple[list[ActivityPublic], str | None]:
     """Activities (in org_id's subtree if given; `upcoming` = not yet ended), with the viewer's sign-up."""
     stmt = select(Activity)
     if org_id is not None:
@@ -103,8 +121,16 @@ async def list_activities(session: AsyncSession, *, org_id: int | None, upcoming
 async def _with_mine(session: AsyncSession, rows: list[Activity], *, viewer: User) -> list[ActivityPublic]:
     mine = {}
     if rows:
-        mine = dict((await session.exec(select(ActivitySignup.activity_id, ActivitySignup.status).where(
-            ActivitySignup.user_id == viewer.id, ActivitySignup.activity_id.in_([a.id for a in rows])))).all())
+        mine = dict(
+            (
+                await session.exec(
+                    select(ActivitySignup.activity_id, ActivitySignup.status).where(
+                        ActivitySignup.user_id == viewer.id,
+                        ActivitySignup.activity_id.in_([a.id for a in rows]),
+                    )
+                )
+            ).all()
+        )
     return [_public(a, my_status=mine.get(a.id)) for a in rows]
 
 
@@ -114,8 +140,10 @@ async def upcoming_for_user(session: AsyncSession, *, user: User, limit: int = 3
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
     if home is not None:
         ancestors = [int(p) for p in home.path.strip("/").split("/") if p]
-        stmt = stmt.where(Activity.org_id.in_(ancestors) | Activity.org_id.in_(
-            select(Org.id).where(Org.path.startswith(home.path))))
+        stmt = stmt.where(
+            Activity.org_id.in_(ancestors)
+            | Activity.org_id.in_(select(Org.id).where(Org.path.startswith(home.path)))
+        )
     rows = list((await session.exec(stmt.order_by(Activity.starts_at, Activity.id).limit(limit))).all())
     return await _with_mine(session, rows, viewer=user)
 
@@ -123,28 +151,60 @@ async def upcoming_for_user(session: AsyncSession, *, user: User, limit: int = 3
 async def activity_detail(session: AsyncSession, *, activity_id: int, viewer: User) -> ActivityPublic:
     """One activity with the viewer's sign-up, attendance and the waiting-list length."""
     activity = await get_activity(session, activity_id=activity_id)
-    status = (await session.exec(select(ActivitySignup.status).where(
-        ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == viewer.id))).first()
-    attended = (await session.exec(select(Attendance.id).where(
-        Attendance.activity_id == activity.id, Attendance.user_id == viewer.id))).first() is not None
-    waiting = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
-        ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.waiting))).one()
-    return _public(activity, my_status=status, attended=attended, waiting=waiting,
-                   is_organiser=await is_organiser(session, activity=activity, user=viewer))
+    status = (
+        await session.exec(
+            select(ActivitySignup.status).where(
+                ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == viewer.id
+            )
+        )
+    ).first()
+    attended = (
+        await session.exec(
+            select(Attendance.id).where(
+                Attendance.activity_id == activity.id, Attendance.user_id == viewer.id
+            )
+        )
+    ).first() is not None
+    waiting = (
+        await session.exec(
+            select(func.count())
+            .select_from(ActivitySignup)
+            .where(ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.waiting)
+        )
+    ).one()
+    return _public(
+        activity,
+        my_status=status,
+        attended=attended,
+        waiting=waiting,
+        is_organiser=await is_organiser(session, activity=activity, user=viewer),
+    )
 
 
 async def _take_place(session: AsyncSession, activity_id: int) -> bool:
-    result = await session.exec(update(Activity).where(Activity.id == activity_id, Activity.signed_up < Activity.capacity)
-                                .values(signed_up=Activity.signed_up + 1))
+    result = await session.exec(
+        update(Activity)
+        .where(Activity.id == activity_id, Activity.signed_up < Activity.capacity)
+        .values(signed_up=Activity.signed_up + 1)
+    )
     return result.rowcount == 1
 
 
 async def _position(session: AsyncSession, row: ActivitySignup) -> int | None:
     if row.status != SignupStatus.waiting:
         return None
-    ahead = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
-        ActivitySignup.activity_id == row.activity_id, ActivitySignup.status == SignupStatus.waiting,
-        ActivitySignup.updated_at <= row.updated_at, ActivitySignup.id != row.id))).one()
+    ahead = (
+        await session.exec(
+            select(func.count())
+            .select_from(ActivitySignup)
+            .where(
+                ActivitySignup.activity_id == row.activity_id,
+                ActivitySignup.status == SignupStatus.waiting,
+                ActivitySignup.updated_at <= row.updated_at,
+                ActivitySignup.id != row.id,
+            )
+        )
+    ).one()
     return ahead + 1
 
 
@@ -153,11 +213,20 @@ async def signup(session: AsyncSession, *, activity_id: int, actor: User, wait: 
     activity = await get_activity(session, activity_id=activity_id)
     if activity.closed_at is not None or activity.ends_at <= clock.now():
         raise InvalidState("活动已结束", code="activity_closed")
-    row = (await session.exec(select(ActivitySignup).where(
-        ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id))).first()
+    row = (
+        await session.exec(
+            select(ActivitySignup).where(
+                ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id
+            )
+        )
+    ).first()
     if row is not None and row.status != SignupStatus.cancelled:
-        return SignupPublic(activity_id=activity.id, user_id=actor.id, status=row.status,
-                            position=await _position(session, row))
+        return SignupPublic(
+            activity_id=activity.id,
+            user_id=actor.id,
+            status=row.status,
+            position=await _position(session, row),
+        )
     status = SignupStatus.signed_up
     if not await _take_place(session, activity.id):
         if not wait:
@@ -176,37 +245,63 @@ async def signup(session: AsyncSession, *, activity_id: int, actor: User, wait: 
             await session.flush()
     except IntegrityError:  # the same person's double tap: give the place back, keep the first sign-up
         if status == SignupStatus.signed_up:
-            await session.exec(update(Activity).where(Activity.id == activity.id)
-                               .values(signed_up=Activity.signed_up - 1))
-        row = (await session.exec(select(ActivitySignup).where(
-            ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id))).one()
+            await session.exec(
+                update(Activity).where(Activity.id == activity.id).values(signed_up=Activity.signed_up - 1)
+            )
+        row = (
+            await session.exec(
+                select(ActivitySignup).where(
+                    ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id
+                )
+            )
+        ).one()
     await session.commit()
-    return SignupPublic(activity_id=activity.id, user_id=actor.id, status=row.status,
-                        position=await _position(session, row))
+    return SignupPublic(
+        activity_id=activity.id, user_id=actor.id, status=row.status, position=await _position(session, row)
+    )
 
 
 async def cancel_signup(session: AsyncSession, *, activity_id: int, actor: User) -> SignupPublic:
     """Cancel a sign-up (or leave the waiting list); a freed place goes to the first waiter."""
     activity = await get_activity(session, activity_id=activity_id)
     await advisory_lock(session, f"activity:{activity.id}")
-    row = (await session.exec(select(ActivitySignup).where(
-        ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id))).first()
+    row = (
+        await session.exec(
+            select(ActivitySignup).where(
+                ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id
+            )
+        )
+    ).first()
     if row is None or row.status == SignupStatus.cancelled:
         raise NotFound("您没有报名该活动", code="signup_not_found")
     now = clock.now()
     was = row.status
-    moved = await session.exec(update(ActivitySignup).where(ActivitySignup.id == row.id, ActivitySignup.status == was)
-                               .values(status=SignupStatus.cancelled, updated_at=now))
+    moved = await session.exec(
+        update(ActivitySignup)
+        .where(ActivitySignup.id == row.id, ActivitySignup.status == was)
+        .values(status=SignupStatus.cancelled, updated_at=now)
+    )
     if moved.rowcount == 1 and was == SignupStatus.signed_up:
-        waiter = (await session.exec(select(ActivitySignup).where(
-            ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.waiting)
-            .order_by(ActivitySignup.updated_at, ActivitySignup.id).limit(1))).first()
+        waiter = (
+            await session.exec(
+                select(ActivitySignup)
+                .where(
+                    ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.waiting
+                )
+                .order_by(ActivitySignup.updated_at, ActivitySignup.id)
+                .limit(1)
+            )
+        ).first()
         if waiter is not None:
-            await session.exec(update(ActivitySignup).where(ActivitySignup.id == waiter.id)
-                               .values(status=SignupStatus.signed_up, updated_at=now))
+            await session.exec(
+                update(ActivitySignup)
+                .where(ActivitySignup.id == waiter.id)
+                .values(status=SignupStatus.signed_up, updated_at=now)
+            )
         else:
-            await session.exec(update(Activity).where(Activity.id == activity.id)
-                               .values(signed_up=Activity.signed_up - 1))
+            await session.exec(
+                update(Activity).where(Activity.id == activity.id).values(signed_up=Activity.signed_up - 1)
+            )
     await session.commit()
     return SignupPublic(activity_id=activity.id, user_id=actor.id, status=SignupStatus.cancelled)
 
@@ -223,8 +318,13 @@ async def my_ticket(session: AsyncSession, *, activity_id: int, actor: User) -> 
     """The person's own ticket code, for the organiser to scan (for those who cannot scan)."""
     activity = await get_activity(session, activity_id=activity_id)
     if activity.signup_required:
-        status = (await session.exec(select(ActivitySignup.status).where(
-            ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id))).first()
+        status = (
+            await session.exec(
+                select(ActivitySignup.status).where(
+                    ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == actor.id
+                )
+            )
+        ).first()
         if status != SignupStatus.signed_up:
             raise NotFound("请先报名该活动", code="signup_not_found")
     return TicketPublic(token=qr.ticket_token(activity.id, actor.id), activity_id=activity.id)
@@ -232,13 +332,20 @@ async def my_ticket(session: AsyncSession, *, activity_id: int, actor: User) -> 
 
 def _attendance_public(row: Attendance, user: User, *, show_phone: bool, duplicate: bool) -> AttendancePublic:
     phone = user.phone if show_phone else mask_phone(user.phone)
-    return AttendancePublic(activity_id=row.activity_id, user=UserBrief(id=user.id, name=user.name, phone=phone),
-                            method=row.method, signed_in_at=row.signed_in_at, signed_out_at=row.signed_out_at,
-                            credited_minutes=row.credited_minutes, duplicate=duplicate)
+    return AttendancePublic(
+        activity_id=row.activity_id,
+        user=UserBrief(id=user.id, name=user.name, phone=phone),
+        method=row.method,
+        signed_in_at=row.signed_in_at,
+        signed_out_at=row.signed_out_at,
+        credited_minutes=row.credited_minutes,
+        duplicate=duplicate,
+    )
 
 
-async def attend(session: AsyncSession, *, activity: Activity, user: User, method: str,
-                 acted_by_id: int | None) -> tuple[Attendance, Checkin, bool]:
+async def attend(
+    session: AsyncSession, *, activity: Activity, user: User, method: str, acted_by_id: int | None
+) -> tuple[Attendance, Checkin, bool]:
     """Sign a person in (flushes): window and sign-up checked; (attendance, check-in, duplicate)."""
     now = clock.now()
     existing = await _existing(session, activity.id, user.id)
@@ -249,14 +356,26 @@ async def attend(session: AsyncSession, *, activity: Activity, user: User, metho
     if not (activity.starts_at - EARLY_SIGN_IN <= now <= activity.ends_at):
         raise Conflict("不在签到时间内（活动开始前 30 分钟至活动结束）", code="activity_not_open")
     if activity.signup_required:
-        status = (await session.exec(select(ActivitySignup.status).where(
-            ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == user.id))).first()
+        status = (
+            await session.exec(
+                select(ActivitySignup.status).where(
+                    ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == user.id
+                )
+            )
+        ).first()
         if status != SignupStatus.signed_up:
             raise Conflict("您未报名该活动，请先报名", code="not_signed_up")
-    attendance = Attendance(activity_id=activity.id, user_id=user.id, method=method, acted_by_id=acted_by_id,
-                            signed_in_at=now)
-    checkin = Checkin(user_id=user.id, code_key=f"a:{activity.id}", kind=CheckinKind.activity,
-                      activity_id=activity.id, acted_by_id=acted_by_id, at=now)
+    attendance = Attendance(
+        activity_id=activity.id, user_id=user.id, method=method, acted_by_id=acted_by_id, signed_in_at=now
+    )
+    checkin = Checkin(
+        user_id=user.id,
+        code_key=f"a:{activity.id}",
+        kind=CheckinKind.activity,
+        activity_id=activity.id,
+        acted_by_id=acted_by_id,
+        at=now,
+    )
     try:
         async with session.begin_nested():
             session.add(attendance)
@@ -270,15 +389,25 @@ async def attend(session: AsyncSession, *, activity: Activity, user: User, metho
     return attendance, checkin, False
 
 
-async def _existing(session: AsyncSession, activity_id: int, user_id: int) -> tuple[Attendance, Checkin] | None:
-    attendance = (await session.exec(select(Attendance).where(
-        Attendance.activity_id == activity_id, Attendance.user_id == user_id))).first()
-    checkin = (await session.exec(select(Checkin).where(
-        Checkin.user_id == user_id, Checkin.code_key == f"a:{activity_id}"))).first()
+async def _existing(
+    session: AsyncSession, activity_id: int, user_id: int
+) -> tuple[Attendance, Checkin] | None:
+    attendance = (
+        await session.exec(
+            select(Attendance).where(Attendance.activity_id == activity_id, Attendance.user_id == user_id)
+        )
+    ).first()
+    checkin = (
+        await session.exec(
+            select(Checkin).where(Checkin.user_id == user_id, Checkin.code_key == f"a:{activity_id}")
+        )
+    ).first()
     return (attendance, checkin) if attendance and checkin else None
 
 
-async def sign_in_by_ticket(session: AsyncSession, *, activity_id: int, token: str, actor: User) -> AttendancePublic:
+async def sign_in_by_ticket(
+    session: AsyncSession, *, activity_id: int, token: str, actor: User
+) -> AttendancePublic:
     """The organiser scans an attendee's personal ticket code."""
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
@@ -288,20 +417,33 @@ async def sign_in_by_ticket(session: AsyncSession, *, activity_id: int, token: s
     person = await session.get(User, code.n)
     if person is None:
         raise qr.InvalidToken("入场码无效")
-    attendance, _, duplicate = await attend(session, activity=activity, user=person, method="ticket",
-                                            acted_by_id=actor.id)
+    attendance, _, duplicate = await attend(
+        session, activity=activity, user=person, method="ticket", acted_by_id=actor.id
+    )
     if not duplicate:
-        await audit.record(session, actor_id=actor.id, action="activity.sign_in", object_type="activity",
-                           object_id=activity.id, org_id=activity.org_id, on_behalf_of_id=person.id,
-                           detail={"method": "ticket"})
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="activity.sign_in",
+            object_type="activity",
+            object_id=activity.id,
+            org_id=activity.org_id,
+            on_behalf_of_id=person.id,
+            detail={"method": "ticket"},
+        )
     await session.commit()
     return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
 
 
 async def _sign_up_at_door(session: AsyncSession, *, activity: Activity, person: User) -> None:
     """Give a walk-in without a sign-up a place (flushes); full → 409 activity_full."""
-    row = (await session.exec(select(ActivitySignup).where(
-        ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == person.id))).first()
+    row = (
+        await session.exec(
+            select(ActivitySignup).where(
+                ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == person.id
+            )
+        )
+    ).first()
     if row is not None and row.status == SignupStatus.signed_up:
         return
     if not await _take_place(session, activity.id):
@@ -314,8 +456,9 @@ async def _sign_up_at_door(session: AsyncSession, *, activity: Activity, person:
     await session.flush()
 
 
-async def sign_in_by_phone(session: AsyncSession, *, activity_id: int, phone: str, actor: User,
-                           name: str | None = None) -> AttendancePublic:
+async def sign_in_by_phone(
+    session: AsyncSession, *, activity_id: int, phone: str, actor: User, name: str | None = None
+) -> AttendancePublic:
     """The organiser signs in someone without a smartphone by phone (audit-logged as acting for them).
 
     A person not yet registered is created; one without a sign-up gets a place if any is left.
@@ -326,31 +469,51 @@ async def sign_in_by_phone(session: AsyncSession, *, activity_id: int, phone: st
     person = await users_service.get_or_create_by_phone(session, phone=phone, name=name or "")
     if activity.signup_required and activity.closed_at is None:
         await _sign_up_at_door(session, activity=activity, person=person)
-    attendance, _, duplicate = await attend(session, activity=activity, user=person, method="phone",
-                                            acted_by_id=actor.id)
+    attendance, _, duplicate = await attend(
+        session, activity=activity, user=person, method="phone", acted_by_id=actor.id
+    )
     if not duplicate:
-        await audit.record(session, actor_id=actor.id, action="activity.sign_in", object_type="activity",
-                           object_id=activity.id, org_id=activity.org_id, on_behalf_of_id=person.id,
-                           detail={"method": "phone"})
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="activity.sign_in",
+            object_type="activity",
+            object_id=activity.id,
+            org_id=activity.org_id,
+            on_behalf_of_id=person.id,
+            detail={"method": "phone"},
+        )
     await session.commit()
     return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
 
 
-async def _credit_attendance(session: AsyncSession, *, activity: Activity, attendance_id: int, user_id: int,
-                             actor_id: int | None) -> bool:
+async def _credit_attendance(
+    session: AsyncSession, *, activity: Activity, attendance_id: int, user_id: int, actor_id: int | None
+) -> bool:
     """Credit one attendee's minutes once: the conditional UPDATE decides, the ledger is idempotent too."""
-    won = await session.exec(update(Attendance).where(Attendance.id == attendance_id,
-                                                      Attendance.credited_minutes.is_(None))
-                             .values(credited_minutes=activity.credit_minutes))
+    won = await session.exec(
+        update(Attendance)
+        .where(Attendance.id == attendance_id, Attendance.credited_minutes.is_(None))
+        .values(credited_minutes=activity.credit_minutes)
+    )
     if won.rowcount != 1:
         return False
-    await credit(session, org_id=activity.org_id, user_id=user_id, minutes=activity.credit_minutes,
-                 ref_type="activity", ref_id=activity.id, memo=f"参加活动：{activity.title}", actor_id=actor_id)
+    await credit(
+        session,
+        org_id=activity.org_id,
+        user_id=user_id,
+        minutes=activity.credit_minutes,
+        ref_type="activity",
+        ref_id=activity.id,
+        memo=f"参加活动：{activity.title}",
+        actor_id=actor_id,
+    )
     return True
 
 
-async def sign_out(session: AsyncSession, *, activity_id: int, token: str | None, phone: str | None,
-                   actor: User) -> AttendancePublic:
+async def sign_out(
+    session: AsyncSession, *, activity_id: int, token: str | None, phone: str | None, actor: User
+) -> AttendancePublic:
     """Sign out (rescanning the live code, or by the organiser for someone); credits the minutes once."""
     activity = await get_activity(session, activity_id=activity_id)
     now = clock.now()
@@ -364,23 +527,38 @@ async def sign_out(session: AsyncSession, *, activity_id: int, token: str | None
         if code.kind != "a" or code.object_id != activity.id:
             raise qr.InvalidToken("这不是本活动的签到码")
         person = actor
-    attendance = (await session.exec(select(Attendance).where(
-        Attendance.activity_id == activity.id, Attendance.user_id == person.id))).first()
+    attendance = (
+        await session.exec(
+            select(Attendance).where(Attendance.activity_id == activity.id, Attendance.user_id == person.id)
+        )
+    ).first()
     if attendance is None:
         raise Conflict("尚未签到，不能签退", code="not_signed_in")
     duplicate = attendance.signed_out_at is not None
     if not duplicate:
-        await session.exec(update(Attendance).where(Attendance.id == attendance.id, Attendance.signed_out_at.is_(None))
-                           .values(signed_out_at=now))
-        await _credit_attendance(session, activity=activity, attendance_id=attendance.id, user_id=person.id,
-                                 actor_id=actor.id)
+        await session.exec(
+            update(Attendance)
+            .where(Attendance.id == attendance.id, Attendance.signed_out_at.is_(None))
+            .values(signed_out_at=now)
+        )
+        await _credit_attendance(
+            session, activity=activity, attendance_id=attendance.id, user_id=person.id, actor_id=actor.id
+        )
         if person.id != actor.id:
-            await audit.record(session, actor_id=actor.id, action="activity.sign_out", object_type="activity",
-                               object_id=activity.id, org_id=activity.org_id, on_behalf_of_id=person.id)
+            await audit.record(
+                session,
+                actor_id=actor.id,
+                action="activity.sign_out",
+                object_type="activity",
+                object_id=activity.id,
+                org_id=activity.org_id,
+                on_behalf_of_id=person.id,
+            )
     await session.commit()
     await session.refresh(attendance)
-    return _attendance_public(attendance, person, show_phone=person.id == actor.id or bool(phone),
-                              duplicate=duplicate)
+    return _attendance_public(
+        attendance, person, show_phone=person.id == actor.id or bool(phone), duplicate=duplicate
+    )
 
 
 async def close_activity(session: AsyncSession, *, activity_id: int, actor: User) -> ActivityClosed:
@@ -388,36 +566,74 @@ async def close_activity(session: AsyncSession, *, activity_id: int, actor: User
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
     now = clock.now()
-    won = await session.exec(update(Activity).where(Activity.id == activity.id, Activity.closed_at.is_(None))
-                             .values(closed_at=now))
+    won = await session.exec(
+        update(Activity).where(Activity.id == activity.id, Activity.closed_at.is_(None)).values(closed_at=now)
+    )
     credited = 0
     if won.rowcount == 1:
-        rows = (await session.exec(select(Attendance.id, Attendance.user_id).where(
-            Attendance.activity_id == activity.id, Attendance.credited_minutes.is_(None)))).all()
+        rows = (
+            await session.exec(
+                select(Attendance.id, Attendance.user_id).where(
+                    Attendance.activity_id == activity.id, Attendance.credited_minutes.is_(None)
+                )
+            )
+        ).all()
         for attendance_id, user_id in rows:
-            if await _credit_attendance(session, activity=activity, attendance_id=attendance_id, user_id=user_id,
-                                        actor_id=actor.id):
+            if await _credit_attendance(
+                session, activity=activity, attendance_id=attendance_id, user_id=user_id, actor_id=actor.id
+            ):
                 credited += 1
         attended = select(Attendance.user_id).where(Attendance.activity_id == activity.id)
-        await session.exec(update(ActivitySignup).where(
-            ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.signed_up,
-            ActivitySignup.user_id.not_in(attended)).values(no_show=True))
-        await audit.record(session, actor_id=actor.id, action="activity.close", object_type="activity",
-                           object_id=activity.id, org_id=activity.org_id, detail={"credited": credited})
+        await session.exec(
+            update(ActivitySignup)
+            .where(
+                ActivitySignup.activity_id == activity.id,
+                ActivitySignup.status == SignupStatus.signed_up,
+                ActivitySignup.user_id.not_in(attended),
+            )
+            .values(no_show=True)
+        )
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="activity.close",
+            object_type="activity",
+            object_id=activity.id,
+            org_id=activity.org_id,
+            detail={"credited": credited},
+        )
     await session.commit()
     await session.refresh(activity)
     stats = await _figures(session, activity.id)
-    return ActivityClosed(activity_id=activity.id, closed_at=activity.closed_at, attended=stats["attended"],
-                          credited=credited, no_shows=stats["no_shows"])
+    return ActivityClosed(
+        activity_id=activity.id,
+        closed_at=activity.closed_at,
+        attended=stats["attended"],
+        credited=credited,
+        no_shows=stats["no_shows"],
+    )
 
 
 async def _figures(session: AsyncSession, activity_id: int) -> dict[str, int]:
-    signed = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
-        ActivitySignup.activity_id == activity_id, ActivitySignup.status == SignupStatus.signed_up))).one()
-    attended = (await session.exec(select(func.count()).select_from(Attendance).where(
-        Attendance.activity_id == activity_id))).one()
-    no_shows = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
-        ActivitySignup.activity_id == activity_id, ActivitySignup.no_show.is_(True)))).one()
+    signed = (
+        await session.exec(
+            select(func.count())
+            .select_from(ActivitySignup)
+            .where(ActivitySignup.activity_id == activity_id, ActivitySignup.status == SignupStatus.signed_up)
+        )
+    ).one()
+    attended = (
+        await session.exec(
+            select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id)
+        )
+    ).one()
+    no_shows = (
+        await session.exec(
+            select(func.count())
+            .select_from(ActivitySignup)
+            .where(ActivitySignup.activity_id == activity_id, ActivitySignup.no_show.is_(True))
+        )
+    ).one()
     return {"signed_up": signed, "attended": attended, "no_shows": no_shows}
 
 
@@ -427,24 +643,40 @@ async def activity_stats(session: AsyncSession, *, activity_id: int, actor: User
     await require_organiser(session, activity=activity, user=actor)
     f = await _figures(session, activity.id)
     base = f["signed_up"]
-    return ActivityStats(activity_id=activity.id, signed_up=base, attended=f["attended"], no_shows=f["no_shows"],
-                         attendance_rate=round(f["attended"] / base, 4) if base else 0.0,
-                         no_show_rate=round(f["no_shows"] / base, 4) if base else 0.0)
+    return ActivityStats(
+        activity_id=activity.id,
+        signed_up=base,
+        attended=f["attended"],
+        no_shows=f["no_shows"],
+        attendance_rate=round(f["attended"] / base, 4) if base else 0.0,
+        no_show_rate=round(f["no_shows"] / base, 4) if base else 0.0,
+    )
 
 
 async def live_count(session: AsyncSession, *, activity_id: int) -> int:
     """How many have signed in (for the organiser's screen)."""
-    return (await session.exec(select(func.count()).select_from(Attendance).where(
-        Attendance.activity_id == activity_id))).one()
+    return (
+        await session.exec(
+            select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id)
+        )
+    ).one()
 
 
-async def attendees(session: AsyncSession, *, activity_id: int, actor: User, limit: int = 500) -> list[AttendancePublic]:
+async def attendees(
+    session: AsyncSession, *, activity_id: int, actor: User, limit: int = 500
+) -> list[AttendancePublic]:
     """Who signed in, newest first (organiser)."""
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
-    rows = (await session.exec(select(Attendance, User).join(User, User.id == Attendance.user_id)
-                               .where(Attendance.activity_id == activity.id)
-                               .order_by(Attendance.id.desc()).limit(limit))).all()
+    rows = (
+        await session.exec(
+            select(Attendance, User)
+            .join(User, User.id == Attendance.user_id)
+            .where(Attendance.activity_id == activity.id)
+            .order_by(Attendance.id.desc())
+            .limit(limit)
+        )
+    ).all()
     return [_attendance_public(a, u, show_phone=True, duplicate=False) for a, u in rows]
 
 
@@ -453,13 +685,24 @@ async def summary(session: AsyncSession, *, org_id: int, start: datetime, end: d
     org = await session.get(Org, org_id)
     if org is None:
         return {"activities": 0, "attendances": 0, "no_shows": 0}
-    in_scope = select(Activity.id).where(Activity.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
-                                         Activity.starts_at >= start, Activity.starts_at < end)
+    in_scope = select(Activity.id).where(
+        Activity.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
+        Activity.starts_at >= start,
+        Activity.starts_at < end,
+    )
     activities = (await session.exec(select(func.count()).select_from(in_scope.subquery()))).one()
-    attendances = (await session.exec(select(func.count()).select_from(Attendance).where(
-        Attendance.activity_id.in_(in_scope)))).one()
-    no_shows = (await session.exec(select(func.count()).select_from(ActivitySignup).where(
-        ActivitySignup.activity_id.in_(in_scope), ActivitySignup.no_show.is_(True)))).one()
+    attendances = (
+        await session.exec(
+            select(func.count()).select_from(Attendance).where(Attendance.activity_id.in_(in_scope))
+        )
+    ).one()
+    no_shows = (
+        await session.exec(
+            select(func.count())
+            .select_from(ActivitySignup)
+            .where(ActivitySignup.activity_id.in_(in_scope), ActivitySignup.no_show.is_(True))
+        )
+    ).one()
     return {"activities": activities, "attendances": attendances, "no_shows": no_shows}
 
 
@@ -467,16 +710,28 @@ async def admin_list(session: AsyncSession, *, actor: User, limit: int = 100) ->
     """Activities the actor organises (staff over their org), newest first."""
     from app.permissions import covered_by_role
 
-    rows = list((await session.exec(select(Activity).where(covered_by_role(actor.id, Activity.org_id))
-                                    .order_by(Activity.id.desc()).limit(limit))).all())
+    rows = list(
+        (
+            await session.exec(
+                select(Activity)
+                .where(covered_by_role(actor.id, Activity.org_id))
+                .order_by(Activity.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    )
     return [_public(a, is_organiser=True) for a in rows]
 
 
 async def screen_state(session: AsyncSession, *, activity_id: int, actor: User) -> dict:
     """What the organiser's screen shows now: the live code as SVG, its short form, how many signed in."""
     code = await live_qr(session, activity_id=activity_id, actor=actor)
-    return {"svg": await qr.svg(code.url), "short_code": code.short_code, "expires_at": code.expires_at.isoformat(),
-            "count": await live_count(session, activity_id=activity_id)}
+    return {
+        "svg": await qr.svg(code.url),
+        "short_code": code.short_code,
+        "expires_at": code.expires_at.isoformat(),
+        "count": await live_count(session, activity_id=activity_id),
+    }
 
 
 async def ticket_svg(session: AsyncSession, *, activity_id: int, actor: User) -> str | None:
@@ -492,5 +747,10 @@ async def staff_orgs(session: AsyncSession, *, actor: User) -> list[Org]:
     """The org nodes the actor may publish activities under."""
     from app.permissions import covered_by_role
 
-    return list((await session.exec(select(Org).where(covered_by_role(actor.id, Org.id))
-                                    .order_by(Org.path).limit(300))).all())
+    return list(
+        (
+            await session.exec(
+                select(Org).where(covered_by_role(actor.id, Org.id)).order_by(Org.path).limit(300)
+            )
+        ).all()
+    )

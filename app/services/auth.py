@@ -20,35 +20,55 @@ from app.services.sms import SmsSender
 RESEND_SECONDS = 60
 
 
-async def request_code(session: AsyncSession, *, phone: str, ip: str, settings: Settings,
-                       sender: SmsSender) -> str:
+async def request_code(
+    session: AsyncSession, *, phone: str, ip: str, settings: Settings, sender: SmsSender
+) -> str:
     """Issue a 6-digit code for `phone`, within the per-phone and per-IP limits; returns the code."""
     now = clock.now()
     await advisory_lock(session, f"otp:{phone}")
-    recent = (await session.exec(
-        select(func.count()).select_from(SmsCode)
-        .where(SmsCode.phone == phone, SmsCode.created_at > now - timedelta(seconds=RESEND_SECONDS))
-    )).one()
+    recent = (
+        await session.exec(
+            select(func.count())
+            .select_from(SmsCode)
+            .where(SmsCode.phone == phone, SmsCode.created_at > now - timedelta(seconds=RESEND_SECONDS))
+        )
+    ).one()
     if recent:
-        raise RateLimited("验证码已发送，请60秒后再试", code="sms_too_frequent",
-                          headers={"Retry-After": str(RESEND_SECONDS)})
-    today = (await session.exec(
-        select(func.count()).select_from(SmsCode)
-        .where(SmsCode.phone == phone, SmsCode.created_at > now - timedelta(days=1))
-    )).one()
+        raise RateLimited(
+            "验证码已发送，请60秒后再试",
+            code="sms_too_frequent",
+            headers={"Retry-After": str(RESEND_SECONDS)},
+        )
+    today = (
+        await session.exec(
+            select(func.count())
+            .select_from(SmsCode)
+            .where(SmsCode.phone == phone, SmsCode.created_at > now - timedelta(days=1))
+        )
+    ).one()
     if today >= settings.otp_per_phone_per_day:
         raise RateLimited("该手机号今日获取验证码次数已达上限，请明天再试", code="sms_daily_limit")
     if ip:
-        per_ip = (await session.exec(
-            select(func.count()).select_from(SmsCode)
-            .where(SmsCode.ip == ip, SmsCode.created_at > now - timedelta(minutes=1))
-        )).one()
+        per_ip = (
+            await session.exec(
+                select(func.count())
+                .select_from(SmsCode)
+                .where(SmsCode.ip == ip, SmsCode.created_at > now - timedelta(minutes=1))
+            )
+        ).one()
         if per_ip >= settings.otp_per_ip_per_minute:
-            raise RateLimited("当前网络请求验证码过于频繁，请稍后再试", code="sms_ip_limit",
-                              headers={"Retry-After": "60"})
+            raise RateLimited(
+                "当前网络请求验证码过于频繁，请稍后再试", code="sms_ip_limit", headers={"Retry-After": "60"}
+            )
     code = new_otp()
-    session.add(SmsCode(phone=phone, ip=ip, code_hash=hash_otp(settings, phone, code),
-                        expires_at=now + timedelta(seconds=settings.otp_ttl_seconds)))
+    session.add(
+        SmsCode(
+            phone=phone,
+            ip=ip,
+            code_hash=hash_otp(settings, phone, code),
+            expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
+        )
+    )
     await session.flush()
     try:
         await sender.send_code(phone, code)
@@ -59,34 +79,45 @@ async def request_code(session: AsyncSession, *, phone: str, ip: str, settings: 
     return code
 
 
-async def login_with_code(session: AsyncSession, *, phone: str, code: str, settings: Settings,
-                          wechat_openid: str | None = None) -> tuple[str, User]:
+async def login_with_code(
+    session: AsyncSession, *, phone: str, code: str, settings: Settings, wechat_openid: str | None = None
+) -> tuple[str, User]:
     """Check the code (at most `otp_max_attempts` tries), create the user on first login, issue a token."""
     now = clock.now()
-    row = (await session.exec(
-        select(SmsCode)
-        .where(SmsCode.phone == phone, SmsCode.used_at.is_(None), SmsCode.expires_at > now)
-        .order_by(SmsCode.id.desc()).limit(1).execution_options(populate_existing=True)
-    )).first()
+    row = (
+        await session.exec(
+            select(SmsCode)
+            .where(SmsCode.phone == phone, SmsCode.used_at.is_(None), SmsCode.expires_at > now)
+            .order_by(SmsCode.id.desc())
+            .limit(1)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
     if row is None:
         raise BadRequest("验证码错误或已过期，请重新获取", code="invalid_code", title="验证码无效")
     limit = settings.otp_max_attempts
     if not hmac.compare_digest(row.code_hash, hash_otp(settings, phone, code)):
         # Count the miss with a conditional update, so parallel guesses cannot exceed the limit;
         # the database says how many misses there now are.
-        attempts = (await session.exec(
-            update(SmsCode).where(SmsCode.id == row.id, SmsCode.attempts < limit)
-            .values(attempts=SmsCode.attempts + 1).returning(SmsCode.attempts)
-            .execution_options(synchronize_session=False)
-        )).scalar_one_or_none()
+        attempts = (
+            await session.exec(
+                update(SmsCode)
+                .where(SmsCode.id == row.id, SmsCode.attempts < limit)
+                .values(attempts=SmsCode.attempts + 1)
+                .returning(SmsCode.attempts)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalar_one_or_none()
         await session.commit()
         if attempts is None or attempts >= limit:
             raise RateLimited("验证码错误次数过多，请重新获取验证码", code="too_many_attempts")
         raise BadRequest("验证码错误或已过期，请重新获取", code="invalid_code", title="验证码无效")
     # Use the code only while it still has tries left and is unused: one conditional update.
     used = await session.exec(
-        update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None), SmsCode.attempts < limit)
-        .values(used_at=now).execution_options(synchronize_session=False)
+        update(SmsCode)
+        .where(SmsCode.id == row.id, SmsCode.used_at.is_(None), SmsCode.attempts < limit)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:
         if row.attempts >= limit:
@@ -113,8 +144,9 @@ async def user_by_openid(session: AsyncSession, *, openid: str) -> User | None:
     return (await session.exec(select(User).where(User.wechat_openid == openid))).first()
 
 
-async def login_with_wechat(session: AsyncSession, *, openid: str, current: User | None,
-                            settings: Settings) -> tuple[str, User] | None:
+async def login_with_wechat(
+    session: AsyncSession, *, openid: str, current: User | None, settings: Settings
+) -> tuple[str, User] | None:
     """Sign in the user bound to `openid` (binding it to `current` if signed in); None if unknown."""
     user = await user_by_openid(session, openid=openid)
     if user is None and current is not None:

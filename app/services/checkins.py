@@ -53,9 +53,19 @@ def _public(row: Checkin, *, place: str, duplicate: bool, credited: int | None =
     message = MESSAGES[CheckinKind(row.kind)].format(place=place)
     if duplicate:
         message = "您已签到过，无需重复扫码。" + message
-    return CheckinPublic(id=row.id, kind=row.kind, at=row.at, duplicate=duplicate, station_id=row.station_id,
-                         activity_id=row.activity_id, shift_id=row.shift_id, place=place, distance_m=row.distance_m,
-                         credited_minutes=credited, message=message)
+    return CheckinPublic(
+        id=row.id,
+        kind=row.kind,
+        at=row.at,
+        duplicate=duplicate,
+        station_id=row.station_id,
+        activity_id=row.activity_id,
+        shift_id=row.shift_id,
+        place=place,
+        distance_m=row.distance_m,
+        credited_minutes=credited,
+        message=message,
+    )
 
 
 async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> CheckinPublic:
@@ -80,23 +90,39 @@ async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> Ch
         _judge_card(station, distance=distance, accuracy=data.accuracy)
         window = qr.window_of(now)  # a card has no window of its own: the scan's moment stands in
     key = f"s:{station.id}:{window}"
-    kind, shift_id, duty = CheckinKind.visit, None, await shifts_service.active_signup(
-        session, station_id=station.id, user_id=actor.id, at=now)
+    kind, shift_id, duty = (
+        CheckinKind.visit,
+        None,
+        await shifts_service.active_signup(session, station_id=station.id, user_id=actor.id, at=now),
+    )
     if duty:
         signup, shift = duty
         shift_id = shift.id
         if signup.started_at is None:
             kind = CheckinKind.duty_start
         elif now - signup.started_at < shifts_service.MIN_DUTY:
-            start = (await session.exec(select(Checkin).where(
-                Checkin.user_id == actor.id, Checkin.shift_id == shift.id,
-                Checkin.kind == CheckinKind.duty_start))).first()
+            start = (
+                await session.exec(
+                    select(Checkin).where(
+                        Checkin.user_id == actor.id,
+                        Checkin.shift_id == shift.id,
+                        Checkin.kind == CheckinKind.duty_start,
+                    )
+                )
+            ).first()
             if start:
                 return _public(start, place=station.name, duplicate=True)
         else:
             kind = CheckinKind.duty_end
-    values = {"user_id": actor.id, "code_key": key, "kind": kind.value, "station_id": station.id,
-              "shift_id": shift_id, "distance_m": distance, "at": now}
+    values = {
+        "user_id": actor.id,
+        "code_key": key,
+        "kind": kind.value,
+        "station_id": station.id,
+        "shift_id": shift_id,
+        "distance_m": distance,
+        "at": now,
+    }
     new_id = await _insert_once(session, values)
     if new_id is None:  # this person already scanned this code in this window: the first record stands
         existing = await _existing(session, actor.id, key)
@@ -107,8 +133,9 @@ async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> Ch
         if not await shifts_service.start_duty(session, signup=signup, at=now):
             row.kind = CheckinKind.visit
     elif kind == CheckinKind.duty_end:
-        credited = await shifts_service.end_duty(session, signup=signup, shift=shift, station=station, at=now,
-                                                 actor_id=actor.id)
+        credited = await shifts_service.end_duty(
+            session, signup=signup, shift=shift, station=station, at=now, actor_id=actor.id
+        )
         if credited is None:
             row.kind = CheckinKind.visit
     if row.kind != kind:
@@ -123,8 +150,12 @@ async def _insert_once(session: AsyncSession, values: dict) -> int | None:
     One statement instead of a savepoint, a flush and a rollback: the unique constraint decides.
     """
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = (insert(Checkin).values(**values).on_conflict_do_nothing(index_elements=["user_id", "code_key"])
-            .returning(Checkin.id))
+    stmt = (
+        insert(Checkin)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["user_id", "code_key"])
+        .returning(Checkin.id)
+    )
     return (await session.exec(stmt)).scalar_one_or_none()
 
 
@@ -133,8 +164,13 @@ async def read_code(session: AsyncSession, *, text: str, actor: User, at) -> qr.
     if not qr.is_short(text):
         return qr.read(text, at=at)
     since = at - SHORT_CODE_WINDOW
-    misses = (await session.exec(select(func.count()).select_from(CodeFailure).where(
-        CodeFailure.user_id == actor.id, CodeFailure.at >= since))).one()
+    misses = (
+        await session.exec(
+            select(func.count())
+            .select_from(CodeFailure)
+            .where(CodeFailure.user_id == actor.id, CodeFailure.at >= since)
+        )
+    ).one()
     if misses >= SHORT_CODE_MISSES:
         raise RateLimited("签到码输错次数过多，请 10 分钟后再试，或直接扫描二维码", code="too_many_attempts")
     try:
@@ -155,28 +191,40 @@ def _judge_card(station: Station, *, distance: int | None, accuracy: float | Non
     # The reported accuracy widens the circle a little, never beyond twice the station's radius.
     allowed = station.radius_m + min(accuracy or 0, station.radius_m)
     if distance > allowed:
-        raise Conflict(f"您距离驿站约 {distance} 米，请到驿站现场扫码", code="too_far_from_station",
-                       extra={"distance_m": distance})
+        raise Conflict(
+            f"您距离驿站约 {distance} 米，请到驿站现场扫码",
+            code="too_far_from_station",
+            extra={"distance_m": distance},
+        )
 
 
 async def _existing(session: AsyncSession, user_id: int, key: str) -> Checkin | None:
-    return (await session.exec(select(Checkin).where(Checkin.user_id == user_id, Checkin.code_key == key))).first()
+    return (
+        await session.exec(select(Checkin).where(Checkin.user_id == user_id, Checkin.code_key == key))
+    ).first()
 
 
 async def _activity(session: AsyncSession, *, code: qr.Code, actor: User) -> CheckinPublic:
     activity = await session.get(Activity, code.object_id)
     if activity is None:
         raise qr.InvalidToken("活动不存在或已删除")
-    _, checkin, duplicate = await activities_service.attend(session, activity=activity, user=actor, method="code",
-                                                            acted_by_id=None)
+    _, checkin, duplicate = await activities_service.attend(
+        session, activity=activity, user=actor, method="code", acted_by_id=None
+    )
     await session.commit()
     return _public(checkin, place=activity.title, duplicate=duplicate)
 
 
 async def my_checkins(session: AsyncSession, *, user: User, limit: int = 20) -> list[CheckinPublic]:
     """The user's own recent scans."""
-    rows = (await session.exec(select(Checkin).where(Checkin.user_id == user.id)
-                               .order_by(Checkin.at.desc(), Checkin.id.desc()).limit(limit))).all()
+    rows = (
+        await session.exec(
+            select(Checkin)
+            .where(Checkin.user_id == user.id)
+            .order_by(Checkin.at.desc(), Checkin.id.desc())
+            .limit(limit)
+        )
+    ).all()
     names: dict[tuple[str, int], str] = {}
     station_ids = {r.station_id for r in rows if r.station_id}
     activity_ids = {r.activity_id for r in rows if r.activity_id}
@@ -186,8 +234,12 @@ async def my_checkins(session: AsyncSession, *, user: User, limit: int = 20) -> 
     if activity_ids:
         for a in (await session.exec(select(Activity).where(Activity.id.in_(activity_ids)))).all():
             names[("a", a.id)] = a.title
-    return [_public(r, place=names.get(("s", r.station_id)) or names.get(("a", r.activity_id), ""), duplicate=False)
-            for r in rows]
+    return [
+        _public(
+            r, place=names.get(("s", r.station_id)) or names.get(("a", r.activity_id), ""), duplicate=False
+        )
+        for r in rows
+    ]
 
 
 # The JS-SDK ticket, cached per process until shortly before WeChat expires it (7200 s).
@@ -199,13 +251,30 @@ async def _jsapi_ticket(http: httpx.AsyncClient, settings: Settings) -> str | No
         return _jsapi["ticket"]
     base = settings.wechat_api_base
     try:
-        token = (await http.get(f"{base}/cgi-bin/token", timeout=10, params={
-            "grant_type": "client_credential", "appid": settings.wechat_app_id,
-            "secret": settings.wechat_app_secret})).json().get("access_token")
+        token = (
+            (
+                await http.get(
+                    f"{base}/cgi-bin/token",
+                    timeout=10,
+                    params={
+                        "grant_type": "client_credential",
+                        "appid": settings.wechat_app_id,
+                        "secret": settings.wechat_app_secret,
+                    },
+                )
+            )
+            .json()
+            .get("access_token")
+        )
         if not token:
             return None
-        data = (await http.get(f"{base}/cgi-bin/ticket/getticket", timeout=10,
-                               params={"access_token": token, "type": "jsapi"})).json()
+        data = (
+            await http.get(
+                f"{base}/cgi-bin/ticket/getticket",
+                timeout=10,
+                params={"access_token": token, "type": "jsapi"},
+            )
+        ).json()
     except (httpx.HTTPError, ValueError):
         return None
     if not data.get("ticket"):
@@ -225,5 +294,9 @@ async def jssdk_config(http: httpx.AsyncClient, settings: Settings, *, url: str)
         return None
     nonce, stamp = secrets.token_hex(8), int(time.time())
     raw = f"jsapi_ticket={ticket}&noncestr={nonce}&timestamp={stamp}&url={url.split('#')[0]}"
-    return {"appId": settings.wechat_app_id, "timestamp": stamp, "nonceStr": nonce,
-            "signature": hashlib.sha1(raw.encode()).hexdigest()}
+    return {
+        "appId": settings.wechat_app_id,
+        "timestamp": stamp,
+        "nonceStr": nonce,
+        "signature": hashlib.sha1(raw.encode()).hexdigest(),
+    }

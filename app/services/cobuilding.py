@@ -46,32 +46,58 @@ async def _assigned_community(session: AsyncSession, *, unit: Org, community_id:
     if community is None or community.kind != OrgKind.community:
         raise ValidationFailed("请选择社区", code="invalid_community")
     await require_role_over(session, user_id=actor.id, org_id=community.id, roles=ADMIN_ONLY)
-    assigned = (await session.exec(select(UnitCommunity.id).where(
-        UnitCommunity.unit_id == unit.id, UnitCommunity.community_id == community.id))).first()
+    assigned = (
+        await session.exec(
+            select(UnitCommunity.id).where(
+                UnitCommunity.unit_id == unit.id, UnitCommunity.community_id == community.id
+            )
+        )
+    ).first()
     if assigned is None:
         raise Conflict("该单位尚未分配到本社区", code="unit_not_assigned")
     return community
 
 
 def _agreement_public(a: CoBuildingAgreement, names: dict[int, str]) -> AgreementPublic:
-    return AgreementPublic(id=a.id, unit_id=a.unit_id, unit_name=names.get(a.unit_id), community_id=a.community_id,
-                           community_name=names.get(a.community_id), signed_on=a.signed_on,
-                           term_months=a.term_months, ends_on=ends_on(a.signed_on, a.term_months),
-                           commitments=list(a.commitments), created_at=a.created_at)
+    return AgreementPublic(
+        id=a.id,
+        unit_id=a.unit_id,
+        unit_name=names.get(a.unit_id),
+        community_id=a.community_id,
+        community_name=names.get(a.community_id),
+        signed_on=a.signed_on,
+        term_months=a.term_months,
+        ends_on=ends_on(a.signed_on, a.term_months),
+        commitments=list(a.commitments),
+        created_at=a.created_at,
+    )
 
 
-async def create_agreement(session: AsyncSession, *, unit_id: int, data: AgreementCreate,
-                           actor: User) -> AgreementPublic:
+async def create_agreement(
+    session: AsyncSession, *, unit_id: int, data: AgreementCreate, actor: User
+) -> AgreementPublic:
     """Record a signed co-building agreement (admin of the community)."""
     unit = await _unit(session, unit_id)
     community = await _assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
-    row = CoBuildingAgreement(unit_id=unit.id, community_id=community.id, signed_on=data.signed_on,
-                              term_months=data.term_months, commitments=list(data.commitments),
-                              created_by_id=actor.id)
+    row = CoBuildingAgreement(
+        unit_id=unit.id,
+        community_id=community.id,
+        signed_on=data.signed_on,
+        term_months=data.term_months,
+        commitments=list(data.commitments),
+        created_by_id=actor.id,
+    )
     session.add(row)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="cobuilding.agreement", object_type="cobuilding_agreement",
-                       object_id=row.id, org_id=community.id, detail={"unit_id": unit.id})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="cobuilding.agreement",
+        object_type="cobuilding_agreement",
+        object_id=row.id,
+        org_id=community.id,
+        detail={"unit_id": unit.id},
+    )
     await session.commit()
     return _agreement_public(row, {unit.id: unit.name, community.id: community.name})
 
@@ -96,28 +122,49 @@ async def list_agreements(session: AsyncSession, *, unit_id: int, actor: User) -
 
 
 def _assessment_public(a: CoBuildingAssessment, names: dict[int, str]) -> AssessmentPublic:
-    return AssessmentPublic(id=a.id, unit_id=a.unit_id, unit_name=names.get(a.unit_id), community_id=a.community_id,
-                            community_name=names.get(a.community_id), year=a.year, score=a.score, reasons=a.reasons,
-                            rated_at=a.rated_at)
+    return AssessmentPublic(
+        id=a.id,
+        unit_id=a.unit_id,
+        unit_name=names.get(a.unit_id),
+        community_id=a.community_id,
+        community_name=names.get(a.community_id),
+        year=a.year,
+        score=a.score,
+        reasons=a.reasons,
+        rated_at=a.rated_at,
+    )
 
 
-async def assess_unit(session: AsyncSession, *, unit_id: int, year: int, data: AssessmentIn,
-                      actor: User) -> AssessmentPublic:
+async def assess_unit(
+    session: AsyncSession, *, unit_id: int, year: int, data: AssessmentIn, actor: User
+) -> AssessmentPublic:
     """Score a unit's co-building work for a year, with reasons (admin of the community); a second score replaces it."""
     unit = await _unit(session, unit_id)
     community = await _assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
 
     def find():
-        return select(CoBuildingAssessment).where(
-            CoBuildingAssessment.unit_id == unit.id, CoBuildingAssessment.community_id == community.id,
-            CoBuildingAssessment.year == year).with_for_update()
+        return (
+            select(CoBuildingAssessment)
+            .where(
+                CoBuildingAssessment.unit_id == unit.id,
+                CoBuildingAssessment.community_id == community.id,
+                CoBuildingAssessment.year == year,
+            )
+            .with_for_update()
+        )
 
     row = (await session.exec(find())).first()
     if row is None:
         try:
             async with session.begin_nested():
-                row = CoBuildingAssessment(unit_id=unit.id, community_id=community.id, year=year, score=data.score,
-                                           reasons=data.reasons, rater_id=actor.id)
+                row = CoBuildingAssessment(
+                    unit_id=unit.id,
+                    community_id=community.id,
+                    year=year,
+                    score=data.score,
+                    reasons=data.reasons,
+                    rater_id=actor.id,
+                )
                 session.add(row)
                 await session.flush()
         except IntegrityError:
@@ -125,54 +172,102 @@ async def assess_unit(session: AsyncSession, *, unit_id: int, year: int, data: A
     row.score, row.reasons, row.rater_id, row.rated_at = data.score, data.reasons, actor.id, clock.now()
     session.add(row)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="cobuilding.assess", object_type="cobuilding_assessment",
-                       object_id=row.id, org_id=community.id, detail={"unit_id": unit.id, "year": year,
-                                                                      "score": data.score})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="cobuilding.assess",
+        object_type="cobuilding_assessment",
+        object_id=row.id,
+        org_id=community.id,
+        detail={"unit_id": unit.id, "year": year, "score": data.score},
+    )
     await session.commit()
     return _assessment_public(row, {unit.id: unit.name, community.id: community.name})
 
 
-async def list_assessments(session: AsyncSession, *, unit_id: int, actor: User,
-                           year: int | None = None) -> list[AssessmentPublic]:
+async def list_assessments(
+    session: AsyncSession, *, unit_id: int, actor: User, year: int | None = None
+) -> list[AssessmentPublic]:
     """A unit's scores: all for its admin, a community's own for that community's staff."""
     unit = await _unit(session, unit_id)
     stmt = select(CoBuildingAssessment).where(CoBuildingAssessment.unit_id == unit.id)
     if year is not None:
         stmt = stmt.where(CoBuildingAssessment.year == year)
-    scope = await _visible(session, unit=unit, actor=actor, community_column=CoBuildingAssessment.community_id)
+    scope = await _visible(
+        session, unit=unit, actor=actor, community_column=CoBuildingAssessment.community_id
+    )
     if scope is not None:
         stmt = stmt.where(scope)
-    rows = (await session.exec(stmt.order_by(CoBuildingAssessment.year.desc(), CoBuildingAssessment.id))).all()
+    rows = (
+        await session.exec(stmt.order_by(CoBuildingAssessment.year.desc(), CoBuildingAssessment.id))
+    ).all()
     names = await reports_service.org_names(session, [unit.id] + [r.community_id for r in rows])
     return [_assessment_public(r, names) for r in rows]
 
 
 # ---- what the staff console shows ----
 
+
 async def community_units(session: AsyncSession, *, user: User, year: int) -> list[dict]:
     """For each community the person administers: its assigned units, their agreements and this year's score."""
-    held = (await session.exec(select(Org).join(Role, Role.org_id == Org.id).where(
-        Role.user_id == user.id, Role.role == "admin", Org.kind.in_((OrgKind.community, OrgKind.alliance))))).all()
+    held = (
+        await session.exec(
+            select(Org)
+            .join(Role, Role.org_id == Org.id)
+            .where(
+                Role.user_id == user.id,
+                Role.role == "admin",
+                Org.kind.in_((OrgKind.community, OrgKind.alliance)),
+            )
+        )
+    ).all()
     communities: list[Org] = []
     for org in held:
-        found = [org] if org.kind == OrgKind.community else await reports_service.org_choices(
-            session, kinds=(OrgKind.community,), within=org)
+        found = (
+            [org]
+            if org.kind == OrgKind.community
+            else await reports_service.org_choices(session, kinds=(OrgKind.community,), within=org)
+        )
         communities.extend(c for c in found if c.id not in {x.id for x in communities})
     out = []
     for community in communities[:20]:
-        units = (await session.exec(select(Org).join(UnitCommunity, UnitCommunity.unit_id == Org.id)
-                                    .where(UnitCommunity.community_id == community.id).order_by(Org.id))).all()
+        units = (
+            await session.exec(
+                select(Org)
+                .join(UnitCommunity, UnitCommunity.unit_id == Org.id)
+                .where(UnitCommunity.community_id == community.id)
+                .order_by(Org.id)
+            )
+        ).all()
         rows = []
         for unit in units:
-            agreements = (await session.exec(select(CoBuildingAgreement).where(
-                CoBuildingAgreement.unit_id == unit.id, CoBuildingAgreement.community_id == community.id)
-                .order_by(CoBuildingAgreement.signed_on.desc()))).all()
-            score = (await session.exec(select(CoBuildingAssessment).where(
-                CoBuildingAssessment.unit_id == unit.id, CoBuildingAssessment.community_id == community.id,
-                CoBuildingAssessment.year == year))).first()
+            agreements = (
+                await session.exec(
+                    select(CoBuildingAgreement)
+                    .where(
+                        CoBuildingAgreement.unit_id == unit.id,
+                        CoBuildingAgreement.community_id == community.id,
+                    )
+                    .order_by(CoBuildingAgreement.signed_on.desc())
+                )
+            ).all()
+            score = (
+                await session.exec(
+                    select(CoBuildingAssessment).where(
+                        CoBuildingAssessment.unit_id == unit.id,
+                        CoBuildingAssessment.community_id == community.id,
+                        CoBuildingAssessment.year == year,
+                    )
+                )
+            ).first()
             names = {unit.id: unit.name, community.id: community.name}
-            rows.append({"unit": unit, "agreements": [_agreement_public(a, names) for a in agreements],
-                         "score": _assessment_public(score, names) if score else None})
+            rows.append(
+                {
+                    "unit": unit,
+                    "agreements": [_agreement_public(a, names) for a in agreements],
+                    "score": _assessment_public(score, names) if score else None,
+                }
+            )
         out.append({"community": community, "units": rows})
     return out
 
@@ -183,9 +278,17 @@ async def unit_work(session: AsyncSession, *, unit_id: int) -> dict:
         from app.models.wishes import STATUS_LABELS, UnitResource, Wish
     except ImportError:  # the wishes module is not installed
         return {"resources": [], "projects": [], "project_labels": {}}
-    resources = (await session.exec(select(UnitResource).where(UnitResource.unit_id == unit_id,
-                                                               UnitResource.active.is_(True))
-                                    .order_by(UnitResource.id).limit(50))).all()
-    projects = (await session.exec(select(Wish).where(Wish.assigned_org_id == unit_id)
-                                   .order_by(Wish.id.desc()).limit(50))).all()
+    resources = (
+        await session.exec(
+            select(UnitResource)
+            .where(UnitResource.unit_id == unit_id, UnitResource.active.is_(True))
+            .order_by(UnitResource.id)
+            .limit(50)
+        )
+    ).all()
+    projects = (
+        await session.exec(
+            select(Wish).where(Wish.assigned_org_id == unit_id).order_by(Wish.id.desc()).limit(50)
+        )
+    ).all()
     return {"resources": list(resources), "projects": list(projects), "project_labels": STATUS_LABELS}

@@ -12,8 +12,9 @@ from app.config import get_settings
 
 @lru_cache(maxsize=4)
 def _fernet(secret_key: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"ejia-field-encryption",
-               info=b"ejia sensitive fields v1").derive(secret_key.encode())
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"ejia-field-encryption", info=b"ejia sensitive fields v1"
+    ).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

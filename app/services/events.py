@@ -61,7 +61,8 @@ MACHINE = Machine(
         "auto_close": move({S.checked}, S.closed),
     },
     history=lambda event, at, actor_id, action, src, dst, note: GridEventStep(
-        event_id=event.id, at=at, actor_id=actor_id, action=action, from_status=src, to_status=dst, note=note),
+        event_id=event.id, at=at, actor_id=actor_id, action=action, from_status=src, to_status=dst, note=note
+    ),
     noun="事件",
     labels=STATUS_LABELS,
 )
@@ -69,17 +70,29 @@ MACHINE = Machine(
 
 async def _tell_reporter(session: AsyncSession, event: GridEvent, title: str, body: str = "") -> None:
     """Let the reporter know how their event stands, in their inbox (flushes)."""
-    await notify_service.notify(session, user_id=event.reporter_id, kind="event", title=title, body=body,
-                                link=f"/events/{event.id}", ref_type="event", ref_id=event.id)
+    await notify_service.notify(
+        session,
+        user_id=event.reporter_id,
+        kind="event",
+        title=title,
+        body=body,
+        link=f"/events/{event.id}",
+        ref_type="event",
+        ref_id=event.id,
+    )
 
 
 # ---- reading ----
 
+
 def visible_to(user_id: int):
     """SQL: events the user may see — reported by or for them, in their subtree, or dispatched to their unit."""
-    return or_(GridEvent.reporter_id == user_id, GridEvent.acted_by_id == user_id,
-               covered_by_role(user_id, GridEvent.org_id),
-               and_(GridEvent.handler_org_id.is_not(None), covered_by_role(user_id, GridEvent.handler_org_id)))
+    return or_(
+        GridEvent.reporter_id == user_id,
+        GridEvent.acted_by_id == user_id,
+        covered_by_role(user_id, GridEvent.org_id),
+        and_(GridEvent.handler_org_id.is_not(None), covered_by_role(user_id, GridEvent.handler_org_id)),
+    )
 
 
 async def _get(session: AsyncSession, event_id: int) -> GridEvent:
@@ -92,8 +105,9 @@ async def _get(session: AsyncSession, event_id: int) -> GridEvent:
 async def _roles(session: AsyncSession, event: GridEvent, user: User) -> tuple[bool, bool]:
     """(staff over the event's place, staff of the handler)."""
     staff = await has_role_over(session, user_id=user.id, org_id=event.org_id)
-    handler = bool(event.handler_org_id) and await has_role_over(session, user_id=user.id,
-                                                                 org_id=event.handler_org_id)
+    handler = bool(event.handler_org_id) and await has_role_over(
+        session, user_id=user.id, org_id=event.handler_org_id
+    )
     return staff, handler
 
 
@@ -105,33 +119,65 @@ async def _visible(session: AsyncSession, *, event_id: int, user: User) -> tuple
     return event, staff, handler
 
 
-async def to_public(session: AsyncSession, events: list[GridEvent], *, viewer: User,
-                    with_steps: bool = False) -> list[EventPublic]:
+async def to_public(
+    session: AsyncSession, events: list[GridEvent], *, viewer: User, with_steps: bool = False
+) -> list[EventPublic]:
     """Events as the viewer sees them; the reporter's phone only for them and staff over the place."""
-    names = await reports_service.org_names(session, [e.org_id for e in events] + [e.handler_org_id for e in events])
+    names = await reports_service.org_names(
+        session, [e.org_id for e in events] + [e.handler_org_id for e in events]
+    )
     people = await reports_service.users_by_id(session, [e.reporter_id for e in events])
     steps: dict[int, list[EventStepPublic]] = {}
     if with_steps and events:
-        rows = (await session.exec(select(GridEventStep).where(
-            GridEventStep.event_id.in_([e.id for e in events])).order_by(GridEventStep.id))).all()
+        rows = (
+            await session.exec(
+                select(GridEventStep)
+                .where(GridEventStep.event_id.in_([e.id for e in events]))
+                .order_by(GridEventStep.id)
+            )
+        ).all()
         for s in rows:
-            steps.setdefault(s.event_id, []).append(EventStepPublic(at=s.at, actor_id=s.actor_id, action=s.action,
-                                                                    note=s.note))
+            steps.setdefault(s.event_id, []).append(
+                EventStepPublic(at=s.at, actor_id=s.actor_id, action=s.action, note=s.note)
+            )
     staff_cache: dict[int, bool] = {}
     out = []
     for e in events:
         if e.org_id not in staff_cache:
             staff_cache[e.org_id] = await has_role_over(session, user_id=viewer.id, org_id=e.org_id)
         show = viewer.id == e.reporter_id or staff_cache[e.org_id]
-        out.append(EventPublic(
-            id=e.id, org_id=e.org_id, org_name=names.get(e.org_id), category=e.category, description=e.description,
-            lat=e.lat, lng=e.lng, address=e.address, photos=list(e.photos), status=e.status,
-            reporter=reports_service.brief(people[e.reporter_id], show_phone=show), acted_by_id=e.acted_by_id,
-            handler_org_id=e.handler_org_id, handler_org_name=names.get(e.handler_org_id), due_at=e.due_at,
-            dispatched_at=e.dispatched_at, handled_at=e.handled_at, handle_note=e.handle_note,
-            checked_at=e.checked_at, check_note=e.check_note, closed_at=e.closed_at, satisfied=e.satisfied,
-            feedback_comment=e.feedback_comment, overdue=e.overdue, escalation_level=e.escalation_level,
-            escalated_org_id=e.escalated_org_id, created_at=e.created_at, events=steps.get(e.id, [])))
+        out.append(
+            EventPublic(
+                id=e.id,
+                org_id=e.org_id,
+                org_name=names.get(e.org_id),
+                category=e.category,
+                description=e.description,
+                lat=e.lat,
+                lng=e.lng,
+                address=e.address,
+                photos=list(e.photos),
+                status=e.status,
+                reporter=reports_service.brief(people[e.reporter_id], show_phone=show),
+                acted_by_id=e.acted_by_id,
+                handler_org_id=e.handler_org_id,
+                handler_org_name=names.get(e.handler_org_id),
+                due_at=e.due_at,
+                dispatched_at=e.dispatched_at,
+                handled_at=e.handled_at,
+                handle_note=e.handle_note,
+                checked_at=e.checked_at,
+                check_note=e.check_note,
+                closed_at=e.closed_at,
+                satisfied=e.satisfied,
+                feedback_comment=e.feedback_comment,
+                overdue=e.overdue,
+                escalation_level=e.escalation_level,
+                escalated_org_id=e.escalated_org_id,
+                created_at=e.created_at,
+                events=steps.get(e.id, []),
+            )
+        )
     return out
 
 
@@ -147,9 +193,17 @@ async def viewer_roles(session: AsyncSession, *, event_id: int, actor: User) -> 
     return {"staff": staff, "handler": handler, "reporter": event.reporter_id == actor.id}
 
 
-async def list_events(session: AsyncSession, *, actor: User, params: PageParams, org_id: int | None = None,
-                      status: str | None = None, mine: bool = False, queue: str | None = None,
-                      overdue: bool | None = None) -> tuple[list[EventPublic], str | None]:
+async def list_events(
+    session: AsyncSession,
+    *,
+    actor: User,
+    params: PageParams,
+    org_id: int | None = None,
+    status: str | None = None,
+    mine: bool = False,
+    queue: str | None = None,
+    overdue: bool | None = None,
+) -> tuple[list[EventPublic], str | None]:
     """Events the actor may see, cut by subtree and status.
 
     `queue`: `dispatch` (reported, in your subtree), `handle` (dispatched to your unit), `check`
@@ -160,8 +214,11 @@ async def list_events(session: AsyncSession, *, actor: User, params: PageParams,
         stmt = stmt.where(or_(GridEvent.reporter_id == actor.id, GridEvent.acted_by_id == actor.id))
     if org_id is not None:
         scope, target = aliased(Org), aliased(Org)
-        stmt = (stmt.join(target, target.id == GridEvent.org_id).join(scope, scope.id == org_id)
-                .where(target.path.startswith(scope.path)))
+        stmt = (
+            stmt.join(target, target.id == GridEvent.org_id)
+            .join(scope, scope.id == org_id)
+            .where(target.path.startswith(scope.path))
+        )
     if status:
         stmt = stmt.where(GridEvent.status == status)
     if overdue is not None:
@@ -169,8 +226,11 @@ async def list_events(session: AsyncSession, *, actor: User, params: PageParams,
     if queue == "dispatch":
         stmt = stmt.where(GridEvent.status == S.reported, covered_by_role(actor.id, GridEvent.org_id))
     elif queue == "handle":
-        stmt = stmt.where(GridEvent.status == S.dispatched, GridEvent.handler_org_id.is_not(None),
-                          covered_by_role(actor.id, GridEvent.handler_org_id))
+        stmt = stmt.where(
+            GridEvent.status == S.dispatched,
+            GridEvent.handler_org_id.is_not(None),
+            covered_by_role(actor.id, GridEvent.handler_org_id),
+        )
     elif queue == "check":
         stmt = stmt.where(GridEvent.status == S.handled, covered_by_role(actor.id, GridEvent.org_id))
     rows, cursor = await paginate(session, stmt, GridEvent.id, params)
@@ -179,33 +239,60 @@ async def list_events(session: AsyncSession, *, actor: User, params: PageParams,
 
 # ---- writing ----
 
+
 async def report_event(session: AsyncSession, *, data: EventCreate, actor: User) -> EventPublic:
     """Report a problem (采集、上报) — yourself, or as staff/a grid worker for someone without a phone."""
     org = await session.get(Org, data.org_id)
     if org is None or org.kind not in PLACE_KINDS:
         raise ValidationFailed("请选择事件所在的社区、小区或网格", code="invalid_org")
     if data.category not in CATEGORIES:
-        raise ValidationFailed("请选择事件类别", code="invalid_category",
-                               extra={"errors": [{"field": "category", "code": "enum", "message": "不是可选的值"}]})
+        raise ValidationFailed(
+            "请选择事件类别",
+            code="invalid_category",
+            extra={"errors": [{"field": "category", "code": "enum", "message": "不是可选的值"}]},
+        )
     reporter, acted_by = actor, None
     if data.on_behalf_of_phone:
         await require_role_over(session, user_id=actor.id, org_id=org.id)
         reporter = await users_service.get_or_create_by_phone(session, phone=data.on_behalf_of_phone)
         acted_by = actor
     now = clock.now()
-    event = GridEvent(org_id=org.id, category=data.category, description=data.description, lat=data.lat,
-                      lng=data.lng, address=data.address, reporter_id=reporter.id,
-                      acted_by_id=acted_by.id if acted_by else None, created_at=now, updated_at=now)
+    event = GridEvent(
+        org_id=org.id,
+        category=data.category,
+        description=data.description,
+        lat=data.lat,
+        lng=data.lng,
+        address=data.address,
+        reporter_id=reporter.id,
+        acted_by_id=acted_by.id if acted_by else None,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(event)
     await session.flush()
     note = f"由{acted_by.name or '工作人员'}代为上报" if acted_by else None
-    session.add(GridEventStep(event_id=event.id, at=now, actor_id=actor.id, action="report", to_status=S.reported,
-                              note=note))
+    session.add(
+        GridEventStep(
+            event_id=event.id, at=now, actor_id=actor.id, action="report", to_status=S.reported, note=note
+        )
+    )
     if acted_by:
-        await audit.record(session, actor_id=actor.id, action="event.report_for", object_type="grid_event",
-                           object_id=event.id, org_id=org.id, on_behalf_of_id=reporter.id)
-        await _tell_reporter(session, event, f"{acted_by.name or '工作人员'}已代您反映问题",
-                             "登录党建e家，在“我的 · 随手拍”中可以查看办理进度")
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="event.report_for",
+            object_type="grid_event",
+            object_id=event.id,
+            org_id=org.id,
+            on_behalf_of_id=reporter.id,
+        )
+        await _tell_reporter(
+            session,
+            event,
+            f"{acted_by.name or '工作人员'}已代您反映问题",
+            "登录党建e家，在“我的 · 随手拍”中可以查看办理进度",
+        )
     await session.flush()
     await session.commit()
     return (await to_public(session, [event], viewer=actor, with_steps=True))[0]
@@ -218,22 +305,40 @@ async def _must_be_staff(session: AsyncSession, event_id: int, actor: User) -> G
     return event
 
 
-async def dispatch_event(session: AsyncSession, *, event_id: int, data: DispatchIn, actor: User) -> EventPublic:
+async def dispatch_event(
+    session: AsyncSession, *, event_id: int, data: DispatchIn, actor: User
+) -> EventPublic:
     """Send a reported event to a handler (a unit or a department) with a due date (分派)."""
     event = await _must_be_staff(session, event_id, actor)
     handler = await session.get(Org, data.handler_org_id)
     place = await session.get(Org, event.org_id)
     # Only within the event's own alliance: a handler elsewhere would see another alliance's events.
-    if handler is None or place is None or (
-            reports_service.alliance_id_of(handler) != reports_service.alliance_id_of(place)):
+    if (
+        handler is None
+        or place is None
+        or (reports_service.alliance_id_of(handler) != reports_service.alliance_id_of(place))
+    ):
         raise ValidationFailed("请选择本联盟的处置单位", code="invalid_handler")
     if data.due_at.tzinfo is None or data.due_at <= clock.now():
         raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
     now = clock.now()
-    await MACHINE.apply_or_conflict(session, event, "dispatch", actor_id=actor.id, note=f"分派至{handler.name}",
-                             values={"handler_org_id": handler.id, "due_at": data.due_at, "dispatched_at": now})
-    await audit.record(session, actor_id=actor.id, action="event.dispatch", object_type="grid_event",
-                       object_id=event.id, org_id=event.org_id, detail={"handler_org_id": handler.id})
+    await MACHINE.apply_or_conflict(
+        session,
+        event,
+        "dispatch",
+        actor_id=actor.id,
+        note=f"分派至{handler.name}",
+        values={"handler_org_id": handler.id, "due_at": data.due_at, "dispatched_at": now},
+    )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="event.dispatch",
+        object_type="grid_event",
+        object_id=event.id,
+        org_id=event.org_id,
+        detail={"handler_org_id": handler.id},
+    )
     await session.commit()
     return await get_event(session, event_id=event.id, actor=actor)
 
@@ -245,10 +350,22 @@ async def handle_event(session: AsyncSession, *, event_id: int, data: HandleIn, 
         raise Forbidden("只有处置单位的工作人员可以提交处置结果")
     now = clock.now()
     on_time = event.due_at is None or now <= event.due_at
-    await MACHINE.apply_or_conflict(session, event, "handle", actor_id=actor.id, note=data.note,
-                             values={"handled_at": now, "handle_note": data.note, "handled_on_time": on_time})
-    await audit.record(session, actor_id=actor.id, action="event.handle", object_type="grid_event",
-                       object_id=event.id, org_id=event.handler_org_id)
+    await MACHINE.apply_or_conflict(
+        session,
+        event,
+        "handle",
+        actor_id=actor.id,
+        note=data.note,
+        values={"handled_at": now, "handle_note": data.note, "handled_on_time": on_time},
+    )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="event.handle",
+        object_type="grid_event",
+        object_id=event.id,
+        org_id=event.handler_org_id,
+    )
     await _tell_reporter(session, event, "您反映的问题已处置", data.note[:100])
     await session.commit()
     return await get_event(session, event_id=event.id, actor=actor)
@@ -259,34 +376,69 @@ async def check_event(session: AsyncSession, *, event_id: int, data: CheckIn, ac
     event = await _must_be_staff(session, event_id, actor)
     now = clock.now()
     if data.ok:
-        await MACHINE.apply_or_conflict(session, event, "check", actor_id=actor.id, note=data.note,
-                                 values={"checked_at": now, "check_note": data.note})
+        await MACHINE.apply_or_conflict(
+            session,
+            event,
+            "check",
+            actor_id=actor.id,
+            note=data.note,
+            values={"checked_at": now, "check_note": data.note},
+        )
     else:
         if not MACHINE.allowed("check_failed", event.status):
             raise InvalidState("事件当前状态不允许此操作")
         if data.due_at is not None and (data.due_at.tzinfo is None or data.due_at <= now):
             raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
-        span = (event.due_at - event.dispatched_at) if event.due_at and event.dispatched_at else timedelta(days=3)
+        span = (
+            (event.due_at - event.dispatched_at)
+            if event.due_at and event.dispatched_at
+            else timedelta(days=3)
+        )
         due = data.due_at or now + max(span, timedelta(hours=1))
-        await MACHINE.apply_or_conflict(session, event, "check_failed", actor_id=actor.id, note=data.note,
-                                 values={"check_note": data.note, "due_at": due, "dispatched_at": now,
-                                         "overdue": False, "handled_on_time": None})
-    await audit.record(session, actor_id=actor.id, action="event.check", object_type="grid_event",
-                       object_id=event.id, org_id=event.org_id, detail={"ok": data.ok})
+        await MACHINE.apply_or_conflict(
+            session,
+            event,
+            "check_failed",
+            actor_id=actor.id,
+            note=data.note,
+            values={
+                "check_note": data.note,
+                "due_at": due,
+                "dispatched_at": now,
+                "overdue": False,
+                "handled_on_time": None,
+            },
+        )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="event.check",
+        object_type="grid_event",
+        object_id=event.id,
+        org_id=event.org_id,
+        detail={"ok": data.ok},
+    )
     if data.ok:
         await _tell_reporter(session, event, "您反映的问题已办好，请评价", "对处理结果满意吗？请点开评价")
     await session.commit()
     return await get_event(session, event_id=event.id, actor=actor)
 
 
-async def give_feedback(session: AsyncSession, *, event_id: int, data: EventFeedbackIn, actor: User) -> EventPublic:
+async def give_feedback(
+    session: AsyncSession, *, event_id: int, data: EventFeedbackIn, actor: User
+) -> EventPublic:
     """The reporter says whether they are satisfied (反馈); the event is closed."""
     event, _, _ = await _visible(session, event_id=event_id, user=actor)
     if event.reporter_id != actor.id:
         raise Forbidden("只有反映问题的本人可以评价")
-    await MACHINE.apply_or_conflict(session, event, "feedback", actor_id=actor.id, note=data.comment,
-                             values={"closed_at": clock.now(), "satisfied": data.satisfied,
-                                     "feedback_comment": data.comment})
+    await MACHINE.apply_or_conflict(
+        session,
+        event,
+        "feedback",
+        actor_id=actor.id,
+        note=data.comment,
+        values={"closed_at": clock.now(), "satisfied": data.satisfied, "feedback_comment": data.comment},
+    )
     await session.commit()
     return await get_event(session, event_id=event.id, actor=actor)
 
@@ -318,6 +470,7 @@ async def get_photo(session: AsyncSession, *, event_id: int, index: int, actor: 
 
 # ---- the timer ----
 
+
 async def run_event_timers(session: AsyncSession) -> int:
     """Mark dispatched events past due as overdue and escalate them a level up; close unanswered checks.
 
@@ -326,13 +479,23 @@ async def run_event_timers(session: AsyncSession) -> int:
     now = clock.now()
     moved = 0
     top = aliased(Org)  # where it was escalated to: nothing is above the alliance
-    rows = (await session.exec(
-        select(GridEvent.id, GridEvent.escalation_level, GridEvent.overdue, Org.path)
-        .join(Org, Org.id == GridEvent.org_id).outerjoin(top, top.id == GridEvent.escalated_org_id)
-        .where(GridEvent.status == S.dispatched, GridEvent.due_at < now,
-               or_(GridEvent.overdue.is_(False),
-                   and_(GridEvent.escalated_at < now - ESCALATE_EVERY, top.kind != OrgKind.alliance)))
-        .order_by(GridEvent.id).limit(500))).all()
+    rows = (
+        await session.exec(
+            select(GridEvent.id, GridEvent.escalation_level, GridEvent.overdue, Org.path)
+            .join(Org, Org.id == GridEvent.org_id)
+            .outerjoin(top, top.id == GridEvent.escalated_org_id)
+            .where(
+                GridEvent.status == S.dispatched,
+                GridEvent.due_at < now,
+                or_(
+                    GridEvent.overdue.is_(False),
+                    and_(GridEvent.escalated_at < now - ESCALATE_EVERY, top.kind != OrgKind.alliance),
+                ),
+            )
+            .order_by(GridEvent.id)
+            .limit(500)
+        )
+    ).all()
     for event_id, level, overdue, path in rows:
         chain = [int(x) for x in path.strip("/").split("/")]
         target_index = len(chain) - 2 - level  # one level above the place, then the next …
@@ -342,29 +505,72 @@ async def run_event_timers(session: AsyncSession) -> int:
         if target_index >= 0:
             values.update(escalation_level=level + 1, escalated_org_id=chain[target_index], escalated_at=now)
         result = await session.exec(
-            update(GridEvent).where(GridEvent.id == event_id, GridEvent.status == S.dispatched,
-                                    GridEvent.escalation_level == level, GridEvent.overdue.is_(overdue))
-            .values(**values).execution_options(synchronize_session=False))
+            update(GridEvent)
+            .where(
+                GridEvent.id == event_id,
+                GridEvent.status == S.dispatched,
+                GridEvent.escalation_level == level,
+                GridEvent.overdue.is_(overdue),
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             continue
         if not overdue:
-            session.add(GridEventStep(event_id=event_id, at=now, action="overdue", from_status=S.dispatched,
-                                      to_status=S.dispatched, note="超过处置期限"))
+            session.add(
+                GridEventStep(
+                    event_id=event_id,
+                    at=now,
+                    action="overdue",
+                    from_status=S.dispatched,
+                    to_status=S.dispatched,
+                    note="超过处置期限",
+                )
+            )
         if target_index >= 0:
             names = await reports_service.org_names(session, [chain[target_index]])
-            session.add(GridEventStep(event_id=event_id, at=now, action="escalate", from_status=S.dispatched,
-                                      to_status=S.dispatched, note=f"上报至{names.get(chain[target_index], '上级')}"))
-            for user_id in (await session.exec(select(Role.user_id).where(Role.org_id == chain[target_index]))).all():
-                await notify_service.notify(session, user_id=user_id, kind="event_escalated", title="有网格事件逾期未处置",
-                                            body="事件已超过处置期限，已上报至本级督办", link=f"/events/{event_id}",
-                                            ref_type="event", ref_id=event_id)
+            session.add(
+                GridEventStep(
+                    event_id=event_id,
+                    at=now,
+                    action="escalate",
+                    from_status=S.dispatched,
+                    to_status=S.dispatched,
+                    note=f"上报至{names.get(chain[target_index], '上级')}",
+                )
+            )
+            for user_id in (
+                await session.exec(select(Role.user_id).where(Role.org_id == chain[target_index]))
+            ).all():
+                await notify_service.notify(
+                    session,
+                    user_id=user_id,
+                    kind="event_escalated",
+                    title="有网格事件逾期未处置",
+                    body="事件已超过处置期限，已上报至本级督办",
+                    link=f"/events/{event_id}",
+                    ref_type="event",
+                    ref_id=event_id,
+                )
         moved += 1
-    stale = (await session.exec(select(GridEvent).where(GridEvent.status == S.checked,
-                                                        GridEvent.checked_at < now - FEEDBACK_GRACE)
-                                .order_by(GridEvent.id).limit(500))).all()
+    stale = (
+        await session.exec(
+            select(GridEvent)
+            .where(GridEvent.status == S.checked, GridEvent.checked_at < now - FEEDBACK_GRACE)
+            .order_by(GridEvent.id)
+            .limit(500)
+        )
+    ).all()
     for event in stale:
-        if await MACHINE.apply(session, event, "auto_close", actor_id=None, note="超过反馈期限，自动办结",
-                        values={"closed_at": now}):
+        if await MACHINE.apply(
+            session,
+            event,
+            "auto_close",
+            actor_id=None,
+            note="超过反馈期限，自动办结",
+            values={"closed_at": now},
+        ):
             moved += 1
     await session.flush()
     await session.commit()
@@ -373,8 +579,10 @@ async def run_event_timers(session: AsyncSession) -> int:
 
 # ---- numbers (for the lead's stats) ----
 
-async def event_figures(session: AsyncSession, *, org_id: int, start: datetime | None = None,
-                        end: datetime | None = None) -> dict:
+
+async def event_figures(
+    session: AsyncSession, *, org_id: int, start: datetime | None = None, end: datetime | None = None
+) -> dict:
     """Events reported in the subtree in [start, end): counts, handling rate, on-time rate, satisfaction.
 
     `handling_rate` = handled (handled, checked or closed) / reported; `on_time_rate` = handled by the
@@ -389,40 +597,58 @@ async def event_figures(session: AsyncSession, *, org_id: int, start: datetime |
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    stmt = (select(func.count(GridEvent.id), count(done), count(GridEvent.status == S.closed),
-                   count(and_(done, GridEvent.handled_on_time.is_(True))),
-                   count(and_(done, GridEvent.handled_on_time.is_not(None))),
-                   count(GridEvent.satisfied.is_(True)), count(GridEvent.satisfied.is_not(None)),
-                   count(and_(GridEvent.overdue.is_(True), GridEvent.status == S.dispatched)))
-            .join(place, place.id == GridEvent.org_id).where(place.path.startswith(scope.path)))
+    stmt = (
+        select(
+            func.count(GridEvent.id),
+            count(done),
+            count(GridEvent.status == S.closed),
+            count(and_(done, GridEvent.handled_on_time.is_(True))),
+            count(and_(done, GridEvent.handled_on_time.is_not(None))),
+            count(GridEvent.satisfied.is_(True)),
+            count(GridEvent.satisfied.is_not(None)),
+            count(and_(GridEvent.overdue.is_(True), GridEvent.status == S.dispatched)),
+        )
+        .join(place, place.id == GridEvent.org_id)
+        .where(place.path.startswith(scope.path))
+    )
     if start is not None:
         stmt = stmt.where(GridEvent.created_at >= start)
     if end is not None:
         stmt = stmt.where(GridEvent.created_at < end)
     reported, handled, closed, on_time, timed, satisfied, answered, overdue = (
-        int(v or 0) for v in (await session.exec(stmt)).one())
-    return {"reported": reported, "handled": handled, "closed": closed, "overdue": overdue,
-            "handling_rate": _rate(handled, reported), "on_time_rate": _rate(on_time, timed),
-            "satisfaction_rate": _rate(satisfied, answered)}
+        int(v or 0) for v in (await session.exec(stmt)).one()
+    )
+    return {
+        "reported": reported,
+        "handled": handled,
+        "closed": closed,
+        "overdue": overdue,
+        "handling_rate": _rate(handled, reported),
+        "on_time_rate": _rate(on_time, timed),
+        "satisfaction_rate": _rate(satisfied, answered),
+    }
 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-async def handling_rate(session: AsyncSession, *, org_id: int, start: datetime | None = None,
-                        end: datetime | None = None) -> float | None:
+async def handling_rate(
+    session: AsyncSession, *, org_id: int, start: datetime | None = None, end: datetime | None = None
+) -> float | None:
     """Share of the events reported in the subtree and period that have been handled."""
     return (await event_figures(session, org_id=org_id, start=start, end=end))["handling_rate"]
 
 
-async def on_time_rate(session: AsyncSession, *, org_id: int, start: datetime | None = None,
-                       end: datetime | None = None) -> float | None:
+async def on_time_rate(
+    session: AsyncSession, *, org_id: int, start: datetime | None = None, end: datetime | None = None
+) -> float | None:
     """Share of the handled events (reported in the subtree and period) handled by their due date."""
     return (await event_figures(session, org_id=org_id, start=start, end=end))["on_time_rate"]
 
 
 # ---- what the pages show ----
+
 
 async def new_page(session: AsyncSession, *, user: User) -> dict:
     """The /events/new page: categories, places to choose from, and whether the person may report for others."""
@@ -431,8 +657,13 @@ async def new_page(session: AsyncSession, *, user: User) -> dict:
     alliance = await reports_service.alliance_of_user(session, user=user)
     places = await reports_service.org_choices(session, kinds=PLACE_KINDS, within=alliance)
     mine, _ = await list_events(session, actor=user, params=PageParams(limit=20), mine=True)
-    return {"categories": CATEGORIES, "places": places, "home_org_id": user.home_org_id, "mine": mine,
-            "may_act_for_others": await has_any_staff_role(session, user_id=user.id)}
+    return {
+        "categories": CATEGORIES,
+        "places": places,
+        "home_org_id": user.home_org_id,
+        "mine": mine,
+        "may_act_for_others": await has_any_staff_role(session, user_id=user.id),
+    }
 
 
 async def event_page(session: AsyncSession, *, event_id: int, user: User) -> dict:
@@ -443,14 +674,22 @@ async def event_page(session: AsyncSession, *, event_id: int, user: User) -> dic
     handlers: list[Org] = []
     if staff and event.status == S.reported:
         alliance = await session.get(Org, reports_service.alliance_id_of(place))
-        handlers = await reports_service.org_choices(session, kinds=(OrgKind.unit, OrgKind.community,
-                                                                     OrgKind.compound, OrgKind.grid), within=alliance)
-    return {"event": public, "staff": staff, "handler": handler, "reporter": event.reporter_id == user.id,
-            "handlers": handlers, "can": {
-                "dispatch": staff and MACHINE.allowed("dispatch", event.status),
-                "handle": handler and MACHINE.allowed("handle", event.status),
-                "check": staff and MACHINE.allowed("check", event.status),
-                "feedback": event.reporter_id == user.id and MACHINE.allowed("feedback", event.status)}}
+        handlers = await reports_service.org_choices(
+            session, kinds=(OrgKind.unit, OrgKind.community, OrgKind.compound, OrgKind.grid), within=alliance
+        )
+    return {
+        "event": public,
+        "staff": staff,
+        "handler": handler,
+        "reporter": event.reporter_id == user.id,
+        "handlers": handlers,
+        "can": {
+            "dispatch": staff and MACHINE.allowed("dispatch", event.status),
+            "handle": handler and MACHINE.allowed("handle", event.status),
+            "check": staff and MACHINE.allowed("check", event.status),
+            "feedback": event.reporter_id == user.id and MACHINE.allowed("feedback", event.status),
+        },
+    }
 
 
 async def admin_page(session: AsyncSession, *, user: User) -> dict:
@@ -459,5 +698,7 @@ async def admin_page(session: AsyncSession, *, user: User) -> dict:
     queues = {}
     for name in ("dispatch", "handle", "check"):
         queues[name], _ = await list_events(session, actor=user, params=params, queue=name)
-    queues["overdue"], _ = await list_events(session, actor=user, params=params, status=S.dispatched, overdue=True)
+    queues["overdue"], _ = await list_events(
+        session, actor=user, params=params, status=S.dispatched, overdue=True
+    )
     return {"queues": queues}

@@ -35,57 +35,108 @@ from app.services import posts as posts_service
 from app.templating import local_time
 from app.xlsx import append_row
 
-XLSX_HEADERS = ["姓名", "手机号", "党员类别", "报到社区", "年度", "评定等级", "社区评语", "参加活动", "完成心愿",
-                "驿站值班", "认领岗位", "服务时长（小时）", "评定时间"]
+XLSX_HEADERS = [
+    "姓名",
+    "手机号",
+    "党员类别",
+    "报到社区",
+    "年度",
+    "评定等级",
+    "社区评语",
+    "参加活动",
+    "完成心愿",
+    "驿站值班",
+    "认领岗位",
+    "服务时长（小时）",
+    "评定时间",
+]
 
 
-async def _to_public(session: AsyncSession, rows: list[MemberFeedback], *, viewer: User) -> list[FeedbackPublic]:
-    names = await reports_service.org_names(session, [f.org_id for f in rows] + [f.employer_unit_id for f in rows])
+async def _to_public(
+    session: AsyncSession, rows: list[MemberFeedback], *, viewer: User
+) -> list[FeedbackPublic]:
+    names = await reports_service.org_names(
+        session, [f.org_id for f in rows] + [f.employer_unit_id for f in rows]
+    )
     people = await reports_service.users_by_id(session, [f.user_id for f in rows])
     staff: dict[int, bool] = {}
     out = []
     for f in rows:
         if f.org_id not in staff:
             staff[f.org_id] = await has_role_over(session, user_id=viewer.id, org_id=f.org_id)
-        out.append(FeedbackPublic(
-            id=f.id, user=reports_service.brief(people[f.user_id], show_phone=viewer.id == f.user_id or staff[f.org_id]),
-            year=f.year, period=f.period, kind=f.kind, org_id=f.org_id, org_name=names.get(f.org_id),
-            employer_unit_id=f.employer_unit_id, employer_unit_name=names.get(f.employer_unit_id), rating=f.rating,
-            rating_label=RATING_LABELS[f.rating], comment=f.comment, rater_id=f.rater_id, rated_at=f.rated_at))
+        out.append(
+            FeedbackPublic(
+                id=f.id,
+                user=reports_service.brief(
+                    people[f.user_id], show_phone=viewer.id == f.user_id or staff[f.org_id]
+                ),
+                year=f.year,
+                period=f.period,
+                kind=f.kind,
+                org_id=f.org_id,
+                org_name=names.get(f.org_id),
+                employer_unit_id=f.employer_unit_id,
+                employer_unit_name=names.get(f.employer_unit_id),
+                rating=f.rating,
+                rating_label=RATING_LABELS[f.rating],
+                comment=f.comment,
+                rater_id=f.rater_id,
+                rated_at=f.rated_at,
+            )
+        )
     return out
 
 
 async def _report_to_rate(session: AsyncSession, *, user_id: int, year: int, actor: User) -> MemberReport:
     """The member's report for the year that the actor may rate; 404 if the actor may not see it."""
     reports = await reports_service.reports_of(session, user_id=user_id, year=year)
-    approved = [r for r in reports if r.status in (ReportStatus.approved, ReportStatus.moved) and r.reviewed_at]
+    approved = [
+        r for r in reports if r.status in (ReportStatus.approved, ReportStatus.moved) and r.reviewed_at
+    ]
     for r in approved:  # newest first: the branch the member belongs to now rates them
         if await has_role_over(session, user_id=actor.id, org_id=r.org_id):
             return r
     for r in reports:
         if await reports_service.can_see_report(session, r, actor=actor):
-            if r.status == ReportStatus.pending and await has_role_over(session, user_id=actor.id, org_id=r.org_id):
+            if r.status == ReportStatus.pending and await has_role_over(
+                session, user_id=actor.id, org_id=r.org_id
+            ):
                 raise Conflict("该党员的报到尚未审核通过，暂不能评定", code="report_not_approved")
             raise Forbidden("只有报到社区的工作人员可以评定")
     raise NotFound("找不到该党员本年度的报到记录", code="report_not_found")
 
 
-async def rate_member(session: AsyncSession, *, user_id: int, year: int, data: RatingIn, actor: User,
-                      quarter: int | None = None) -> FeedbackPublic:
+async def rate_member(
+    session: AsyncSession, *, user_id: int, year: int, data: RatingIn, actor: User, quarter: int | None = None
+) -> FeedbackPublic:
     """Rate a member for a year (or a quarter's service card): staff or admin over their branch."""
     report = await _report_to_rate(session, user_id=user_id, year=year, actor=actor)
     if user_id == actor.id:
         raise Forbidden("不能评定自己，请由其他工作人员评定", code="cannot_rate_self")
     if quarter is not None:
         branch = await session.get(Org, report.org_id)
-        settings = await reports_service.member_settings(session, alliance_id=reports_service.alliance_id_of(branch))
+        settings = await reports_service.member_settings(
+            session, alliance_id=reports_service.alliance_id_of(branch)
+        )
         if not settings.quarterly_service_cards:
             raise Conflict("本联盟未启用季度服务卡", code="service_cards_disabled")
     period, kind = (f"{year}-Q{quarter}", "quarterly") if quarter else (str(year), "yearly")
-    values = dict(report_id=report.id, org_id=report.org_id, employer_unit_id=report.employer_unit_id,
-                  rating=data.rating.value, comment=data.comment, rater_id=actor.id, rated_at=clock.now())
-    row = (await session.exec(select(MemberFeedback).where(
-        MemberFeedback.user_id == user_id, MemberFeedback.period == period).with_for_update())).first()
+    values = dict(
+        report_id=report.id,
+        org_id=report.org_id,
+        employer_unit_id=report.employer_unit_id,
+        rating=data.rating.value,
+        comment=data.comment,
+        rater_id=actor.id,
+        rated_at=clock.now(),
+    )
+    row = (
+        await session.exec(
+            select(MemberFeedback)
+            .where(MemberFeedback.user_id == user_id, MemberFeedback.period == period)
+            .with_for_update()
+        )
+    ).first()
     if row is None:
         try:
             async with session.begin_nested():
@@ -93,27 +144,44 @@ async def rate_member(session: AsyncSession, *, user_id: int, year: int, data: R
                 session.add(row)
                 await session.flush()
         except IntegrityError:  # rated by someone else in the same instant: this rating wins
-            row = (await session.exec(select(MemberFeedback).where(
-                MemberFeedback.user_id == user_id, MemberFeedback.period == period).with_for_update())).one()
+            row = (
+                await session.exec(
+                    select(MemberFeedback)
+                    .where(MemberFeedback.user_id == user_id, MemberFeedback.period == period)
+                    .with_for_update()
+                )
+            ).one()
     for key, value in values.items():
         setattr(row, key, value)
     session.add(row)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="member_feedback.rate", object_type="member_feedback",
-                       object_id=row.id, org_id=report.org_id,
-                       detail={"user_id": user_id, "period": period, "rating": row.rating})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="member_feedback.rate",
+        object_type="member_feedback",
+        object_id=row.id,
+        org_id=report.org_id,
+        detail={"user_id": user_id, "period": period, "rating": row.rating},
+    )
     await session.commit()
     return (await _to_public(session, [row], viewer=actor))[0]
 
 
-async def forms_of(session: AsyncSession, *, user_id: int, viewer: User, year: int | None = None) -> list[FeedbackPublic]:
+async def forms_of(
+    session: AsyncSession, *, user_id: int, viewer: User, year: int | None = None
+) -> list[FeedbackPublic]:
     """A member's forms the viewer may read: all of them for the member; by branch or employer otherwise."""
     stmt = select(MemberFeedback).where(MemberFeedback.user_id == user_id)
     if year is not None:
         stmt = stmt.where(MemberFeedback.year == year)
     if viewer.id != user_id:
-        stmt = stmt.where(or_(covered_by_role(viewer.id, MemberFeedback.org_id),
-                              covered_by_role(viewer.id, MemberFeedback.employer_unit_id, ADMIN_ONLY)))
+        stmt = stmt.where(
+            or_(
+                covered_by_role(viewer.id, MemberFeedback.org_id),
+                covered_by_role(viewer.id, MemberFeedback.employer_unit_id, ADMIN_ONLY),
+            )
+        )
     rows = (await session.exec(stmt.order_by(MemberFeedback.period.desc()))).all()
     return await _to_public(session, list(rows), viewer=viewer)
 
@@ -135,15 +203,21 @@ async def _unit_admin(session: AsyncSession, *, unit_id: int, actor: User) -> Or
 
 
 def _unit_stmt(unit_id: int, year: int):
-    return select(MemberFeedback).where(MemberFeedback.employer_unit_id == unit_id, MemberFeedback.year == year,
-                                        MemberFeedback.kind == "yearly")
+    return select(MemberFeedback).where(
+        MemberFeedback.employer_unit_id == unit_id,
+        MemberFeedback.year == year,
+        MemberFeedback.kind == "yearly",
+    )
 
 
-async def unit_forms(session: AsyncSession, *, unit_id: int, year: int, actor: User,
-                     params: PageParams) -> tuple[list[FeedbackPublic], str | None]:
+async def unit_forms(
+    session: AsyncSession, *, unit_id: int, year: int, actor: User, params: PageParams
+) -> tuple[list[FeedbackPublic], str | None]:
     """The yearly forms of the unit's members, for the unit's admin."""
     await _unit_admin(session, unit_id=unit_id, actor=actor)
-    rows, cursor = await paginate(session, _unit_stmt(unit_id, year), MemberFeedback.id, params, newest_first=False)
+    rows, cursor = await paginate(
+        session, _unit_stmt(unit_id, year), MemberFeedback.id, params, newest_first=False
+    )
     return await _to_public(session, rows, viewer=actor), cursor
 
 
@@ -155,8 +229,14 @@ async def unit_print(session: AsyncSession, *, unit_id: int, year: int, actor: U
     rows = list((await session.exec(_unit_stmt(unit_id, year).order_by(MemberFeedback.id))).all())
     forms = await _to_public(session, rows, viewer=actor)
     people = await reports_service.users_by_id(session, [f.user_id for f in rows])
-    items = [{"form": f, "member_type": people[f.user.id].member_type,
-              "summary": await records_service.summary(session, user_id=f.user.id, year=year)} for f in forms]
+    items = [
+        {
+            "form": f,
+            "member_type": people[f.user.id].member_type,
+            "summary": await records_service.summary(session, user_id=f.user.id, year=year),
+        }
+        for f in forms
+    ]
     return {"unit": unit, "year": year, "items": items}
 
 
@@ -166,9 +246,23 @@ async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: Us
     rows = []
     for item in data["items"]:
         f, s = item["form"], item["summary"]
-        rows.append([f.user.name, f.user.phone or "", MEMBER_TYPE_LABELS.get(item["member_type"] or "", ""),
-                     f.org_name or "", f.year, f.rating_label, f.comment, s["activities"], s["wishes"], s["shifts"],
-                     "、".join(s["posts"]), round(s["minutes"] / 60, 1), local_time(f.rated_at)])
+        rows.append(
+            [
+                f.user.name,
+                f.user.phone or "",
+                MEMBER_TYPE_LABELS.get(item["member_type"] or "", ""),
+                f.org_name or "",
+                f.year,
+                f.rating_label,
+                f.comment,
+                s["activities"],
+                s["wishes"],
+                s["shifts"],
+                "、".join(s["posts"]),
+                round(s["minutes"] / 60, 1),
+                local_time(f.rated_at),
+            ]
+        )
     return await run_in_threadpool(_workbook, f"{data['unit'].name}{year}年度反馈表", rows)
 
 
@@ -191,6 +285,7 @@ def _workbook(title: str, rows: list[list]) -> bytes:
 
 # ---- the alliance's settings ----
 
+
 async def _alliance(session: AsyncSession, alliance_id: int) -> Org:
     org = await session.get(Org, alliance_id)
     if org is None or org.kind != OrgKind.alliance:
@@ -202,17 +297,24 @@ async def get_settings(session: AsyncSession, *, alliance_id: int, actor: User) 
     """The alliance's reporting and feedback periods."""
     await _alliance(session, alliance_id)
     row = await reports_service.member_settings(session, alliance_id=alliance_id)
-    return MemberSettingsPublic(alliance_id=alliance_id, quarterly_service_cards=row.quarterly_service_cards,
-                                half_yearly_re_report=row.half_yearly_re_report)
+    return MemberSettingsPublic(
+        alliance_id=alliance_id,
+        quarterly_service_cards=row.quarterly_service_cards,
+        half_yearly_re_report=row.half_yearly_re_report,
+    )
 
 
-async def put_settings(session: AsyncSession, *, alliance_id: int, data: MemberSettingsIn,
-                       actor: User) -> MemberSettingsPublic:
+async def put_settings(
+    session: AsyncSession, *, alliance_id: int, data: MemberSettingsIn, actor: User
+) -> MemberSettingsPublic:
     """Turn quarterly service cards and half-yearly re-reports on or off (alliance admin)."""
     await _alliance(session, alliance_id)
     await require_role_over(session, user_id=actor.id, org_id=alliance_id, roles=ADMIN_ONLY)
-    row = (await session.exec(select(MemberSettings).where(MemberSettings.alliance_id == alliance_id)
-                              .with_for_update())).first()
+    row = (
+        await session.exec(
+            select(MemberSettings).where(MemberSettings.alliance_id == alliance_id).with_for_update()
+        )
+    ).first()
     if row is None:
         row = MemberSettings(alliance_id=alliance_id)
     row.quarterly_service_cards = data.quarterly_service_cards
@@ -220,8 +322,15 @@ async def put_settings(session: AsyncSession, *, alliance_id: int, data: MemberS
     row.updated_at = clock.now()
     session.add(row)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="member_settings.update", object_type="org",
-                       object_id=alliance_id, org_id=alliance_id, detail=data.model_dump())
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="member_settings.update",
+        object_type="org",
+        object_id=alliance_id,
+        org_id=alliance_id,
+        detail=data.model_dump(),
+    )
     await session.commit()
     return MemberSettingsPublic(alliance_id=alliance_id, **data.model_dump())
 
@@ -233,41 +342,77 @@ def check_year(year: int) -> None:
 
 # ---- the staff console's page ----
 
+
 async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: int | None = None) -> dict:
     """The /admin/reports page: reports to review, members to rate, posts, and the units the person administers."""
-    pending, _ = await reports_service.list_reports(session, actor=user, params=PageParams(limit=100),
-                                                    status=ReportStatus.pending)
-    approved, _ = await reports_service.list_reports(session, actor=user, params=PageParams(limit=100),
-                                                     status=ReportStatus.approved, year=year)
+    pending, _ = await reports_service.list_reports(
+        session, actor=user, params=PageParams(limit=100), status=ReportStatus.pending
+    )
+    approved, _ = await reports_service.list_reports(
+        session, actor=user, params=PageParams(limit=100), status=ReportStatus.approved, year=year
+    )
     rated = {}
     if approved:
-        rows = (await session.exec(select(MemberFeedback).where(
-            MemberFeedback.period == str(year), MemberFeedback.user_id.in_([r.user.id for r in approved])))).all()
+        rows = (
+            await session.exec(
+                select(MemberFeedback).where(
+                    MemberFeedback.period == str(year),
+                    MemberFeedback.user_id.in_([r.user.id for r in approved]),
+                )
+            )
+        ).all()
         rated = {f.user_id: f for f in rows}
-    roles = (await session.exec(select(Role, Org).join(Org, Org.id == Role.org_id)
-                                .where(Role.user_id == user.id).order_by(Org.path))).all()
+    roles = (
+        await session.exec(
+            select(Role, Org)
+            .join(Org, Org.id == Role.org_id)
+            .where(Role.user_id == user.id)
+            .order_by(Org.path)
+        )
+    ).all()
     post_orgs: list[Org] = []
     for _role, org in roles:
         if org.kind != OrgKind.unit:
-            post_orgs.extend(o for o in await reports_service.org_choices(
-                session, kinds=reports_service.BRANCH_KINDS, within=org) if o.id not in {p.id for p in post_orgs})
+            post_orgs.extend(
+                o
+                for o in await reports_service.org_choices(
+                    session, kinds=reports_service.BRANCH_KINDS, within=org
+                )
+                if o.id not in {p.id for p in post_orgs}
+            )
     posts = []
     for org in [org for role, org in roles if org.kind != OrgKind.unit][:5]:
-        items, _ = await posts_service.list_posts(session, org_id=org.id, actor=user, params=PageParams(limit=100))
+        items, _ = await posts_service.list_posts(
+            session, org_id=org.id, actor=user, params=PageParams(limit=100)
+        )
         posts.extend(p for p in items if p.id not in {q.id for q in posts})
     units = [org for role, org in roles if org.kind == OrgKind.unit and role.role == "admin"]
     unit_view = None
     chosen = next((u for u in units if u.id == unit_id), units[0] if units else None)
     if chosen is not None:
-        forms, _ = await unit_forms(session, unit_id=chosen.id, year=year, actor=user, params=PageParams(limit=100))
-        unit_view = {"unit": chosen, "forms": forms, **await cobuilding_service.unit_work(session, unit_id=chosen.id),
-                     "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
-                     "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id,
-                                                                              actor=user)}
+        forms, _ = await unit_forms(
+            session, unit_id=chosen.id, year=year, actor=user, params=PageParams(limit=100)
+        )
+        unit_view = {
+            "unit": chosen,
+            "forms": forms,
+            **await cobuilding_service.unit_work(session, unit_id=chosen.id),
+            "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
+            "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id, actor=user),
+        }
     alliance_ids = {reports_service.alliance_id_of(org) for _role, org in roles}
     quarterly = [await reports_service.member_settings(session, alliance_id=a) for a in sorted(alliance_ids)]
-    return {"year": year, "pending": pending, "approved": approved, "rated": rated, "post_orgs": post_orgs,
-            "quarterly_cards": any(m.quarterly_service_cards for m in quarterly),
-            "this_quarter": (clock.now().astimezone(CHINA).month - 1) // 3 + 1,
-            "posts": posts, "units": units, "unit_view": unit_view, "rating_labels": RATING_LABELS,
-            "cobuilding": await cobuilding_service.community_units(session, user=user, year=year)}
+    return {
+        "year": year,
+        "pending": pending,
+        "approved": approved,
+        "rated": rated,
+        "post_orgs": post_orgs,
+        "quarterly_cards": any(m.quarterly_service_cards for m in quarterly),
+        "this_quarter": (clock.now().astimezone(CHINA).month - 1) // 3 + 1,
+        "posts": posts,
+        "units": units,
+        "unit_view": unit_view,
+        "rating_labels": RATING_LABELS,
+        "cobuilding": await cobuilding_service.community_units(session, user=user, year=year),
+    }

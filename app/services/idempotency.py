@@ -41,7 +41,9 @@ def body_hash(body: dict[str, Any]) -> str:
 def require_key(key: str | None) -> str:
     """The header's value, or 422 `idempotency_key_required` / `idempotency_key_invalid`."""
     if key is None or not key.strip():
-        raise ValidationFailed("缺少 Idempotency-Key 请求头，请刷新页面后重试", code="idempotency_key_required")
+        raise ValidationFailed(
+            "缺少 Idempotency-Key 请求头，请刷新页面后重试", code="idempotency_key_required"
+        )
     key = key.strip()
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationFailed("Idempotency-Key 无效", code="idempotency_key_invalid")
@@ -49,22 +51,29 @@ def require_key(key: str | None) -> str:
 
 
 async def _find(session: AsyncSession, *, key: str, user_id: int, route: str) -> IdempotencyKey | None:
-    stmt = select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.route == route,
-                                        IdempotencyKey.key == key).execution_options(populate_existing=True)
+    stmt = (
+        select(IdempotencyKey)
+        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.route == route, IdempotencyKey.key == key)
+        .execution_options(populate_existing=True)
+    )
     return (await session.exec(stmt)).first()
 
 
 def _replay(row: IdempotencyKey, digest: str) -> Stored:
     if row.request_hash != digest:
-        raise Conflict("该 Idempotency-Key 已用于另一笔不同的请求", code="idempotency_key_reused",
-                       title="请求标识已被使用")
+        raise Conflict(
+            "该 Idempotency-Key 已用于另一笔不同的请求",
+            code="idempotency_key_reused",
+            title="请求标识已被使用",
+        )
     if row.status_code is None:  # only visible inside the transaction that is still running it
         raise Conflict("相同的请求正在处理，请稍候", code="idempotency_in_progress")
     return Stored(status_code=row.status_code, body=dict(row.response_body or {}), replayed=True)
 
 
-async def claim(session: AsyncSession, *, key: str | None, user_id: int, route: str,
-                body: dict[str, Any]) -> tuple[IdempotencyKey | None, Stored | None]:
+async def claim(
+    session: AsyncSession, *, key: str | None, user_id: int, route: str, body: dict[str, Any]
+) -> tuple[IdempotencyKey | None, Stored | None]:
     """(row, None) when the caller should do the work; (None, stored) to replay. Flushes only."""
     key = require_key(key)
     digest = body_hash(body)
@@ -85,7 +94,9 @@ async def claim(session: AsyncSession, *, key: str | None, user_id: int, route: 
     return row, None
 
 
-async def complete(session: AsyncSession, row: IdempotencyKey, *, status_code: int, body: dict[str, Any]) -> Stored:
+async def complete(
+    session: AsyncSession, row: IdempotencyKey, *, status_code: int, body: dict[str, Any]
+) -> Stored:
     """Keep the response with the key (flushes; commits with the work it describes)."""
     row.status_code = status_code
     row.response_body = body

@@ -37,6 +37,7 @@ class InsufficientBalance(Conflict):
 
 # ---- accounts -------------------------------------------------------------------------------
 
+
 async def person_account(session: AsyncSession, *, user_id: int) -> LedgerAccount:
     """The person's account, made on first use (flushes)."""
     account = (await session.exec(select(LedgerAccount).where(LedgerAccount.user_id == user_id))).first()
@@ -54,8 +55,11 @@ async def find_person_account(session: AsyncSession, *, user_id: int) -> LedgerA
 
 async def system_account(session: AsyncSession, *, kind: str, org_id: int) -> LedgerAccount:
     """An org node's issuing or shelf account, made on first use (flushes)."""
-    account = (await session.exec(
-        select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.org_id == org_id))).first()
+    account = (
+        await session.exec(
+            select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.org_id == org_id)
+        )
+    ).first()
     if account is None:
         account = LedgerAccount(kind=kind, org_id=org_id)
         session.add(account)
@@ -69,40 +73,68 @@ async def issuer_org_id(session: AsyncSession, *, org_id: int) -> int:
     if org is None:
         raise NotFound("组织不存在", code="org_not_found")
     path_ids = [int(p) for p in org.path.strip("/").split("/") if p]
-    community = (await session.exec(
-        select(Org.id).where(Org.id.in_(path_ids), Org.kind == OrgKind.community))).first()
+    community = (
+        await session.exec(select(Org.id).where(Org.id.in_(path_ids), Org.kind == OrgKind.community))
+    ).first()
     return community if community is not None else path_ids[0]
 
 
 async def issuing_account(session: AsyncSession, *, org_id: int) -> LedgerAccount:
     """The issuing account of the community over `org_id` (flushes)."""
-    return await system_account(session, kind=AccountKind.issuing, org_id=await issuer_org_id(session, org_id=org_id))
+    return await system_account(
+        session, kind=AccountKind.issuing, org_id=await issuer_org_id(session, org_id=org_id)
+    )
 
 
 # ---- posting -------------------------------------------------------------------------------
 
+
 async def lock_chain(session: AsyncSession) -> LedgerHead:
     """Take the chain head for this transaction (made if missing). Every posting takes it first."""
-    stmt = select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update().execution_options(
-        populate_existing=True)
+    stmt = (
+        select(LedgerHead)
+        .where(LedgerHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     head = (await session.exec(stmt)).first()
     if head is None:
         dialect = session.bind.dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        await session.exec(insert(LedgerHead).values(id=HEAD_ID, seq=0, last_hash=GENESIS_HASH)
-                           .on_conflict_do_nothing())
+        await session.exec(
+            insert(LedgerHead).values(id=HEAD_ID, seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing()
+        )
         head = (await session.exec(stmt)).one()
     return head
 
 
-def txn_hash(*, seq: int, kind: str, memo: str, actor_id: int | None, org_id: int | None, ref_type: str | None,
-             ref_id: int | None, ref_user_id: int | None, created_at, prev_hash: str,
-             entries: list[tuple[int, int, int]]) -> str:
+def txn_hash(
+    *,
+    seq: int,
+    kind: str,
+    memo: str,
+    actor_id: int | None,
+    org_id: int | None,
+    ref_type: str | None,
+    ref_id: int | None,
+    ref_user_id: int | None,
+    created_at,
+    prev_hash: str,
+    entries: list[tuple[int, int, int]],
+) -> str:
     """SHA-256 over a canonical JSON of the txn's content and its (account, amount, balance after) entries."""
     content = {
-        "seq": seq, "kind": kind, "memo": memo, "actor_id": actor_id, "org_id": org_id, "ref_type": ref_type,
-        "ref_id": ref_id, "ref_user_id": ref_user_id, "created_at": created_at.isoformat(timespec="microseconds"),
-        "prev_hash": prev_hash, "entries": sorted([list(e) for e in entries]),
+        "seq": seq,
+        "kind": kind,
+        "memo": memo,
+        "actor_id": actor_id,
+        "org_id": org_id,
+        "ref_type": ref_type,
+        "ref_id": ref_id,
+        "ref_user_id": ref_user_id,
+        "created_at": created_at.isoformat(timespec="microseconds"),
+        "prev_hash": prev_hash,
+        "entries": sorted([list(e) for e in entries]),
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -110,15 +142,33 @@ def txn_hash(*, seq: int, kind: str, memo: str, actor_id: int | None, org_id: in
 
 def hash_of(txn: LedgerTxn, entries: list[LedgerEntry]) -> str:
     """The hash a stored txn should carry, recomputed from what is stored."""
-    return txn_hash(seq=txn.seq, kind=txn.kind, memo=txn.memo, actor_id=txn.actor_id, org_id=txn.org_id,
-                    ref_type=txn.ref_type, ref_id=txn.ref_id, ref_user_id=txn.ref_user_id,
-                    created_at=txn.created_at, prev_hash=txn.prev_hash,
-                    entries=[(e.account_id, e.amount_minutes, e.balance_after_minutes) for e in entries])
+    return txn_hash(
+        seq=txn.seq,
+        kind=txn.kind,
+        memo=txn.memo,
+        actor_id=txn.actor_id,
+        org_id=txn.org_id,
+        ref_type=txn.ref_type,
+        ref_id=txn.ref_id,
+        ref_user_id=txn.ref_user_id,
+        created_at=txn.created_at,
+        prev_hash=txn.prev_hash,
+        entries=[(e.account_id, e.amount_minutes, e.balance_after_minutes) for e in entries],
+    )
 
 
-async def post(session: AsyncSession, *, kind: str, legs: list[tuple[LedgerAccount, int]], memo: str,
-               actor_id: int | None, org_id: int | None = None, ref_type: str | None = None,
-               ref_id: int | None = None, ref_user_id: int | None = None) -> LedgerTxn:
+async def post(
+    session: AsyncSession,
+    *,
+    kind: str,
+    legs: list[tuple[LedgerAccount, int]],
+    memo: str,
+    actor_id: int | None,
+    org_id: int | None = None,
+    ref_type: str | None = None,
+    ref_id: int | None = None,
+    ref_user_id: int | None = None,
+) -> LedgerTxn:
     """Post one transaction of `legs` (account, minutes) summing to zero; the ONE way minutes move.
 
     Raises InsufficientBalance (409 `insufficient_balance`) if a person would go below zero.
@@ -130,9 +180,15 @@ async def post(session: AsyncSession, *, kind: str, legs: list[tuple[LedgerAccou
     totals: dict[int, int] = {}
     for account, minutes in legs:
         totals[account.id] = totals.get(account.id, 0) + minutes
-    locked = (await session.exec(
-        select(LedgerAccount).where(LedgerAccount.id.in_(sorted(totals))).order_by(LedgerAccount.id)
-        .with_for_update().execution_options(populate_existing=True))).all()
+    locked = (
+        await session.exec(
+            select(LedgerAccount)
+            .where(LedgerAccount.id.in_(sorted(totals)))
+            .order_by(LedgerAccount.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
     by_id = {a.id: a for a in locked}
     for account_id, delta in totals.items():
         account = by_id[account_id]
@@ -157,24 +213,57 @@ async def post(session: AsyncSession, *, kind: str, legs: list[tuple[LedgerAccou
     if len(entries) < 2:
         raise ValueError("a transaction must move minutes between two accounts")
     seq = head.seq + 1
-    digest = txn_hash(seq=seq, kind=kind, memo=memo, actor_id=actor_id, org_id=org_id, ref_type=ref_type,
-                      ref_id=ref_id, ref_user_id=ref_user_id, created_at=now, prev_hash=head.last_hash,
-                      entries=entries)
-    txn = LedgerTxn(seq=seq, kind=kind, memo=memo, actor_id=actor_id, org_id=org_id, ref_type=ref_type,
-                    ref_id=ref_id, ref_user_id=ref_user_id, created_at=now, prev_hash=head.last_hash, hash=digest)
+    digest = txn_hash(
+        seq=seq,
+        kind=kind,
+        memo=memo,
+        actor_id=actor_id,
+        org_id=org_id,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        ref_user_id=ref_user_id,
+        created_at=now,
+        prev_hash=head.last_hash,
+        entries=entries,
+    )
+    txn = LedgerTxn(
+        seq=seq,
+        kind=kind,
+        memo=memo,
+        actor_id=actor_id,
+        org_id=org_id,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        ref_user_id=ref_user_id,
+        created_at=now,
+        prev_hash=head.last_hash,
+        hash=digest,
+    )
     session.add(txn)
     await session.flush()
     for account_id, amount, after in entries:
-        session.add(LedgerEntry(txn_id=txn.id, account_id=account_id, amount_minutes=amount,
-                                balance_after_minutes=after))
+        session.add(
+            LedgerEntry(
+                txn_id=txn.id, account_id=account_id, amount_minutes=amount, balance_after_minutes=after
+            )
+        )
     head.seq, head.last_hash = seq, digest
     session.add(head)
     await session.flush()
     return txn
 
 
-async def credit_service(session: AsyncSession, *, org_id: int, user_id: int, minutes: int, ref_type: str,
-                         ref_id: int, memo: str, actor_id: int | None) -> LedgerTxn | None:
+async def credit_service(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    minutes: int,
+    ref_type: str,
+    ref_id: int,
+    memo: str,
+    actor_id: int | None,
+) -> LedgerTxn | None:
     """Issue `minutes` of service from the issuing account of the community over `org_id` to the user.
 
     Idempotent by (ref_type, ref_id, user_id): a second call returns the first txn and posts nothing.
@@ -188,14 +277,28 @@ async def credit_service(session: AsyncSession, *, org_id: int, user_id: int, mi
         return existing
     issuer = await issuing_account(session, org_id=org_id)
     person = await person_account(session, user_id=user_id)
-    return await post(session, kind=TxnKind.earn, legs=[(issuer, -minutes), (person, minutes)], memo=memo,
-                      actor_id=actor_id, org_id=org_id, ref_type=ref_type, ref_id=ref_id, ref_user_id=user_id)
+    return await post(
+        session,
+        kind=TxnKind.earn,
+        legs=[(issuer, -minutes), (person, minutes)],
+        memo=memo,
+        actor_id=actor_id,
+        org_id=org_id,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        ref_user_id=user_id,
+    )
 
 
 async def find_by_ref(session: AsyncSession, *, ref_type: str, ref_id: int, user_id: int) -> LedgerTxn | None:
     """The txn that credited `user_id` for this reference, if any."""
-    return (await session.exec(select(LedgerTxn).where(
-        LedgerTxn.ref_type == ref_type, LedgerTxn.ref_id == ref_id, LedgerTxn.ref_user_id == user_id))).first()
+    return (
+        await session.exec(
+            select(LedgerTxn).where(
+                LedgerTxn.ref_type == ref_type, LedgerTxn.ref_id == ref_id, LedgerTxn.ref_user_id == user_id
+            )
+        )
+    ).first()
 
 
 async def reverse(session: AsyncSession, *, txn_id: int, memo: str, actor_id: int | None) -> LedgerTxn:
@@ -204,15 +307,30 @@ async def reverse(session: AsyncSession, *, txn_id: int, memo: str, actor_id: in
     if original is None:
         raise NotFound("流水不存在", code="txn_not_found")
     rows = (await session.exec(select(LedgerEntry).where(LedgerEntry.txn_id == txn_id))).all()
-    accounts = {a.id: a for a in (await session.exec(
-        select(LedgerAccount).where(LedgerAccount.id.in_([e.account_id for e in rows])))).all()}
+    accounts = {
+        a.id: a
+        for a in (
+            await session.exec(
+                select(LedgerAccount).where(LedgerAccount.id.in_([e.account_id for e in rows]))
+            )
+        ).all()
+    }
     legs = [(accounts[e.account_id], -e.amount_minutes) for e in rows]
-    return await post(session, kind=TxnKind.reversal, legs=legs, memo=memo, actor_id=actor_id,
-                      org_id=original.org_id, ref_type="reversal", ref_id=original.id,
-                      ref_user_id=0)  # 0, not NULL: the unique (ref) key then lets a txn be reversed once
+    return await post(
+        session,
+        kind=TxnKind.reversal,
+        legs=legs,
+        memo=memo,
+        actor_id=actor_id,
+        org_id=original.org_id,
+        ref_type="reversal",
+        ref_id=original.id,
+        ref_user_id=0,
+    )  # 0, not NULL: the unique (ref) key then lets a txn be reversed once
 
 
 # ---- verification --------------------------------------------------------------------------
+
 
 @dataclass
 class LedgerCheck:
@@ -230,8 +348,13 @@ class LedgerCheck:
 
     @property
     def ok(self) -> bool:
-        return (self.chain_ok and self.balances_ok and self.entries_sum == 0 and not self.unbalanced_txn_ids
-                and not self.negative_person_account_ids)
+        return (
+            self.chain_ok
+            and self.balances_ok
+            and self.entries_sum == 0
+            and not self.unbalanced_txn_ids
+            and not self.negative_person_account_ids
+        )
 
 
 async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
@@ -249,14 +372,23 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
         stmt = select(LedgerTxn).where(LedgerTxn.seq > last_seq)
         if upto is not None:
             stmt = stmt.where(LedgerTxn.seq <= upto)
-        txns = (await session.exec(stmt.order_by(LedgerTxn.seq).limit(batch)
-                                   .execution_options(populate_existing=True))).all()
+        txns = (
+            await session.exec(
+                stmt.order_by(LedgerTxn.seq).limit(batch).execution_options(populate_existing=True)
+            )
+        ).all()
         if not txns:
             break
         ids = [t.id for t in txns]
         entries: dict[int, list[LedgerEntry]] = {i: [] for i in ids}
-        for e in (await session.exec(select(LedgerEntry).where(LedgerEntry.txn_id.in_(ids))
-                                     .order_by(LedgerEntry.id).execution_options(populate_existing=True))).all():
+        for e in (
+            await session.exec(
+                select(LedgerEntry)
+                .where(LedgerEntry.txn_id.in_(ids))
+                .order_by(LedgerEntry.id)
+                .execution_options(populate_existing=True)
+            )
+        ).all():
             entries[e.txn_id].append(e)
         for t in txns:
             check.transactions += 1
@@ -265,38 +397,57 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
             check.entries_sum += total
             if total != 0 or len(rows) < 2:
                 check.unbalanced_txn_ids.append(t.id)
-                check.problems.append(f"流水 {t.id} 的分录合计为 {total} 分钟，不为零 (txn {t.id} entries sum to {total})")
+                check.problems.append(
+                    f"流水 {t.id} 的分录合计为 {total} 分钟，不为零 (txn {t.id} entries sum to {total})"
+                )
             for e in rows:
                 running[e.account_id] = running.get(e.account_id, 0) + e.amount_minutes
                 if e.balance_after_minutes != running[e.account_id] and check.balances_ok:
                     check.balances_ok = False
                     check.problems.append(
                         f"分录 {e.id}（流水 {t.id}）记录的余额 {e.balance_after_minutes} 与累计 {running[e.account_id]} 不符 "
-                        f"(entry {e.id} in txn {t.id}: balance_after mismatch)")
-            broken = (t.seq != last_seq + 1 or t.prev_hash != prev_hash or hash_of(t, rows) != t.hash)
+                        f"(entry {e.id} in txn {t.id}: balance_after mismatch)"
+                    )
+            broken = t.seq != last_seq + 1 or t.prev_hash != prev_hash or hash_of(t, rows) != t.hash
             if broken and check.chain_ok:
                 check.chain_ok = False
                 check.first_broken_txn_id = t.id
-                check.problems.append(f"哈希链在流水 {t.id} 处断开或内容被改动 (hash chain breaks at txn {t.id})")
+                check.problems.append(
+                    f"哈希链在流水 {t.id} 处断开或内容被改动 (hash chain breaks at txn {t.id})"
+                )
             prev_hash, last_seq = t.hash, t.seq
     # Txns cut off the end of the chain leave the head pointing past the last one; a lost head hides the end.
-    if check.chain_ok and ((head is None and last_seq) or (
-            head is not None and (head.seq != last_seq or (last_seq and head.last_hash != prev_hash)))):
+    if check.chain_ok and (
+        (head is None and last_seq)
+        or (head is not None and (head.seq != last_seq or (last_seq and head.last_hash != prev_hash)))
+    ):
         check.chain_ok = False
         check.problems.append(f"链头与最后一笔流水不符 (chain head does not match txn seq {last_seq})")
-    sums = (select(LedgerAccount.id, LedgerAccount.kind, LedgerAccount.balance_minutes,
-                   func.coalesce(func.sum(LedgerEntry.amount_minutes), 0))
-            .select_from(LedgerAccount).join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id, isouter=True)
-            .group_by(LedgerAccount.id, LedgerAccount.kind, LedgerAccount.balance_minutes).order_by(LedgerAccount.id))
+    sums = (
+        select(
+            LedgerAccount.id,
+            LedgerAccount.kind,
+            LedgerAccount.balance_minutes,
+            func.coalesce(func.sum(LedgerEntry.amount_minutes), 0),
+        )
+        .select_from(LedgerAccount)
+        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id, isouter=True)
+        .group_by(LedgerAccount.id, LedgerAccount.kind, LedgerAccount.balance_minutes)
+        .order_by(LedgerAccount.id)
+    )
     for account_id, kind, balance, total in (await session.exec(sums)).all():
         if balance != total:
             check.balances_ok = False
             check.mismatched_accounts.append((account_id, balance, int(total)))
-            check.problems.append(f"账户 {account_id} 余额 {balance} 分钟，分录合计 {total} 分钟 "
-                                  f"(account {account_id}: balance {balance} != entries {total})")
+            check.problems.append(
+                f"账户 {account_id} 余额 {balance} 分钟，分录合计 {total} 分钟 "
+                f"(account {account_id}: balance {balance} != entries {total})"
+            )
         if kind == AccountKind.person and balance < 0:
             check.negative_person_account_ids.append(account_id)
             check.problems.append(f"个人账户 {account_id} 余额为负 (person account {account_id} is negative)")
     if check.entries_sum != 0:
-        check.problems.append(f"全部分录合计 {check.entries_sum} 分钟，不为零 (all entries sum to {check.entries_sum})")
+        check.problems.append(
+            f"全部分录合计 {check.entries_sum} 分钟，不为零 (all entries sum to {check.entries_sum})"
+        )
     return check

@@ -40,21 +40,63 @@ OUTCOME_LABELS = {None: "进行中", "released": "已放弃", "overdue": "逾期
 
 # kind → (sheet title, [(field, Chinese header)])
 COLUMNS: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "resources": ("服务资源清单", [("unit_name", "共建单位"), ("title", "资源名称"), ("category", "类别"),
-                                   ("description", "服务内容"), ("contact_name", "联系人"),
-                                   ("contact_phone", "联系电话"), ("created_at", "发布时间")]),
-    "needs": ("需求清单", [("id", "编号"), ("title", "心愿"), ("category", "类别"), ("org_name", "所在小区"),
-                           ("poster_name", "许愿人"), ("poster_phone", "联系电话"), ("status_label", "状态"),
-                           ("created_at", "提交时间"), ("deadline", "截止时间")]),
-    "claims": ("认领项目清单", [("id", "认领编号"), ("wish_id", "心愿编号"), ("title", "心愿"),
-                               ("org_name", "所在小区"), ("claimer_name", "认领人"), ("claimed_at", "认领时间"),
-                               ("promise_date", "承诺完成日期"), ("outcome_label", "结果"),
-                               ("measures", "服务措施")]),
-    "results": ("验收结果清单", [("id", "心愿编号"), ("title", "心愿"), ("category", "类别"),
-                                ("org_name", "所在小区"), ("claimer_name", "服务人"), ("done_note", "服务内容"),
-                                ("minutes_spent", "服务时长（分钟）"), ("rating", "评分（星）"), ("comment", "评价"),
-                                ("credit_minutes", "记入时间银行（分钟）"), ("verify_note", "验收及回访意见"),
-                                ("verified_at", "验收时间")]),
+    "resources": (
+        "服务资源清单",
+        [
+            ("unit_name", "共建单位"),
+            ("title", "资源名称"),
+            ("category", "类别"),
+            ("description", "服务内容"),
+            ("contact_name", "联系人"),
+            ("contact_phone", "联系电话"),
+            ("created_at", "发布时间"),
+        ],
+    ),
+    "needs": (
+        "需求清单",
+        [
+            ("id", "编号"),
+            ("title", "心愿"),
+            ("category", "类别"),
+            ("org_name", "所在小区"),
+            ("poster_name", "许愿人"),
+            ("poster_phone", "联系电话"),
+            ("status_label", "状态"),
+            ("created_at", "提交时间"),
+            ("deadline", "截止时间"),
+        ],
+    ),
+    "claims": (
+        "认领项目清单",
+        [
+            ("id", "认领编号"),
+            ("wish_id", "心愿编号"),
+            ("title", "心愿"),
+            ("org_name", "所在小区"),
+            ("claimer_name", "认领人"),
+            ("claimed_at", "认领时间"),
+            ("promise_date", "承诺完成日期"),
+            ("outcome_label", "结果"),
+            ("measures", "服务措施"),
+        ],
+    ),
+    "results": (
+        "验收结果清单",
+        [
+            ("id", "心愿编号"),
+            ("title", "心愿"),
+            ("category", "类别"),
+            ("org_name", "所在小区"),
+            ("claimer_name", "服务人"),
+            ("done_note", "服务内容"),
+            ("minutes_spent", "服务时长（分钟）"),
+            ("rating", "评分（星）"),
+            ("comment", "评价"),
+            ("credit_minutes", "记入时间银行（分钟）"),
+            ("verify_note", "验收及回访意见"),
+            ("verified_at", "验收时间"),
+        ],
+    ),
 }
 
 
@@ -64,63 +106,119 @@ def _in_subtree(column, org: Org):
 
 def _resources_stmt(org: Org, lo: datetime, hi: datetime):
     # Resources are standing offers: every one on offer by the end of the period.
-    return (select(UnitResource, Org.name).join(Org, Org.id == UnitResource.unit_id)
-            .where(UnitResource.unit_id.in_(resources_service.units_serving_stmt(org)),
-                   UnitResource.active.is_(True), UnitResource.created_at < hi))
+    return (
+        select(UnitResource, Org.name)
+        .join(Org, Org.id == UnitResource.unit_id)
+        .where(
+            UnitResource.unit_id.in_(resources_service.units_serving_stmt(org)),
+            UnitResource.active.is_(True),
+            UnitResource.created_at < hi,
+        )
+    )
 
 
 def _resource_row(r) -> ResourceRow:
     res, unit_name = r
-    return ResourceRow(id=res.id, unit_id=res.unit_id, unit_name=unit_name, title=res.title, category=res.category,
-                       description=res.description, contact_name=res.contact_name,
-                       contact_phone=mask_phone(res.contact_phone), created_at=res.created_at)
+    return ResourceRow(
+        id=res.id,
+        unit_id=res.unit_id,
+        unit_name=unit_name,
+        title=res.title,
+        category=res.category,
+        description=res.description,
+        contact_name=res.contact_name,
+        contact_phone=mask_phone(res.contact_phone),
+        created_at=res.created_at,
+    )
 
 
 def _needs_stmt(org: Org, lo: datetime, hi: datetime):
-    return (select(Wish, Org.name, User.name, User.phone).join(Org, Org.id == Wish.org_id)
-            .join(User, User.id == Wish.poster_id)
-            .where(_in_subtree(Wish.org_id, org), Wish.created_at >= lo, Wish.created_at < hi))
+    return (
+        select(Wish, Org.name, User.name, User.phone)
+        .join(Org, Org.id == Wish.org_id)
+        .join(User, User.id == Wish.poster_id)
+        .where(_in_subtree(Wish.org_id, org), Wish.created_at >= lo, Wish.created_at < hi)
+    )
 
 
 def _need_row(r) -> NeedRow:
     wish, org_name, poster_name, poster_phone = r
-    return NeedRow(id=wish.id, title=wish.title, category=wish.category, org_id=wish.org_id, org_name=org_name,
-                   poster_name=poster_name, poster_phone=poster_phone, status=wish.status,
-                   status_label=STATUS_LABELS.get(wish.status, wish.status), created_at=wish.created_at,
-                   deadline=wish.deadline)
+    return NeedRow(
+        id=wish.id,
+        title=wish.title,
+        category=wish.category,
+        org_id=wish.org_id,
+        org_name=org_name,
+        poster_name=poster_name,
+        poster_phone=poster_phone,
+        status=wish.status,
+        status_label=STATUS_LABELS.get(wish.status, wish.status),
+        created_at=wish.created_at,
+        deadline=wish.deadline,
+    )
 
 
 def _claims_stmt(org: Org, lo: datetime, hi: datetime):
-    return (select(WishClaim, Wish.title, Org.name, User.name, Wish.done_note, Wish.claim_id)
-            .join(Wish, Wish.id == WishClaim.wish_id).join(Org, Org.id == Wish.org_id)
-            .join(User, User.id == WishClaim.user_id)
-            .where(_in_subtree(Wish.org_id, org), WishClaim.claimed_at >= lo, WishClaim.claimed_at < hi))
+    return (
+        select(WishClaim, Wish.title, Org.name, User.name, Wish.done_note, Wish.claim_id)
+        .join(Wish, Wish.id == WishClaim.wish_id)
+        .join(Org, Org.id == Wish.org_id)
+        .join(User, User.id == WishClaim.user_id)
+        .where(_in_subtree(Wish.org_id, org), WishClaim.claimed_at >= lo, WishClaim.claimed_at < hi)
+    )
 
 
 def _claim_row(r) -> ClaimRow:
     claim, title, org_name, claimer_name, done_note, current_claim = r
     # The measures taken are the claimer's own report, which belongs to the claim that finished the wish.
     measures = done_note if claim.outcome == "done" or claim.id == current_claim else None
-    return ClaimRow(id=claim.id, wish_id=claim.wish_id, title=title, org_name=org_name, claimer_id=claim.user_id,
-                    claimer_name=claimer_name, claimed_at=claim.claimed_at, promise_date=claim.promise_date,
-                    outcome=claim.outcome, outcome_label=OUTCOME_LABELS.get(claim.outcome, claim.outcome),
-                    measures=measures)
+    return ClaimRow(
+        id=claim.id,
+        wish_id=claim.wish_id,
+        title=title,
+        org_name=org_name,
+        claimer_id=claim.user_id,
+        claimer_name=claimer_name,
+        claimed_at=claim.claimed_at,
+        promise_date=claim.promise_date,
+        outcome=claim.outcome,
+        outcome_label=OUTCOME_LABELS.get(claim.outcome, claim.outcome),
+        measures=measures,
+    )
 
 
 def _results_stmt(org: Org, lo: datetime, hi: datetime):
     claimer = aliased(User)
-    return (select(Wish, Org.name, claimer.name).join(Org, Org.id == Wish.org_id)
-            .outerjoin(claimer, claimer.id == Wish.claimer_id)
-            .where(_in_subtree(Wish.org_id, org), Wish.status == "verified", Wish.verified_at >= lo,
-                   Wish.verified_at < hi))
+    return (
+        select(Wish, Org.name, claimer.name)
+        .join(Org, Org.id == Wish.org_id)
+        .outerjoin(claimer, claimer.id == Wish.claimer_id)
+        .where(
+            _in_subtree(Wish.org_id, org),
+            Wish.status == "verified",
+            Wish.verified_at >= lo,
+            Wish.verified_at < hi,
+        )
+    )
 
 
 def _result_row(r) -> ResultRow:
     wish, org_name, claimer_name = r
-    return ResultRow(id=wish.id, title=wish.title, category=wish.category, org_name=org_name,
-                     claimer_id=wish.claimer_id, claimer_name=claimer_name or "", done_note=wish.done_note,
-                     minutes_spent=wish.minutes_spent, rating=wish.rating, comment=wish.comment,
-                     credit_minutes=wish.credit_minutes, verify_note=wish.verify_note, verified_at=wish.verified_at)
+    return ResultRow(
+        id=wish.id,
+        title=wish.title,
+        category=wish.category,
+        org_name=org_name,
+        claimer_id=wish.claimer_id,
+        claimer_name=claimer_name or "",
+        done_note=wish.done_note,
+        minutes_spent=wish.minutes_spent,
+        rating=wish.rating,
+        comment=wish.comment,
+        credit_minutes=wish.credit_minutes,
+        verify_note=wish.verify_note,
+        verified_at=wish.verified_at,
+    )
 
 
 KINDS = {
@@ -138,8 +236,16 @@ async def _scope(session: AsyncSession, *, org_id: int, actor: User, start: date
     return org, lo, hi
 
 
-async def list_page(session: AsyncSession, *, kind: str, org_id: int, actor: User, params: PageParams,
-                    start: date | None = None, end: date | None = None) -> tuple[list[Any], str | None]:
+async def list_page(
+    session: AsyncSession,
+    *,
+    kind: str,
+    org_id: int,
+    actor: User,
+    params: PageParams,
+    start: date | None = None,
+    end: date | None = None,
+) -> tuple[list[Any], str | None]:
     """One page of a list for staff over the org (oldest first, as a ledger reads)."""
     org, lo, hi = await _scope(session, org_id=org_id, actor=actor, start=start, end=end)
     make_stmt, to_row, id_column = KINDS[kind]
@@ -153,8 +259,15 @@ async def all_rows(session: AsyncSession, *, kind: str, org: Org, lo: datetime, 
     return [to_row(r) for r in (await session.exec(make_stmt(org, lo, hi).order_by(id_column))).all()]
 
 
-async def workbook(session: AsyncSession, *, kind: str, org_id: int, actor: User, start: date | None = None,
-                   end: date | None = None) -> tuple[bytes, str]:
+async def workbook(
+    session: AsyncSession,
+    *,
+    kind: str,
+    org_id: int,
+    actor: User,
+    start: date | None = None,
+    end: date | None = None,
+) -> tuple[bytes, str]:
     """The list as an Excel workbook (one header row, one row per item) and its file name."""
     org, lo, hi = await _scope(session, org_id=org_id, actor=actor, start=start, end=end)
     rows = await all_rows(session, kind=kind, org=org, lo=lo, hi=hi)

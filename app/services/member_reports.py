@@ -47,7 +47,8 @@ MACHINE = Machine(
         "move": move({S.pending, S.approved}, S.moved),
     },
     history=lambda report, at, actor_id, action, _src, _dst, note: MemberReportStep(
-        report_id=report.id, at=at, actor_id=actor_id, action=action, note=note),
+        report_id=report.id, at=at, actor_id=actor_id, action=action, note=note
+    ),
     noun="报到记录",
     labels=REPORT_STATUS_LABELS,
 )
@@ -94,7 +95,9 @@ def brief(user: User, *, show_phone: bool) -> UserBrief:
 
 async def member_settings(session: AsyncSession, *, alliance_id: int) -> MemberSettings:
     """The alliance's settings for reports and feedback (defaults when none were saved)."""
-    row = (await session.exec(select(MemberSettings).where(MemberSettings.alliance_id == alliance_id))).first()
+    row = (
+        await session.exec(select(MemberSettings).where(MemberSettings.alliance_id == alliance_id))
+    ).first()
     return row or MemberSettings(alliance_id=alliance_id)
 
 
@@ -109,6 +112,7 @@ async def current_period(session: AsyncSession, *, branch: Org) -> tuple[int, st
 
 # ---- reading ----
 
+
 async def _get(session: AsyncSession, report_id: int) -> MemberReport:
     report = await session.get(MemberReport, report_id)
     if report is None:
@@ -116,39 +120,63 @@ async def _get(session: AsyncSession, report_id: int) -> MemberReport:
     return report
 
 
-async def to_public(session: AsyncSession, reports: list[MemberReport], *, viewer: User,
-                    with_steps: bool = False) -> list[ReportPublic]:
+async def to_public(
+    session: AsyncSession, reports: list[MemberReport], *, viewer: User, with_steps: bool = False
+) -> list[ReportPublic]:
     """Reports as the viewer sees them; phones only for the member and staff over the branch."""
     names = await org_names(session, [r.org_id for r in reports] + [r.employer_unit_id for r in reports])
     people = await users_by_id(session, [r.user_id for r in reports])
     steps: dict[int, list[ReportStepPublic]] = {}
     if with_steps and reports:
-        rows = (await session.exec(select(MemberReportStep).where(
-            MemberReportStep.report_id.in_([r.id for r in reports])).order_by(MemberReportStep.id))).all()
+        rows = (
+            await session.exec(
+                select(MemberReportStep)
+                .where(MemberReportStep.report_id.in_([r.id for r in reports]))
+                .order_by(MemberReportStep.id)
+            )
+        ).all()
         for s in rows:
             steps.setdefault(s.report_id, []).append(
-                ReportStepPublic(at=s.at, actor_id=s.actor_id, action=s.action, note=s.note))
+                ReportStepPublic(at=s.at, actor_id=s.actor_id, action=s.action, note=s.note)
+            )
     staff_cache: dict[int, bool] = {}
     out = []
     for r in reports:
         if r.org_id not in staff_cache:
             staff_cache[r.org_id] = await has_role_over(session, user_id=viewer.id, org_id=r.org_id)
         member = people[r.user_id]
-        out.append(ReportPublic(
-            id=r.id, user=brief(member, show_phone=viewer.id == r.user_id or staff_cache[r.org_id]),
-            member_type=member.member_type, org_id=r.org_id, org_name=names.get(r.org_id),
-            employer_unit_id=r.employer_unit_id, employer_unit_name=names.get(r.employer_unit_id), year=r.year,
-            period=r.period, status=r.status, skills=list(r.skills), availability=r.availability, note=r.note,
-            previous_id=r.previous_id, reject_reason=r.reject_reason, reviewed_at=r.reviewed_at,
-            created_at=r.created_at, events=steps.get(r.id, [])))
+        out.append(
+            ReportPublic(
+                id=r.id,
+                user=brief(member, show_phone=viewer.id == r.user_id or staff_cache[r.org_id]),
+                member_type=member.member_type,
+                org_id=r.org_id,
+                org_name=names.get(r.org_id),
+                employer_unit_id=r.employer_unit_id,
+                employer_unit_name=names.get(r.employer_unit_id),
+                year=r.year,
+                period=r.period,
+                status=r.status,
+                skills=list(r.skills),
+                availability=r.availability,
+                note=r.note,
+                previous_id=r.previous_id,
+                reject_reason=r.reject_reason,
+                reviewed_at=r.reviewed_at,
+                created_at=r.created_at,
+                events=steps.get(r.id, []),
+            )
+        )
     return out
 
 
 async def can_see_report(session: AsyncSession, report: MemberReport, *, actor: User) -> bool:
     """The member, staff over the branch, and the admin of the employer unit may see a report."""
-    return (actor.id == report.user_id
-            or await has_role_over(session, user_id=actor.id, org_id=report.org_id)
-            or await has_role_over(session, user_id=actor.id, org_id=report.employer_unit_id, roles=ADMIN_ONLY))
+    return (
+        actor.id == report.user_id
+        or await has_role_over(session, user_id=actor.id, org_id=report.org_id)
+        or await has_role_over(session, user_id=actor.id, org_id=report.employer_unit_id, roles=ADMIN_ONLY)
+    )
 
 
 async def get_report(session: AsyncSession, *, report_id: int, actor: User) -> ReportPublic:
@@ -159,9 +187,16 @@ async def get_report(session: AsyncSession, *, report_id: int, actor: User) -> R
     return (await to_public(session, [report], viewer=actor, with_steps=True))[0]
 
 
-async def list_reports(session: AsyncSession, *, actor: User, params: PageParams, org_id: int | None = None,
-                       status: str | None = None, year: int | None = None,
-                       mine: bool = False) -> tuple[list[ReportPublic], str | None]:
+async def list_reports(
+    session: AsyncSession,
+    *,
+    actor: User,
+    params: PageParams,
+    org_id: int | None = None,
+    status: str | None = None,
+    year: int | None = None,
+    mine: bool = False,
+) -> tuple[list[ReportPublic], str | None]:
     """Your own reports (`mine`), or the reports of the branches your role covers."""
     stmt = select(MemberReport)
     if mine:
@@ -171,8 +206,11 @@ async def list_reports(session: AsyncSession, *, actor: User, params: PageParams
     if org_id is not None:
         scope = aliased(Org)
         target = aliased(Org)
-        stmt = (stmt.join(target, target.id == MemberReport.org_id).join(scope, scope.id == org_id)
-                .where(target.path.startswith(scope.path)))
+        stmt = (
+            stmt.join(target, target.id == MemberReport.org_id)
+            .join(scope, scope.id == org_id)
+            .where(target.path.startswith(scope.path))
+        )
     if status:
         stmt = stmt.where(MemberReport.status == status)
     if year:
@@ -192,14 +230,23 @@ async def reports_of(session: AsyncSession, *, user_id: int, year: int | None = 
 async def approved_report_under(session: AsyncSession, *, user_id: int, org: Org) -> MemberReport | None:
     """The member's active approved report to `org` or a branch under it, if any."""
     branch = aliased(Org)
-    stmt = (select(MemberReport).join(branch, branch.id == MemberReport.org_id)
-            .where(MemberReport.user_id == user_id, MemberReport.status == S.approved, MemberReport.active == 1,
-                   branch.path.startswith(org.path))
-            .order_by(MemberReport.id.desc()).limit(1))
+    stmt = (
+        select(MemberReport)
+        .join(branch, branch.id == MemberReport.org_id)
+        .where(
+            MemberReport.user_id == user_id,
+            MemberReport.status == S.approved,
+            MemberReport.active == 1,
+            branch.path.startswith(org.path),
+        )
+        .order_by(MemberReport.id.desc())
+        .limit(1)
+    )
     return (await session.exec(stmt)).first()
 
 
 # ---- writing ----
+
 
 async def _branch(session: AsyncSession, org_id: int) -> Org:
     org = await session.get(Org, org_id)
@@ -215,8 +262,12 @@ async def _employer(session: AsyncSession, unit_id: int, branch: Org) -> Org:
     return unit
 
 
-def _step(session: AsyncSession, report_id: int, action: str, actor_id: int | None, note: str | None = None) -> None:
-    session.add(MemberReportStep(report_id=report_id, at=clock.now(), actor_id=actor_id, action=action, note=note))
+def _step(
+    session: AsyncSession, report_id: int, action: str, actor_id: int | None, note: str | None = None
+) -> None:
+    session.add(
+        MemberReportStep(report_id=report_id, at=clock.now(), actor_id=actor_id, action=action, note=note)
+    )
 
 
 async def _insert_report(session: AsyncSession, report: MemberReport) -> MemberReport:
@@ -236,23 +287,39 @@ async def create_report(session: AsyncSession, *, data: ReportCreate, actor: Use
     branch = await _branch(session, data.org_id)
     await _employer(session, data.employer_unit_id, branch)
     year, period = await current_period(session, branch=branch)
-    existing = (await session.exec(select(MemberReport.id).where(
-        MemberReport.user_id == actor.id, MemberReport.period == period, MemberReport.active == 1))).first()
+    existing = (
+        await session.exec(
+            select(MemberReport.id).where(
+                MemberReport.user_id == actor.id, MemberReport.period == period, MemberReport.active == 1
+            )
+        )
+    ).first()
     if existing is not None:
         raise Conflict("您本年度已经报到过了，如需变更请办理转移", code="already_reported")
     now = clock.now()
-    report = await _insert_report(session, MemberReport(
-        user_id=actor.id, org_id=branch.id, employer_unit_id=data.employer_unit_id, year=year, period=period,
-        skills=list(data.skills), availability=data.availability, note=data.note or "", created_at=now,
-        updated_at=now))
+    report = await _insert_report(
+        session,
+        MemberReport(
+            user_id=actor.id,
+            org_id=branch.id,
+            employer_unit_id=data.employer_unit_id,
+            year=year,
+            period=period,
+            skills=list(data.skills),
+            availability=data.availability,
+            note=data.note or "",
+            created_at=now,
+            updated_at=now,
+        ),
+    )
     _step(session, report.id, "report", actor.id, data.note)
     await session.commit()
     return (await to_public(session, [report], viewer=actor, with_steps=True))[0]
 
 
-
-
-async def review_report(session: AsyncSession, *, report_id: int, data: ReportReview, actor: User) -> ReportPublic:
+async def review_report(
+    session: AsyncSession, *, report_id: int, data: ReportReview, actor: User
+) -> ReportPublic:
     """Staff over the branch approve a report, or reject it with a reason."""
     report = await _get(session, report_id)
     if not await has_role_over(session, user_id=actor.id, org_id=report.org_id):
@@ -263,20 +330,34 @@ async def review_report(session: AsyncSession, *, report_id: int, data: ReportRe
         raise Forbidden("不能审核自己的报到，请由其他工作人员审核", code="cannot_review_own_report")
     reason = (data.reason or "").strip()
     if not data.approve and not reason:
-        raise ValidationFailed("请填写未通过的原因", code="reason_required",
-                               extra={"errors": [{"field": "reason", "code": "missing", "message": "请填写未通过的原因"}]})
+        raise ValidationFailed(
+            "请填写未通过的原因",
+            code="reason_required",
+            extra={"errors": [{"field": "reason", "code": "missing", "message": "请填写未通过的原因"}]},
+        )
     action = "approve" if data.approve else "reject"
     values = {"reviewer_id": actor.id, "reviewed_at": clock.now()}
     if not data.approve:
         values.update(active=None, reject_reason=reason)
-    await MACHINE.apply_or_conflict(session, report, action, actor_id=actor.id, note=reason or None, values=values)
-    await audit.record(session, actor_id=actor.id, action=f"member_report.{action}", object_type="member_report",
-                       object_id=report.id, org_id=report.org_id, detail={"reason": reason} if reason else None)
+    await MACHINE.apply_or_conflict(
+        session, report, action, actor_id=actor.id, note=reason or None, values=values
+    )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action=f"member_report.{action}",
+        object_type="member_report",
+        object_id=report.id,
+        org_id=report.org_id,
+        detail={"reason": reason} if reason else None,
+    )
     await session.commit()
     return (await to_public(session, [report], viewer=actor, with_steps=True))[0]
 
 
-async def move_report(session: AsyncSession, *, report_id: int, data: ReportMove, actor: User) -> ReportPublic:
+async def move_report(
+    session: AsyncSession, *, report_id: int, data: ReportMove, actor: User
+) -> ReportPublic:
     """Move your report to another branch (you moved house): the old one is kept as `moved`, a new one is pending."""
     report = await _get(session, report_id)
     if report.user_id != actor.id:
@@ -284,17 +365,29 @@ async def move_report(session: AsyncSession, *, report_id: int, data: ReportMove
     branch = await _branch(session, data.org_id)
     if branch.id == report.org_id:
         raise ValidationFailed("新的报到地与原报到地相同", code="same_branch")
-    await MACHINE.apply_or_conflict(session, report, "move", actor_id=actor.id, note=f"转至{branch.name}",
-                                    values={"active": None})
+    await MACHINE.apply_or_conflict(
+        session, report, "move", actor_id=actor.id, note=f"转至{branch.name}", values={"active": None}
+    )
     now = clock.now()
-    new = await _insert_report(session, MemberReport(
-        user_id=actor.id, org_id=branch.id, employer_unit_id=report.employer_unit_id, year=report.year,
-        period=report.period, skills=list(report.skills), availability=report.availability,
-        note=data.note or report.note, previous_id=report.id, created_at=now, updated_at=now))
+    new = await _insert_report(
+        session,
+        MemberReport(
+            user_id=actor.id,
+            org_id=branch.id,
+            employer_unit_id=report.employer_unit_id,
+            year=report.year,
+            period=report.period,
+            skills=list(report.skills),
+            availability=report.availability,
+            note=data.note or report.note,
+            previous_id=report.id,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
     _step(session, new.id, "report", actor.id, data.note or "转移报到")
     await session.commit()
     return (await to_public(session, [new], viewer=actor, with_steps=True))[0]
-
 
 
 async def org_choices(session: AsyncSession, *, kinds, within: Org | None = None) -> list[Org]:
@@ -313,8 +406,9 @@ async def alliance_of_user(session: AsyncSession, *, user: User) -> Org | None:
     return await session.get(Org, alliance_id_of(home)) if home else None
 
 
-async def member_figures(session: AsyncSession, *, org_id: int, start: datetime | None = None,
-                         end: datetime | None = None) -> dict:
+async def member_figures(
+    session: AsyncSession, *, org_id: int, start: datetime | None = None, end: datetime | None = None
+) -> dict:
     """Party members who reported to branches in the subtree in [start, end), and how the year's forms rate them.
 
     `reported` counts people (not reports; rejected ones left out), `approved` those approved, `pending`
@@ -324,24 +418,37 @@ async def member_figures(session: AsyncSession, *, org_id: int, start: datetime 
     if scope is None:
         raise NotFound("组织不存在", code="org_not_found")
     branch = aliased(Org)
-    stmt = (select(MemberReport.status, func.count(func.distinct(MemberReport.user_id)))
-            .join(branch, branch.id == MemberReport.org_id).where(branch.path.startswith(scope.path))
-            .group_by(MemberReport.status))
-    fb = (select(MemberFeedback.rating, func.count()).join(branch, branch.id == MemberFeedback.org_id)
-          .where(branch.path.startswith(scope.path), MemberFeedback.kind == "yearly").group_by(MemberFeedback.rating))
+    stmt = (
+        select(MemberReport.status, func.count(func.distinct(MemberReport.user_id)))
+        .join(branch, branch.id == MemberReport.org_id)
+        .where(branch.path.startswith(scope.path))
+        .group_by(MemberReport.status)
+    )
+    fb = (
+        select(MemberFeedback.rating, func.count())
+        .join(branch, branch.id == MemberFeedback.org_id)
+        .where(branch.path.startswith(scope.path), MemberFeedback.kind == "yearly")
+        .group_by(MemberFeedback.rating)
+    )
     if start is not None:
         stmt, fb = stmt.where(MemberReport.created_at >= start), fb.where(MemberFeedback.rated_at >= start)
     if end is not None:
         stmt, fb = stmt.where(MemberReport.created_at < end), fb.where(MemberFeedback.rated_at < end)
     by_status = dict((await session.exec(stmt)).all())
     ratings = dict((await session.exec(fb)).all())
-    people_stmt = (select(func.count(func.distinct(MemberReport.user_id))).join(branch, branch.id == MemberReport.org_id)
-                   .where(branch.path.startswith(scope.path), MemberReport.status != S.rejected))
+    people_stmt = (
+        select(func.count(func.distinct(MemberReport.user_id)))
+        .join(branch, branch.id == MemberReport.org_id)
+        .where(branch.path.startswith(scope.path), MemberReport.status != S.rejected)
+    )
     if start is not None:
         people_stmt = people_stmt.where(MemberReport.created_at >= start)
     if end is not None:
         people_stmt = people_stmt.where(MemberReport.created_at < end)
-    return {"reported": int((await session.exec(people_stmt)).one()),
-            "approved": int(by_status.get(S.approved, 0)), "pending": int(by_status.get(S.pending, 0)),
-            "rated": sum(ratings.values()),
-            "ratings": {k: int(ratings.get(k, 0)) for k in ("excellent", "qualified", "basic", "unqualified")}}
+    return {
+        "reported": int((await session.exec(people_stmt)).one()),
+        "approved": int(by_status.get(S.approved, 0)),
+        "pending": int(by_status.get(S.pending, 0)),
+        "rated": sum(ratings.values()),
+        "ratings": {k: int(ratings.get(k, 0)) for k in ("excellent", "qualified", "basic", "unqualified")},
+    }

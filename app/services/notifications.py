@@ -13,8 +13,18 @@ from app.pagination import PageParams, paginate
 
 
 class Notifier(Protocol):
-    async def send(self, session: AsyncSession, *, user_id: int, kind: str, title: str, body: str,
-                   link: str | None, ref_type: str | None, ref_id: int | None) -> None:
+    async def send(
+        self,
+        session: AsyncSession,
+        *,
+        user_id: int,
+        kind: str,
+        title: str,
+        body: str,
+        link: str | None,
+        ref_type: str | None,
+        ref_id: int | None,
+    ) -> None:
         """Deliver one message to one person (within the caller's transaction; never commits)."""
 
 
@@ -22,8 +32,17 @@ class InboxNotifier:
     """Keeps the message in the person's in-app inbox."""
 
     async def send(self, session, *, user_id, kind, title, body, link, ref_type, ref_id) -> None:
-        session.add(Notification(user_id=user_id, kind=kind, title=title[:60], body=body[:300], link=link,
-                                 ref_type=ref_type, ref_id=ref_id))
+        session.add(
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                title=title[:60],
+                body=body[:300],
+                link=link,
+                ref_type=ref_type,
+                ref_id=ref_id,
+            )
+        )
         await session.flush()
 
 
@@ -31,14 +50,31 @@ class InboxNotifier:
 NOTIFIERS: list[Notifier] = [InboxNotifier()]
 
 
-async def notify(session: AsyncSession, *, user_id: int | None, kind: str, title: str, body: str = "",
-                 link: str | None = None, ref_type: str | None = None, ref_id: int | None = None) -> None:
+async def notify(
+    session: AsyncSession,
+    *,
+    user_id: int | None,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    ref_type: str | None = None,
+    ref_id: int | None = None,
+) -> None:
     """Tell one person about something that concerns them, through every notifier (flushes)."""
     if user_id is None:
         return
     for notifier in NOTIFIERS:
-        await notifier.send(session, user_id=user_id, kind=kind, title=title, body=body, link=link,
-                            ref_type=ref_type, ref_id=ref_id)
+        await notifier.send(
+            session,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+            ref_type=ref_type,
+            ref_id=ref_id,
+        )
 
 
 async def list_mine(session: AsyncSession, *, user: User, unread: bool, params: PageParams):
@@ -51,8 +87,11 @@ async def list_mine(session: AsyncSession, *, user: User, unread: bool, params: 
 
 async def unread_count(session: AsyncSession, *, user: User) -> int:
     """How many unread messages the person has."""
-    stmt = select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))
+    stmt = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
     return (await session.exec(stmt)).one()
 
 
@@ -70,8 +109,10 @@ async def mark_read(session: AsyncSession, *, notification_id: int, user: User) 
 
 async def mark_all_read(session: AsyncSession, *, user: User) -> int:
     """Mark every unread message of the person read; returns how many."""
-    result = await session.exec(update(Notification)
-                                .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-                                .values(read_at=clock.now()))
+    result = await session.exec(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
     await session.commit()
     return result.rowcount

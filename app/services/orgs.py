@@ -31,10 +31,18 @@ async def create_org(session: AsyncSession, *, data: OrgCreate, actor: User) -> 
         await require_role_over(session, user_id=actor.id, org_id=parent.id, roles=ADMIN_ONLY)
         if data.kind not in CHILD_KINDS[OrgKind(parent.kind)]:
             raise ValidationFailed(
-                f"{KIND_LABELS[parent.kind]}下不能设立{KIND_LABELS[data.kind]}", code="invalid_org_kind")
+                f"{KIND_LABELS[parent.kind]}下不能设立{KIND_LABELS[data.kind]}", code="invalid_org_kind"
+            )
     org = await add_org(session, name=data.name, kind=data.kind, parent=parent)
-    await audit.record(session, actor_id=actor.id, action="org.create", object_type="org",
-                       object_id=org.id, org_id=org.id, detail={"name": org.name, "kind": org.kind})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="org.create",
+        object_type="org",
+        object_id=org.id,
+        org_id=org.id,
+        detail={"name": org.name, "kind": org.kind},
+    )
     await session.commit()
     return org
 
@@ -50,9 +58,13 @@ async def add_org(session: AsyncSession, *, name: str, kind: str, parent: Org | 
     return org
 
 
-async def list_children(session: AsyncSession, *, org_id: int, params: PageParams) -> tuple[list[Org], str | None]:
+async def list_children(
+    session: AsyncSession, *, org_id: int, params: PageParams
+) -> tuple[list[Org], str | None]:
     await get_org(session, org_id=org_id)
-    return await paginate(session, select(Org).where(Org.parent_id == org_id), Org.id, params, newest_first=False)
+    return await paginate(
+        session, select(Org).where(Org.parent_id == org_id), Org.id, params, newest_first=False
+    )
 
 
 async def assign_role(session: AsyncSession, *, org_id: int, phone: str, role: str, actor: User) -> Role:
@@ -61,8 +73,15 @@ async def assign_role(session: AsyncSession, *, org_id: int, phone: str, role: s
     await require_role_over(session, user_id=actor.id, org_id=org.id, roles=ADMIN_ONLY)
     user = await users_service.get_or_create_by_phone(session, phone=phone)
     row = await grant_role(session, user_id=user.id, org_id=org.id, role=role)
-    await audit.record(session, actor_id=actor.id, action="role.assign", object_type="user",
-                       object_id=user.id, org_id=org.id, detail={"role": role})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="role.assign",
+        object_type="user",
+        object_id=user.id,
+        org_id=org.id,
+        detail={"role": role},
+    )
     await session.commit()
     return row
 
@@ -86,12 +105,15 @@ async def remove_role(session: AsyncSession, *, org_id: int, user_id: int, actor
     result = await session.exec(delete(Role).where(Role.org_id == org_id, Role.user_id == user_id))
     if result.rowcount == 0:
         raise NotFound("该用户在此组织没有角色", code="role_not_found")
-    await audit.record(session, actor_id=actor.id, action="role.remove", object_type="user",
-                       object_id=user_id, org_id=org_id)
+    await audit.record(
+        session, actor_id=actor.id, action="role.remove", object_type="user", object_id=user_id, org_id=org_id
+    )
     await session.commit()
 
 
-async def assign_unit(session: AsyncSession, *, unit_id: int, community_id: int, actor: User) -> UnitCommunity:
+async def assign_unit(
+    session: AsyncSession, *, unit_id: int, community_id: int, actor: User
+) -> UnitCommunity:
     """Assign a member unit to a community of the same alliance (共驻共建)."""
     unit = await get_org(session, org_id=unit_id)
     if unit.kind != OrgKind.unit:
@@ -101,13 +123,24 @@ async def assign_unit(session: AsyncSession, *, unit_id: int, community_id: int,
     alliance = await get_org(session, org_id=unit.parent_id)
     if community.kind != OrgKind.community or not community.path.startswith(alliance.path):
         raise ValidationFailed("请选择本联盟的社区", code="invalid_community")
-    row = (await session.exec(select(UnitCommunity).where(
-        UnitCommunity.unit_id == unit_id, UnitCommunity.community_id == community_id))).first()
+    row = (
+        await session.exec(
+            select(UnitCommunity).where(
+                UnitCommunity.unit_id == unit_id, UnitCommunity.community_id == community_id
+            )
+        )
+    ).first()
     if row is None:
         row = UnitCommunity(unit_id=unit_id, community_id=community_id)
         session.add(row)
         await session.flush()
-        await audit.record(session, actor_id=actor.id, action="unit.assign", object_type="org",
-                           object_id=unit_id, org_id=community_id)
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="unit.assign",
+            object_type="org",
+            object_id=unit_id,
+            org_id=community_id,
+        )
     await session.commit()
     return row

@@ -22,9 +22,14 @@ async def home(session: AsyncSession, *, user: User) -> dict:
 
 
 async def me(session: AsyncSession, *, user: User) -> dict:
-    choices = (await session.exec(
-        select(Org).where(Org.kind.in_((OrgKind.compound, OrgKind.community))).order_by(Org.path).limit(500)
-    )).all()
+    choices = (
+        await session.exec(
+            select(Org)
+            .where(Org.kind.in_((OrgKind.compound, OrgKind.community)))
+            .order_by(Org.path)
+            .limit(500)
+        )
+    ).all()
     return {"home_choices": choices, "roles": await _roles(session, user=user)}
 
 
@@ -46,8 +51,21 @@ async def admin(session: AsyncSession, *, user: User) -> dict:
 
 
 async def _roles(session: AsyncSession, *, user: User) -> list[dict]:
-    rows = (await session.exec(
-        select(Role, Org).join(Org, Org.id == Role.org_id).where(Role.user_id == user.id).order_by(Org.path)
-    )).all()
-    return [{"org_id": org.id, "org_name": org.name, "kind": KIND_LABELS.get(org.kind, org.kind),
-             "role": role.role, "label": ROLE_LABELS.get(role.role, role.role)} for role, org in rows]
+    rows = (
+        await session.exec(
+            select(Role, Org)
+            .join(Org, Org.id == Role.org_id)
+            .where(Role.user_id == user.id)
+            .order_by(Org.path)
+        )
+    ).all()
+    return [
+        {
+            "org_id": org.id,
+            "org_name": org.name,
+            "kind": KIND_LABELS.get(org.kind, org.kind),
+            "role": role.role,
+            "label": ROLE_LABELS.get(role.role, role.role),
+        }
+        for role, org in rows
+    ]

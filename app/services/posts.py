@@ -44,12 +44,32 @@ async def _to_public(session: AsyncSession, posts: list[Post], *, viewer: User) 
     names = await reports_service.org_names(session, [p.org_id for p in posts])
     mine: set[int] = set()
     if posts:
-        mine = set((await session.exec(select(PostClaim.post_id).where(
-            PostClaim.user_id == viewer.id, PostClaim.active == 1,
-            PostClaim.post_id.in_([p.id for p in posts])))).all())
-    return [PostPublic(id=p.id, org_id=p.org_id, org_name=names.get(p.org_id), title=p.title, duty=p.duty,
-                       slots=p.slots, claimed=p.claimed, active=p.active, mine=p.id in mine,
-                       created_at=p.created_at) for p in posts]
+        mine = set(
+            (
+                await session.exec(
+                    select(PostClaim.post_id).where(
+                        PostClaim.user_id == viewer.id,
+                        PostClaim.active == 1,
+                        PostClaim.post_id.in_([p.id for p in posts]),
+                    )
+                )
+            ).all()
+        )
+    return [
+        PostPublic(
+            id=p.id,
+            org_id=p.org_id,
+            org_name=names.get(p.org_id),
+            title=p.title,
+            duty=p.duty,
+            slots=p.slots,
+            claimed=p.claimed,
+            active=p.active,
+            mine=p.id in mine,
+            created_at=p.created_at,
+        )
+        for p in posts
+    ]
 
 
 async def create_post(session: AsyncSession, *, org_id: int, data: PostCreate, actor: User) -> PostPublic:
@@ -61,8 +81,15 @@ async def create_post(session: AsyncSession, *, org_id: int, data: PostCreate, a
     post = Post(org_id=org.id, title=data.title, duty=data.duty, slots=data.slots, created_by_id=actor.id)
     session.add(post)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="post.create", object_type="post", object_id=post.id,
-                       org_id=org.id, detail={"title": post.title, "slots": post.slots})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="post.create",
+        object_type="post",
+        object_id=post.id,
+        org_id=org.id,
+        detail={"title": post.title, "slots": post.slots},
+    )
     await session.commit()
     return (await _to_public(session, [post], viewer=actor))[0]
 
@@ -72,29 +99,39 @@ async def get_post(session: AsyncSession, *, post_id: int, actor: User) -> PostP
     return (await _to_public(session, [await _get(session, post_id)], viewer=actor))[0]
 
 
-async def list_posts(session: AsyncSession, *, org_id: int, actor: User,
-                     params: PageParams) -> tuple[list[PostPublic], str | None]:
+async def list_posts(
+    session: AsyncSession, *, org_id: int, actor: User, params: PageParams
+) -> tuple[list[PostPublic], str | None]:
     """The posts set up on this node and the nodes under it."""
     org = await session.get(Org, org_id)
     if org is None:
         raise NotFound("组织不存在", code="org_not_found")
     target = aliased(Org)
-    stmt = (select(Post).join(target, target.id == Post.org_id)
-            .where(target.path.startswith(org.path), Post.active.is_(True)))
+    stmt = (
+        select(Post)
+        .join(target, target.id == Post.org_id)
+        .where(target.path.startswith(org.path), Post.active.is_(True))
+    )
     rows, cursor = await paginate(session, stmt, Post.id, params, newest_first=False)
     return await _to_public(session, rows, viewer=actor), cursor
 
 
 async def posts_open_to(session: AsyncSession, *, actor: User) -> list[PostPublic]:
     """Posts the member may claim: those on their approved branch and the levels above it."""
-    reports = [r for r in await reports_service.reports_of(session, user_id=actor.id)
-               if r.status == "approved" and r.active == 1]
+    reports = [
+        r
+        for r in await reports_service.reports_of(session, user_id=actor.id)
+        if r.status == "approved" and r.active == 1
+    ]
     if not reports:
         return []
     branch = await session.get(Org, reports[0].org_id)
     ancestors = [int(x) for x in branch.path.strip("/").split("/")]
-    rows = (await session.exec(select(Post).where(Post.org_id.in_(ancestors), Post.active.is_(True))
-                               .order_by(Post.id))).all()
+    rows = (
+        await session.exec(
+            select(Post).where(Post.org_id.in_(ancestors), Post.active.is_(True)).order_by(Post.id)
+        )
+    ).all()
     return await _to_public(session, list(rows), viewer=actor)
 
 
@@ -107,15 +144,23 @@ async def claim_post(session: AsyncSession, *, post_id: int, actor: User) -> Pos
     report = await reports_service.approved_report_under(session, user_id=actor.id, org=org)
     if report is None:
         raise Forbidden("只有已在本社区报到并通过审核的党员可以认领岗位", code="not_an_approved_member")
-    held = (await session.exec(select(PostClaim.id).where(
-        PostClaim.post_id == post.id, PostClaim.user_id == actor.id, PostClaim.active == 1))).first()
+    held = (
+        await session.exec(
+            select(PostClaim.id).where(
+                PostClaim.post_id == post.id, PostClaim.user_id == actor.id, PostClaim.active == 1
+            )
+        )
+    ).first()
     if held is not None:
         raise Conflict("您已认领了这个岗位", code="post_already_claimed")
     try:
         async with session.begin_nested():
             taken = await session.exec(
-                update(Post).where(Post.id == post.id, Post.claimed < Post.slots, Post.active.is_(True))
-                .values(claimed=Post.claimed + 1).execution_options(synchronize_session=False))
+                update(Post)
+                .where(Post.id == post.id, Post.claimed < Post.slots, Post.active.is_(True))
+                .values(claimed=Post.claimed + 1)
+                .execution_options(synchronize_session=False)
+            )
             if taken.rowcount != 1:
                 raise Conflict("该岗位名额已满", code="post_full")
             claim = PostClaim(post_id=post.id, user_id=actor.id, report_id=report.id, claimed_at=clock.now())
@@ -124,13 +169,19 @@ async def claim_post(session: AsyncSession, *, post_id: int, actor: User) -> Pos
     except IntegrityError as exc:
         raise Conflict("您已认领了这个岗位", code="post_already_claimed") from exc
     await session.commit()
-    return PostClaimPublic(id=claim.id, post_id=claim.post_id, user_id=claim.user_id, claimed_at=claim.claimed_at,
-                           left_at=None)
+    return PostClaimPublic(
+        id=claim.id, post_id=claim.post_id, user_id=claim.user_id, claimed_at=claim.claimed_at, left_at=None
+    )
 
 
 async def _active_claim(session: AsyncSession, *, post_id: int, user_id: int) -> PostClaim:
-    claim = (await session.exec(select(PostClaim).where(
-        PostClaim.post_id == post_id, PostClaim.user_id == user_id, PostClaim.active == 1))).first()
+    claim = (
+        await session.exec(
+            select(PostClaim).where(
+                PostClaim.post_id == post_id, PostClaim.user_id == user_id, PostClaim.active == 1
+            )
+        )
+    ).first()
     if claim is None:
         raise Conflict("您没有认领这个岗位", code="post_not_claimed")
     return claim
@@ -141,14 +192,24 @@ async def leave_post(session: AsyncSession, *, post_id: int, actor: User) -> Pos
     post = await _get(session, post_id)
     claim = await _active_claim(session, post_id=post.id, user_id=actor.id)
     now = clock.now()
-    left = await session.exec(update(PostClaim).where(PostClaim.id == claim.id, PostClaim.active == 1)
-                              .values(active=None, left_at=now).execution_options(synchronize_session=False))
+    left = await session.exec(
+        update(PostClaim)
+        .where(PostClaim.id == claim.id, PostClaim.active == 1)
+        .values(active=None, left_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if left.rowcount != 1:
         raise Conflict("您没有认领这个岗位", code="post_not_claimed")
-    await session.exec(update(Post).where(Post.id == post.id, Post.claimed > 0)
-                       .values(claimed=Post.claimed - 1).execution_options(synchronize_session=False))
+    await session.exec(
+        update(Post)
+        .where(Post.id == post.id, Post.claimed > 0)
+        .values(claimed=Post.claimed - 1)
+        .execution_options(synchronize_session=False)
+    )
     await session.commit()
-    return PostClaimPublic(id=claim.id, post_id=post.id, user_id=actor.id, claimed_at=claim.claimed_at, left_at=now)
+    return PostClaimPublic(
+        id=claim.id, post_id=post.id, user_id=actor.id, claimed_at=claim.claimed_at, left_at=now
+    )
 
 
 async def log_work(session: AsyncSession, *, post_id: int, data: PostLogCreate, actor: User) -> PostLogPublic:
@@ -159,8 +220,14 @@ async def log_work(session: AsyncSession, *, post_id: int, data: PostLogCreate, 
     done_on = data.done_on or today
     if done_on > today:
         raise InvalidState("不能记录未来的工作", code="future_log")
-    log = PostLog(post_id=post.id, claim_id=claim.id, user_id=actor.id, done_on=done_on, minutes=data.minutes,
-                  note=data.note)
+    log = PostLog(
+        post_id=post.id,
+        claim_id=claim.id,
+        user_id=actor.id,
+        done_on=done_on,
+        minutes=data.minutes,
+        note=data.note,
+    )
     session.add(log)
     await session.flush()
     await session.commit()
@@ -177,12 +244,17 @@ async def list_logs(session: AsyncSession, *, post_id: int, actor: User) -> list
     return [PostLogPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
-async def claims_of(session: AsyncSession, *, user_id: int, start: date, end: date) -> list[tuple[PostClaim, Post]]:
+async def claims_of(
+    session: AsyncSession, *, user_id: int, start: date, end: date
+) -> list[tuple[PostClaim, Post]]:
     """The member's post holdings that overlap the dates [start, end]."""
     lo = datetime.combine(start, time.min, tzinfo=CHINA)
     hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=CHINA)
-    stmt = (select(PostClaim, Post).join(Post, Post.id == PostClaim.post_id)
-            .where(PostClaim.user_id == user_id, PostClaim.claimed_at < hi)
-            .where((PostClaim.left_at.is_(None)) | (PostClaim.left_at >= lo))
-            .order_by(PostClaim.id))
+    stmt = (
+        select(PostClaim, Post)
+        .join(Post, Post.id == PostClaim.post_id)
+        .where(PostClaim.user_id == user_id, PostClaim.claimed_at < hi)
+        .where((PostClaim.left_at.is_(None)) | (PostClaim.left_at >= lo))
+        .order_by(PostClaim.id)
+    )
     return list((await session.exec(stmt)).all())

@@ -96,7 +96,11 @@ def live_token(kind: str, object_id: int, *, at: datetime) -> tuple[str, datetim
     window = window_of(at)
     # Accepted until the next window ends too (the previous window is still honoured).
     expires_at = window_end(window) + timedelta(seconds=WINDOW_SECONDS)
-    return make_token(kind, object_id, window), expires_at, f"{kind.upper()}{object_id}-{_digits(kind, object_id, window)}"
+    return (
+        make_token(kind, object_id, window),
+        expires_at,
+        f"{kind.upper()}{object_id}-{_digits(kind, object_id, window)}",
+    )
 
 
 def card_token(station_id: int) -> str:

@@ -32,7 +32,9 @@ def _module(name: str):
         return None
 
 
-async def record_access(session: AsyncSession, *, user_id: int, year: int, actor: User) -> tuple[User, list, bool]:
+async def record_access(
+    session: AsyncSession, *, user_id: int, year: int, actor: User
+) -> tuple[User, list, bool]:
     """(member, their reports that year, whether the viewer sees phones); 404 for anyone not entitled.
 
     The member, staff over a branch they reported to that year, and the admin of their employer unit.
@@ -40,8 +42,11 @@ async def record_access(session: AsyncSession, *, user_id: int, year: int, actor
     member = await session.get(User, user_id)
     if member is None:
         raise NotFound("找不到该党员的记录", code="record_not_found")
-    reports = [r for r in await reports_service.reports_of(session, user_id=user_id, year=year)
-               if r.status != ReportStatus.rejected]
+    reports = [
+        r
+        for r in await reports_service.reports_of(session, user_id=user_id, year=year)
+        if r.status != ReportStatus.rejected
+    ]
     if actor.id == user_id:
         return member, reports, True
     for r in reports:
@@ -64,10 +69,19 @@ async def record_card(session: AsyncSession, *, user_id: int, year: int, actor: 
     ledger = await ledger_minutes(session, user_id=user_id, year=year)
     forms = await feedback_service.forms_of(session, user_id=user_id, year=year, viewer=actor)
     return RecordPublic(
-        user=reports_service.brief(member, show_phone=show_phone), member_type=member.member_type, year=year,
-        reports=await reports_service.to_public(session, reports, viewer=actor), posts=posts,
-        activities=activities, wishes=wishes, shifts=shifts, post_minutes=post_minutes, ledger_minutes=ledger,
-        total_minutes=post_minutes + activities.minutes + wishes.minutes + shifts.minutes, feedback=forms)
+        user=reports_service.brief(member, show_phone=show_phone),
+        member_type=member.member_type,
+        year=year,
+        reports=await reports_service.to_public(session, reports, viewer=actor),
+        posts=posts,
+        activities=activities,
+        wishes=wishes,
+        shifts=shifts,
+        post_minutes=post_minutes,
+        ledger_minutes=ledger,
+        total_minutes=post_minutes + activities.minutes + wishes.minutes + shifts.minutes,
+        feedback=forms,
+    )
 
 
 async def post_section(session: AsyncSession, *, user_id: int, year: int) -> list[RecordPost]:
@@ -76,16 +90,33 @@ async def post_section(session: AsyncSession, *, user_id: int, year: int) -> lis
     held = await posts_service.claims_of(session, user_id=user_id, start=first, end=last)
     if not held:
         return []
-    logs = (await session.exec(select(PostLog).where(
-        PostLog.user_id == user_id, PostLog.claim_id.in_([c.id for c, _ in held]),
-        PostLog.done_on >= first, PostLog.done_on <= last).order_by(PostLog.done_on, PostLog.id))).all()
+    logs = (
+        await session.exec(
+            select(PostLog)
+            .where(
+                PostLog.user_id == user_id,
+                PostLog.claim_id.in_([c.id for c, _ in held]),
+                PostLog.done_on >= first,
+                PostLog.done_on <= last,
+            )
+            .order_by(PostLog.done_on, PostLog.id)
+        )
+    ).all()
     names = await reports_service.org_names(session, [p.org_id for _, p in held])
     out = []
     for claim, post in held:
         mine = [PostLogPublic.model_validate(g, from_attributes=True) for g in logs if g.claim_id == claim.id]
-        out.append(RecordPost(post_id=post.id, title=post.title, org_name=names.get(post.org_id),
-                              claimed_at=claim.claimed_at, left_at=claim.left_at,
-                              minutes=sum(g.minutes for g in mine), logs=mine))
+        out.append(
+            RecordPost(
+                post_id=post.id,
+                title=post.title,
+                org_name=names.get(post.org_id),
+                claimed_at=claim.claimed_at,
+                left_at=claim.left_at,
+                minutes=sum(g.minutes for g in mine),
+                logs=mine,
+            )
+        )
     return out
 
 
@@ -96,13 +127,25 @@ async def activity_section(session: AsyncSession, *, user_id: int, year: int) ->
         return RecordSection(available=False)
     activity, attendance = mod.Activity, mod.Attendance
     lo, hi = reports_service.year_bounds(year)
-    rows = (await session.exec(
-        select(activity, attendance).join(attendance, attendance.activity_id == activity.id)
-        .where(attendance.user_id == user_id, activity.starts_at >= lo, activity.starts_at < hi)
-        .order_by(activity.starts_at))).all()
+    rows = (
+        await session.exec(
+            select(activity, attendance)
+            .join(attendance, attendance.activity_id == activity.id)
+            .where(attendance.user_id == user_id, activity.starts_at >= lo, activity.starts_at < hi)
+            .order_by(activity.starts_at)
+        )
+    ).all()
     names = await reports_service.org_names(session, [a.org_id for a, _ in rows])
-    items = [RecordItem(id=a.id, title=a.title, at=a.starts_at, minutes=att.credited_minutes or 0,
-                        org_name=names.get(a.org_id)) for a, att in rows]
+    items = [
+        RecordItem(
+            id=a.id,
+            title=a.title,
+            at=a.starts_at,
+            minutes=att.credited_minutes or 0,
+            org_name=names.get(a.org_id),
+        )
+        for a, att in rows
+    ]
     return RecordSection(items=items, minutes=sum(i.minutes for i in items))
 
 
@@ -113,14 +156,30 @@ async def wish_section(session: AsyncSession, *, user_id: int, year: int) -> Rec
         return RecordSection(available=False)
     wish = mod.Wish
     lo, hi = reports_service.year_bounds(year)
-    rows = (await session.exec(
-        select(wish).where(wish.claimer_id == user_id, wish.done_at.is_not(None), wish.done_at >= lo,
-                           wish.done_at < hi, wish.status.in_(("done", "confirmed", "verified")))
-        .order_by(wish.done_at))).all()
+    rows = (
+        await session.exec(
+            select(wish)
+            .where(
+                wish.claimer_id == user_id,
+                wish.done_at.is_not(None),
+                wish.done_at >= lo,
+                wish.done_at < hi,
+                wish.status.in_(("done", "confirmed", "verified")),
+            )
+            .order_by(wish.done_at)
+        )
+    ).all()
     names = await reports_service.org_names(session, [w.org_id for w in rows])
-    items = [RecordItem(id=w.id, title=w.title, at=w.done_at, org_name=names.get(w.org_id),
-                        minutes=(w.credit_minutes if w.status == "verified" else w.minutes_spent) or 0)
-             for w in rows]
+    items = [
+        RecordItem(
+            id=w.id,
+            title=w.title,
+            at=w.done_at,
+            org_name=names.get(w.org_id),
+            minutes=(w.credit_minutes if w.status == "verified" else w.minutes_spent) or 0,
+        )
+        for w in rows
+    ]
     return RecordSection(items=items, minutes=sum(i.minutes for i in items))
 
 
@@ -131,13 +190,24 @@ async def shift_section(session: AsyncSession, *, user_id: int, year: int) -> Re
         return RecordSection(available=False)
     station, shift, signup = mod.Station, mod.DutyShift, mod.ShiftSignup
     lo, hi = reports_service.year_bounds(year)
-    rows = (await session.exec(
-        select(station, shift, signup).join(shift, shift.station_id == station.id)
-        .join(signup, signup.shift_id == shift.id)
-        .where(signup.user_id == user_id, signup.started_at.is_not(None), shift.starts_at >= lo,
-               shift.starts_at < hi).order_by(shift.starts_at))).all()
-    items = [RecordItem(id=sh.id, title=f"{st.name}值班", at=sh.starts_at, minutes=su.served_minutes or 0)
-             for st, sh, su in rows]
+    rows = (
+        await session.exec(
+            select(station, shift, signup)
+            .join(shift, shift.station_id == station.id)
+            .join(signup, signup.shift_id == shift.id)
+            .where(
+                signup.user_id == user_id,
+                signup.started_at.is_not(None),
+                shift.starts_at >= lo,
+                shift.starts_at < hi,
+            )
+            .order_by(shift.starts_at)
+        )
+    ).all()
+    items = [
+        RecordItem(id=sh.id, title=f"{st.name}值班", at=sh.starts_at, minutes=su.served_minutes or 0)
+        for st, sh, su in rows
+    ]
     return RecordSection(items=items, minutes=sum(i.minutes for i in items))
 
 
@@ -149,11 +219,19 @@ async def ledger_minutes(session: AsyncSession, *, user_id: int, year: int) -> i
         return None
     entry, txn, account = mod.LedgerEntry, mod.LedgerTxn, mod.LedgerAccount
     lo, hi = reports_service.year_bounds(year)
-    total = (await session.exec(
-        select(func.coalesce(func.sum(entry.amount_minutes), 0))
-        .join(account, account.id == entry.account_id).join(txn, txn.id == entry.txn_id)
-        .where(account.user_id == user_id, txn.kind.in_(("earn", "grant", "correction")),
-               txn.created_at >= lo, txn.created_at < hi))).one()
+    total = (
+        await session.exec(
+            select(func.coalesce(func.sum(entry.amount_minutes), 0))
+            .join(account, account.id == entry.account_id)
+            .join(txn, txn.id == entry.txn_id)
+            .where(
+                account.user_id == user_id,
+                txn.kind.in_(("earn", "grant", "correction")),
+                txn.created_at >= lo,
+                txn.created_at < hi,
+            )
+        )
+    ).one()
     return int(total)
 
 
@@ -163,9 +241,14 @@ async def summary(session: AsyncSession, *, user_id: int, year: int) -> dict:
     activities = await activity_section(session, user_id=user_id, year=year)
     wishes = await wish_section(session, user_id=user_id, year=year)
     shifts = await shift_section(session, user_id=user_id, year=year)
-    return {"posts": [p.title for p in posts], "post_minutes": sum(p.minutes for p in posts),
-            "activities": len(activities.items), "wishes": len(wishes.items), "shifts": len(shifts.items),
-            "minutes": sum(p.minutes for p in posts) + activities.minutes + wishes.minutes + shifts.minutes}
+    return {
+        "posts": [p.title for p in posts],
+        "post_minutes": sum(p.minutes for p in posts),
+        "activities": len(activities.items),
+        "wishes": len(wishes.items),
+        "shifts": len(shifts.items),
+        "minutes": sum(p.minutes for p in posts) + activities.minutes + wishes.minutes + shifts.minutes,
+    }
 
 
 async def member_page(session: AsyncSession, *, user: User) -> dict:
@@ -178,6 +261,13 @@ async def member_page(session: AsyncSession, *, user: User) -> dict:
     units = await reports_service.org_choices(session, kinds=(OrgKind.unit,), within=alliance)
     open_posts = await posts_service.posts_open_to(session, actor=user) if current else []
     card = await record_card(session, user_id=user.id, year=year, actor=user)
-    return {"year": year, "reports": await reports_service.to_public(session, reports, viewer=user, with_steps=True),
-            "current": current, "branches": branches, "units": units, "open_posts": open_posts, "card": card,
-            "home_org_id": user.home_org_id}
+    return {
+        "year": year,
+        "reports": await reports_service.to_public(session, reports, viewer=user, with_steps=True),
+        "current": current,
+        "branches": branches,
+        "units": units,
+        "open_posts": open_posts,
+        "card": card,
+        "home_org_id": user.home_org_id,
+    }

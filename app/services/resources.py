@@ -15,10 +15,18 @@ from app.services import audit, content, wish_categories
 
 
 def _public(row: UnitResource, *, unit_name: str | None, full_phone: bool) -> ResourcePublic:
-    return ResourcePublic(id=row.id, unit_id=row.unit_id, unit_name=unit_name, title=row.title,
-                          description=row.description, category=row.category, contact_name=row.contact_name,
-                          contact_phone=row.contact_phone if full_phone else mask_phone(row.contact_phone),
-                          active=row.active, created_at=row.created_at)
+    return ResourcePublic(
+        id=row.id,
+        unit_id=row.unit_id,
+        unit_name=unit_name,
+        title=row.title,
+        description=row.description,
+        category=row.category,
+        contact_name=row.contact_name,
+        contact_phone=row.contact_phone if full_phone else mask_phone(row.contact_phone),
+        active=row.active,
+        created_at=row.created_at,
+    )
 
 
 async def _unit(session: AsyncSession, unit_id: int) -> Org:
@@ -34,13 +42,26 @@ async def create_resource(session: AsyncSession, *, data: ResourceCreate, actor:
     await require_role_over(session, user_id=actor.id, org_id=unit.id)
     content.check_text(data.title, data.description)
     await wish_categories.require_category(session, org_id=unit.id, category=data.category)
-    row = UnitResource(unit_id=unit.id, title=data.title.strip(), description=data.description.strip(),
-                       category=data.category, contact_name=data.contact_name.strip(),
-                       contact_phone=data.contact_phone, created_by_id=actor.id)
+    row = UnitResource(
+        unit_id=unit.id,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        category=data.category,
+        contact_name=data.contact_name.strip(),
+        contact_phone=data.contact_phone,
+        created_by_id=actor.id,
+    )
     session.add(row)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="resource.create", object_type="unit_resource",
-                       object_id=row.id, org_id=unit.id, detail={"title": row.title})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="resource.create",
+        object_type="unit_resource",
+        object_id=row.id,
+        org_id=unit.id,
+        detail={"title": row.title},
+    )
     await session.commit()
     return _public(row, unit_name=unit.name, full_phone=True)
 
@@ -53,24 +74,40 @@ async def withdraw_resource(session: AsyncSession, *, resource_id: int, actor: U
     await require_role_over(session, user_id=actor.id, org_id=row.unit_id)
     row.active = False
     session.add(row)
-    await audit.record(session, actor_id=actor.id, action="resource.withdraw", object_type="unit_resource",
-                       object_id=row.id, org_id=row.unit_id)
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="resource.withdraw",
+        object_type="unit_resource",
+        object_id=row.id,
+        org_id=row.unit_id,
+    )
     await session.commit()
     unit = await session.get(Org, row.unit_id)
     return _public(row, unit_name=unit.name if unit else None, full_phone=True)
 
 
-async def list_resources(session: AsyncSession, *, actor: User, params: PageParams, unit_id: int | None = None,
-                         community_id: int | None = None, category: str | None = None,
-                         include_withdrawn: bool = False) -> tuple[list[ResourcePublic], str | None]:
+async def list_resources(
+    session: AsyncSession,
+    *,
+    actor: User,
+    params: PageParams,
+    unit_id: int | None = None,
+    community_id: int | None = None,
+    category: str | None = None,
+    include_withdrawn: bool = False,
+) -> tuple[list[ResourcePublic], str | None]:
     """Resources on offer, by unit, by community served, or by category (contact phones masked but to the unit's staff)."""
     staff = covered_by_role(actor.id, UnitResource.unit_id)
     stmt = select(UnitResource, Org.name, staff.label("is_staff")).join(Org, Org.id == UnitResource.unit_id)
     if unit_id is not None:
         stmt = stmt.where(UnitResource.unit_id == unit_id)
     if community_id is not None:
-        stmt = stmt.where(UnitResource.unit_id.in_(
-            select(UnitCommunity.unit_id).where(UnitCommunity.community_id == community_id)))
+        stmt = stmt.where(
+            UnitResource.unit_id.in_(
+                select(UnitCommunity.unit_id).where(UnitCommunity.community_id == community_id)
+            )
+        )
     if category:
         stmt = stmt.where(UnitResource.category == category)
     if not include_withdrawn:
@@ -88,9 +125,17 @@ async def dispatch_choices(session: AsyncSession, *, org_id: int, category: str 
     units = list((await session.exec(stmt)).all())
     matching: set[int] = set()
     if category and units:
-        matching = set((await session.exec(select(UnitResource.unit_id).where(
-            UnitResource.unit_id.in_([u.id for u in units]), UnitResource.category == category,
-            UnitResource.active.is_(True)))).all())
+        matching = set(
+            (
+                await session.exec(
+                    select(UnitResource.unit_id).where(
+                        UnitResource.unit_id.in_([u.id for u in units]),
+                        UnitResource.category == category,
+                        UnitResource.active.is_(True),
+                    )
+                )
+            ).all()
+        )
     choices = [{"id": u.id, "name": u.name, "matches": u.id in matching} for u in units]
     return sorted(choices, key=lambda c: not c["matches"])
 
@@ -107,21 +152,34 @@ def units_serving_stmt(org: Org):
         return select(Org.id).where(Org.id == org.id)
     community = Org.__table__.alias("serving_community")
     # The community is the node on org's path whose kind is community (org itself, or an ancestor).
-    return (select(UnitCommunity.unit_id)
-            .join(community, community.c.id == UnitCommunity.community_id)
-            .where(community.c.kind == OrgKind.community,
-                   or_(community.c.path.startswith(org.path),
-                       literal(org.path).startswith(community.c.path))))
+    return (
+        select(UnitCommunity.unit_id)
+        .join(community, community.c.id == UnitCommunity.community_id)
+        .where(
+            community.c.kind == OrgKind.community,
+            or_(community.c.path.startswith(org.path), literal(org.path).startswith(community.c.path)),
+        )
+    )
 
 
 async def manage_page(session: AsyncSession, *, user: User) -> dict:
     """The units the person runs (admin or staff), each with its resources, for the management page."""
-    units = list((await session.exec(
-        select(Org).where(Org.kind == OrgKind.unit, covered_by_role(user.id, Org.id)).order_by(Org.id))).all())
+    units = list(
+        (
+            await session.exec(
+                select(Org).where(Org.kind == OrgKind.unit, covered_by_role(user.id, Org.id)).order_by(Org.id)
+            )
+        ).all()
+    )
     if not units:
         raise Forbidden("仅共建单位的管理员或工作人员可以管理服务资源", code="not_unit_staff")
-    rows = (await session.exec(select(UnitResource).where(UnitResource.unit_id.in_([u.id for u in units]))
-                               .order_by(UnitResource.active.desc(), UnitResource.id.desc()))).all()
+    rows = (
+        await session.exec(
+            select(UnitResource)
+            .where(UnitResource.unit_id.in_([u.id for u in units]))
+            .order_by(UnitResource.active.desc(), UnitResource.id.desc())
+        )
+    ).all()
     names = {u.id: u.name for u in units}
     return {
         "units": units,

@@ -29,15 +29,32 @@ LATE_END = timedelta(hours=2)
 MIN_DUTY = timedelta(minutes=2)
 
 
-async def credit(session: AsyncSession, *, org_id: int, user_id: int, minutes: int, ref_type: str, ref_id: int,
-                 memo: str, actor_id: int | None) -> None:
+async def credit(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    minutes: int,
+    ref_type: str,
+    ref_id: int,
+    memo: str,
+    actor_id: int | None,
+) -> None:
     """Post minutes through the time bank's one posting function (idempotent there too)."""
     if minutes <= 0:
         return
     from app.services import ledger as ledger_service  # the time bank's module
 
-    await ledger_service.credit_service(session, org_id=org_id, user_id=user_id, minutes=minutes,
-                                        ref_type=ref_type, ref_id=ref_id, memo=memo, actor_id=actor_id)
+    await ledger_service.credit_service(
+        session,
+        org_id=org_id,
+        user_id=user_id,
+        minutes=minutes,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        memo=memo,
+        actor_id=actor_id,
+    )
 
 
 def served_minutes(shift: DutyShift, started_at: datetime, ended_at: datetime) -> int:
@@ -48,13 +65,28 @@ def served_minutes(shift: DutyShift, started_at: datetime, ended_at: datetime) -
 
 
 def _public(shift: DutyShift, *, mine: bool = False) -> ShiftPublic:
-    return ShiftPublic(id=shift.id, station_id=shift.station_id, starts_at=shift.starts_at, ends_at=shift.ends_at,
-                       capacity=shift.capacity, signed_up=shift.signed_up, closed=shift.closed_at is not None, mine=mine)
+    return ShiftPublic(
+        id=shift.id,
+        station_id=shift.station_id,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        capacity=shift.capacity,
+        signed_up=shift.signed_up,
+        closed=shift.closed_at is not None,
+        mine=mine,
+    )
 
 
 def _signup_public(row: ShiftSignup) -> ShiftSignupPublic:
-    return ShiftSignupPublic(id=row.id, shift_id=row.shift_id, user_id=row.user_id, started_at=row.started_at,
-                             ended_at=row.ended_at, served_minutes=row.served_minutes, no_show=row.no_show)
+    return ShiftSignupPublic(
+        id=row.id,
+        shift_id=row.shift_id,
+        user_id=row.user_id,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        served_minutes=row.served_minutes,
+        no_show=row.no_show,
+    )
 
 
 async def _get_shift(session: AsyncSession, shift_id: int) -> DutyShift:
@@ -64,22 +96,37 @@ async def _get_shift(session: AsyncSession, shift_id: int) -> DutyShift:
     return shift
 
 
-async def create_shift(session: AsyncSession, *, station_id: int, data: ShiftCreate, actor: User) -> ShiftPublic:
+async def create_shift(
+    session: AsyncSession, *, station_id: int, data: ShiftCreate, actor: User
+) -> ShiftPublic:
     """Add a duty shift to a station's roster (staff over it, or its master/deputies)."""
     station = await stations_service.get_station(session, station_id=station_id)
     await stations_service.require_runner(session, station=station, user=actor)
-    shift = DutyShift(station_id=station.id, starts_at=data.starts_at, ends_at=data.ends_at, capacity=data.capacity,
-                      created_by_id=actor.id)
+    shift = DutyShift(
+        station_id=station.id,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        capacity=data.capacity,
+        created_by_id=actor.id,
+    )
     session.add(shift)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="shift.create", object_type="shift", object_id=shift.id,
-                       org_id=station.org_id, detail={"station_id": station.id})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="shift.create",
+        object_type="shift",
+        object_id=shift.id,
+        org_id=station.org_id,
+        detail={"station_id": station.id},
+    )
     await session.commit()
     return _public(shift)
 
 
-async def list_shifts(session: AsyncSession, *, station_id: int, viewer: User, upcoming: bool = True,
-                      limit: int = 50) -> list[ShiftPublic]:
+async def list_shifts(
+    session: AsyncSession, *, station_id: int, viewer: User, upcoming: bool = True, limit: int = 50
+) -> list[ShiftPublic]:
     """A station's shifts (upcoming and running by default), marking the viewer's own."""
     await stations_service.get_station(session, station_id=station_id)
     stmt = select(DutyShift).where(DutyShift.station_id == station_id)
@@ -88,8 +135,15 @@ async def list_shifts(session: AsyncSession, *, station_id: int, viewer: User, u
     shifts = list((await session.exec(stmt.order_by(DutyShift.starts_at, DutyShift.id).limit(limit))).all())
     mine = set()
     if shifts:
-        mine = set((await session.exec(select(ShiftSignup.shift_id).where(
-            ShiftSignup.user_id == viewer.id, ShiftSignup.shift_id.in_([s.id for s in shifts])))).all())
+        mine = set(
+            (
+                await session.exec(
+                    select(ShiftSignup.shift_id).where(
+                        ShiftSignup.user_id == viewer.id, ShiftSignup.shift_id.in_([s.id for s in shifts])
+                    )
+                )
+            ).all()
+        )
     return [_public(s, mine=s.id in mine) for s in shifts]
 
 
@@ -98,12 +152,18 @@ async def signup_shift(session: AsyncSession, *, shift_id: int, actor: User) -> 
     shift = await _get_shift(session, shift_id)
     if shift.closed_at is not None or shift.ends_at <= clock.now():
         raise InvalidState("该班次已结束", code="shift_closed")
-    existing = (await session.exec(select(ShiftSignup).where(
-        ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id))).first()
+    existing = (
+        await session.exec(
+            select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id)
+        )
+    ).first()
     if existing:
         return _signup_public(existing)
-    taken = await session.exec(update(DutyShift).where(DutyShift.id == shift.id, DutyShift.signed_up < DutyShift.capacity)
-                               .values(signed_up=DutyShift.signed_up + 1))
+    taken = await session.exec(
+        update(DutyShift)
+        .where(DutyShift.id == shift.id, DutyShift.signed_up < DutyShift.capacity)
+        .values(signed_up=DutyShift.signed_up + 1)
+    )
     if taken.rowcount != 1:
         raise Conflict("该班次已满员", code="shift_full")
     row = ShiftSignup(shift_id=shift.id, user_id=actor.id)
@@ -112,10 +172,14 @@ async def signup_shift(session: AsyncSession, *, shift_id: int, actor: User) -> 
             session.add(row)
             await session.flush()
     except IntegrityError:  # the same person's double tap: give the place back, keep the first sign-up
-        await session.exec(update(DutyShift).where(DutyShift.id == shift.id)
-                           .values(signed_up=DutyShift.signed_up - 1))
-        row = (await session.exec(select(ShiftSignup).where(
-            ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id))).one()
+        await session.exec(
+            update(DutyShift).where(DutyShift.id == shift.id).values(signed_up=DutyShift.signed_up - 1)
+        )
+        row = (
+            await session.exec(
+                select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id)
+            )
+        ).one()
     await session.commit()
     return _signup_public(row)
 
@@ -123,48 +187,83 @@ async def signup_shift(session: AsyncSession, *, shift_id: int, actor: User) -> 
 async def cancel_shift_signup(session: AsyncSession, *, shift_id: int, actor: User) -> None:
     """Give up one's place on a shift that has not started."""
     shift = await _get_shift(session, shift_id)
-    row = (await session.exec(select(ShiftSignup).where(
-        ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id))).first()
+    row = (
+        await session.exec(
+            select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id)
+        )
+    ).first()
     if row is None:
         raise NotFound("您没有报名该班次", code="shift_signup_not_found")
     if row.started_at is not None:
         raise InvalidState("已开始值班，不能取消", code="invalid_state")
     await session.delete(row)
     await session.flush()
-    await session.exec(update(DutyShift).where(DutyShift.id == shift.id).values(signed_up=DutyShift.signed_up - 1))
+    await session.exec(
+        update(DutyShift).where(DutyShift.id == shift.id).values(signed_up=DutyShift.signed_up - 1)
+    )
     await session.commit()
 
 
-async def active_signup(session: AsyncSession, *, station_id: int, user_id: int,
-                        at: datetime) -> tuple[ShiftSignup, DutyShift] | None:
+async def active_signup(
+    session: AsyncSession, *, station_id: int, user_id: int, at: datetime
+) -> tuple[ShiftSignup, DutyShift] | None:
     """The user's sign-up on a shift at this station that a scan now would start or end."""
-    stmt = (select(ShiftSignup, DutyShift).join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
-            .where(DutyShift.station_id == station_id, ShiftSignup.user_id == user_id,
-                   DutyShift.closed_at.is_(None), ShiftSignup.ended_at.is_(None),
-                   DutyShift.starts_at <= at + EARLY_START, DutyShift.ends_at >= at - LATE_END)
-            .order_by(DutyShift.starts_at).limit(1))
+    stmt = (
+        select(ShiftSignup, DutyShift)
+        .join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
+        .where(
+            DutyShift.station_id == station_id,
+            ShiftSignup.user_id == user_id,
+            DutyShift.closed_at.is_(None),
+            ShiftSignup.ended_at.is_(None),
+            DutyShift.starts_at <= at + EARLY_START,
+            DutyShift.ends_at >= at - LATE_END,
+        )
+        .order_by(DutyShift.starts_at)
+        .limit(1)
+    )
     row = (await session.exec(stmt)).first()
     return (row[0], row[1]) if row else None
 
 
 async def start_duty(session: AsyncSession, *, signup: ShiftSignup, at: datetime) -> bool:
     """Mark the duty started (flushes); False if it already was."""
-    result = await session.exec(update(ShiftSignup).where(ShiftSignup.id == signup.id, ShiftSignup.started_at.is_(None))
-                                .values(started_at=at))
+    result = await session.exec(
+        update(ShiftSignup)
+        .where(ShiftSignup.id == signup.id, ShiftSignup.started_at.is_(None))
+        .values(started_at=at)
+    )
     return result.rowcount == 1
 
 
-async def end_duty(session: AsyncSession, *, signup: ShiftSignup, shift: DutyShift, station: Station, at: datetime,
-                   actor_id: int | None) -> int | None:
+async def end_duty(
+    session: AsyncSession,
+    *,
+    signup: ShiftSignup,
+    shift: DutyShift,
+    station: Station,
+    at: datetime,
+    actor_id: int | None,
+) -> int | None:
     """End the duty and credit its minutes once (flushes); None if someone else ended it first."""
     minutes = served_minutes(shift, signup.started_at, at)
-    result = await session.exec(update(ShiftSignup).where(ShiftSignup.id == signup.id, ShiftSignup.ended_at.is_(None),
-                                                          ShiftSignup.credited.is_(False))
-                                .values(ended_at=at, served_minutes=minutes, credited=True))
+    result = await session.exec(
+        update(ShiftSignup)
+        .where(ShiftSignup.id == signup.id, ShiftSignup.ended_at.is_(None), ShiftSignup.credited.is_(False))
+        .values(ended_at=at, served_minutes=minutes, credited=True)
+    )
     if result.rowcount != 1:
         return None
-    await credit(session, org_id=station.org_id, user_id=signup.user_id, minutes=minutes, ref_type="shift",
-                 ref_id=shift.id, memo=f"红色驿站值班：{station.name}", actor_id=actor_id)
+    await credit(
+        session,
+        org_id=station.org_id,
+        user_id=signup.user_id,
+        minutes=minutes,
+        ref_type="shift",
+        ref_id=shift.id,
+        memo=f"红色驿站值班：{station.name}",
+        actor_id=actor_id,
+    )
     return minutes
 
 
@@ -175,38 +274,65 @@ async def close_shift(session: AsyncSession, *, shift_id: int, actor: User) -> S
     await stations_service.require_runner(session, station=station, user=actor)
     credited, no_shows, won = await _settle(session, shift=shift, station=station, actor_id=actor.id)
     if won:
-        await audit.record(session, actor_id=actor.id, action="shift.close", object_type="shift", object_id=shift.id,
-                           org_id=station.org_id, detail={"credited": credited, "no_shows": no_shows})
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="shift.close",
+            object_type="shift",
+            object_id=shift.id,
+            org_id=station.org_id,
+            detail={"credited": credited, "no_shows": no_shows},
+        )
     await session.commit()
     return ShiftClosed(shift_id=shift.id, credited=credited, no_shows=no_shows)
 
 
-async def _settle(session: AsyncSession, *, shift: DutyShift, station: Station,
-                  actor_id: int | None) -> tuple[int, int, bool]:
+async def _settle(
+    session: AsyncSession, *, shift: DutyShift, station: Station, actor_id: int | None
+) -> tuple[int, int, bool]:
     """Close the shift once (conditional UPDATE): credit unended duties up to its end, mark no-shows."""
     now = clock.now()
-    won = await session.exec(update(DutyShift).where(DutyShift.id == shift.id, DutyShift.closed_at.is_(None))
-                             .values(closed_at=now))
+    won = await session.exec(
+        update(DutyShift).where(DutyShift.id == shift.id, DutyShift.closed_at.is_(None)).values(closed_at=now)
+    )
     credited = no_shows = 0
     if won.rowcount != 1:
         return 0, 0, False
-    rows = (await session.exec(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id,
-                                                         ShiftSignup.ended_at.is_(None)))).all()
+    rows = (
+        await session.exec(
+            select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.ended_at.is_(None))
+        )
+    ).all()
     for row in rows:
         if row.started_at is None:
             await session.exec(update(ShiftSignup).where(ShiftSignup.id == row.id).values(no_show=True))
             no_shows += 1
-        elif await end_duty(session, signup=row, shift=shift, station=station, at=min(now, shift.ends_at),
-                            actor_id=actor_id) is not None:
+        elif (
+            await end_duty(
+                session,
+                signup=row,
+                shift=shift,
+                station=station,
+                at=min(now, shift.ends_at),
+                actor_id=actor_id,
+            )
+            is not None
+        ):
             credited += 1
     return credited, no_shows, True
 
 
 async def close_overdue_shifts(session: AsyncSession) -> int:
     """Timed job: shifts past their end (and the scan-out grace) close themselves; safe in several processes."""
-    due = (await session.exec(select(DutyShift, Station).join(Station, Station.id == DutyShift.station_id)
-                              .where(DutyShift.closed_at.is_(None), DutyShift.ends_at < clock.now() - LATE_END)
-                              .order_by(DutyShift.id).limit(200))).all()
+    due = (
+        await session.exec(
+            select(DutyShift, Station)
+            .join(Station, Station.id == DutyShift.station_id)
+            .where(DutyShift.closed_at.is_(None), DutyShift.ends_at < clock.now() - LATE_END)
+            .order_by(DutyShift.id)
+            .limit(200)
+        )
+    ).all()
     closed = 0
     for shift, station in due:
         closed += (await _settle(session, shift=shift, station=station, actor_id=None))[2]
@@ -214,10 +340,15 @@ async def close_overdue_shifts(session: AsyncSession) -> int:
     return closed
 
 
-async def station_duty_minutes(session: AsyncSession, *, station_id: int, start: datetime, end: datetime) -> int:
+async def station_duty_minutes(
+    session: AsyncSession, *, station_id: int, start: datetime, end: datetime
+) -> int:
     """Minutes served on duty at one station by shifts starting in [start, end)."""
-    stmt = (select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0)).join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
-            .where(DutyShift.station_id == station_id, DutyShift.starts_at >= start, DutyShift.starts_at < end))
+    stmt = (
+        select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0))
+        .join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
+        .where(DutyShift.station_id == station_id, DutyShift.starts_at >= start, DutyShift.starts_at < end)
+    )
     return int((await session.exec(stmt)).one())
 
 
@@ -228,16 +359,28 @@ async def duty_minutes(session: AsyncSession, *, org_id: int, start: datetime, e
     org = await session.get(Org, org_id)
     if org is None:
         return 0
-    stmt = (select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0))
-            .join(DutyShift, DutyShift.id == ShiftSignup.shift_id).join(Station, Station.id == DutyShift.station_id)
-            .where(Station.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
-                   DutyShift.starts_at >= start, DutyShift.starts_at < end))
+    stmt = (
+        select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0))
+        .join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
+        .join(Station, Station.id == DutyShift.station_id)
+        .where(
+            Station.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
+            DutyShift.starts_at >= start,
+            DutyShift.starts_at < end,
+        )
+    )
     return int((await session.exec(stmt)).one())
 
 
 async def my_shifts(session: AsyncSession, *, user: User, limit: int = 20) -> list[ShiftPublic]:
     """The user's upcoming and running shifts."""
-    stmt = (select(DutyShift).join(ShiftSignup, ShiftSignup.shift_id == DutyShift.id)
-            .where(ShiftSignup.user_id == user.id, DutyShift.ends_at >= clock.now(), DutyShift.closed_at.is_(None))
-            .order_by(DutyShift.starts_at).limit(limit))
+    stmt = (
+        select(DutyShift)
+        .join(ShiftSignup, ShiftSignup.shift_id == DutyShift.id)
+        .where(
+            ShiftSignup.user_id == user.id, DutyShift.ends_at >= clock.now(), DutyShift.closed_at.is_(None)
+        )
+        .order_by(DutyShift.starts_at)
+        .limit(limit)
+    )
     return [_public(s, mine=True) for s in (await session.exec(stmt)).all()]

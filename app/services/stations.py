@@ -48,14 +48,28 @@ def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
         return lat, lng  # outside China the two coincide
     a, ee = 6378245.0, 0.00669342162296594323
     x, y = lng - 105.0, lat - 35.0
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-            + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
-    dlng = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-            + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    dlat = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * math.sqrt(abs(x))
+        + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+        + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+        + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    )
+    dlng = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * math.sqrt(abs(x))
+        + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+        + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+        + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    )
     rad = lat / 180.0 * math.pi
     magic = 1 - ee * math.sin(rad) ** 2
     sqrt_magic = math.sqrt(magic)
@@ -92,8 +106,13 @@ async def can_run(session: AsyncSession, *, station: Station, user: User) -> boo
     """Whether the user runs the station: its master, a deputy, or staff/admin over its org."""
     if station.master_id == user.id:
         return True
-    deputy = (await session.exec(select(StationDeputy.id).where(
-        StationDeputy.station_id == station.id, StationDeputy.user_id == user.id))).first()
+    deputy = (
+        await session.exec(
+            select(StationDeputy.id).where(
+                StationDeputy.station_id == station.id, StationDeputy.user_id == user.id
+            )
+        )
+    ).first()
     if deputy is not None:
         return True
     return await has_role_over(session, user_id=user.id, org_id=station.org_id, roles=STAFF_ROLES)
@@ -109,35 +128,61 @@ def _brief(user: User, *, viewer: User, show_phone: bool) -> UserBrief:
     return UserBrief(id=user.id, name=user.name, phone=phone)
 
 
-async def to_public(session: AsyncSession, stations: list[Station], *, viewer: User, show_phones: bool = False,
-                    distances: dict[int, int] | None = None) -> list[StationPublic]:
+async def to_public(
+    session: AsyncSession,
+    stations: list[Station],
+    *,
+    viewer: User,
+    show_phones: bool = False,
+    distances: dict[int, int] | None = None,
+) -> list[StationPublic]:
     """Stations with their master and deputies (phones masked unless `show_phones`)."""
     ids = [s.id for s in stations]
     deputies: dict[int, list[User]] = {}
     people: dict[int, User] = {}
     if ids:
-        rows = (await session.exec(select(StationDeputy.station_id, User).join(User, User.id == StationDeputy.user_id)
-                                   .where(StationDeputy.station_id.in_(ids)).order_by(StationDeputy.id))).all()
+        rows = (
+            await session.exec(
+                select(StationDeputy.station_id, User)
+                .join(User, User.id == StationDeputy.user_id)
+                .where(StationDeputy.station_id.in_(ids))
+                .order_by(StationDeputy.id)
+            )
+        ).all()
         for station_id, user in rows:
             deputies.setdefault(station_id, []).append(user)
         master_ids = {s.master_id for s in stations if s.master_id}
         if master_ids:
-            people = {u.id: u for u in (await session.exec(select(User).where(User.id.in_(master_ids)))).all()}
+            people = {
+                u.id: u for u in (await session.exec(select(User).where(User.id.in_(master_ids)))).all()
+            }
     out = []
     for s in stations:
         master = people.get(s.master_id) if s.master_id else None
-        out.append(StationPublic(
-            id=s.id, org_id=s.org_id, name=s.name, address=s.address, lat=s.lat, lng=s.lng, radius_m=s.radius_m,
-            open_hours=s.open_hours, services=list(s.services), status=s.status, card_enabled=s.card_enabled,
-            master=_brief(master, viewer=viewer, show_phone=show_phones) if master else None,
-            deputies=[_brief(u, viewer=viewer, show_phone=show_phones) for u in deputies.get(s.id, [])],
-            distance_m=(distances or {}).get(s.id),
-        ))
+        out.append(
+            StationPublic(
+                id=s.id,
+                org_id=s.org_id,
+                name=s.name,
+                address=s.address,
+                lat=s.lat,
+                lng=s.lng,
+                radius_m=s.radius_m,
+                open_hours=s.open_hours,
+                services=list(s.services),
+                status=s.status,
+                card_enabled=s.card_enabled,
+                master=_brief(master, viewer=viewer, show_phone=show_phones) if master else None,
+                deputies=[_brief(u, viewer=viewer, show_phone=show_phones) for u in deputies.get(s.id, [])],
+                distance_m=(distances or {}).get(s.id),
+            )
+        )
     return out
 
 
-async def _set_people(session: AsyncSession, station: Station, *, master_phone: str | None,
-                      deputy_phones: list[str] | None) -> None:
+async def _set_people(
+    session: AsyncSession, station: Station, *, master_phone: str | None, deputy_phones: list[str] | None
+) -> None:
     if master_phone:
         station.master_id = (await users_service.get_or_create_by_phone(session, phone=master_phone)).id
     if deputy_phones is not None:
@@ -155,19 +200,37 @@ async def create_station(session: AsyncSession, *, data: StationCreate, actor: U
     if org is None:
         raise NotFound("组织不存在", code="org_not_found")
     await require_role_over(session, user_id=actor.id, org_id=org.id, roles=ADMIN_ONLY)
-    station = Station(org_id=org.id, name=data.name, address=data.address, lat=data.lat, lng=data.lng,
-                      radius_m=data.radius_m, open_hours=data.open_hours, services=list(dict.fromkeys(data.services)),
-                      card_enabled=data.card_enabled, created_by_id=actor.id)
+    station = Station(
+        org_id=org.id,
+        name=data.name,
+        address=data.address,
+        lat=data.lat,
+        lng=data.lng,
+        radius_m=data.radius_m,
+        open_hours=data.open_hours,
+        services=list(dict.fromkeys(data.services)),
+        card_enabled=data.card_enabled,
+        created_by_id=actor.id,
+    )
     session.add(station)
     await session.flush()
     await _set_people(session, station, master_phone=data.master_phone, deputy_phones=data.deputy_phones)
-    await audit.record(session, actor_id=actor.id, action="station.create", object_type="station",
-                       object_id=station.id, org_id=org.id, detail={"name": station.name})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="station.create",
+        object_type="station",
+        object_id=station.id,
+        org_id=org.id,
+        detail={"name": station.name},
+    )
     await session.commit()
     return (await to_public(session, [station], viewer=actor, show_phones=True))[0]
 
 
-async def update_station(session: AsyncSession, *, station_id: int, data: StationUpdate, actor: User) -> StationPublic:
+async def update_station(
+    session: AsyncSession, *, station_id: int, data: StationUpdate, actor: User
+) -> StationPublic:
     """Change a station's details, status or people (staff/admin over its org; the master for hours and status)."""
     station = await get_station(session, station_id=station_id)
     changes = data.model_dump(exclude_unset=True)
@@ -180,8 +243,15 @@ async def update_station(session: AsyncSession, *, station_id: int, data: Statio
     for key, value in changes.items():
         setattr(station, key, list(dict.fromkeys(value)) if key == "services" else value)
     await _set_people(session, station, master_phone=master_phone, deputy_phones=deputy_phones)
-    await audit.record(session, actor_id=actor.id, action="station.update", object_type="station",
-                       object_id=station.id, org_id=station.org_id, detail={"fields": sorted(data.model_dump(exclude_unset=True))})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="station.update",
+        object_type="station",
+        object_id=station.id,
+        org_id=station.org_id,
+        detail={"fields": sorted(data.model_dump(exclude_unset=True))},
+    )
     await session.commit()
     return (await to_public(session, [station], viewer=actor, show_phones=True))[0]
 
@@ -190,8 +260,9 @@ def _in_subtree(org_path: str):
     return Station.org_id.in_(select(Org.id).where(Org.path.startswith(org_path)))
 
 
-async def list_stations(session: AsyncSession, *, org_id: int | None, near: str | None, params: PageParams,
-                        viewer: User) -> tuple[list[StationPublic], str | None]:
+async def list_stations(
+    session: AsyncSession, *, org_id: int | None, near: str | None, params: PageParams, viewer: User
+) -> tuple[list[StationPublic], str | None]:
     """Stations (in org_id's subtree if given); with `near`, nearest first with `distance_m`."""
     point = parse_near(near)
     stmt = select(Station)
@@ -208,13 +279,15 @@ async def list_stations(session: AsyncSession, *, org_id: int | None, near: str 
     distances = {s.id: distance_m(point[0], point[1], s.lat, s.lng) for s in rows}
     rows.sort(key=lambda s: (distances[s.id], s.id))
     offset = decode_cursor(params.cursor) if params.cursor else 0
-    page = rows[offset:offset + params.limit]
+    page = rows[offset : offset + params.limit]
     more = offset + params.limit < len(rows)
     items = await to_public(session, page, viewer=viewer, distances=distances)
     return items, encode_cursor(offset + params.limit) if more else None
 
 
-async def station_detail(session: AsyncSession, *, station_id: int, viewer: User, near: str | None = None) -> StationPublic:
+async def station_detail(
+    session: AsyncSession, *, station_id: int, viewer: User, near: str | None = None
+) -> StationPublic:
     """One station; phones shown in full to those who run it."""
     station = await get_station(session, station_id=station_id)
     point = parse_near(near)
@@ -223,8 +296,9 @@ async def station_detail(session: AsyncSession, *, station_id: int, viewer: User
     return (await to_public(session, [station], viewer=viewer, show_phones=show, distances=distances))[0]
 
 
-async def nearest_for_user(session: AsyncSession, *, user: User, near: str | None = None,
-                           limit: int = 3) -> list[StationPublic]:
+async def nearest_for_user(
+    session: AsyncSession, *, user: User, near: str | None = None, limit: int = 3
+) -> list[StationPublic]:
     """For the home page: the stations nearest `near`, else those of the user's community, else any."""
     point = parse_near(near)
     stmt = select(Station).where(Station.status == "open")
@@ -233,11 +307,18 @@ async def nearest_for_user(session: AsyncSession, *, user: User, near: str | Non
         if home is not None:
             # The community is the first two levels below the alliance: "/1/5/".
             community_path = "/".join(home.path.split("/")[:3]) + "/"
-            local = list((await session.exec(stmt.where(_in_subtree(community_path)).order_by(Station.id)
-                                             .limit(limit))).all())
+            local = list(
+                (
+                    await session.exec(
+                        stmt.where(_in_subtree(community_path)).order_by(Station.id).limit(limit)
+                    )
+                ).all()
+            )
             if local:
                 return await to_public(session, local, viewer=user)
-    rows = list((await session.exec(stmt.order_by(Station.id).limit(NEAR_SCAN_LIMIT if point else limit))).all())
+    rows = list(
+        (await session.exec(stmt.order_by(Station.id).limit(NEAR_SCAN_LIMIT if point else limit))).all()
+    )
     distances = None
     if point:
         distances = {s.id: distance_m(point[0], point[1], s.lat, s.lng) for s in rows}
@@ -270,14 +351,24 @@ def _day_expr(session: AsyncSession, column):
     return func.date(column, literal_column("'+8 hours'"))
 
 
-async def visits_per_day(session: AsyncSession, *, station_id: int, start: datetime,
-                         end: datetime) -> list[StationDay]:
+async def visits_per_day(
+    session: AsyncSession, *, station_id: int, start: datetime, end: datetime
+) -> list[StationDay]:
     """Visits (到站人次) to one station per China-time day in [start, end)."""
     day = _day_expr(session, Checkin.at).label("day")
-    rows = (await session.exec(
-        select(day, func.count()).where(Checkin.station_id == station_id, Checkin.kind == CheckinKind.visit,
-                                        Checkin.at >= start, Checkin.at < end).group_by(day).order_by(day)
-    )).all()
+    rows = (
+        await session.exec(
+            select(day, func.count())
+            .where(
+                Checkin.station_id == station_id,
+                Checkin.kind == CheckinKind.visit,
+                Checkin.at >= start,
+                Checkin.at < end,
+            )
+            .group_by(day)
+            .order_by(day)
+        )
+    ).all()
     return [StationDay(day=str(d), visits=n) for d, n in rows]
 
 
@@ -286,8 +377,14 @@ async def count_visits(session: AsyncSession, *, org_id: int, start: datetime, e
     org = await session.get(Org, org_id)
     if org is None:
         return 0
-    stmt = (select(func.count()).select_from(Checkin).join(Station, Station.id == Checkin.station_id)
-            .where(_in_subtree(org.path), Checkin.kind == CheckinKind.visit, Checkin.at >= start, Checkin.at < end))
+    stmt = (
+        select(func.count())
+        .select_from(Checkin)
+        .join(Station, Station.id == Checkin.station_id)
+        .where(
+            _in_subtree(org.path), Checkin.kind == CheckinKind.visit, Checkin.at >= start, Checkin.at < end
+        )
+    )
     return (await session.exec(stmt)).one()
 
 
@@ -295,14 +392,20 @@ async def live_count(session: AsyncSession, *, station_id: int) -> int:
     """Scans at the station since China-time midnight (for the station's screen)."""
     now = clock.now()
     local = now + CHINA_OFFSET
-    midnight = now - timedelta(hours=local.hour, minutes=local.minute, seconds=local.second,
-                               microseconds=local.microsecond)
-    stmt = select(func.count()).select_from(Checkin).where(Checkin.station_id == station_id, Checkin.at >= midnight)
+    midnight = now - timedelta(
+        hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond
+    )
+    stmt = (
+        select(func.count())
+        .select_from(Checkin)
+        .where(Checkin.station_id == station_id, Checkin.at >= midnight)
+    )
     return (await session.exec(stmt)).one()
 
 
-async def station_stats(session: AsyncSession, *, station_id: int, start: datetime | None, end: datetime | None,
-                        actor: User) -> StationStats:
+async def station_stats(
+    session: AsyncSession, *, station_id: int, start: datetime | None, end: datetime | None, actor: User
+) -> StationStats:
     """A station's visits per day and duty minutes over a period (default: the last 30 days)."""
     from app.services import shifts as shifts_service
 
@@ -312,8 +415,13 @@ async def station_stats(session: AsyncSession, *, station_id: int, start: dateti
     start = start or end - timedelta(days=30)
     days = await visits_per_day(session, station_id=station.id, start=start, end=end)
     minutes = await shifts_service.station_duty_minutes(session, station_id=station.id, start=start, end=end)
-    return StationStats(station_id=station.id, visits=sum(d.visits for d in days), visits_per_day=days,
-                        duty_minutes=minutes, live_count=await live_count(session, station_id=station.id))
+    return StationStats(
+        station_id=station.id,
+        visits=sum(d.visits for d in days),
+        visits_per_day=days,
+        duty_minutes=minutes,
+        live_count=await live_count(session, station_id=station.id),
+    )
 
 
 async def admin_list(session: AsyncSession, *, actor: User, limit: int = 200) -> list[StationPublic]:
@@ -321,8 +429,16 @@ async def admin_list(session: AsyncSession, *, actor: User, limit: int = 200) ->
     from app.permissions import covered_by_role
 
     deputy_of = select(StationDeputy.station_id).where(StationDeputy.user_id == actor.id)
-    stmt = (select(Station).where(covered_by_role(actor.id, Station.org_id) | (Station.master_id == actor.id)
-                                  | Station.id.in_(deputy_of)).order_by(Station.id).limit(limit))
+    stmt = (
+        select(Station)
+        .where(
+            covered_by_role(actor.id, Station.org_id)
+            | (Station.master_id == actor.id)
+            | Station.id.in_(deputy_of)
+        )
+        .order_by(Station.id)
+        .limit(limit)
+    )
     rows = list((await session.exec(stmt)).all())
     return await to_public(session, rows, viewer=actor, show_phones=True)
 
@@ -330,13 +446,22 @@ async def admin_list(session: AsyncSession, *, actor: User, limit: int = 200) ->
 async def screen_state(session: AsyncSession, *, station_id: int, actor: User) -> dict:
     """What the station's tablet shows now: the live code as SVG, its short form, today's count."""
     code = await live_qr(session, station_id=station_id, actor=actor)
-    return {"svg": await qr.svg(code.url), "short_code": code.short_code, "expires_at": code.expires_at.isoformat(),
-            "count": await live_count(session, station_id=station_id)}
+    return {
+        "svg": await qr.svg(code.url),
+        "short_code": code.short_code,
+        "expires_at": code.expires_at.isoformat(),
+        "count": await live_count(session, station_id=station_id),
+    }
 
 
 async def admin_orgs(session: AsyncSession, *, actor: User) -> list[Org]:
     """The org nodes in the subtrees the actor administers (where they may register stations)."""
     from app.permissions import covered_by_role
 
-    return list((await session.exec(select(Org).where(covered_by_role(actor.id, Org.id, ADMIN_ONLY))
-                                    .order_by(Org.path).limit(300))).all())
+    return list(
+        (
+            await session.exec(
+                select(Org).where(covered_by_role(actor.id, Org.id, ADMIN_ONLY)).order_by(Org.path).limit(300)
+            )
+        ).all()
+    )

@@ -10,8 +10,11 @@ from app.errors import NotFound, ValidationFailed
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Decide the type from the bytes themselves, never from the name or the declared type.
-_MAGIC = ((b"\xff\xd8\xff", "jpg", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
-          (b"RIFF", "webp", "image/webp"))
+_MAGIC = (
+    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
+    (b"RIFF", "webp", "image/webp"),
+)
 MEDIA_TYPES = {ext: media for _, ext, media in _MAGIC}
 
 

@@ -73,6 +73,7 @@ DEFAULT_ROUNDING_UNIT = 30
 
 # ---- pure rules ----------------------------------------------------------------------------
 
+
 def star_level(earned_minutes: int) -> int:
     """Stars from total earned service: 100 h ★, 300 h ★★, 600 h ★★★, 1000 h ★★★★, 1500 h ★★★★★."""
     return sum(1 for hours in STAR_THRESHOLDS_HOURS if earned_minutes >= hours * 60)
@@ -111,6 +112,7 @@ def china_today_start() -> datetime:
 
 # ---- policy ----------------------------------------------------------------------------------
 
+
 async def alliance_id_of(session: AsyncSession, *, org_id: int | None) -> int | None:
     """The alliance (root) over an org node."""
     if org_id is None:
@@ -126,7 +128,9 @@ async def policy_for(session: AsyncSession, *, org_id: int | None) -> TimebankPo
     alliance_id = await alliance_id_of(session, org_id=org_id)
     if alliance_id is None:
         return None
-    return (await session.exec(select(TimebankPolicy).where(TimebankPolicy.alliance_id == alliance_id))).first()
+    return (
+        await session.exec(select(TimebankPolicy).where(TimebankPolicy.alliance_id == alliance_id))
+    ).first()
 
 
 async def served_minutes_for(session: AsyncSession, *, org_id: int, minutes: int) -> int:
@@ -160,8 +164,15 @@ async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn,
     policy.updated_by, policy.updated_at = actor.id, clock.now()
     session.add(policy)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="timebank.policy", object_type="org",
-                       object_id=alliance_id, org_id=alliance_id, detail=data.model_dump())
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.policy",
+        object_type="org",
+        object_id=alliance_id,
+        org_id=alliance_id,
+        detail=data.model_dump(),
+    )
     await session.commit()
     return _policy_public(alliance_id, policy)
 
@@ -169,43 +180,74 @@ async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn,
 async def set_hardship(session: AsyncSession, *, user_id: int, hardship: bool, actor: User) -> bool:
     """Mark or unmark a resident as in hardship (the lower redeem age), by staff over their home."""
     person = await session.get(User, user_id)
-    if person is None or person.home_org_id is None or not await has_role_over(
-            session, user_id=actor.id, org_id=person.home_org_id):
+    if (
+        person is None
+        or person.home_org_id is None
+        or not await has_role_over(session, user_id=actor.id, org_id=person.home_org_id)
+    ):
         raise NotFound("用户不存在", code="user_not_found")
     row = (await session.exec(select(TimebankHardship).where(TimebankHardship.user_id == user_id))).first()
     if hardship and row is None:
         session.add(TimebankHardship(user_id=user_id, set_by=actor.id))
     elif not hardship and row is not None:
         await session.delete(row)
-    await audit.record(session, actor_id=actor.id, action="timebank.hardship", object_type="user", object_id=user_id,
-                       org_id=person.home_org_id, detail={"hardship": hardship})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.hardship",
+        object_type="user",
+        object_id=user_id,
+        org_id=person.home_org_id,
+        detail={"hardship": hardship},
+    )
     await session.commit()
     return hardship
 
 
 # ---- reading ---------------------------------------------------------------------------------
 
+
 async def balance(session: AsyncSession, *, user: User) -> BalancePublic:
     """The person's balance, earned and spent totals and star level: one row read, however long the history."""
     account = await ledger.find_person_account(session, user_id=user.id)
-    bal, earned, spent = (account.balance_minutes, account.earned_minutes, account.spent_minutes) if account \
-        else (0, 0, 0)
+    bal, earned, spent = (
+        (account.balance_minutes, account.earned_minutes, account.spent_minutes) if account else (0, 0, 0)
+    )
     policy = await policy_for(session, org_id=user.home_org_id)
-    return BalancePublic(balance_minutes=bal, earned_minutes=earned, spent_minutes=spent,
-                         star_level=star_level(earned), spendable_minutes=spendable_minutes(policy, bal),
-                         storage_cap_minutes=policy.storage_cap_minutes if policy else None)
+    return BalancePublic(
+        balance_minutes=bal,
+        earned_minutes=earned,
+        spent_minutes=spent,
+        star_level=star_level(earned),
+        spendable_minutes=spendable_minutes(policy, bal),
+        storage_cap_minutes=policy.storage_cap_minutes if policy else None,
+    )
 
 
-async def statement(session: AsyncSession, *, user: User, params: PageParams) -> tuple[list[EntryPublic], str | None]:
+async def statement(
+    session: AsyncSession, *, user: User, params: PageParams
+) -> tuple[list[EntryPublic], str | None]:
     """The person's entries, newest first."""
     account = await ledger.find_person_account(session, user_id=user.id)
     if account is None:
         return [], None
-    stmt = (select(LedgerEntry, LedgerTxn).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
-            .where(LedgerEntry.account_id == account.id))
+    stmt = (
+        select(LedgerEntry, LedgerTxn)
+        .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
+        .where(LedgerEntry.account_id == account.id)
+    )
     rows, cursor = await paginate(session, stmt, LedgerEntry.id, params)
-    return [EntryPublic(txn_id=t.id, at=t.created_at, kind=t.kind, amount_minutes=e.amount_minutes,
-                        balance_after_minutes=e.balance_after_minutes, memo=t.memo) for e, t in rows], cursor
+    return [
+        EntryPublic(
+            txn_id=t.id,
+            at=t.created_at,
+            kind=t.kind,
+            amount_minutes=e.amount_minutes,
+            balance_after_minutes=e.balance_after_minutes,
+            memo=t.memo,
+        )
+        for e, t in rows
+    ], cursor
 
 
 def _year_column():
@@ -218,14 +260,30 @@ async def yearly_totals(session: AsyncSession, *, user: User) -> list[YearTotal]
     if account is None:
         return []
     year = _year_column()
-    earned = func.sum(case((LedgerTxn.kind.in_(("earn", "grant", "correction")), LedgerEntry.amount_minutes),
-                           else_=0))
-    spent = func.sum(case((LedgerTxn.kind.in_(("redeem", "spend", "transfer")) & (LedgerEntry.amount_minutes < 0),
-                           -LedgerEntry.amount_minutes), else_=0))
-    stmt = (select(year, earned, spent).select_from(LedgerEntry).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
-            .where(LedgerEntry.account_id == account.id).group_by(year).order_by(year.desc()))
-    return [YearTotal(year=int(y), earned_minutes=int(e or 0), spent_minutes=int(s or 0))
-            for y, e, s in (await session.exec(stmt)).all()]
+    earned = func.sum(
+        case((LedgerTxn.kind.in_(("earn", "grant", "correction")), LedgerEntry.amount_minutes), else_=0)
+    )
+    spent = func.sum(
+        case(
+            (
+                LedgerTxn.kind.in_(("redeem", "spend", "transfer")) & (LedgerEntry.amount_minutes < 0),
+                -LedgerEntry.amount_minutes,
+            ),
+            else_=0,
+        )
+    )
+    stmt = (
+        select(year, earned, spent)
+        .select_from(LedgerEntry)
+        .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
+        .where(LedgerEntry.account_id == account.id)
+        .group_by(year)
+        .order_by(year.desc())
+    )
+    return [
+        YearTotal(year=int(y), earned_minutes=int(e or 0), spent_minutes=int(s or 0))
+        for y, e, s in (await session.exec(stmt)).all()
+    ]
 
 
 async def org_yearly_totals(session: AsyncSession, *, org_id: int, actor: User) -> list[YearTotal]:
@@ -237,14 +295,20 @@ async def org_yearly_totals(session: AsyncSession, *, org_id: int, actor: User) 
     earned = func.sum(case((earning, LedgerEntry.amount_minutes), else_=0))
     spent = func.sum(case((LedgerTxn.kind == "redeem", -LedgerEntry.amount_minutes), else_=0))
     people = func.count(distinct(case((earning, LedgerEntry.account_id), else_=None)))
-    stmt = (select(year, earned, spent, people).select_from(LedgerEntry)
-            .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
-            .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-            .join(Org, Org.id == LedgerTxn.org_id)
-            .where(LedgerAccount.kind == AccountKind.person, Org.path.startswith(org.path))
-            .group_by(year).order_by(year.desc()))
-    return [YearTotal(year=int(y), earned_minutes=int(e or 0), spent_minutes=int(s or 0), people=int(p or 0))
-            for y, e, s, p in (await session.exec(stmt)).all()]
+    stmt = (
+        select(year, earned, spent, people)
+        .select_from(LedgerEntry)
+        .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .join(Org, Org.id == LedgerTxn.org_id)
+        .where(LedgerAccount.kind == AccountKind.person, Org.path.startswith(org.path))
+        .group_by(year)
+        .order_by(year.desc())
+    )
+    return [
+        YearTotal(year=int(y), earned_minutes=int(e or 0), spent_minutes=int(s or 0), people=int(p or 0))
+        for y, e, s, p in (await session.exec(stmt)).all()
+    ]
 
 
 async def audit_ledger(session: AsyncSession, *, actor: User) -> AuditPublic:
@@ -255,21 +319,36 @@ async def audit_ledger(session: AsyncSession, *, actor: User) -> AuditPublic:
 
 def audit_public(check: ledger.LedgerCheck) -> AuditPublic:
     return AuditPublic(
-        ok=check.ok, transactions=check.transactions, entries_sum=check.entries_sum, chain_ok=check.chain_ok,
-        balances_ok=check.balances_ok, first_broken_txn_id=check.first_broken_txn_id,
-        unbalanced_txn_ids=check.unbalanced_txn_ids[:50], negative_person_account_ids=check.negative_person_account_ids,
-        mismatched_accounts=[MismatchedAccount(account_id=a, balance_minutes=b, entries_sum_minutes=s)
-                             for a, b, s in check.mismatched_accounts[:50]],
-        problems=check.problems[:50])
+        ok=check.ok,
+        transactions=check.transactions,
+        entries_sum=check.entries_sum,
+        chain_ok=check.chain_ok,
+        balances_ok=check.balances_ok,
+        first_broken_txn_id=check.first_broken_txn_id,
+        unbalanced_txn_ids=check.unbalanced_txn_ids[:50],
+        negative_person_account_ids=check.negative_person_account_ids,
+        mismatched_accounts=[
+            MismatchedAccount(account_id=a, balance_minutes=b, entries_sum_minutes=s)
+            for a, b, s in check.mismatched_accounts[:50]
+        ],
+        problems=check.problems[:50],
+    )
 
 
 # ---- moving minutes ------------------------------------------------------------------------------
 
-async def transfer(session: AsyncSession, *, data: TransferIn, idempotency_key: str | None,
-                   actor: User) -> idem.Stored:
+
+async def transfer(
+    session: AsyncSession, *, data: TransferIn, idempotency_key: str | None, actor: User
+) -> idem.Stored:
     """Donate minutes to a family member by phone; once per Idempotency-Key."""
-    row, replay = await idem.claim(session, key=idempotency_key, user_id=actor.id, route="timebank.transfer",
-                                   body=data.model_dump(mode="json"))
+    row, replay = await idem.claim(
+        session,
+        key=idempotency_key,
+        user_id=actor.id,
+        route="timebank.transfer",
+        body=data.model_dump(mode="json"),
+    )
     if replay:
         return replay
     recipient = (await session.exec(select(User).where(User.phone == data.to_phone))).first()
@@ -285,31 +364,58 @@ async def transfer(session: AsyncSession, *, data: TransferIn, idempotency_key: 
     if policy is not None and policy.family_transfer_daily_cap_minutes is not None:
         today = await _transferred_since(session, account_id=source.id, since=china_today_start())
         if today + data.minutes > policy.family_transfer_daily_cap_minutes:
-            raise Conflict(f"超过每日转赠上限：今日已转赠 {today} 分钟，上限 {policy.family_transfer_daily_cap_minutes} 分钟",
-                           code="transfer_daily_cap_exceeded")
+            raise Conflict(
+                f"超过每日转赠上限：今日已转赠 {today} 分钟，上限 {policy.family_transfer_daily_cap_minutes} 分钟",
+                code="transfer_daily_cap_exceeded",
+            )
     target = await ledger.person_account(session, user_id=recipient.id)
-    txn = await ledger.post(session, kind=TxnKind.transfer, legs=[(source, -data.minutes), (target, data.minutes)],
-                            memo=data.memo or f"转赠给{recipient.name}", actor_id=actor.id)
-    body = TransferPublic(txn_id=txn.id, minutes=data.minutes, to_user_id=recipient.id, to_name=recipient.name,
-                          to_phone=mask_phone(recipient.phone), balance_minutes=source.balance_minutes,
-                          created_at=txn.created_at).model_dump(mode="json")
+    txn = await ledger.post(
+        session,
+        kind=TxnKind.transfer,
+        legs=[(source, -data.minutes), (target, data.minutes)],
+        memo=data.memo or f"转赠给{recipient.name}",
+        actor_id=actor.id,
+    )
+    body = TransferPublic(
+        txn_id=txn.id,
+        minutes=data.minutes,
+        to_user_id=recipient.id,
+        to_name=recipient.name,
+        to_phone=mask_phone(recipient.phone),
+        balance_minutes=source.balance_minutes,
+        created_at=txn.created_at,
+    ).model_dump(mode="json")
     stored = await idem.complete(session, row, status_code=201, body=body)
     await session.commit()
     return stored
 
 
 async def _transferred_since(session: AsyncSession, *, account_id: int, since: datetime) -> int:
-    stmt = (select(func.coalesce(func.sum(-LedgerEntry.amount_minutes), 0))
-            .select_from(LedgerEntry).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
-            .where(LedgerEntry.account_id == account_id, LedgerEntry.amount_minutes < 0,
-                   LedgerTxn.kind == TxnKind.transfer, LedgerTxn.created_at >= since))
+    stmt = (
+        select(func.coalesce(func.sum(-LedgerEntry.amount_minutes), 0))
+        .select_from(LedgerEntry)
+        .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
+        .where(
+            LedgerEntry.account_id == account_id,
+            LedgerEntry.amount_minutes < 0,
+            LedgerTxn.kind == TxnKind.transfer,
+            LedgerTxn.created_at >= since,
+        )
+    )
     return int((await session.exec(stmt)).one())
 
 
-async def grant(session: AsyncSession, *, data: GrantIn, idempotency_key: str | None, actor: User) -> idem.Stored:
+async def grant(
+    session: AsyncSession, *, data: GrantIn, idempotency_key: str | None, actor: User
+) -> idem.Stored:
     """An admin's manual credit (negative: a correction, never below zero); once per Idempotency-Key."""
-    row, replay = await idem.claim(session, key=idempotency_key, user_id=actor.id, route="timebank.grant",
-                                   body=data.model_dump(mode="json"))
+    row, replay = await idem.claim(
+        session,
+        key=idempotency_key,
+        user_id=actor.id,
+        route="timebank.grant",
+        body=data.model_dump(mode="json"),
+    )
     if replay:
         return replay
     if data.minutes == 0:
@@ -334,13 +440,32 @@ async def grant(session: AsyncSession, *, data: GrantIn, idempotency_key: str | 
     issuer = await ledger.issuing_account(session, org_id=org_id)
     account = await ledger.person_account(session, user_id=person.id)
     kind = TxnKind.grant if data.minutes > 0 else TxnKind.correction
-    txn = await ledger.post(session, kind=kind, legs=[(issuer, -data.minutes), (account, data.minutes)],
-                            memo=data.reason, actor_id=actor.id, org_id=org_id)
-    await audit.record(session, actor_id=actor.id, action=f"timebank.{kind}", object_type="ledger_txn",
-                       object_id=txn.id, org_id=org_id, on_behalf_of_id=person.id,
-                       detail={"minutes": data.minutes, "reason": data.reason})
-    body = GrantPublic(txn_id=txn.id, kind=kind, user_id=person.id, minutes=data.minutes,
-                       balance_minutes=account.balance_minutes, created_at=txn.created_at).model_dump(mode="json")
+    txn = await ledger.post(
+        session,
+        kind=kind,
+        legs=[(issuer, -data.minutes), (account, data.minutes)],
+        memo=data.reason,
+        actor_id=actor.id,
+        org_id=org_id,
+    )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action=f"timebank.{kind}",
+        object_type="ledger_txn",
+        object_id=txn.id,
+        org_id=org_id,
+        on_behalf_of_id=person.id,
+        detail={"minutes": data.minutes, "reason": data.reason},
+    )
+    body = GrantPublic(
+        txn_id=txn.id,
+        kind=kind,
+        user_id=person.id,
+        minutes=data.minutes,
+        balance_minutes=account.balance_minutes,
+        created_at=txn.created_at,
+    ).model_dump(mode="json")
     stored = await idem.complete(session, row, status_code=201, body=body)
     await session.commit()
     return stored
@@ -348,13 +473,29 @@ async def grant(session: AsyncSession, *, data: GrantIn, idempotency_key: str | 
 
 # ---- the rewards shelf (爱心超市) ------------------------------------------------------------------
 
+
 def _reward_public(r: Reward) -> RewardPublic:
-    return RewardPublic(id=r.id, org_id=r.org_id, station_id=r.station_id, name=r.name, description=r.description,
-                        price_minutes=r.price_minutes, stock=r.stock, active=r.active)
+    return RewardPublic(
+        id=r.id,
+        org_id=r.org_id,
+        station_id=r.station_id,
+        name=r.name,
+        description=r.description,
+        price_minutes=r.price_minutes,
+        stock=r.stock,
+        active=r.active,
+    )
 
 
-async def list_rewards(session: AsyncSession, *, org_id: int | None, station_id: int | None, include_inactive: bool,
-                       params: PageParams, actor: User) -> tuple[list[RewardPublic], str | None]:
+async def list_rewards(
+    session: AsyncSession,
+    *,
+    org_id: int | None,
+    station_id: int | None,
+    include_inactive: bool,
+    params: PageParams,
+    actor: User,
+) -> tuple[list[RewardPublic], str | None]:
     """Rewards on the shelves in a subtree (default: the person's community), cheapest ids first."""
     if org_id is None:
         if actor.home_org_id is None:
@@ -388,8 +529,15 @@ async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -
     reward = Reward(**data.model_dump(), created_by=actor.id)
     session.add(reward)
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="timebank.reward.create", object_type="reward",
-                       object_id=reward.id, org_id=reward.org_id, detail=data.model_dump())
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.reward.create",
+        object_type="reward",
+        object_id=reward.id,
+        org_id=reward.org_id,
+        detail=data.model_dump(),
+    )
     await session.commit()
     return _reward_public(reward)
 
@@ -401,15 +549,24 @@ async def _staff_reward(session: AsyncSession, *, reward_id: int, actor: User) -
     return reward
 
 
-async def update_reward(session: AsyncSession, *, reward_id: int, data: RewardUpdate, actor: User) -> RewardPublic:
+async def update_reward(
+    session: AsyncSession, *, reward_id: int, data: RewardUpdate, actor: User
+) -> RewardPublic:
     """Restock, reprice or take a reward off the shelf (staff over its org)."""
     reward = await _staff_reward(session, reward_id=reward_id, actor=actor)
     changes = data.model_dump(exclude_none=True)
     for name, value in changes.items():
         setattr(reward, name, value)
     session.add(reward)
-    await audit.record(session, actor_id=actor.id, action="timebank.reward.update", object_type="reward",
-                       object_id=reward.id, org_id=reward.org_id, detail=changes)
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.reward.update",
+        object_type="reward",
+        object_id=reward.id,
+        org_id=reward.org_id,
+        detail=changes,
+    )
     await session.commit()
     return _reward_public(reward)
 
@@ -418,8 +575,13 @@ async def _check_age(session: AsyncSession, *, person: User, policy: TimebankPol
     if policy is None or policy.redeem_min_age is None:
         return
     min_age = policy.redeem_min_age
-    if policy.redeem_min_age_hardship is not None and (await session.exec(
-            select(TimebankHardship.id).where(TimebankHardship.user_id == person.id))).first() is not None:
+    if (
+        policy.redeem_min_age_hardship is not None
+        and (
+            await session.exec(select(TimebankHardship.id).where(TimebankHardship.user_id == person.id))
+        ).first()
+        is not None
+    ):
         min_age = policy.redeem_min_age_hardship
     if person.birth_year is None:
         raise Conflict("请先在“我的”中填写出生年份", code="birth_year_required")
@@ -427,11 +589,17 @@ async def _check_age(session: AsyncSession, *, person: User, policy: TimebankPol
         raise Conflict(f"本联盟规定年满 {min_age} 周岁方可兑换", code="redeem_age_not_reached")
 
 
-async def redeem(session: AsyncSession, *, reward_id: int, data: RedeemIn, idempotency_key: str | None,
-                 actor: User) -> idem.Stored:
+async def redeem(
+    session: AsyncSession, *, reward_id: int, data: RedeemIn, idempotency_key: str | None, actor: User
+) -> idem.Stored:
     """Spend minutes on a reward and take one from its stock, atomically; staff may act for a resident (代办)."""
-    row, replay = await idem.claim(session, key=idempotency_key, user_id=actor.id, route="timebank.redeem",
-                                   body={"reward_id": reward_id, **data.model_dump(mode="json")})
+    row, replay = await idem.claim(
+        session,
+        key=idempotency_key,
+        user_id=actor.id,
+        route="timebank.redeem",
+        body={"reward_id": reward_id, **data.model_dump(mode="json")},
+    )
     if replay:
         return replay
     reward = await session.get(Reward, reward_id)
@@ -451,30 +619,58 @@ async def redeem(session: AsyncSession, *, reward_id: int, data: RedeemIn, idemp
     await _check_age(session, person=person, policy=policy)
     await ledger.lock_chain(session)  # chain first, then the reward row: one lock order everywhere
     account = await ledger.person_account(session, user_id=person.id)
-    account = (await session.exec(select(LedgerAccount).where(LedgerAccount.id == account.id)
-                                  .execution_options(populate_existing=True))).one()
+    account = (
+        await session.exec(
+            select(LedgerAccount)
+            .where(LedgerAccount.id == account.id)
+            .execution_options(populate_existing=True)
+        )
+    ).one()
     if account.balance_minutes >= reward.price_minutes > spendable_minutes(policy, account.balance_minutes):
         raise Conflict("超出储存上限的时间只能转赠，不能兑换", code="above_storage_cap")
-    taken = await session.exec(update(Reward).where(Reward.id == reward_id, Reward.stock > 0, Reward.active.is_(True))
-                               .values(stock=Reward.stock - 1))
+    taken = await session.exec(
+        update(Reward)
+        .where(Reward.id == reward_id, Reward.stock > 0, Reward.active.is_(True))
+        .values(stock=Reward.stock - 1)
+    )
     if taken.rowcount != 1:
         raise Conflict("该奖励已兑完", code="reward_out_of_stock")
     shelf = await ledger.system_account(session, kind=AccountKind.shelf, org_id=reward.org_id)
-    txn = await ledger.post(session, kind=TxnKind.redeem, legs=[(account, -reward.price_minutes),
-                                                                (shelf, reward.price_minutes)],
-                            memo=f"兑换：{reward.name}", actor_id=actor.id, org_id=reward.org_id)
-    redemption = Redemption(reward_id=reward.id, user_id=person.id, actor_id=actor.id, txn_id=txn.id,
-                            minutes=reward.price_minutes)
+    txn = await ledger.post(
+        session,
+        kind=TxnKind.redeem,
+        legs=[(account, -reward.price_minutes), (shelf, reward.price_minutes)],
+        memo=f"兑换：{reward.name}",
+        actor_id=actor.id,
+        org_id=reward.org_id,
+    )
+    redemption = Redemption(
+        reward_id=reward.id, user_id=person.id, actor_id=actor.id, txn_id=txn.id, minutes=reward.price_minutes
+    )
     session.add(redemption)
     await session.flush()
     if person.id != actor.id:
-        await audit.record(session, actor_id=actor.id, action="timebank.redeem_for", object_type="redemption",
-                           object_id=redemption.id, org_id=reward.org_id, on_behalf_of_id=person.id,
-                           detail={"reward_id": reward.id, "minutes": reward.price_minutes})
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="timebank.redeem_for",
+            object_type="redemption",
+            object_id=redemption.id,
+            org_id=reward.org_id,
+            on_behalf_of_id=person.id,
+            detail={"reward_id": reward.id, "minutes": reward.price_minutes},
+        )
     await session.refresh(reward)
-    body = RedemptionPublic(redemption_id=redemption.id, txn_id=txn.id, reward_id=reward.id, user_id=person.id,
-                            minutes=reward.price_minutes, balance_minutes=account.balance_minutes,
-                            stock_left=reward.stock, created_at=txn.created_at).model_dump(mode="json")
+    body = RedemptionPublic(
+        redemption_id=redemption.id,
+        txn_id=txn.id,
+        reward_id=reward.id,
+        user_id=person.id,
+        minutes=reward.price_minutes,
+        balance_minutes=account.balance_minutes,
+        stock_left=reward.stock,
+        created_at=txn.created_at,
+    ).model_dump(mode="json")
     stored = await idem.complete(session, row, status_code=201, body=body)
     await session.commit()
     return stored
@@ -482,28 +678,52 @@ async def redeem(session: AsyncSession, *, reward_id: int, data: RedeemIn, idemp
 
 # ---- pages -------------------------------------------------------------------------------------------
 
+
 async def page(session: AsyncSession, *, user: User) -> dict:
     """What the /timebank page shows: balance, star, the latest entries, the shelf, the policy."""
     bal = await balance(session, user=user)
     entries, cursor = await statement(session, user=user, params=PageParams(limit=20))
-    rewards, _ = await list_rewards(session, org_id=None, station_id=None, include_inactive=False,
-                                    params=PageParams(limit=50), actor=user)
+    rewards, _ = await list_rewards(
+        session, org_id=None, station_id=None, include_inactive=False, params=PageParams(limit=50), actor=user
+    )
     policy = await policy_for(session, org_id=user.home_org_id)
-    return {"balance": bal, "entries": entries, "next_cursor": cursor, "rewards": rewards, "policy": policy,
-            "kind_labels": TXN_KIND_LABELS,
-            "next_star_minutes": next_star_minutes(bal.earned_minutes), "years": await yearly_totals(session, user=user)}
+    return {
+        "balance": bal,
+        "entries": entries,
+        "next_cursor": cursor,
+        "rewards": rewards,
+        "policy": policy,
+        "kind_labels": TXN_KIND_LABELS,
+        "next_star_minutes": next_star_minutes(bal.earned_minutes),
+        "years": await yearly_totals(session, user=user),
+    }
 
 
 async def manage_page(session: AsyncSession, *, user: User) -> dict:
     """What the station master's rewards page shows: the orgs they serve and every reward there."""
     from app.models.org import Role
 
-    orgs = (await session.exec(select(Org).join(Role, Role.org_id == Org.id).where(Role.user_id == user.id)
-                               .order_by(Org.id))).all()
+    orgs = (
+        await session.exec(
+            select(Org).join(Role, Role.org_id == Org.id).where(Role.user_id == user.id).order_by(Org.id)
+        )
+    ).all()
     if not orgs:
         raise Forbidden("仅站长和工作人员可以管理爱心超市")
-    rewards = (await session.exec(select(Reward).where(covered_by_role(user.id, Reward.org_id))
-                                  .order_by(Reward.org_id, Reward.id).limit(200))).all()
-    names = {o.id: o.name for o in (await session.exec(
-        select(Org).where(Org.id.in_({r.org_id for r in rewards})))).all()} if rewards else {}
+    rewards = (
+        await session.exec(
+            select(Reward)
+            .where(covered_by_role(user.id, Reward.org_id))
+            .order_by(Reward.org_id, Reward.id)
+            .limit(200)
+        )
+    ).all()
+    names = (
+        {
+            o.id: o.name
+            for o in (await session.exec(select(Org).where(Org.id.in_({r.org_id for r in rewards})))).all()
+        }
+        if rewards
+        else {}
+    )
     return {"orgs": orgs, "rewards": [_reward_public(r) for r in rewards], "org_names": names}

@@ -35,9 +35,15 @@ async def profile(session: AsyncSession, *, user: User) -> MePublic:
     """The user's own profile with their roles."""
     roles = (await session.exec(select(Role).where(Role.user_id == user.id).order_by(Role.org_id))).all()
     return MePublic(
-        id=user.id, name=user.name, phone=user.phone, home_org_id=user.home_org_id,
-        is_party_member=user.is_party_member, member_type=user.member_type, skills=list(user.skills),
-        elderly_mode=user.elderly_mode, roles=[RolePublic(org_id=r.org_id, role=r.role) for r in roles],
+        id=user.id,
+        name=user.name,
+        phone=user.phone,
+        home_org_id=user.home_org_id,
+        is_party_member=user.is_party_member,
+        member_type=user.member_type,
+        skills=list(user.skills),
+        elderly_mode=user.elderly_mode,
+        roles=[RolePublic(org_id=r.org_id, role=r.role) for r in roles],
     )
 
 

@@ -27,8 +27,15 @@ class WeChatOAuth:
         self.http = http
 
     def authorize_url(self, *, redirect_uri: str, state: str) -> str:
-        query = urlencode({"appid": self.settings.wechat_app_id, "redirect_uri": redirect_uri,
-                           "response_type": "code", "scope": "snsapi_base", "state": state})
+        query = urlencode(
+            {
+                "appid": self.settings.wechat_app_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": "snsapi_base",
+                "state": state,
+            }
+        )
         return f"{self.settings.wechat_open_base}/connect/oauth2/authorize?{query}#wechat_redirect"
 
     async def openid_for_code(self, code: str) -> str:
@@ -36,8 +43,12 @@ class WeChatOAuth:
         try:
             resp = await self.http.get(
                 f"{self.settings.wechat_api_base}/sns/oauth2/access_token",
-                params={"appid": self.settings.wechat_app_id, "secret": self.settings.wechat_app_secret,
-                        "code": code, "grant_type": "authorization_code"},
+                params={
+                    "appid": self.settings.wechat_app_id,
+                    "secret": self.settings.wechat_app_secret,
+                    "code": code,
+                    "grant_type": "authorization_code",
+                },
                 timeout=10,
             )
             data = resp.json()

@@ -21,8 +21,13 @@ async def categories_for(session: AsyncSession, *, org_id: int | None) -> list[s
     org = await session.get(Org, org_id) if org_id else None
     if org is None:
         return list(CATEGORIES)
-    names = (await session.exec(select(WishCategory.name).where(WishCategory.alliance_id == alliance_id_of(org))
-                                .order_by(WishCategory.sort, WishCategory.id))).all()
+    names = (
+        await session.exec(
+            select(WishCategory.name)
+            .where(WishCategory.alliance_id == alliance_id_of(org))
+            .order_by(WishCategory.sort, WishCategory.id)
+        )
+    ).all()
     return list(names) or list(CATEGORIES)
 
 
@@ -32,7 +37,9 @@ async def require_category(session: AsyncSession, *, org_id: int, category: str)
         raise ValidationFailed("请选择心愿类别", code="invalid_category")
 
 
-async def set_categories(session: AsyncSession, *, alliance_id: int, names: list[str], actor: User) -> list[str]:
+async def set_categories(
+    session: AsyncSession, *, alliance_id: int, names: list[str], actor: User
+) -> list[str]:
     """An alliance admin replaces the alliance's category list (existing wishes keep theirs)."""
     alliance = await session.get(Org, alliance_id)
     if alliance is None or alliance.kind != OrgKind.alliance:
@@ -46,7 +53,14 @@ async def set_categories(session: AsyncSession, *, alliance_id: int, names: list
     for i, name in enumerate(unique):
         session.add(WishCategory(alliance_id=alliance.id, name=name, sort=i))
     await session.flush()
-    await audit.record(session, actor_id=actor.id, action="wish.categories", object_type="org", object_id=alliance.id,
-                       org_id=alliance.id, detail={"names": unique})
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="wish.categories",
+        object_type="org",
+        object_id=alliance.id,
+        org_id=alliance.id,
+        detail={"names": unique},
+    )
     await session.commit()
     return unique

@@ -70,19 +70,28 @@ MACHINE = Machine(
         "expire": move({S.submitted, S.published}, S.expired),
     },
     history=lambda wish, at, actor_id, action, src, dst, note: WishEvent(
-        wish_id=wish.id, at=at, actor_id=actor_id, action=action, from_status=src, to_status=dst, note=note),
+        wish_id=wish.id, at=at, actor_id=actor_id, action=action, from_status=src, to_status=dst, note=note
+    ),
     noun="心愿",
     labels=STATUS_LABELS,
 )
 
 
-async def transition(session: AsyncSession, wish: Wish, action: str, *, actor_id: int | None,
-                     note: str | None = None, values: dict | None = None) -> bool:
+async def transition(
+    session: AsyncSession,
+    wish: Wish,
+    action: str,
+    *,
+    actor_id: int | None,
+    note: str | None = None,
+    values: dict | None = None,
+) -> bool:
     """Move a wish through the transition table without committing (for the demo and other services)."""
     return await MACHINE.apply(session, wish, action, actor_id=actor_id, note=note, values=values)
 
 
 # ---- reading ----
+
 
 async def _get(session: AsyncSession, wish_id: int) -> Wish:
     wish = await session.get(Wish, wish_id)
@@ -137,8 +146,15 @@ async def _employed_by(session: AsyncSession, *, user_id: int, unit_id: int) -> 
     """A party member whose approved report to their branch names the unit as their employer."""
     from app.models.members import MemberReport  # the members domain (imported late: no cycle)
 
-    stmt = select(MemberReport.id).where(MemberReport.user_id == user_id, MemberReport.employer_unit_id == unit_id,
-                                         MemberReport.status == "approved").limit(1)
+    stmt = (
+        select(MemberReport.id)
+        .where(
+            MemberReport.user_id == user_id,
+            MemberReport.employer_unit_id == unit_id,
+            MemberReport.status == "approved",
+        )
+        .limit(1)
+    )
     return (await session.exec(stmt)).first() is not None
 
 
@@ -167,8 +183,16 @@ def _brief(person: User | None, *, full: bool) -> UserBrief | None:
     return UserBrief(id=person.id, name=person.name, phone=person.phone if full else mask_phone(person.phone))
 
 
-def _public(wish: Wish, *, viewer: User, staff: bool, people: dict[int, User], org_name: str | None,
-            events: list[WishEvent] | None = None, actions: list[str] | None = None) -> WishPublic:
+def _public(
+    wish: Wish,
+    *,
+    viewer: User,
+    staff: bool,
+    people: dict[int, User],
+    org_name: str | None,
+    events: list[WishEvent] | None = None,
+    actions: list[str] | None = None,
+) -> WishPublic:
     me = viewer.id
     is_claimer = wish.claimer_id is not None and me == wish.claimer_id and wish.status in CLAIMED_STATES
     # The poster's phone goes to the claimer once claimed (and to staff over it); masked for the rest.
@@ -181,19 +205,36 @@ def _public(wish: Wish, *, viewer: User, staff: bool, people: dict[int, User], o
     if not child_full:
         child_name, child_school = crypto.mask_name(child_name), crypto.mask_text(child_school)
     return WishPublic(
-        id=wish.id, org_id=wish.org_id, org_name=org_name, title=wish.title, description=wish.description,
-        category=wish.category, status=wish.status, deadline=wish.deadline,
+        id=wish.id,
+        org_id=wish.org_id,
+        org_name=org_name,
+        title=wish.title,
+        description=wish.description,
+        category=wish.category,
+        status=wish.status,
+        deadline=wish.deadline,
         poster=_brief(people.get(wish.poster_id), full=poster_full),
         claimer=_brief(people.get(wish.claimer_id), full=claimer_full) if wish.claimer_id else None,
         assigned_org_id=wish.assigned_org_id,
         reject_reason=wish.reject_reason if (staff or me == wish.poster_id) else None,
-        promise_date=wish.promise_date, claimed_at=wish.claimed_at, done_note=wish.done_note,
-        minutes_spent=wish.minutes_spent, rating=wish.rating, comment=wish.comment,
-        credit_minutes=wish.credit_minutes, verify_note=wish.verify_note, published_at=wish.published_at,
-        verified_at=wish.verified_at, created_at=wish.created_at, child_name=child_name, child_school=child_school,
+        promise_date=wish.promise_date,
+        claimed_at=wish.claimed_at,
+        done_note=wish.done_note,
+        minutes_spent=wish.minutes_spent,
+        rating=wish.rating,
+        comment=wish.comment,
+        credit_minutes=wish.credit_minutes,
+        verify_note=wish.verify_note,
+        published_at=wish.published_at,
+        verified_at=wish.verified_at,
+        created_at=wish.created_at,
+        child_name=child_name,
+        child_school=child_school,
         photos=[f"/api/v1/wishes/{wish.id}/photos/{i}" for i in range(len(wish.photos))],
         actions=actions or [],
-        events=[WishEventPublic(at=e.at, actor_id=e.actor_id, action=e.action, note=e.note) for e in events or []],
+        events=[
+            WishEventPublic(at=e.at, actor_id=e.actor_id, action=e.action, note=e.note) for e in events or []
+        ],
     )
 
 
@@ -215,19 +256,31 @@ async def view(session: AsyncSession, *, wish: Wish, viewer: User, staff: bool |
     if staff is None:
         staff = await _is_staff(session, user=viewer, wish=wish)
     people = await _people(session, {wish.poster_id, wish.claimer_id})
-    events = list((await session.exec(
-        select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))).all())
+    events = list(
+        (
+            await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))
+        ).all()
+    )
     may_claim = await _may_claim_dispatched(session, user=viewer, wish=wish)
     org = await session.get(Org, wish.org_id)
-    return _public(wish, viewer=viewer, staff=staff, people=people, org_name=org.name if org else None,
-                   events=events, actions=actions_for(wish, user=viewer, staff=staff, may_claim=may_claim))
+    return _public(
+        wish,
+        viewer=viewer,
+        staff=staff,
+        people=people,
+        org_name=org.name if org else None,
+        events=events,
+        actions=actions_for(wish, user=viewer, staff=staff, may_claim=may_claim),
+    )
 
 
 async def _views(session: AsyncSession, rows: list[tuple[Wish, bool]], viewer: User) -> list[WishPublic]:
     people = await _people(session, {w.poster_id for w, _ in rows} | {w.claimer_id for w, _ in rows})
     names = await _org_names(session, {w.org_id for w, _ in rows})
-    return [_public(w, viewer=viewer, staff=bool(staff), people=people, org_name=names.get(w.org_id))
-            for w, staff in rows]
+    return [
+        _public(w, viewer=viewer, staff=bool(staff), people=people, org_name=names.get(w.org_id))
+        for w, staff in rows
+    ]
 
 
 async def get_wish(session: AsyncSession, *, wish_id: int, actor: User) -> WishPublic:
@@ -236,9 +289,17 @@ async def get_wish(session: AsyncSession, *, wish_id: int, actor: User) -> WishP
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
 
-async def list_wishes(session: AsyncSession, *, actor: User, params: PageParams, org_id: int | None = None,
-                      status: WishStatus | None = None, category: str | None = None, mine: bool = False,
-                      side: str | None = None) -> tuple[list[WishPublic], str | None]:
+async def list_wishes(
+    session: AsyncSession,
+    *,
+    actor: User,
+    params: PageParams,
+    org_id: int | None = None,
+    status: WishStatus | None = None,
+    category: str | None = None,
+    mine: bool = False,
+    side: str | None = None,
+) -> tuple[list[WishPublic], str | None]:
     """Wishes the actor may see: published ones for everyone, the rest for their poster and staff over them.
 
     `mine` keeps the actor's own wishes and claims (`side` = "posted" or "claimed" keeps one of them).
@@ -271,14 +332,17 @@ async def list_wishes(session: AsyncSession, *, actor: User, params: PageParams,
     return await _views(session, [(r[0], r[1]) for r in rows], actor), cursor
 
 
-async def wall(session: AsyncSession, *, user: User, category: str | None = None, limit: int = 20) -> list[WishPublic]:
+async def wall(
+    session: AsyncSession, *, user: User, category: str | None = None, limit: int = 20
+) -> list[WishPublic]:
     """Published wishes of the viewer's alliance, their own compound's first (the home page and /wishes)."""
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
     stmt = select(Wish).join(Org, Org.id == Wish.org_id).where(Wish.status == S.published)
     if home is not None:
         root = await _alliance_root(session, user)
         stmt = stmt.where(Org.path.startswith(root)).order_by(
-            case((Org.path.startswith(home.path), 0), else_=1), Wish.id.desc())
+            case((Org.path.startswith(home.path), 0), else_=1), Wish.id.desc()
+        )
     else:
         stmt = stmt.order_by(Wish.id.desc())
     if category:
@@ -300,6 +364,7 @@ async def queues(session: AsyncSession, *, user: User, limit: int = 50) -> dict[
 
 # ---- the use cases ----
 
+
 async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -> WishPublic:
     """Post a wish (submitted, awaiting review); staff may post for a resident without a smartphone."""
     content.check_text(data.title, data.description, data.child_name, data.child_school)
@@ -319,21 +384,47 @@ async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -
     if data.deadline is not None and data.deadline <= clock.now():
         raise ValidationFailed("截止时间应晚于现在", code="invalid_deadline")
     now = clock.now()
-    wish = Wish(org_id=org.id, poster_id=poster.id, acted_by_id=actor.id if poster is not actor else None,
-                title=data.title.strip(), description=data.description.strip(), category=data.category,
-                deadline=data.deadline, child_name_enc=crypto.encrypt(data.child_name),
-                child_school_enc=crypto.encrypt(data.child_school), created_at=now, updated_at=now)
+    wish = Wish(
+        org_id=org.id,
+        poster_id=poster.id,
+        acted_by_id=actor.id if poster is not actor else None,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        category=data.category,
+        deadline=data.deadline,
+        child_name_enc=crypto.encrypt(data.child_name),
+        child_school_enc=crypto.encrypt(data.child_school),
+        created_at=now,
+        updated_at=now,
+    )
     session.add(wish)
     await session.flush()
     note = f"由{actor.name}代为提交" if poster is not actor else None
-    session.add(WishEvent(wish_id=wish.id, at=now, actor_id=actor.id, action="submit", to_status=S.submitted,
-                          note=note))
+    session.add(
+        WishEvent(
+            wish_id=wish.id, at=now, actor_id=actor.id, action="submit", to_status=S.submitted, note=note
+        )
+    )
     if poster is not actor:
-        await audit.record(session, actor_id=actor.id, action="wish.create_on_behalf", object_type="wish",
-                           object_id=wish.id, org_id=org.id, on_behalf_of_id=poster.id)
-        await notify_service.notify(session, user_id=poster.id, kind="wish_submitted", title="已为您提交心愿",
-                                    body=f"{actor.name}为您提交了心愿“{wish.title}”，可在社区服务站查看进度",
-                                    link=f"/wishes/{wish.id}", ref_type="wish", ref_id=wish.id)
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="wish.create_on_behalf",
+            object_type="wish",
+            object_id=wish.id,
+            org_id=org.id,
+            on_behalf_of_id=poster.id,
+        )
+        await notify_service.notify(
+            session,
+            user_id=poster.id,
+            kind="wish_submitted",
+            title="已为您提交心愿",
+            body=f"{actor.name}为您提交了心愿“{wish.title}”，可在社区服务站查看进度",
+            link=f"/wishes/{wish.id}",
+            ref_type="wish",
+            ref_id=wish.id,
+        )
     await session.commit()
     return await view(session, wish=wish, viewer=actor)
 
@@ -348,10 +439,24 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         reason = (data.reason or "").strip()
         if not reason:
             raise ValidationFailed("请填写未通过的原因", code="reason_required")
-        await MACHINE.apply_or_conflict(session, wish, "reject", actor_id=actor.id, note=reason,
-                                 values={"reject_reason": reason, "reviewer_id": actor.id, "closed_at": clock.now()})
-        await notify_service.notify(session, user_id=wish.poster_id, kind="wish_rejected", title="心愿未通过审核",
-                                    body=f"“{wish.title}”：{reason}", link=link, ref_type="wish", ref_id=wish.id)
+        await MACHINE.apply_or_conflict(
+            session,
+            wish,
+            "reject",
+            actor_id=actor.id,
+            note=reason,
+            values={"reject_reason": reason, "reviewer_id": actor.id, "closed_at": clock.now()},
+        )
+        await notify_service.notify(
+            session,
+            user_id=wish.poster_id,
+            kind="wish_rejected",
+            title="心愿未通过审核",
+            body=f"“{wish.title}”：{reason}",
+            link=link,
+            ref_type="wish",
+            ref_id=wish.id,
+        )
     else:
         values = {"reviewer_id": actor.id, "published_at": clock.now()}
         note = data.reason
@@ -365,16 +470,39 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
             note = f"派单给{unit.name}" + (f"：{data.reason}" if data.reason else "")
         await MACHINE.apply_or_conflict(session, wish, "publish", actor_id=actor.id, note=note, values=values)
         if data.assign_org_id is not None:
-            unit_people = (await session.exec(select(Role.user_id).where(Role.org_id == data.assign_org_id))).all()
+            unit_people = (
+                await session.exec(select(Role.user_id).where(Role.org_id == data.assign_org_id))
+            ).all()
             for uid in unit_people:
-                await notify_service.notify(session, user_id=uid, kind="wish_dispatched", title="社区派来一个心愿",
-                                            body=f"“{wish.title}”已派单给贵单位，请安排人员认领", link=link,
-                                            ref_type="wish", ref_id=wish.id)
-        await notify_service.notify(session, user_id=wish.poster_id, kind="wish_published", title="心愿已发布",
-                                    body=f"“{wish.title}”已通过审核，发布到心愿墙", link=link,
-                                    ref_type="wish", ref_id=wish.id)
-    await audit.record(session, actor_id=actor.id, action="wish.review", object_type="wish", object_id=wish.id,
-                       org_id=wish.org_id, detail={"approve": data.approve, "assign_org_id": data.assign_org_id})
+                await notify_service.notify(
+                    session,
+                    user_id=uid,
+                    kind="wish_dispatched",
+                    title="社区派来一个心愿",
+                    body=f"“{wish.title}”已派单给贵单位，请安排人员认领",
+                    link=link,
+                    ref_type="wish",
+                    ref_id=wish.id,
+                )
+        await notify_service.notify(
+            session,
+            user_id=wish.poster_id,
+            kind="wish_published",
+            title="心愿已发布",
+            body=f"“{wish.title}”已通过审核，发布到心愿墙",
+            link=link,
+            ref_type="wish",
+            ref_id=wish.id,
+        )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="wish.review",
+        object_type="wish",
+        object_id=wish.id,
+        org_id=wish.org_id,
+        detail={"approve": data.approve, "assign_org_id": data.assign_org_id},
+    )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
@@ -401,8 +529,14 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
     elif wish.deadline is not None and promise > wish.deadline.astimezone(CHINA).date():
         raise ValidationFailed("承诺完成日期不能晚于心愿的截止日期", code="invalid_promise_date")
     now = clock.now()
-    won = await MACHINE.apply(session, wish, "claim", actor_id=actor.id, note=f"承诺于{promise.isoformat()}前完成",
-                       values={"claimer_id": actor.id, "claimed_at": now, "promise_date": promise})
+    won = await MACHINE.apply(
+        session,
+        wish,
+        "claim",
+        actor_id=actor.id,
+        note=f"承诺于{promise.isoformat()}前完成",
+        values={"claimer_id": actor.id, "claimed_at": now, "promise_date": promise},
+    )
     if not won:
         if wish.status in CLAIMED_STATES:
             raise Conflict("这个心愿刚刚被别人认领了", code="wish_already_claimed")
@@ -412,17 +546,27 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
     await session.flush()
     wish.claim_id = row.id
     session.add(wish)
-    await notify_service.notify(session, user_id=wish.poster_id, kind="wish_claimed", title="您的心愿有人认领了",
-                                body=f"{actor.name}认领了“{wish.title}”，承诺于{promise.isoformat()}前完成",
-                                link=f"/wishes/{wish.id}", ref_type="wish", ref_id=wish.id)
+    await notify_service.notify(
+        session,
+        user_id=wish.poster_id,
+        kind="wish_claimed",
+        title="您的心愿有人认领了",
+        body=f"{actor.name}认领了“{wish.title}”，承诺于{promise.isoformat()}前完成",
+        link=f"/wishes/{wish.id}",
+        ref_type="wish",
+        ref_id=wish.id,
+    )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
 
 async def _end_claim(session: AsyncSession, wish: Wish, outcome: str) -> None:
     if wish.claim_id is not None:
-        await session.exec(update(WishClaim).where(WishClaim.id == wish.claim_id, WishClaim.outcome.is_(None))
-                           .values(outcome=outcome, ended_at=clock.now()))
+        await session.exec(
+            update(WishClaim)
+            .where(WishClaim.id == wish.claim_id, WishClaim.outcome.is_(None))
+            .values(outcome=outcome, ended_at=clock.now())
+        )
 
 
 def _require_claimer(wish: Wish, actor: User, action: str) -> None:
@@ -437,11 +581,24 @@ async def release(session: AsyncSession, *, wish_id: int, actor: User) -> WishPu
     wish, staff = await _visible(session, wish_id=wish_id, user=actor)
     _require_claimer(wish, actor, "release")
     await _end_claim(session, wish, "released")
-    await MACHINE.apply_or_conflict(session, wish, "release", actor_id=actor.id, where=(Wish.claimer_id == actor.id,),
-                             values={"claimer_id": None, "claim_id": None, "claimed_at": None, "promise_date": None})
-    await notify_service.notify(session, user_id=wish.poster_id, kind="wish_released", title="认领人放弃了认领",
-                                body=f"“{wish.title}”已回到心愿墙，等待其他志愿者认领", link=f"/wishes/{wish.id}",
-                                ref_type="wish", ref_id=wish.id)
+    await MACHINE.apply_or_conflict(
+        session,
+        wish,
+        "release",
+        actor_id=actor.id,
+        where=(Wish.claimer_id == actor.id,),
+        values={"claimer_id": None, "claim_id": None, "claimed_at": None, "promise_date": None},
+    )
+    await notify_service.notify(
+        session,
+        user_id=wish.poster_id,
+        kind="wish_released",
+        title="认领人放弃了认领",
+        body=f"“{wish.title}”已回到心愿墙，等待其他志愿者认领",
+        link=f"/wishes/{wish.id}",
+        ref_type="wish",
+        ref_id=wish.id,
+    )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
@@ -452,13 +609,25 @@ async def mark_done(session: AsyncSession, *, wish_id: int, data: DoneIn, actor:
     _require_claimer(wish, actor, "done")
     content.check_text(data.note)
     await _end_claim(session, wish, "done")
-    await MACHINE.apply_or_conflict(session, wish, "done", actor_id=actor.id, note=data.note,
-                             where=(Wish.claimer_id == actor.id,),
-                             values={"done_at": clock.now(), "done_note": data.note,
-                                     "minutes_spent": data.minutes_spent})
-    await notify_service.notify(session, user_id=wish.poster_id, kind="wish_done", title="您的心愿已完成，请确认",
-                                body=f"{actor.name}已完成“{wish.title}”，请确认并评价", link=f"/wishes/{wish.id}",
-                                ref_type="wish", ref_id=wish.id)
+    await MACHINE.apply_or_conflict(
+        session,
+        wish,
+        "done",
+        actor_id=actor.id,
+        note=data.note,
+        where=(Wish.claimer_id == actor.id,),
+        values={"done_at": clock.now(), "done_note": data.note, "minutes_spent": data.minutes_spent},
+    )
+    await notify_service.notify(
+        session,
+        user_id=wish.poster_id,
+        kind="wish_done",
+        title="您的心愿已完成，请确认",
+        body=f"{actor.name}已完成“{wish.title}”，请确认并评价",
+        link=f"/wishes/{wish.id}",
+        ref_type="wish",
+        ref_id=wish.id,
+    )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
@@ -469,11 +638,24 @@ async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor
     if wish.poster_id != actor.id:
         raise Forbidden("只有许愿人可以确认", code="not_wish_poster")
     content.check_text(data.comment)
-    await MACHINE.apply_or_conflict(session, wish, "confirm", actor_id=actor.id, note=data.comment,
-                             values={"confirmed_at": clock.now(), "rating": data.rating, "comment": data.comment})
-    await notify_service.notify(session, user_id=wish.claimer_id, kind="wish_confirmed", title="许愿人确认了您的服务",
-                                body=f"“{wish.title}”获得{data.rating}星评价", link=f"/wishes/{wish.id}",
-                                ref_type="wish", ref_id=wish.id)
+    await MACHINE.apply_or_conflict(
+        session,
+        wish,
+        "confirm",
+        actor_id=actor.id,
+        note=data.comment,
+        values={"confirmed_at": clock.now(), "rating": data.rating, "comment": data.comment},
+    )
+    await notify_service.notify(
+        session,
+        user_id=wish.claimer_id,
+        kind="wish_confirmed",
+        title="许愿人确认了您的服务",
+        body=f"“{wish.title}”获得{data.rating}星评价",
+        link=f"/wishes/{wish.id}",
+        ref_type="wish",
+        ref_id=wish.id,
+    )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
@@ -486,20 +668,51 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
     if actor.id == wish.claimer_id:  # nobody credits their own time bank
         raise Forbidden("不能验收自己完成的心愿，请由其他工作人员验收", code="cannot_verify_own_help")
     content.check_text(data.note)
-    await MACHINE.apply_or_conflict(session, wish, "verify", actor_id=actor.id, note=data.note,
-                             values={"verified_at": clock.now(), "verifier_id": actor.id,
-                                     "credit_minutes": data.credit_minutes, "verify_note": data.note,
-                                     "closed_at": clock.now()})
+    await MACHINE.apply_or_conflict(
+        session,
+        wish,
+        "verify",
+        actor_id=actor.id,
+        note=data.note,
+        values={
+            "verified_at": clock.now(),
+            "verifier_id": actor.id,
+            "credit_minutes": data.credit_minutes,
+            "verify_note": data.note,
+            "closed_at": clock.now(),
+        },
+    )
     from app.services import ledger as ledger_service  # the time-bank domain (imported late: no cycle)
 
-    await ledger_service.credit_service(session, org_id=wish.org_id, user_id=wish.claimer_id,
-                                        minutes=data.credit_minutes, ref_type="wish", ref_id=wish.id,
-                                        memo=f"微心愿：{wish.title}", actor_id=actor.id)
-    await audit.record(session, actor_id=actor.id, action="wish.verify", object_type="wish", object_id=wish.id,
-                       org_id=wish.org_id, detail={"credit_minutes": data.credit_minutes})
-    await notify_service.notify(session, user_id=wish.claimer_id, kind="wish_verified", title="服务已验收",
-                                body=f"“{wish.title}”已验收，时间银行记入{data.credit_minutes}分钟",
-                                link=f"/wishes/{wish.id}", ref_type="wish", ref_id=wish.id)
+    await ledger_service.credit_service(
+        session,
+        org_id=wish.org_id,
+        user_id=wish.claimer_id,
+        minutes=data.credit_minutes,
+        ref_type="wish",
+        ref_id=wish.id,
+        memo=f"微心愿：{wish.title}",
+        actor_id=actor.id,
+    )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="wish.verify",
+        object_type="wish",
+        object_id=wish.id,
+        org_id=wish.org_id,
+        detail={"credit_minutes": data.credit_minutes},
+    )
+    await notify_service.notify(
+        session,
+        user_id=wish.claimer_id,
+        kind="wish_verified",
+        title="服务已验收",
+        body=f"“{wish.title}”已验收，时间银行记入{data.credit_minutes}分钟",
+        link=f"/wishes/{wish.id}",
+        ref_type="wish",
+        ref_id=wish.id,
+    )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
@@ -509,7 +722,9 @@ async def cancel(session: AsyncSession, *, wish_id: int, actor: User) -> WishPub
     wish, staff = await _visible(session, wish_id=wish_id, user=actor)
     if wish.poster_id != actor.id:
         raise Forbidden("只有许愿人可以撤回心愿", code="not_wish_poster")
-    await MACHINE.apply_or_conflict(session, wish, "cancel", actor_id=actor.id, values={"closed_at": clock.now()})
+    await MACHINE.apply_or_conflict(
+        session, wish, "cancel", actor_id=actor.id, values={"closed_at": clock.now()}
+    )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
@@ -541,6 +756,7 @@ async def get_photo(session: AsyncSession, *, wish_id: int, index: int, actor: U
 
 # ---- timers ----
 
+
 async def run_timers(session: AsyncSession) -> int:
     """Overdue claims back to the wall, expiries, auto-confirmations and due-tomorrow reminders.
 
@@ -551,59 +767,124 @@ async def run_timers(session: AsyncSession) -> int:
     today = clock.today()
     moved = 0
 
-    overdue = (await session.exec(select(Wish).where(Wish.status == S.claimed, Wish.promise_date < today)
-                                  .order_by(Wish.id))).all()
+    overdue = (
+        await session.exec(
+            select(Wish).where(Wish.status == S.claimed, Wish.promise_date < today).order_by(Wish.id)
+        )
+    ).all()
     for wish in overdue:
         claimer_id, claim_id = wish.claimer_id, wish.claim_id
-        if await MACHINE.apply(session, wish, "release_overdue", actor_id=None,
-                        note=f"承诺日期{wish.promise_date.isoformat()}已过，心愿回到心愿墙",
-                        where=(Wish.promise_date < today,),
-                        values={"claimer_id": None, "claim_id": None, "claimed_at": None, "promise_date": None}):
+        if await MACHINE.apply(
+            session,
+            wish,
+            "release_overdue",
+            actor_id=None,
+            note=f"承诺日期{wish.promise_date.isoformat()}已过，心愿回到心愿墙",
+            where=(Wish.promise_date < today,),
+            values={"claimer_id": None, "claim_id": None, "claimed_at": None, "promise_date": None},
+        ):
             moved += 1
             if claim_id is not None:
-                await session.exec(update(WishClaim).where(WishClaim.id == claim_id, WishClaim.outcome.is_(None))
-                                   .values(outcome="overdue", ended_at=now))
+                await session.exec(
+                    update(WishClaim)
+                    .where(WishClaim.id == claim_id, WishClaim.outcome.is_(None))
+                    .values(outcome="overdue", ended_at=now)
+                )
             for uid, title in ((claimer_id, "认领已逾期"), (wish.poster_id, "心愿已重新发布")):
-                await notify_service.notify(session, user_id=uid, kind="claim_overdue", title=title,
-                                            body=f"“{wish.title}”未在承诺日期前完成，已回到心愿墙",
-                                            link=f"/wishes/{wish.id}", ref_type="wish", ref_id=wish.id)
+                await notify_service.notify(
+                    session,
+                    user_id=uid,
+                    kind="claim_overdue",
+                    title=title,
+                    body=f"“{wish.title}”未在承诺日期前完成，已回到心愿墙",
+                    link=f"/wishes/{wish.id}",
+                    ref_type="wish",
+                    ref_id=wish.id,
+                )
 
-    expiring = (await session.exec(select(Wish).where(Wish.status.in_((S.submitted, S.published)),
-                                                      Wish.deadline.is_not(None), Wish.deadline < now)
-                                   .order_by(Wish.id))).all()
+    expiring = (
+        await session.exec(
+            select(Wish)
+            .where(
+                Wish.status.in_((S.submitted, S.published)), Wish.deadline.is_not(None), Wish.deadline < now
+            )
+            .order_by(Wish.id)
+        )
+    ).all()
     for wish in expiring:
-        if await MACHINE.apply(session, wish, "expire", actor_id=None, note="超过截止时间无人认领",
-                        where=(Wish.deadline < now,), values={"closed_at": now}):
+        if await MACHINE.apply(
+            session,
+            wish,
+            "expire",
+            actor_id=None,
+            note="超过截止时间无人认领",
+            where=(Wish.deadline < now,),
+            values={"closed_at": now},
+        ):
             moved += 1
-            await notify_service.notify(session, user_id=wish.poster_id, kind="wish_expired", title="心愿已过期",
-                                        body=f"“{wish.title}”已超过截止时间", link=f"/wishes/{wish.id}",
-                                        ref_type="wish", ref_id=wish.id)
+            await notify_service.notify(
+                session,
+                user_id=wish.poster_id,
+                kind="wish_expired",
+                title="心愿已过期",
+                body=f"“{wish.title}”已超过截止时间",
+                link=f"/wishes/{wish.id}",
+                ref_type="wish",
+                ref_id=wish.id,
+            )
 
     cutoff = now - CONFIRM_GRACE
-    unconfirmed = (await session.exec(select(Wish).where(Wish.status == S.done, Wish.done_at < cutoff)
-                                      .order_by(Wish.id))).all()
+    unconfirmed = (
+        await session.exec(select(Wish).where(Wish.status == S.done, Wish.done_at < cutoff).order_by(Wish.id))
+    ).all()
     for wish in unconfirmed:
-        if await MACHINE.apply(session, wish, "auto_confirm", actor_id=None,
-                        note=f"许愿人{CONFIRM_GRACE.days}天内未确认，系统自动确认",
-                        where=(Wish.done_at < cutoff,), values={"confirmed_at": now}):
+        if await MACHINE.apply(
+            session,
+            wish,
+            "auto_confirm",
+            actor_id=None,
+            note=f"许愿人{CONFIRM_GRACE.days}天内未确认，系统自动确认",
+            where=(Wish.done_at < cutoff,),
+            values={"confirmed_at": now},
+        ):
             moved += 1
 
-    due = (await session.exec(select(WishClaim, Wish).join(Wish, Wish.claim_id == WishClaim.id)
-                              .where(Wish.status == S.claimed, WishClaim.promise_date == today + timedelta(days=1),
-                                     WishClaim.reminded_at.is_(None)).order_by(WishClaim.id))).all()
+    due = (
+        await session.exec(
+            select(WishClaim, Wish)
+            .join(Wish, Wish.claim_id == WishClaim.id)
+            .where(
+                Wish.status == S.claimed,
+                WishClaim.promise_date == today + timedelta(days=1),
+                WishClaim.reminded_at.is_(None),
+            )
+            .order_by(WishClaim.id)
+        )
+    ).all()
     for row, wish in due:
-        result = await session.exec(update(WishClaim).where(WishClaim.id == row.id, WishClaim.reminded_at.is_(None))
-                                    .values(reminded_at=now))
+        result = await session.exec(
+            update(WishClaim)
+            .where(WishClaim.id == row.id, WishClaim.reminded_at.is_(None))
+            .values(reminded_at=now)
+        )
         if result.rowcount == 1:
             moved += 1
-            await notify_service.notify(session, user_id=row.user_id, kind="claim_due", title="认领的心愿明天到期",
-                                        body=f"“{wish.title}”承诺明天完成，完成后请点“服务完成”",
-                                        link=f"/wishes/{wish.id}", ref_type="wish", ref_id=wish.id)
+            await notify_service.notify(
+                session,
+                user_id=row.user_id,
+                kind="claim_due",
+                title="认领的心愿明天到期",
+                body=f"“{wish.title}”承诺明天完成，完成后请点“服务完成”",
+                link=f"/wishes/{wish.id}",
+                ref_type="wish",
+                ref_id=wish.id,
+            )
     await session.commit()
     return moved
 
 
 # ---- what the pages show ----
+
 
 async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dict:
     """The wish page: the wish as the viewer may see it, who did each step, and units to dispatch to."""
@@ -614,9 +895,16 @@ async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dic
     people = await _people(session, {e.actor_id for e in public.events})
     choices = []
     if "review" in public.actions:
-        choices = await resources_service.dispatch_choices(session, org_id=wish.org_id, category=wish.category)
-    return {"wish": public, "actor_names": {i: u.name for i, u in people.items()}, "dispatch_choices": choices,
-            "staff": staff, "today": clock.today()}
+        choices = await resources_service.dispatch_choices(
+            session, org_id=wish.org_id, category=wish.category
+        )
+    return {
+        "wish": public,
+        "actor_names": {i: u.name for i, u in people.items()},
+        "dispatch_choices": choices,
+        "staff": staff,
+        "today": clock.today(),
+    }
 
 
 async def mine_page(session: AsyncSession, *, user: User, limit: int = 50) -> dict:
@@ -624,5 +912,7 @@ async def mine_page(session: AsyncSession, *, user: User, limit: int = 50) -> di
     params = PageParams(limit=limit)
     posted, _ = await list_wishes(session, actor=user, params=params, mine=True, side="posted")
     claimed, _ = await list_wishes(session, actor=user, params=params, mine=True, side="claimed")
-    messages, _ = await notify_service.list_mine(session, user=user, unread=False, params=PageParams(limit=10))
+    messages, _ = await notify_service.list_mine(
+        session, user=user, unread=False, params=PageParams(limit=10)
+    )
     return {"posted": posted, "claimed": claimed, "messages": messages}

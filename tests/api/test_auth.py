@@ -104,7 +104,9 @@ async def test_cookie_alone_authenticates_me(client):
 
 async def test_bearer_alone_authenticates_me(client):
     phone = next_phone()
-    token = (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).json()["access_token"]
+    token = (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).json()[
+        "access_token"
+    ]
     client.cookies.clear()
     resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 200
@@ -113,7 +115,9 @@ async def test_bearer_alone_authenticates_me(client):
 
 async def test_tampered_token_is_401(client):
     phone = next_phone()
-    token = (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).json()["access_token"]
+    token = (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).json()[
+        "access_token"
+    ]
     client.cookies.clear()
     head, _, sig = token.rpartition(".")
     tampered = f"{head}.{'A' if sig[0] != 'A' else 'B'}{sig[1:]}"
@@ -263,8 +267,15 @@ async def test_real_backend_sends_the_code_and_never_returns_it(app, client):
     assert (await client.post(LOGIN, json={"phone": phone, "code": sender.sent[0][1]})).status_code == 200
 
 
-@pytest.mark.parametrize(("backend", "env", "shows"), [("console", "dev", True), ("console", "test", True),
-                                                       ("console", "prod", False), ("aliyun", "test", False)])
+@pytest.mark.parametrize(
+    ("backend", "env", "shows"),
+    [
+        ("console", "dev", True),
+        ("console", "test", True),
+        ("console", "prod", False),
+        ("aliyun", "test", False),
+    ],
+)
 def test_console_backend_only_outside_production(backend, env, shows):
     settings = get_settings().model_copy(update={"sms_backend": backend, "env": env})
     sender = get_sender(settings)
@@ -309,8 +320,13 @@ def fake_wechat():
 @pytest.fixture
 def wechat(app, fake_wechat):
     """The app pointed at the fake WeChat server."""
-    use_settings(app, wechat_api_base=fake_wechat.base_url, wechat_app_id=fake_wechat.app_id,
-                 wechat_app_secret=fake_wechat.secret, public_base_url=PUBLIC)
+    use_settings(
+        app,
+        wechat_api_base=fake_wechat.base_url,
+        wechat_app_id=fake_wechat.app_id,
+        wechat_app_secret=fake_wechat.secret,
+        public_base_url=PUBLIC,
+    )
     return fake_wechat
 
 
@@ -324,8 +340,9 @@ async def authorize(client, next_url: str = "/wishes") -> str:
 
 async def wechat_visit(client, wechat, openid: str, next_url: str = "/wishes"):
     state = await authorize(client, next_url)
-    return await client.get("/api/v1/auth/wechat/callback",
-                            params={"code": wechat.issue_code(openid), "state": state})
+    return await client.get(
+        "/api/v1/auth/wechat/callback", params={"code": wechat.issue_code(openid), "state": state}
+    )
 
 
 async def test_authorize_redirects_to_wechat_with_signed_state_cookie(client, wechat):
@@ -333,7 +350,11 @@ async def test_authorize_redirects_to_wechat_with_signed_state_cookie(client, we
     assert resp.status_code == 302
     url = urlsplit(resp.headers["location"])
     assert (url.scheme, url.netloc, url.path, url.fragment) == (
-        "https", "open.weixin.qq.com", "/connect/oauth2/authorize", "wechat_redirect")
+        "https",
+        "open.weixin.qq.com",
+        "/connect/oauth2/authorize",
+        "wechat_redirect",
+    )
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert query["appid"] == "wx-ejia-test"
     assert query["redirect_uri"] == f"{PUBLIC}/api/v1/auth/wechat/callback"
@@ -355,8 +376,10 @@ async def test_authorize_refuses_an_offsite_next(client, wechat):
 
 async def test_callback_with_forged_state_is_400(client, wechat):
     await authorize(client)
-    resp = await client.get("/api/v1/auth/wechat/callback",
-                            params={"code": wechat.issue_code("o-forged"), "state": "forged-state"})
+    resp = await client.get(
+        "/api/v1/auth/wechat/callback",
+        params={"code": wechat.issue_code("o-forged"), "state": "forged-state"},
+    )
     assert resp.status_code == 400
     assert resp.json()["code"] == "invalid_oauth_state"
 
@@ -364,14 +387,18 @@ async def test_callback_with_forged_state_is_400(client, wechat):
 async def test_callback_without_the_state_cookie_is_400(client, wechat):
     state = await authorize(client)
     client.cookies.clear()
-    resp = await client.get("/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-1"), "state": state})
+    resp = await client.get(
+        "/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-1"), "state": state}
+    )
     assert resp.status_code == 400
     assert resp.json()["code"] == "invalid_oauth_state"
 
 
 async def test_callback_with_unsigned_state_cookie_is_400(client, wechat):
     client.cookies.set("ejia_oauth", "eyJzIjoiYWJjIiwibmV4dCI6Ii8ifQ.bogus.sig")
-    resp = await client.get("/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-1"), "state": "abc"})
+    resp = await client.get(
+        "/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-1"), "state": "abc"}
+    )
     assert resp.status_code == 400
     assert resp.json()["code"] == "invalid_oauth_state"
 
@@ -379,11 +406,13 @@ async def test_callback_with_unsigned_state_cookie_is_400(client, wechat):
 async def test_state_is_single_use(client, wechat, session):
     await make_user(session, phone=next_phone())
     state = await authorize(client)
-    first = await client.get("/api/v1/auth/wechat/callback",
-                             params={"code": wechat.issue_code("o-once"), "state": state})
+    first = await client.get(
+        "/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-once"), "state": state}
+    )
     assert first.status_code == 302
-    replay = await client.get("/api/v1/auth/wechat/callback",
-                              params={"code": wechat.issue_code("o-once"), "state": state})
+    replay = await client.get(
+        "/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-once"), "state": state}
+    )
     assert replay.status_code == 400
     assert replay.json()["code"] == "invalid_oauth_state"
 
@@ -395,12 +424,18 @@ async def test_invalid_code_is_400_wechat_auth_failed(client, wechat):
     body = resp.json()
     assert body["code"] == "wechat_auth_failed"
     assert body["title"] == "微信授权失败"
-    assert wechat.requests[-1] == {"appid": "wx-ejia-test", "secret": "wx-secret", "code": "not-a-code",
-                                   "grant_type": "authorization_code"}
+    assert wechat.requests[-1] == {
+        "appid": "wx-ejia-test",
+        "secret": "wx-secret",
+        "code": "not-a-code",
+        "grant_type": "authorization_code",
+    }
 
 
 async def test_unreachable_wechat_is_400_wechat_auth_failed(app, client, wechat):
-    use_settings(app, wechat_api_base="http://127.0.0.1:9", wechat_app_id=wechat.app_id, public_base_url=PUBLIC)
+    use_settings(
+        app, wechat_api_base="http://127.0.0.1:9", wechat_app_id=wechat.app_id, public_base_url=PUBLIC
+    )
     state = await authorize(client)
     resp = await client.get("/api/v1/auth/wechat/callback", params={"code": "any", "state": state})
     assert resp.status_code == 400
@@ -460,15 +495,19 @@ async def test_signed_in_user_visiting_by_wechat_binds_directly(client, wechat, 
 async def test_a_forged_bind_cookie_binds_nothing(client, session):
     phone = next_phone()
     client.cookies.set("ejia_wechat_bind", "forged")
-    assert (await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})).status_code == 200
+    assert (
+        await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})
+    ).status_code == 200
     user = (await session.exec(select(User).where(User.phone == phone))).one()
     assert user.wechat_openid is None
 
 
 # --- The login page (server side; the journey itself is in tests/pages/test_login.py) ------------------------
 
-WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-             "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN")
+WECHAT_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
+)
 
 
 async def test_login_page_keeps_a_same_site_next(client):
@@ -477,7 +516,9 @@ async def test_login_page_keeps_a_same_site_next(client):
     assert 'data-next="/wishes?mine=true"' in resp.text
 
 
-@pytest.mark.parametrize("target", ["//evil.example.com/x", "https://evil.example.com/", "/\\evil.example.com"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example.com/x", "https://evil.example.com/", "/\\evil.example.com"]
+)
 async def test_login_page_drops_an_offsite_next(client, target):
     resp = await client.get("/login", params={"next": target})
     assert 'data-next="/"' in resp.text

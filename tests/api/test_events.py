@@ -14,8 +14,11 @@ URL = "/api/v1/events"
 
 
 async def report(client, user, org, **kw):
-    resp = await client.post(URL, json={"category": "环境卫生", "description": "楼道堆放杂物", "org_id": org.id, **kw},
-                             headers=auth(user))
+    resp = await client.post(
+        URL,
+        json={"category": "环境卫生", "description": "楼道堆放杂物", "org_id": org.id, **kw},
+        headers=auth(user),
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()
 
@@ -37,9 +40,14 @@ async def test_full_loop_with_a_failed_check(client, session):
     ev = await report(client, resident, tree.grid, lat=34.1, lng=119.2)
     assert ev["status"] == "reported"
     eid = ev["id"]
-    r = await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                          headers=auth(staff))
-    assert (r.status_code, r.json()["status"], r.json()["handler_org_id"]) == (200, "dispatched", tree.unit.id)
+    r = await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
+    )
+    assert (r.status_code, r.json()["status"], r.json()["handler_org_id"]) == (
+        200,
+        "dispatched",
+        tree.unit.id,
+    )
     r = await client.post(f"{URL}/{eid}/handle", json={"note": "已清理"}, headers=auth(handler))
     assert r.json()["status"] == "handled"
     r = await client.post(f"{URL}/{eid}/check", json={"ok": False, "note": "仍有杂物"}, headers=auth(staff))
@@ -48,13 +56,21 @@ async def test_full_loop_with_a_failed_check(client, session):
     assert r.json()["status"] == "handled"
     r = await client.post(f"{URL}/{eid}/check", json={"ok": True}, headers=auth(staff))
     assert r.json()["status"] == "checked"
-    r = await client.post(f"{URL}/{eid}/feedback", json={"satisfied": True, "comment": "谢谢"}, headers=auth(resident))
+    r = await client.post(
+        f"{URL}/{eid}/feedback", json={"satisfied": True, "comment": "谢谢"}, headers=auth(resident)
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["status"], body["satisfied"], body["feedback_comment"]) == ("closed", True, "谢谢")
     assert [(e["action"], e["actor_id"]) for e in body["events"]] == [
-        ("report", resident.id), ("dispatch", staff.id), ("handle", handler.id), ("check_failed", staff.id),
-        ("handle", handler.id), ("check", staff.id), ("feedback", resident.id)]
+        ("report", resident.id),
+        ("dispatch", staff.id),
+        ("handle", handler.id),
+        ("check_failed", staff.id),
+        ("handle", handler.id),
+        ("check", staff.id),
+        ("feedback", resident.id),
+    ]
 
 
 async def test_any_other_transition_is_409_invalid_state(client, session):
@@ -65,18 +81,23 @@ async def test_any_other_transition_is_409_invalid_state(client, session):
     assert (r.status_code, r.json()["code"]) == (409, "invalid_state")
     r = await client.post(f"{URL}/{eid}/feedback", json={"satisfied": True}, headers=auth(resident))
     assert (r.status_code, r.json()["code"]) == (409, "invalid_state")
-    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                      headers=auth(staff))
-    r = await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                          headers=auth(staff))
+    await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
+    )
+    r = await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
+    )
     assert (r.status_code, r.json()["code"]) == (409, "invalid_state")
 
 
 async def test_unknown_category_is_422(client, session):
     tree = await make_tree(session)
     resident = await make_user(session)
-    r = await client.post(URL, json={"category": "外星人", "description": "有飞碟", "org_id": tree.grid.id},
-                          headers=auth(resident))
+    r = await client.post(
+        URL,
+        json={"category": "外星人", "description": "有飞碟", "org_id": tree.grid.id},
+        headers=auth(resident),
+    )
     assert (r.status_code, r.json()["code"]) == (422, "invalid_category")
 
 
@@ -98,14 +119,20 @@ async def test_who_sees_what(client, session):
     assert (await client.get(f"{URL}/{eid}", headers=auth(resident))).status_code == 200
     seen = await client.get(f"{URL}/{eid}", headers=auth(staff))
     assert seen.json()["reporter"]["phone"] == resident.phone
-    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                      headers=auth(staff))
+    await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
+    )
     by_handler = await client.get(f"{URL}/{eid}", headers=auth(handler))
     assert by_handler.status_code == 200
     assert by_handler.json()["reporter"]["phone"] == f"{resident.phone[:3]}****{resident.phone[-4:]}"
     lists = {}
-    for name, who in (("stranger", stranger), ("other", other_staff), ("handler", handler), ("staff", staff),
-                      ("resident", resident)):
+    for name, who in (
+        ("stranger", stranger),
+        ("other", other_staff),
+        ("handler", handler),
+        ("staff", staff),
+        ("resident", resident),
+    ):
         lists[name] = [e["id"] for e in (await client.get(URL, headers=auth(who))).json()["items"]]
     assert lists == {"stranger": [], "other": [], "handler": [eid], "staff": [eid], "resident": [eid]}
 
@@ -114,11 +141,19 @@ async def test_only_the_handler_handles_and_only_the_reporter_gives_feedback(cli
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
     eid = (await report(client, resident, tree.grid))["id"]
-    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                      headers=auth(staff))
-    assert (await client.post(f"{URL}/{eid}/handle", json={"note": "x"}, headers=auth(resident))).status_code == 403
-    assert (await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                              headers=auth(handler))).status_code == 403
+    await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
+    )
+    assert (
+        await client.post(f"{URL}/{eid}/handle", json={"note": "x"}, headers=auth(resident))
+    ).status_code == 403
+    assert (
+        await client.post(
+            f"{URL}/{eid}/dispatch",
+            json={"handler_org_id": tree.unit.id, "due_at": due()},
+            headers=auth(handler),
+        )
+    ).status_code == 403
     await client.post(f"{URL}/{eid}/handle", json={"note": "ok"}, headers=auth(handler))
     await client.post(f"{URL}/{eid}/check", json={"ok": True}, headers=auth(staff))
     r = await client.post(f"{URL}/{eid}/feedback", json={"satisfied": False}, headers=auth(staff))
@@ -128,8 +163,16 @@ async def test_only_the_handler_handles_and_only_the_reporter_gives_feedback(cli
 async def test_staff_reports_on_behalf_and_record_says_who(client, session):
     tree = await make_tree(session)
     grid_worker = await make_user(session, role=(tree.grid, "staff"))
-    r = await client.post(URL, json={"category": "设施维修", "description": "路灯不亮", "org_id": tree.grid.id,
-                                     "on_behalf_of_phone": "13911112222"}, headers=auth(grid_worker))
+    r = await client.post(
+        URL,
+        json={
+            "category": "设施维修",
+            "description": "路灯不亮",
+            "org_id": tree.grid.id,
+            "on_behalf_of_phone": "13911112222",
+        },
+        headers=auth(grid_worker),
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["acted_by_id"] == grid_worker.id
@@ -137,8 +180,16 @@ async def test_staff_reports_on_behalf_and_record_says_who(client, session):
     logs = (await session.exec(select(AuditLog).where(AuditLog.action == "event.report_for"))).all()
     assert [(g.actor_id, g.on_behalf_of_id) for g in logs] == [(grid_worker.id, body["reporter"]["id"])]
     resident = await make_user(session)
-    r = await client.post(URL, json={"category": "设施维修", "description": "路灯不亮", "org_id": tree.grid.id,
-                                     "on_behalf_of_phone": "13911113333"}, headers=auth(resident))
+    r = await client.post(
+        URL,
+        json={
+            "category": "设施维修",
+            "description": "路灯不亮",
+            "org_id": tree.grid.id,
+            "on_behalf_of_phone": "13911113333",
+        },
+        headers=auth(resident),
+    )
     assert r.status_code == 403
 
 
@@ -146,13 +197,18 @@ async def test_overdue_is_marked_and_escalated_up_the_tree(client, session):
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
     eid = (await report(client, resident, tree.grid))["id"]
-    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due(24)},
-                      headers=auth(staff))
+    await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due(24)}, headers=auth(staff)
+    )
     assert await events_service.run_event_timers(session) == 0
     clock.travel(timedelta(hours=25))
     assert await events_service.run_event_timers(session) == 1
     body = (await client.get(f"{URL}/{eid}", headers=auth(staff))).json()
-    assert (body["overdue"], body["escalation_level"], body["escalated_org_id"]) == (True, 1, tree.compound.id)
+    assert (body["overdue"], body["escalation_level"], body["escalated_org_id"]) == (
+        True,
+        1,
+        tree.compound.id,
+    )
     assert [e["action"] for e in body["events"]][-2:] == ["overdue", "escalate"]
     assert await events_service.run_event_timers(session) == 0  # not again within the day
     clock.travel(timedelta(days=1, minutes=1))
@@ -175,8 +231,9 @@ async def test_checked_event_closes_itself_after_the_grace(client, session):
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
     eid = (await report(client, resident, tree.grid))["id"]
-    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                      headers=auth(staff))
+    await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
+    )
     await client.post(f"{URL}/{eid}/handle", json={"note": "ok"}, headers=auth(handler))
     await client.post(f"{URL}/{eid}/check", json={"ok": True}, headers=auth(staff))
     clock.travel(timedelta(days=8))
@@ -190,8 +247,11 @@ async def test_handling_and_on_time_rates(client, session):
     resident, staff, handler = await people(session, tree)
     ids = [(await report(client, resident, tree.grid))["id"] for _ in range(4)]
     for eid in ids[:3]:
-        await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due(24)},
-                          headers=auth(staff))
+        await client.post(
+            f"{URL}/{eid}/dispatch",
+            json={"handler_org_id": tree.unit.id, "due_at": due(24)},
+            headers=auth(staff),
+        )
     await client.post(f"{URL}/{ids[0]}/handle", json={"note": "ok"}, headers=auth(handler))
     await client.post(f"{URL}/{ids[1]}/handle", json={"note": "ok"}, headers=auth(handler))
     clock.travel(timedelta(hours=30))
@@ -206,8 +266,9 @@ async def test_staff_queues(client, session):
     resident, staff, handler = await people(session, tree)
     a = (await report(client, resident, tree.grid))["id"]
     b = (await report(client, resident, tree.grid))["id"]
-    await client.post(f"{URL}/{b}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                      headers=auth(staff))
+    await client.post(
+        f"{URL}/{b}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
+    )
     q = await client.get(f"{URL}?queue=dispatch", headers=auth(staff))
     assert [e["id"] for e in q.json()["items"]] == [a]
     q = await client.get(f"{URL}?queue=handle", headers=auth(handler))
@@ -223,15 +284,18 @@ async def test_reporter_adds_a_photo_and_a_stranger_cannot_see_it(client, sessio
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
     eid = (await report(client, resident, tree.grid))["id"]
-    r = await client.post(f"{URL}/{eid}/photos", files={"photo": ("a.png", PNG, "image/png")}, headers=auth(resident))
+    r = await client.post(
+        f"{URL}/{eid}/photos", files={"photo": ("a.png", PNG, "image/png")}, headers=auth(resident)
+    )
     assert r.status_code == 201, r.text
     assert len(r.json()["photos"]) == 1
     got = await client.get(f"{URL}/{eid}/photos/0", headers=auth(staff))
     assert (got.status_code, got.headers["content-type"], got.content) == (200, "image/png", PNG)
     stranger = await make_user(session)
     assert (await client.get(f"{URL}/{eid}/photos/0", headers=auth(stranger))).status_code == 404
-    bad = await client.post(f"{URL}/{eid}/photos", files={"photo": ("a.txt", b"hello", "text/plain")},
-                            headers=auth(resident))
+    bad = await client.post(
+        f"{URL}/{eid}/photos", files={"photo": ("a.txt", b"hello", "text/plain")}, headers=auth(resident)
+    )
     assert (bad.status_code, bad.json()["code"]) == (422, "photo_type_not_allowed")
 
 
@@ -241,14 +305,20 @@ async def test_reporter_is_told_when_handled_and_checked(client, session):
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
     eid = (await report(client, resident, tree.grid))["id"]
-    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()},
-                      headers=auth(staff))
+    await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
+    )
     await client.post(f"{URL}/{eid}/handle", json={"note": "已清理"}, headers=auth(handler))
     await client.post(f"{URL}/{eid}/check", json={"ok": True}, headers=auth(staff))
-    rows = (await session.exec(select(Notification).where(Notification.user_id == resident.id)
-                               .order_by(Notification.id))).all()
-    assert [(n.title, n.link) for n in rows] == [("您反映的问题已处置", f"/events/{eid}"),
-                                                 ("您反映的问题已办好，请评价", f"/events/{eid}")]
+    rows = (
+        await session.exec(
+            select(Notification).where(Notification.user_id == resident.id).order_by(Notification.id)
+        )
+    ).all()
+    assert [(n.title, n.link) for n in rows] == [
+        ("您反映的问题已处置", f"/events/{eid}"),
+        ("您反映的问题已办好，请评价", f"/events/{eid}"),
+    ]
 
 
 async def test_escalation_tells_the_staff_of_the_level_above(client, session):
@@ -257,8 +327,9 @@ async def test_escalation_tells_the_staff_of_the_level_above(client, session):
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
     eid = (await report(client, resident, tree.grid))["id"]
-    await client.post(f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due(1)},
-                      headers=auth(staff))
+    await client.post(
+        f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due(1)}, headers=auth(staff)
+    )
     clock.travel(timedelta(hours=2))
     assert await events_service.run_event_timers(session) == 1
     rows = (await session.exec(select(Notification).where(Notification.kind == "event_escalated"))).all()

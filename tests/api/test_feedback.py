@@ -18,8 +18,11 @@ async def test_record_card_holds_posts_and_logged_minutes(client, session):
     post = await new_post(client, session, tree)
     await client.post(f"/api/v1/posts/{post['id']}/claim", headers=auth(member))
     for minutes in (60, 45):
-        await client.post(f"/api/v1/posts/{post['id']}/logs", json={"minutes": minutes, "note": "巡防"},
-                          headers=auth(member))
+        await client.post(
+            f"/api/v1/posts/{post['id']}/logs",
+            json={"minutes": minutes, "note": "巡防"},
+            headers=auth(member),
+        )
     resp = await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(member))
     assert resp.status_code == 200, resp.text
     card = resp.json()
@@ -43,8 +46,11 @@ async def test_record_card_of_another_year_has_no_posts(client, session):
 async def test_stranger_cannot_read_a_record_card_404(client, session):
     tree = await make_tree(session)
     member = await approved_member(client, session, tree)
-    for stranger in (await make_user(session), await make_user(session, role=(tree.other_community, "admin")),
-                     await make_user(session, role=(tree.unit, "staff"))):
+    for stranger in (
+        await make_user(session),
+        await make_user(session, role=(tree.other_community, "admin")),
+        await make_user(session, role=(tree.unit, "staff")),
+    ):
         resp = await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(stranger))
         assert resp.status_code == 404
         assert resp.json()["code"] == "record_not_found"
@@ -66,12 +72,18 @@ async def test_branch_staff_rates_member_and_member_sees_it(client, session):
     tree = await make_tree(session)
     member = await approved_member(client, session, tree)
     staff = await make_user(session, role=(tree.compound, "staff"))
-    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}",
-                            json={"rating": "excellent", "comment": "积极参加巡防"}, headers=auth(staff))
+    resp = await client.put(
+        f"/api/v1/members/{member.id}/feedback/{YEAR}",
+        json={"rating": "excellent", "comment": "积极参加巡防"},
+        headers=auth(staff),
+    )
     assert resp.status_code == 200, resp.text
     assert (resp.json()["rating"], resp.json()["rating_label"]) == ("excellent", "优秀")
-    again = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}",
-                             json={"rating": "qualified", "comment": "改评"}, headers=auth(staff))
+    again = await client.put(
+        f"/api/v1/members/{member.id}/feedback/{YEAR}",
+        json={"rating": "qualified", "comment": "改评"},
+        headers=auth(staff),
+    )
     assert again.json()["id"] == resp.json()["id"]
     mine = (await client.get(f"/api/v1/members/{member.id}/feedback", headers=auth(member))).json()
     assert [(f["period"], f["rating"], f["comment"]) for f in mine] == [(str(YEAR), "qualified", "改评")]
@@ -81,8 +93,11 @@ async def test_invalid_rating_is_422(client, session):
     tree = await make_tree(session)
     member = await approved_member(client, session, tree)
     staff = await make_user(session, role=(tree.compound, "staff"))
-    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "great", "comment": ""},
-                            headers=auth(staff))
+    resp = await client.put(
+        f"/api/v1/members/{member.id}/feedback/{YEAR}",
+        json={"rating": "great", "comment": ""},
+        headers=auth(staff),
+    )
     assert resp.status_code == 422
     assert [e["field"] for e in resp.json()["errors"]] == ["rating"]
 
@@ -91,26 +106,35 @@ async def test_stranger_cannot_rate_a_member(client, session):
     tree = await make_tree(session)
     member = await approved_member(client, session, tree)
     other_staff = await make_user(session, role=(tree.other_community, "staff"))
-    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"},
-                            headers=auth(other_staff))
+    resp = await client.put(
+        f"/api/v1/members/{member.id}/feedback/{YEAR}",
+        json={"rating": "excellent"},
+        headers=auth(other_staff),
+    )
     assert resp.status_code == 404
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
-    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"},
-                            headers=auth(unit_admin))
+    resp = await client.put(
+        f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"}, headers=auth(unit_admin)
+    )
     assert resp.status_code == 403
-    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"},
-                            headers=auth(member))
+    resp = await client.put(
+        f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"}, headers=auth(member)
+    )
     assert resp.status_code == 403
 
 
 async def test_pending_member_cannot_be_rated_409(client, session):
     tree = await make_tree(session)
     member = await make_user(session, party="in_service")
-    await client.post("/api/v1/member-reports", json={"employer_unit_id": tree.unit.id, "org_id": tree.compound.id},
-                      headers=auth(member))
+    await client.post(
+        "/api/v1/member-reports",
+        json={"employer_unit_id": tree.unit.id, "org_id": tree.compound.id},
+        headers=auth(member),
+    )
     staff = await make_user(session, role=(tree.compound, "staff"))
-    resp = await client.put(f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "basic"},
-                            headers=auth(staff))
+    resp = await client.put(
+        f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "basic"}, headers=auth(staff)
+    )
     assert resp.status_code == 409
     assert resp.json()["code"] == "report_not_approved"
 
@@ -125,12 +149,20 @@ async def _rated_unit_members(client, session, tree):
     a = await approved_member(client, session, tree, name="甲")
     b = await approved_member(client, session, tree, name="乙")
     c = await make_user(session, name="丙", party="in_service")
-    rid = (await client.post("/api/v1/member-reports", json={"employer_unit_id": other_unit.id,
-                                                             "org_id": tree.compound.id}, headers=auth(c))).json()["id"]
+    rid = (
+        await client.post(
+            "/api/v1/member-reports",
+            json={"employer_unit_id": other_unit.id, "org_id": tree.compound.id},
+            headers=auth(c),
+        )
+    ).json()["id"]
     await client.post(f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(staff))
     for who, rating in ((a, "excellent"), (b, "basic"), (c, "qualified")):
-        resp = await client.put(f"/api/v1/members/{who.id}/feedback/{YEAR}", json={"rating": rating, "comment": "好"},
-                                headers=auth(staff))
+        resp = await client.put(
+            f"/api/v1/members/{who.id}/feedback/{YEAR}",
+            json={"rating": rating, "comment": "好"},
+            headers=auth(staff),
+        )
         assert resp.status_code == 200, resp.text
     return a, b, c, other_unit
 
@@ -141,11 +173,16 @@ async def test_unit_admin_sees_only_its_members_forms(client, session):
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
     resp = await client.get(f"/api/v1/units/{tree.unit.id}/feedback?year={YEAR}", headers=auth(unit_admin))
     assert resp.status_code == 200, resp.text
-    assert [(f["user"]["name"], f["rating"]) for f in resp.json()["items"]] == [("甲", "excellent"), ("乙", "basic")]
+    assert [(f["user"]["name"], f["rating"]) for f in resp.json()["items"]] == [
+        ("甲", "excellent"),
+        ("乙", "basic"),
+    ]
     assert resp.json()["items"][0]["user"]["phone"] == f"{a.phone[:3]}****{a.phone[-4:]}"
     denied = await client.get(f"/api/v1/units/{other_unit.id}/feedback?year={YEAR}", headers=auth(unit_admin))
     assert denied.status_code == 403
-    last_year = await client.get(f"/api/v1/units/{tree.unit.id}/feedback?year={YEAR - 1}", headers=auth(unit_admin))
+    last_year = await client.get(
+        f"/api/v1/units/{tree.unit.id}/feedback?year={YEAR - 1}", headers=auth(unit_admin)
+    )
     assert last_year.json()["items"] == []
 
 
@@ -161,14 +198,18 @@ async def test_feedback_workbook_holds_exactly_the_units_rows(client, session):
     tree = await make_tree(session)
     await _rated_unit_members(client, session, tree)
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
-    resp = await client.get(f"/api/v1/units/{tree.unit.id}/feedback.xlsx?year={YEAR}", headers=auth(unit_admin))
+    resp = await client.get(
+        f"/api/v1/units/{tree.unit.id}/feedback.xlsx?year={YEAR}", headers=auth(unit_admin)
+    )
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ws = load_workbook(io.BytesIO(resp.content)).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:7] == ("姓名", "手机号", "党员类别", "报到社区", "年度", "评定等级", "社区评语")
     assert [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows[1:]] == [
-        ("甲", "在职党员", "幸福里小区", YEAR, "优秀", "好"), ("乙", "在职党员", "幸福里小区", YEAR, "基本合格", "好")]
+        ("甲", "在职党员", "幸福里小区", YEAR, "优秀", "好"),
+        ("乙", "在职党员", "幸福里小区", YEAR, "基本合格", "好"),
+    ]
 
 
 async def test_workbook_needs_the_unit_admin(client, session):
@@ -187,8 +228,11 @@ async def test_quarterly_service_card_only_when_the_alliance_enables_it(client, 
     assert off.status_code == 409
     assert off.json()["code"] == "service_cards_disabled"
     admin = await make_user(session, role=(tree.alliance, "admin"))
-    await client.put(f"/api/v1/orgs/{tree.alliance.id}/member-settings", json={"quarterly_service_cards": True},
-                     headers=auth(admin))
+    await client.put(
+        f"/api/v1/orgs/{tree.alliance.id}/member-settings",
+        json={"quarterly_service_cards": True},
+        headers=auth(admin),
+    )
     on = await client.put(url, json={"rating": "qualified", "comment": "按时到岗"}, headers=auth(staff))
     assert on.status_code == 200, on.text
     assert (on.json()["period"], on.json()["kind"]) == (f"{YEAR}-Q2", "quarterly")
@@ -197,23 +241,36 @@ async def test_quarterly_service_card_only_when_the_alliance_enables_it(client, 
 async def test_cobuilding_agreement_and_assessment(client, session):
     tree = await make_tree(session)
     alliance_admin = await make_user(session, role=(tree.alliance, "admin"))
-    await client.post(f"/api/v1/orgs/{tree.unit.id}/communities", json={"community_id": tree.community.id},
-                      headers=auth(alliance_admin))
+    await client.post(
+        f"/api/v1/orgs/{tree.unit.id}/communities",
+        json={"community_id": tree.community.id},
+        headers=auth(alliance_admin),
+    )
     community_admin = await make_user(session, role=(tree.community, "admin"))
-    resp = await client.post(f"/api/v1/units/{tree.unit.id}/agreements",
-                             json={"community_id": tree.community.id, "signed_on": "2026-03-01", "term_months": 12,
-                                   "commitments": ["每季度义诊一次", "结对帮扶困难户 5 户"]},
-                             headers=auth(community_admin))
+    resp = await client.post(
+        f"/api/v1/units/{tree.unit.id}/agreements",
+        json={
+            "community_id": tree.community.id,
+            "signed_on": "2026-03-01",
+            "term_months": 12,
+            "commitments": ["每季度义诊一次", "结对帮扶困难户 5 户"],
+        },
+        headers=auth(community_admin),
+    )
     assert resp.status_code == 201, resp.text
     assert resp.json()["ends_on"] == "2027-02-28"
-    score = await client.put(f"/api/v1/units/{tree.unit.id}/assessments/2026",
-                             json={"community_id": tree.community.id, "score": 92, "reasons": "义诊按时开展"},
-                             headers=auth(community_admin))
+    score = await client.put(
+        f"/api/v1/units/{tree.unit.id}/assessments/2026",
+        json={"community_id": tree.community.id, "score": 92, "reasons": "义诊按时开展"},
+        headers=auth(community_admin),
+    )
     assert score.status_code == 200, score.text
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
     seen = (await client.get(f"/api/v1/units/{tree.unit.id}/assessments", headers=auth(unit_admin))).json()
     assert [(s["community_name"], s["year"], s["score"]) for s in seen] == [("幸福社区", 2026, 92)]
-    agreements = (await client.get(f"/api/v1/units/{tree.unit.id}/agreements", headers=auth(unit_admin))).json()
+    agreements = (
+        await client.get(f"/api/v1/units/{tree.unit.id}/agreements", headers=auth(unit_admin))
+    ).json()
     assert [a["commitments"] for a in agreements] == [["每季度义诊一次", "结对帮扶困难户 5 户"]]
     other = await make_user(session, role=(tree.other_community, "staff"))
     assert (await client.get(f"/api/v1/units/{tree.unit.id}/assessments", headers=auth(other))).json() == []
@@ -222,15 +279,19 @@ async def test_cobuilding_agreement_and_assessment(client, session):
 async def test_unassigned_unit_cannot_be_scored_409(client, session):
     tree = await make_tree(session)
     community_admin = await make_user(session, role=(tree.community, "admin"))
-    resp = await client.put(f"/api/v1/units/{tree.unit.id}/assessments/2026",
-                            json={"community_id": tree.community.id, "score": 80, "reasons": "x"},
-                            headers=auth(community_admin))
+    resp = await client.put(
+        f"/api/v1/units/{tree.unit.id}/assessments/2026",
+        json={"community_id": tree.community.id, "score": 80, "reasons": "x"},
+        headers=auth(community_admin),
+    )
     assert resp.status_code == 409
     assert resp.json()["code"] == "unit_not_assigned"
     other_admin = await make_user(session, role=(tree.other_community, "admin"))
-    resp = await client.post(f"/api/v1/units/{tree.unit.id}/agreements",
-                             json={"community_id": tree.community.id, "signed_on": str(date(2026, 1, 1)),
-                                   "term_months": 12}, headers=auth(other_admin))
+    resp = await client.post(
+        f"/api/v1/units/{tree.unit.id}/agreements",
+        json={"community_id": tree.community.id, "signed_on": str(date(2026, 1, 1)), "term_months": 12},
+        headers=auth(other_admin),
+    )
     assert resp.status_code == 403
 
 
@@ -248,26 +309,62 @@ async def test_record_card_reads_activities_wishes_shifts_and_the_ledger(client,
     poster = await make_user(session, home=tree.compound)
     now = clock.now()
     start = max(now - timedelta(hours=3), year_bounds(YEAR)[0])
-    activity = Activity(org_id=tree.compound.id, title="主题党日", kind="party_day", starts_at=start,
-                        ends_at=start + timedelta(hours=2), capacity=30)
+    activity = Activity(
+        org_id=tree.compound.id,
+        title="主题党日",
+        kind="party_day",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=30,
+    )
     station = Station(org_id=tree.compound.id, name="幸福里红色驿站", lat=34.1, lng=119.2)
     session.add_all([activity, station])
     await session.flush()
     shift = DutyShift(station_id=station.id, starts_at=start, ends_at=start + timedelta(hours=2), capacity=2)
     session.add(shift)
     await session.flush()
-    session.add_all([
-        Attendance(activity_id=activity.id, user_id=member.id, method="code", credited_minutes=120),
-        ShiftSignup(shift_id=shift.id, user_id=member.id, started_at=start, ended_at=start + timedelta(hours=2),
-                    served_minutes=120),
-        Wish(org_id=tree.compound.id, poster_id=poster.id, title="修水龙头", category="生活服务", status="verified",
-             claimer_id=member.id, done_at=start, minutes_spent=50, credit_minutes=60),
-        Wish(org_id=tree.compound.id, poster_id=poster.id, title="陪老人聊天", category="助老", status="claimed",
-             claimer_id=member.id),
-    ])
+    session.add_all(
+        [
+            Attendance(activity_id=activity.id, user_id=member.id, method="code", credited_minutes=120),
+            ShiftSignup(
+                shift_id=shift.id,
+                user_id=member.id,
+                started_at=start,
+                ended_at=start + timedelta(hours=2),
+                served_minutes=120,
+            ),
+            Wish(
+                org_id=tree.compound.id,
+                poster_id=poster.id,
+                title="修水龙头",
+                category="生活服务",
+                status="verified",
+                claimer_id=member.id,
+                done_at=start,
+                minutes_spent=50,
+                credit_minutes=60,
+            ),
+            Wish(
+                org_id=tree.compound.id,
+                poster_id=poster.id,
+                title="陪老人聊天",
+                category="助老",
+                status="claimed",
+                claimer_id=member.id,
+            ),
+        ]
+    )
     await session.flush()
-    await ledger.credit_service(session, org_id=tree.compound.id, user_id=member.id, minutes=60, ref_type="wish",
-                                ref_id=1, memo="修水龙头", actor_id=None)
+    await ledger.credit_service(
+        session,
+        org_id=tree.compound.id,
+        user_id=member.id,
+        minutes=60,
+        ref_type="wish",
+        ref_id=1,
+        memo="修水龙头",
+        actor_id=None,
+    )
     await session.commit()
     card = (await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(member))).json()
     assert [(i["title"], i["minutes"]) for i in card["activities"]["items"]] == [("主题党日", 120)]
@@ -283,11 +380,19 @@ async def test_member_figures_count_people_and_ratings_in_the_subtree(client, se
     tree = await make_tree(session)
     await _rated_unit_members(client, session, tree)
     pending = await make_user(session, party="retired")
-    await client.post("/api/v1/member-reports", json={"employer_unit_id": tree.unit.id, "org_id": tree.grid.id},
-                      headers=auth(pending))
+    await client.post(
+        "/api/v1/member-reports",
+        json={"employer_unit_id": tree.unit.id, "org_id": tree.grid.id},
+        headers=auth(pending),
+    )
     figures = await member_reports.member_figures(session, org_id=tree.community.id)
-    assert figures == {"reported": 4, "approved": 3, "pending": 1, "rated": 3,
-                       "ratings": {"excellent": 1, "qualified": 1, "basic": 1, "unqualified": 0}}
+    assert figures == {
+        "reported": 4,
+        "approved": 3,
+        "pending": 1,
+        "rated": 3,
+        "ratings": {"excellent": 1, "qualified": 1, "basic": 1, "unqualified": 0},
+    }
     other = await member_reports.member_figures(session, org_id=tree.other_community.id)
     assert (other["reported"], other["rated"]) == (0, 0)
 
@@ -295,9 +400,12 @@ async def test_member_figures_count_people_and_ratings_in_the_subtree(client, se
 async def test_agreement_signed_at_the_end_of_the_calendar_is_422_not_500(client, session):
     tree = await make_tree(session)
     community_admin = await make_user(session, role=(tree.community, "admin"))
-    resp = await client.post(f"/api/v1/units/{tree.unit.id}/agreements",
-                             json={"community_id": tree.community.id, "signed_on": "9999-12-01", "term_months": 120},
-                             headers=auth(community_admin))
+    resp = await client.post(
+        f"/api/v1/units/{tree.unit.id}/agreements",
+        json={"community_id": tree.community.id, "signed_on": "9999-12-01", "term_months": 120},
+        headers=auth(community_admin),
+    )
     assert resp.status_code == 422
-    assert resp.json()["errors"] == [{"field": "signed_on", "code": "date_out_of_range",
-                                      "message": "日期超出可用范围（1900—2100年）"}]
+    assert resp.json()["errors"] == [
+        {"field": "signed_on", "code": "date_out_of_range", "message": "日期超出可用范围（1900—2100年）"}
+    ]

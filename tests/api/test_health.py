@@ -21,7 +21,9 @@ async def test_readyz_reaches_the_database(client):
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
-    broken = get_settings().model_copy(update={"database_url": f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/x.db"})
+    broken = get_settings().model_copy(
+        update={"database_url": f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/x.db"}
+    )
     app = create_app(broken)
     app.state.db = Database(broken)
     try:
@@ -37,8 +39,14 @@ async def test_unknown_api_route_is_404_problem(client):
     resp = await client.get("/api/v1/no-such-thing")
     assert resp.status_code == 404
     assert resp.headers["content-type"].startswith("application/problem+json")
-    assert resp.json() == {"type": "/problems/not_found", "title": "找不到该内容", "status": 404,
-                           "detail": "找不到该内容", "code": "not_found", "instance": "/api/v1/no-such-thing"}
+    assert resp.json() == {
+        "type": "/problems/not_found",
+        "title": "找不到该内容",
+        "status": 404,
+        "detail": "找不到该内容",
+        "code": "not_found",
+        "instance": "/api/v1/no-such-thing",
+    }
 
 
 async def test_wrong_method_on_api_is_405_problem(client):

@@ -4,37 +4,66 @@ import pytest
 
 from tests.factories import auth, make_tree, make_user
 
-FIELDS = {"id", "name", "phone", "home_org_id", "is_party_member", "member_type", "skills", "elderly_mode", "roles"}
+FIELDS = {
+    "id",
+    "name",
+    "phone",
+    "home_org_id",
+    "is_party_member",
+    "member_type",
+    "skills",
+    "elderly_mode",
+    "roles",
+}
 
 
 async def test_me_shows_every_contract_field_and_roles(client, session):
     tree = await make_tree(session)
-    user = await make_user(session, name="李主任", home=tree.compound, party="in_service", role=(tree.community, "admin"))
+    user = await make_user(
+        session, name="李主任", home=tree.compound, party="in_service", role=(tree.community, "admin")
+    )
     resp = await client.get("/api/v1/me", headers=auth(user))
     assert resp.status_code == 200
     body = resp.json()
     assert set(body) == FIELDS
-    assert body == {"id": user.id, "name": "李主任", "phone": user.phone, "home_org_id": tree.compound.id,
-                    "is_party_member": True, "member_type": "in_service", "skills": [], "elderly_mode": False,
-                    "roles": [{"org_id": tree.community.id, "role": "admin"}]}
+    assert body == {
+        "id": user.id,
+        "name": "李主任",
+        "phone": user.phone,
+        "home_org_id": tree.compound.id,
+        "is_party_member": True,
+        "member_type": "in_service",
+        "skills": [],
+        "elderly_mode": False,
+        "roles": [{"org_id": tree.community.id, "role": "admin"}],
+    }
 
 
 async def test_patch_changes_only_given_fields(client, session):
     tree = await make_tree(session)
     user = await make_user(session, name="张阿姨", home=tree.compound)
-    resp = await client.patch("/api/v1/me", json={"name": "张桂兰", "skills": [" 理发 ", "陪伴"], "elderly_mode": True},
-                              headers=auth(user))
+    resp = await client.patch(
+        "/api/v1/me",
+        json={"name": "张桂兰", "skills": [" 理发 ", "陪伴"], "elderly_mode": True},
+        headers=auth(user),
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert (body["name"], body["skills"], body["elderly_mode"], body["home_org_id"]) == (
-        "张桂兰", ["理发", "陪伴"], True, tree.compound.id)
+        "张桂兰",
+        ["理发", "陪伴"],
+        True,
+        tree.compound.id,
+    )
     again = (await client.get("/api/v1/me", headers=auth(user))).json()
     assert again == body
 
 
 async def test_patch_becomes_party_member_with_type(client, session):
     user = await make_user(session)
-    resp = await client.patch("/api/v1/me", json={"is_party_member": True, "member_type": "retired"}, headers=auth(user))
+    resp = await client.patch(
+        "/api/v1/me", json={"is_party_member": True, "member_type": "retired"}, headers=auth(user)
+    )
     assert (resp.json()["is_party_member"], resp.json()["member_type"]) == (True, "retired")
 
 
@@ -69,19 +98,36 @@ async def test_home_org_that_is_not_a_place_is_422(client, session, which):
 
 async def test_invalid_fields_are_422_naming_each(client, session):
     user = await make_user(session)
-    resp = await client.patch("/api/v1/me", json={"name": "", "member_type": "astronaut", "skills": "理发",
-                                                  "elderly_mode": "maybe", "birth_year": 1800}, headers=auth(user))
+    resp = await client.patch(
+        "/api/v1/me",
+        json={
+            "name": "",
+            "member_type": "astronaut",
+            "skills": "理发",
+            "elderly_mode": "maybe",
+            "birth_year": 1800,
+        },
+        headers=auth(user),
+    )
     assert resp.status_code == 422
     body = resp.json()
     assert body["code"] == "validation_error"
     assert body["title"] == "填写的内容有误"
-    assert {e["field"] for e in body["errors"]} == {"name", "member_type", "skills", "elderly_mode", "birth_year"}
+    assert {e["field"] for e in body["errors"]} == {
+        "name",
+        "member_type",
+        "skills",
+        "elderly_mode",
+        "birth_year",
+    }
     assert all(e["message"] for e in body["errors"])
 
 
 async def test_too_many_skills_is_422(client, session):
     user = await make_user(session)
-    resp = await client.patch("/api/v1/me", json={"skills": [f"特长{i}" for i in range(21)]}, headers=auth(user))
+    resp = await client.patch(
+        "/api/v1/me", json={"skills": [f"特长{i}" for i in range(21)]}, headers=auth(user)
+    )
     assert resp.status_code == 422
     assert [e["field"] for e in resp.json()["errors"]] == ["skills"]
 
@@ -89,9 +135,11 @@ async def test_too_many_skills_is_422(client, session):
 async def test_phone_and_roles_cannot_be_set_through_me(client, session):
     tree = await make_tree(session)
     user = await make_user(session)
-    resp = await client.patch("/api/v1/me", json={"phone": "13911112222", "roles": [{"org_id": tree.alliance.id,
-                                                                                    "role": "admin"}]},
-                              headers=auth(user))
+    resp = await client.patch(
+        "/api/v1/me",
+        json={"phone": "13911112222", "roles": [{"org_id": tree.alliance.id, "role": "admin"}]},
+        headers=auth(user),
+    )
     assert resp.status_code == 200
     assert (resp.json()["phone"], resp.json()["roles"]) == (user.phone, [])
 
@@ -116,7 +164,7 @@ async def test_me_page_accepts_the_bearer_token_too(client, session):
     user = await make_user(session, name="褚老师", home=tree.compound, party="in_service")
     resp = await client.get("/me", headers=auth(user))
     assert resp.status_code == 200
-    assert "<h1 class=\"app-profile__name\">褚老师</h1>" in resp.text
+    assert '<h1 class="app-profile__name">褚老师</h1>' in resp.text
     assert f"{user.phone[:3]}****{user.phone[-4:]}" in resp.text
     assert user.phone not in resp.text
     assert f'<option value="{tree.compound.id}" selected>幸福里小区</option>' in resp.text
@@ -163,10 +211,15 @@ async def test_patch_null_for_a_field_without_an_empty_state_is_422_and_changes_
     tree = await make_tree(session)
     user = await make_user(session, name="张阿姨", home=tree.compound)
     for field in ("skills", "name", "is_party_member", "elderly_mode"):
-        resp = await client.patch("/api/v1/me", json={field: None, "elderly_mode": True} if field != "elderly_mode"
-                                  else {field: None}, headers=auth(user))
+        resp = await client.patch(
+            "/api/v1/me",
+            json={field: None, "elderly_mode": True} if field != "elderly_mode" else {field: None},
+            headers=auth(user),
+        )
         assert resp.status_code == 422, field
-        assert resp.json()["errors"] == [{"field": field, "code": "null_not_allowed", "message": "此项不能为空"}]
+        assert resp.json()["errors"] == [
+            {"field": field, "code": "null_not_allowed", "message": "此项不能为空"}
+        ]
     resp = await client.get("/api/v1/me", headers=auth(user))
     assert resp.status_code == 200
     assert (resp.json()["name"], resp.json()["skills"], resp.json()["elderly_mode"]) == ("张阿姨", [], False)
@@ -175,7 +228,9 @@ async def test_patch_null_for_a_field_without_an_empty_state_is_422_and_changes_
 async def test_patch_null_clears_member_type_and_home(client, session):
     tree = await make_tree(session)
     user = await make_user(session, home=tree.compound, party="in_service")
-    resp = await client.patch("/api/v1/me", json={"member_type": None, "home_org_id": None}, headers=auth(user))
+    resp = await client.patch(
+        "/api/v1/me", json={"member_type": None, "home_org_id": None}, headers=auth(user)
+    )
     assert resp.status_code == 200, resp.text
     assert (resp.json()["member_type"], resp.json()["home_org_id"]) == (None, None)
 

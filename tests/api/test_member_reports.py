@@ -9,7 +9,12 @@ URL = "/api/v1/member-reports"
 
 
 def body(tree, org=None, **kw):
-    return {"employer_unit_id": tree.unit.id, "org_id": (org or tree.compound).id, "skills": ["调解", "书法"], **kw}
+    return {
+        "employer_unit_id": tree.unit.id,
+        "org_id": (org or tree.compound).id,
+        "skills": ["调解", "书法"],
+        **kw,
+    }
 
 
 async def test_party_member_reports_and_is_pending(client, session):
@@ -56,17 +61,22 @@ async def test_rejected_report_frees_the_year(client, session):
     member = await make_user(session, party="in_service")
     staff = await make_user(session, role=(tree.community, "staff"))
     rid = (await client.post(URL, json=body(tree), headers=auth(member))).json()["id"]
-    resp = await client.post(f"{URL}/{rid}/review", json={"approve": False, "reason": "不在本小区居住"},
-                             headers=auth(staff))
+    resp = await client.post(
+        f"{URL}/{rid}/review", json={"approve": False, "reason": "不在本小区居住"}, headers=auth(staff)
+    )
     assert resp.json()["status"] == "rejected"
     assert resp.json()["reject_reason"] == "不在本小区居住"
-    assert (await client.post(URL, json=body(tree, tree.other_compound), headers=auth(member))).status_code == 201
+    assert (
+        await client.post(URL, json=body(tree, tree.other_compound), headers=auth(member))
+    ).status_code == 201
 
 
 async def test_employer_must_be_a_unit_and_branch_a_place(client, session):
     tree = await make_tree(session)
     member = await make_user(session, party="in_service")
-    bad_unit = await client.post(URL, json={**body(tree), "employer_unit_id": tree.community.id}, headers=auth(member))
+    bad_unit = await client.post(
+        URL, json={**body(tree), "employer_unit_id": tree.community.id}, headers=auth(member)
+    )
     assert bad_unit.status_code == 422
     assert bad_unit.json()["code"] == "invalid_employer_unit"
     bad_branch = await client.post(URL, json={**body(tree), "org_id": tree.unit.id}, headers=auth(member))
@@ -92,7 +102,9 @@ async def test_reject_without_reason_is_422(client, session):
     member = await make_user(session, party="in_service")
     staff = await make_user(session, role=(tree.compound, "admin"))
     rid = (await client.post(URL, json=body(tree), headers=auth(member))).json()["id"]
-    resp = await client.post(f"{URL}/{rid}/review", json={"approve": False, "reason": "  "}, headers=auth(staff))
+    resp = await client.post(
+        f"{URL}/{rid}/review", json={"approve": False, "reason": "  "}, headers=auth(staff)
+    )
     assert resp.status_code == 422
     assert resp.json()["code"] == "reason_required"
 
@@ -102,8 +114,12 @@ async def test_review_twice_is_409_invalid_state(client, session):
     member = await make_user(session, party="in_service")
     staff = await make_user(session, role=(tree.compound, "staff"))
     rid = (await client.post(URL, json=body(tree), headers=auth(member))).json()["id"]
-    assert (await client.post(f"{URL}/{rid}/review", json={"approve": True}, headers=auth(staff))).status_code == 200
-    again = await client.post(f"{URL}/{rid}/review", json={"approve": False, "reason": "x"}, headers=auth(staff))
+    assert (
+        await client.post(f"{URL}/{rid}/review", json={"approve": True}, headers=auth(staff))
+    ).status_code == 200
+    again = await client.post(
+        f"{URL}/{rid}/review", json={"approve": False, "reason": "x"}, headers=auth(staff)
+    )
     assert again.status_code == 409
     assert again.json()["code"] == "invalid_state"
 
@@ -113,7 +129,9 @@ async def test_staff_of_another_community_cannot_see_or_review(client, session):
     member = await make_user(session, party="in_service")
     other = await make_user(session, role=(tree.other_community, "admin"))
     rid = (await client.post(URL, json=body(tree), headers=auth(member))).json()["id"]
-    assert (await client.post(f"{URL}/{rid}/review", json={"approve": True}, headers=auth(other))).status_code == 404
+    assert (
+        await client.post(f"{URL}/{rid}/review", json={"approve": True}, headers=auth(other))
+    ).status_code == 404
     assert (await client.get(f"{URL}/{rid}", headers=auth(other))).status_code == 404
 
 
@@ -154,8 +172,9 @@ async def test_moving_branch_keeps_history(client, session):
     staff = await make_user(session, role=(tree.community, "staff"))
     rid = (await client.post(URL, json=body(tree), headers=auth(member))).json()["id"]
     await client.post(f"{URL}/{rid}/review", json={"approve": True}, headers=auth(staff))
-    resp = await client.post(f"{URL}/{rid}/move", json={"org_id": tree.other_compound.id, "note": "搬家"},
-                             headers=auth(member))
+    resp = await client.post(
+        f"{URL}/{rid}/move", json={"org_id": tree.other_compound.id, "note": "搬家"}, headers=auth(member)
+    )
     assert resp.status_code == 201, resp.text
     new = resp.json()
     assert (new["status"], new["org_id"], new["previous_id"]) == ("pending", tree.other_compound.id, rid)
@@ -171,7 +190,9 @@ async def test_someone_else_cannot_move_my_report_404(client, session):
     member = await make_user(session, party="in_service")
     other = await make_user(session, party="in_service")
     rid = (await client.post(URL, json=body(tree), headers=auth(member))).json()["id"]
-    resp = await client.post(f"{URL}/{rid}/move", json={"org_id": tree.other_compound.id}, headers=auth(other))
+    resp = await client.post(
+        f"{URL}/{rid}/move", json={"org_id": tree.other_compound.id}, headers=auth(other)
+    )
     assert resp.status_code == 404
 
 
@@ -179,8 +200,11 @@ async def test_half_yearly_setting_makes_the_period_a_half(client, session):
     tree = await make_tree(session)
     admin = await make_user(session, role=(tree.alliance, "admin"))
     member = await make_user(session, party="in_service")
-    resp = await client.put(f"/api/v1/orgs/{tree.alliance.id}/member-settings",
-                            json={"half_yearly_re_report": True, "quarterly_service_cards": False}, headers=auth(admin))
+    resp = await client.put(
+        f"/api/v1/orgs/{tree.alliance.id}/member-settings",
+        json={"half_yearly_re_report": True, "quarterly_service_cards": False},
+        headers=auth(admin),
+    )
     assert resp.status_code == 200, resp.text
     data = (await client.post(URL, json=body(tree), headers=auth(member))).json()
     assert data["period"] in (f"{data['year']}-H1", f"{data['year']}-H2")
@@ -189,6 +213,9 @@ async def test_half_yearly_setting_makes_the_period_a_half(client, session):
 async def test_settings_need_the_alliance_admin(client, session):
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.community, "admin"))
-    resp = await client.put(f"/api/v1/orgs/{tree.alliance.id}/member-settings",
-                            json={"half_yearly_re_report": True}, headers=auth(staff))
+    resp = await client.put(
+        f"/api/v1/orgs/{tree.alliance.id}/member-settings",
+        json={"half_yearly_re_report": True},
+        headers=auth(staff),
+    )
     assert resp.status_code == 403

@@ -10,8 +10,11 @@ async def _journey(client, session):
     poster = await make_user(session, name="许愿人", home=tree.compound)
     staff = await make_user(session, name="网格员", role=(tree.compound, "staff"))
     volunteer = await make_user(session, name="志愿者", home=tree.compound)
-    wish = (await client.post("/api/v1/wishes", json={"title": "帮忙取快递", "category": "生活服务"},
-                              headers=auth(poster))).json()
+    wish = (
+        await client.post(
+            "/api/v1/wishes", json={"title": "帮忙取快递", "category": "生活服务"}, headers=auth(poster)
+        )
+    ).json()
     url = f"/api/v1/wishes/{wish['id']}"
     await client.post(f"{url}/review", json={"approve": True}, headers=auth(staff))
     await client.post(f"{url}/claim", headers=auth(volunteer))

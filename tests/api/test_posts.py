@@ -6,18 +6,27 @@ from tests.factories import auth, make_tree, make_user
 async def approved_member(client, session, tree, org=None, *, name="党员"):
     member = await make_user(session, name=name, party="in_service")
     staff = await make_user(session, role=(tree.alliance, "staff"))
-    rid = (await client.post("/api/v1/member-reports", json={"employer_unit_id": tree.unit.id,
-                                                             "org_id": (org or tree.compound).id, "skills": []},
-                             headers=auth(member))).json()["id"]
-    resp = await client.post(f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(staff))
+    rid = (
+        await client.post(
+            "/api/v1/member-reports",
+            json={"employer_unit_id": tree.unit.id, "org_id": (org or tree.compound).id, "skills": []},
+            headers=auth(member),
+        )
+    ).json()["id"]
+    resp = await client.post(
+        f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(staff)
+    )
     assert resp.status_code == 200, resp.text
     return member
 
 
 async def new_post(client, session, tree, org=None, slots=2):
     staff = await make_user(session, role=((org or tree.compound), "staff"))
-    resp = await client.post(f"/api/v1/orgs/{(org or tree.compound).id}/posts",
-                             json={"title": "文明劝导员", "duty": "劝导不文明行为", "slots": slots}, headers=auth(staff))
+    resp = await client.post(
+        f"/api/v1/orgs/{(org or tree.compound).id}/posts",
+        json={"title": "文明劝导员", "duty": "劝导不文明行为", "slots": slots},
+        headers=auth(staff),
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()
 
@@ -31,8 +40,11 @@ async def test_staff_creates_post(client, session):
 async def test_resident_cannot_create_post_403(client, session):
     tree = await make_tree(session)
     resident = await make_user(session)
-    resp = await client.post(f"/api/v1/orgs/{tree.compound.id}/posts", json={"title": "政策宣传员", "slots": 2},
-                             headers=auth(resident))
+    resp = await client.post(
+        f"/api/v1/orgs/{tree.compound.id}/posts",
+        json={"title": "政策宣传员", "slots": 2},
+        headers=auth(resident),
+    )
     assert resp.status_code == 403
 
 
@@ -59,8 +71,11 @@ async def test_pending_member_cannot_claim_403(client, session):
     tree = await make_tree(session)
     post = await new_post(client, session, tree)
     member = await make_user(session, party="in_service")
-    await client.post("/api/v1/member-reports", json={"employer_unit_id": tree.unit.id, "org_id": tree.compound.id},
-                      headers=auth(member))
+    await client.post(
+        "/api/v1/member-reports",
+        json={"employer_unit_id": tree.unit.id, "org_id": tree.compound.id},
+        headers=auth(member),
+    )
     resp = await client.post(f"/api/v1/posts/{post['id']}/claim", headers=auth(member))
     assert resp.status_code == 403
     assert resp.json()["code"] == "not_an_approved_member"
@@ -115,13 +130,17 @@ async def test_holder_logs_work_and_others_cannot(client, session):
     post = await new_post(client, session, tree)
     member = await approved_member(client, session, tree)
     await client.post(f"/api/v1/posts/{post['id']}/claim", headers=auth(member))
-    resp = await client.post(f"/api/v1/posts/{post['id']}/logs", json={"minutes": 90, "note": "劝导乱停车 12 起"},
-                             headers=auth(member))
+    resp = await client.post(
+        f"/api/v1/posts/{post['id']}/logs",
+        json={"minutes": 90, "note": "劝导乱停车 12 起"},
+        headers=auth(member),
+    )
     assert resp.status_code == 201, resp.text
     assert resp.json()["minutes"] == 90
     stranger = await make_user(session)
-    refused = await client.post(f"/api/v1/posts/{post['id']}/logs", json={"minutes": 30, "note": "x"},
-                                headers=auth(stranger))
+    refused = await client.post(
+        f"/api/v1/posts/{post['id']}/logs", json={"minutes": 30, "note": "x"}, headers=auth(stranger)
+    )
     assert refused.status_code == 409
     assert refused.json()["code"] == "post_not_claimed"
     logs = (await client.get(f"/api/v1/posts/{post['id']}/logs", headers=auth(member))).json()

@@ -19,6 +19,7 @@ def _sign_in_by_cookie(client, user) -> None:
 
 # --- CSRF: a write carrying only the session cookie must come from our own pages ------------------
 
+
 async def test_cookie_write_from_another_site_is_403(client, session):
     user = await make_user(session)
     _sign_in_by_cookie(client, user)
@@ -27,7 +28,9 @@ async def test_cookie_write_from_another_site_is_403(client, session):
     assert resp.json()["code"] == "cross_site_request"
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
 async def test_cookie_write_as_a_plain_form_without_origin_is_403(client, session, content_type):
     user = await make_user(session)
     _sign_in_by_cookie(client, user)
@@ -87,11 +90,11 @@ async def test_cookie_read_from_another_site_is_allowed(client, session):
     assert resp.status_code == 200
 
 
-
 @pytest.mark.parametrize("path", ["/api/v1/auth/sms-code", "/api/v1/auth/login", "/api/v1/auth/logout"])
 async def test_sign_in_writes_from_another_site_are_403(client, path):
-    resp = await client.post(path, json={"phone": "13912345679", "code": "000000"},
-                             headers={"Origin": "https://evil.example.com"})
+    resp = await client.post(
+        path, json={"phone": "13912345679", "code": "000000"}, headers={"Origin": "https://evil.example.com"}
+    )
     assert resp.status_code == 403
     assert resp.json()["code"] == "cross_site_request"
 
@@ -99,28 +102,41 @@ async def test_sign_in_writes_from_another_site_are_403(client, path):
 async def test_sms_code_from_a_script_without_origin_is_allowed(client):
     resp = await client.post("/api/v1/auth/sms-code", json={"phone": "13912345670"})
     assert resp.status_code == 200
-    ours = await client.post("/api/v1/auth/sms-code", json={"phone": "13912345671"}, headers={"Origin": "http://test"})
+    ours = await client.post(
+        "/api/v1/auth/sms-code", json={"phone": "13912345671"}, headers={"Origin": "http://test"}
+    )
     assert ours.status_code == 200
 
+
 # --- Cross-alliance reach -------------------------------------------------------------------------
+
 
 async def test_event_cannot_be_dispatched_to_another_alliances_unit(client, session):
     tree, far = await make_tree(session), await make_tree(session)
     resident = await make_user(session, home=tree.compound)
     staff = await make_user(session, role=(tree.compound, "staff"))
     far_handler = await make_user(session, role=(far.unit, "staff"))
-    event = await client.post("/api/v1/events", json={"category": "环境卫生", "description": "楼道堆放杂物",
-                                                      "org_id": tree.compound.id}, headers=auth(resident))
+    event = await client.post(
+        "/api/v1/events",
+        json={"category": "环境卫生", "description": "楼道堆放杂物", "org_id": tree.compound.id},
+        headers=auth(resident),
+    )
     assert event.status_code == 201, event.text
     eid = event.json()["id"]
     due = (clock.now() + timedelta(hours=48)).isoformat()
-    resp = await client.post(f"/api/v1/events/{eid}/dispatch", json={"handler_org_id": far.unit.id, "due_at": due},
-                             headers=auth(staff))
+    resp = await client.post(
+        f"/api/v1/events/{eid}/dispatch",
+        json={"handler_org_id": far.unit.id, "due_at": due},
+        headers=auth(staff),
+    )
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_handler"
     assert (await client.get(f"/api/v1/events/{eid}", headers=auth(far_handler))).status_code == 404
-    ok = await client.post(f"/api/v1/events/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due},
-                           headers=auth(staff))
+    ok = await client.post(
+        f"/api/v1/events/{eid}/dispatch",
+        json={"handler_org_id": tree.unit.id, "due_at": due},
+        headers=auth(staff),
+    )
     assert ok.status_code == 200
 
 
@@ -128,44 +144,60 @@ async def test_admin_cannot_grant_minutes_to_someone_outside_their_tree(client, 
     tree, far = await make_tree(session), await make_tree(session)
     admin = await make_user(session, role=(tree.compound, "admin"))
     stranger = await make_user(session, home=far.compound)
-    resp = await client.post("/api/v1/timebank/grants",
-                             json={"user_id": stranger.id, "minutes": 1, "reason": "补录", "org_id": tree.compound.id},
-                             headers={**auth(admin), "Idempotency-Key": "sec-g1"})
+    resp = await client.post(
+        "/api/v1/timebank/grants",
+        json={"user_id": stranger.id, "minutes": 1, "reason": "补录", "org_id": tree.compound.id},
+        headers={**auth(admin), "Idempotency-Key": "sec-g1"},
+    )
     assert resp.status_code == 404
     assert resp.json()["code"] == "user_not_found"
     assert "balance_minutes" not in resp.json()
     neighbour = await make_user(session, home=tree.other_compound)
-    resp = await client.post("/api/v1/timebank/grants",
-                             json={"user_id": neighbour.id, "minutes": 1, "reason": "补录", "org_id": tree.compound.id},
-                             headers={**auth(admin), "Idempotency-Key": "sec-g2"})
+    resp = await client.post(
+        "/api/v1/timebank/grants",
+        json={"user_id": neighbour.id, "minutes": 1, "reason": "补录", "org_id": tree.compound.id},
+        headers={**auth(admin), "Idempotency-Key": "sec-g2"},
+    )
     assert resp.status_code == 404
 
 
 async def test_admin_cannot_grant_minutes_to_themselves(client, session):
     tree = await make_tree(session)
     admin = await make_user(session, home=tree.compound, role=(tree.community, "admin"))
-    resp = await client.post("/api/v1/timebank/grants", json={"user_id": admin.id, "minutes": 600, "reason": "补录"},
-                             headers={**auth(admin), "Idempotency-Key": "sec-g3"})
+    resp = await client.post(
+        "/api/v1/timebank/grants",
+        json={"user_id": admin.id, "minutes": 600, "reason": "补录"},
+        headers={**auth(admin), "Idempotency-Key": "sec-g3"},
+    )
     assert resp.status_code == 403
     assert resp.json()["code"] == "cannot_grant_to_self"
     resident = await make_user(session, home=tree.grid)
-    ok = await client.post("/api/v1/timebank/grants", json={"user_id": resident.id, "minutes": 60, "reason": "补录"},
-                           headers={**auth(admin), "Idempotency-Key": "sec-g4"})
+    ok = await client.post(
+        "/api/v1/timebank/grants",
+        json={"user_id": resident.id, "minutes": 60, "reason": "补录"},
+        headers={**auth(admin), "Idempotency-Key": "sec-g4"},
+    )
     assert ok.status_code == 201, ok.text
 
 
 # --- Self-dealing: nobody credits their own time bank ---------------------------------------------
+
 
 async def test_staff_cannot_verify_a_wish_they_claimed_themselves(client, session):
     tree = await make_tree(session)
     poster = await make_user(session, home=tree.compound)
     staff = await make_user(session, role=(tree.compound, "staff"))
     other_staff = await make_user(session, role=(tree.community, "staff"))
-    wish = await client.post("/api/v1/wishes", json={"title": "换灯泡", "category": "生活服务", "org_id": tree.compound.id},
-                             headers=auth(poster))
+    wish = await client.post(
+        "/api/v1/wishes",
+        json={"title": "换灯泡", "category": "生活服务", "org_id": tree.compound.id},
+        headers=auth(poster),
+    )
     assert wish.status_code == 201, wish.text
     url = f"/api/v1/wishes/{wish.json()['id']}"
-    assert (await client.post(f"{url}/review", json={"approve": True}, headers=auth(staff))).status_code == 200
+    assert (
+        await client.post(f"{url}/review", json={"approve": True}, headers=auth(staff))
+    ).status_code == 200
     assert (await client.post(f"{url}/claim", headers=auth(staff))).status_code == 200
     await client.post(f"{url}/done", json={"note": "换好了", "minutes_spent": 30}, headers=auth(staff))
     assert (await client.post(f"{url}/confirm", json={"rating": 5}, headers=auth(poster))).status_code == 200
@@ -182,21 +214,37 @@ async def test_staff_of_another_alliance_cannot_spend_a_residents_minutes(client
 
     tree, far = await make_tree(session), await make_tree(session)
     granny = await make_user(session, home=tree.compound)
-    await ledger.credit_service(session, org_id=tree.compound.id, user_id=granny.id, minutes=100, ref_type="wish",
-                                ref_id=1, memo="服务", actor_id=None)
+    await ledger.credit_service(
+        session,
+        org_id=tree.compound.id,
+        user_id=granny.id,
+        minutes=100,
+        ref_type="wish",
+        ref_id=1,
+        memo="服务",
+        actor_id=None,
+    )
     await session.commit()
     far_staff = await make_user(session, role=(far.compound, "staff"))
-    rid = (await client.post("/api/v1/timebank/rewards", json={"org_id": far.compound.id, "name": "理发",
-                                                               "price_minutes": 30, "stock": 5},
-                             headers=auth(far_staff))).json()["id"]
-    resp = await client.post(f"/api/v1/timebank/rewards/{rid}/redeem", json={"for_phone": granny.phone},
-                             headers={**auth(far_staff), "Idempotency-Key": "sec-r1"})
+    rid = (
+        await client.post(
+            "/api/v1/timebank/rewards",
+            json={"org_id": far.compound.id, "name": "理发", "price_minutes": 30, "stock": 5},
+            headers=auth(far_staff),
+        )
+    ).json()["id"]
+    resp = await client.post(
+        f"/api/v1/timebank/rewards/{rid}/redeem",
+        json={"for_phone": granny.phone},
+        headers={**auth(far_staff), "Idempotency-Key": "sec-r1"},
+    )
     assert resp.status_code == 404
     assert resp.json()["code"] == "user_not_found"
     assert (await client.get("/api/v1/timebank/me", headers=auth(granny))).json()["balance_minutes"] == 100
 
 
 # --- Logs: no location, codes or phones in the access log -------------------------------------------
+
 
 def test_access_log_drops_location_and_codes_from_the_query():
     import logging
@@ -207,9 +255,15 @@ def test_access_log_drops_location_and_codes_from_the_query():
     create_app(get_settings())
     access = logging.getLogger("uvicorn.access")
     assert sum(isinstance(f, RedactAccessLog) for f in access.filters) == 1
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("1.2.3.4:5", "GET", "/stations?near=30.123456,120.654321&coord=wgs84&t=v1.s.1.2.x",
-                                "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("1.2.3.4:5", "GET", "/stations?near=30.123456,120.654321&coord=wgs84&t=v1.s.1.2.x", "1.1", 200),
+        None,
+    )
     assert RedactAccessLog().filter(record) is True
     line = record.getMessage()
     assert line == '1.2.3.4:5 - "GET /stations?near=***&coord=wgs84&t=*** HTTP/1.1" 200'
@@ -239,14 +293,21 @@ def test_console_sms_never_hands_out_the_code_in_production():
 
 # --- Role escalation ------------------------------------------------------------------------------
 
+
 async def test_admin_of_a_compound_cannot_grant_roles_on_its_parent(client, session):
     tree = await make_tree(session)
     admin = await make_user(session, role=(tree.compound, "admin"))
-    resp = await client.post(f"/api/v1/orgs/{tree.community.id}/roles", json={"phone": "13900000001", "role": "admin"},
-                             headers=auth(admin))
+    resp = await client.post(
+        f"/api/v1/orgs/{tree.community.id}/roles",
+        json={"phone": "13900000001", "role": "admin"},
+        headers=auth(admin),
+    )
     assert resp.status_code == 403
-    own = await client.post(f"/api/v1/orgs/{tree.compound.id}/roles", json={"phone": "13900000001", "role": "staff"},
-                            headers=auth(admin))
+    own = await client.post(
+        f"/api/v1/orgs/{tree.compound.id}/roles",
+        json={"phone": "13900000001", "role": "staff"},
+        headers=auth(admin),
+    )
     assert own.status_code == 201
 
 
@@ -254,8 +315,11 @@ async def test_staff_cannot_assign_any_role(client, session):
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.community, "staff"))
     for role in ("admin", "staff"):
-        resp = await client.post(f"/api/v1/orgs/{tree.compound.id}/roles", json={"phone": "13900000002", "role": role},
-                                 headers=auth(staff))
+        resp = await client.post(
+            f"/api/v1/orgs/{tree.compound.id}/roles",
+            json={"phone": "13900000002", "role": role},
+            headers=auth(staff),
+        )
         assert resp.status_code == 403
 
 
@@ -263,25 +327,42 @@ async def test_admin_of_one_alliance_has_no_say_in_another(client, session):
     tree, far = await make_tree(session), await make_tree(session)
     admin = await make_user(session, role=(tree.alliance, "admin"))
     victim = await make_user(session, role=(far.compound, "staff"))
-    assert (await client.post(f"/api/v1/orgs/{far.compound.id}/roles", json={"phone": "13900000003", "role": "admin"},
-                              headers=auth(admin))).status_code == 403
-    assert (await client.delete(f"/api/v1/orgs/{far.compound.id}/roles/{victim.id}",
-                                headers=auth(admin))).status_code == 403
-    for path in (f"/api/v1/orgs/{far.alliance.id}/lists/needs.xlsx", f"/api/v1/orgs/{far.alliance.id}/lists/needs",
-                 f"/api/v1/orgs/{far.alliance.id}/stats", f"/api/v1/orgs/{far.alliance.id}/stats.xlsx"):
+    assert (
+        await client.post(
+            f"/api/v1/orgs/{far.compound.id}/roles",
+            json={"phone": "13900000003", "role": "admin"},
+            headers=auth(admin),
+        )
+    ).status_code == 403
+    assert (
+        await client.delete(f"/api/v1/orgs/{far.compound.id}/roles/{victim.id}", headers=auth(admin))
+    ).status_code == 403
+    for path in (
+        f"/api/v1/orgs/{far.alliance.id}/lists/needs.xlsx",
+        f"/api/v1/orgs/{far.alliance.id}/lists/needs",
+        f"/api/v1/orgs/{far.alliance.id}/stats",
+        f"/api/v1/orgs/{far.alliance.id}/stats.xlsx",
+    ):
         assert (await client.get(path, headers=auth(admin))).status_code == 403, path
 
 
 # --- Pages apply the API's checks -----------------------------------------------------------------
 
+
 async def test_pages_hide_someone_elses_private_objects(client, session):
     tree = await make_tree(session)
     poster = await make_user(session, home=tree.compound)
     stranger = await make_user(session, home=tree.compound)
-    wish = await client.post("/api/v1/wishes", json={"title": "修水管", "category": "生活服务", "org_id": tree.compound.id},
-                             headers=auth(poster))
-    event = await client.post("/api/v1/events", json={"category": "环境卫生", "description": "楼道堆放杂物",
-                                                      "org_id": tree.compound.id}, headers=auth(poster))
+    wish = await client.post(
+        "/api/v1/wishes",
+        json={"title": "修水管", "category": "生活服务", "org_id": tree.compound.id},
+        headers=auth(poster),
+    )
+    event = await client.post(
+        "/api/v1/events",
+        json={"category": "环境卫生", "description": "楼道堆放杂物", "org_id": tree.compound.id},
+        headers=auth(poster),
+    )
     assert (wish.status_code, event.status_code) == (201, 201)
     _sign_in_by_cookie(client, stranger)
     assert (await client.get(f"/wishes/{wish.json()['id']}")).status_code == 404
@@ -293,8 +374,11 @@ async def test_pages_hide_someone_elses_private_objects(client, session):
 
 async def test_every_response_forbids_framing_and_sniffing(client, session):
     user = await make_user(session)
-    for resp in (await client.get("/api/v1/me", headers=auth(user)), await client.get("/login"),
-                 await client.get("/api/v1/me")):
+    for resp in (
+        await client.get("/api/v1/me", headers=auth(user)),
+        await client.get("/login"),
+        await client.get("/api/v1/me"),
+    ):
         assert resp.headers["x-frame-options"] == "DENY"
         assert resp.headers["x-content-type-options"] == "nosniff"
         assert resp.headers["referrer-policy"] == "same-origin"
@@ -304,22 +388,34 @@ async def test_staff_cannot_approve_or_rate_their_own_member_report(client, sess
     tree = await make_tree(session)
     staff_member = await make_user(session, party="in_service", role=(tree.compound, "staff"))
     colleague = await make_user(session, role=(tree.community, "staff"))
-    created = await client.post("/api/v1/member-reports", json={"employer_unit_id": tree.unit.id,
-                                                                "org_id": tree.compound.id, "skills": []},
-                                headers=auth(staff_member))
+    created = await client.post(
+        "/api/v1/member-reports",
+        json={"employer_unit_id": tree.unit.id, "org_id": tree.compound.id, "skills": []},
+        headers=auth(staff_member),
+    )
     assert created.status_code == 201, created.text
     rid, year = created.json()["id"], created.json()["year"]
-    own = await client.post(f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(staff_member))
+    own = await client.post(
+        f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(staff_member)
+    )
     assert own.status_code == 403
     assert own.json()["code"] == "cannot_review_own_report"
-    ok = await client.post(f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(colleague))
+    ok = await client.post(
+        f"/api/v1/member-reports/{rid}/review", json={"approve": True}, headers=auth(colleague)
+    )
     assert ok.status_code == 200, ok.text
-    self_rated = await client.put(f"/api/v1/members/{staff_member.id}/feedback/{year}", json={"rating": "excellent"},
-                                  headers=auth(staff_member))
+    self_rated = await client.put(
+        f"/api/v1/members/{staff_member.id}/feedback/{year}",
+        json={"rating": "excellent"},
+        headers=auth(staff_member),
+    )
     assert self_rated.status_code == 403
     assert self_rated.json()["code"] == "cannot_rate_self"
-    rated = await client.put(f"/api/v1/members/{staff_member.id}/feedback/{year}", json={"rating": "qualified"},
-                             headers=auth(colleague))
+    rated = await client.put(
+        f"/api/v1/members/{staff_member.id}/feedback/{year}",
+        json={"rating": "qualified"},
+        headers=auth(colleague),
+    )
     assert rated.status_code == 200, rated.text
 
 
@@ -331,10 +427,20 @@ async def test_former_staff_lose_control_of_the_activities_they_created(client, 
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.community, "staff"))
     start = clock.now() + timedelta(minutes=10)
-    created = await client.post("/api/v1/activities", json={
-        "org_id": tree.compound.id, "title": "主题党日", "kind": "主题党日", "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=2)).isoformat(), "location": "党群服务中心", "capacity": 5,
-        "credit_minutes": 90}, headers=auth(staff))
+    created = await client.post(
+        "/api/v1/activities",
+        json={
+            "org_id": tree.compound.id,
+            "title": "主题党日",
+            "kind": "主题党日",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(),
+            "location": "党群服务中心",
+            "capacity": 5,
+            "credit_minutes": 90,
+        },
+        headers=auth(staff),
+    )
     assert created.status_code == 201, created.text
     aid = created.json()["id"]
     assert (await client.get(f"/api/v1/activities/{aid}/attendance", headers=auth(staff))).status_code == 200
@@ -343,10 +449,13 @@ async def test_former_staff_lose_control_of_the_activities_they_created(client, 
     for method, path in (("GET", "attendance"), ("GET", "qr"), ("GET", "stats"), ("POST", "close")):
         resp = await client.request(method, f"/api/v1/activities/{aid}/{path}", headers=auth(staff))
         assert resp.status_code == 403, path
-    assert (await client.get(f"/api/v1/activities/{aid}", headers=auth(staff))).json()["is_organiser"] is False
+    assert (await client.get(f"/api/v1/activities/{aid}", headers=auth(staff))).json()[
+        "is_organiser"
+    ] is False
 
 
 # --- Tokens ---------------------------------------------------------------------------------------
+
 
 async def test_a_token_older_than_its_lifetime_is_401(client, session, monkeypatch):
     import time
@@ -368,7 +477,9 @@ async def test_other_signed_blobs_are_not_access_tokens(client, session):
     user = await make_user(session)
     for salt in ("wechat-state", "wechat-bind"):
         blob = sign_payload(get_settings(), salt, {"uid": user.id})
-        assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {blob}"})).status_code == 401
+        assert (
+            await client.get("/api/v1/me", headers={"Authorization": f"Bearer {blob}"})
+        ).status_code == 401
     ticket = qr.ticket_token(1, user.id)
     assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {ticket}"})).status_code == 401
 

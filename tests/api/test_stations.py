@@ -18,8 +18,17 @@ FAR = (34.3020, 119.2390)
 
 
 async def _station(session, org, *, name="幸福里红色驿站", at=NEAR, master=None, card=False) -> Station:
-    station = Station(org_id=org.id, name=name, address="幸福路1号", lat=at[0], lng=at[1], services=["饮水", "充电"],
-                      open_hours="8:00-20:00", master_id=master.id if master else None, card_enabled=card)
+    station = Station(
+        org_id=org.id,
+        name=name,
+        address="幸福路1号",
+        lat=at[0],
+        lng=at[1],
+        services=["饮水", "充电"],
+        open_hours="8:00-20:00",
+        master_id=master.id if master else None,
+        card_enabled=card,
+    )
     session.add(station)
     await session.commit()
     return station
@@ -28,9 +37,17 @@ async def _station(session, org, *, name="幸福里红色驿站", at=NEAR, maste
 async def test_admin_creates_station_with_master_and_deputies(client, session):
     tree = await make_tree(session)
     admin = await make_user(session, role=(tree.community, "admin"))
-    body = {"name": "幸福里红色驿站", "org_id": tree.compound.id, "address": "幸福路1号", "lat": NEAR[0], "lng": NEAR[1],
-            "services": ["饮水", "充电", "饮水"], "open_hours": "8:00-20:00", "master_phone": "13912340001",
-            "deputy_phones": ["13912340002"]}
+    body = {
+        "name": "幸福里红色驿站",
+        "org_id": tree.compound.id,
+        "address": "幸福路1号",
+        "lat": NEAR[0],
+        "lng": NEAR[1],
+        "services": ["饮水", "充电", "饮水"],
+        "open_hours": "8:00-20:00",
+        "master_phone": "13912340001",
+        "deputy_phones": ["13912340002"],
+    }
     resp = await client.post("/api/v1/stations", json=body, headers=auth(admin))
     assert resp.status_code == 201, resp.text
     data = resp.json()
@@ -53,8 +70,11 @@ async def test_staff_cannot_create_station_403(client, session):
 async def test_bad_latitude_is_422_naming_the_field(client, session):
     tree = await make_tree(session)
     admin = await make_user(session, role=(tree.community, "admin"))
-    resp = await client.post("/api/v1/stations", json={"name": "驿站", "org_id": tree.compound.id, "lat": 134, "lng": 1},
-                             headers=auth(admin))
+    resp = await client.post(
+        "/api/v1/stations",
+        json={"name": "驿站", "org_id": tree.compound.id, "lat": 134, "lng": 1},
+        headers=auth(admin),
+    )
     assert resp.status_code == 422
     assert [e["field"] for e in resp.json()["errors"]] == ["lat"]
 
@@ -77,10 +97,16 @@ async def test_near_pages_with_cursor(client, session):
     far = await _station(session, tree.compound, name="远站", at=FAR)
     near = await _station(session, tree.compound, name="近站", at=NEAR)
     user = await make_user(session)
-    first = (await client.get(f"/api/v1/stations?near={HERE[0]},{HERE[1]}&limit=1", headers=auth(user))).json()
+    first = (
+        await client.get(f"/api/v1/stations?near={HERE[0]},{HERE[1]}&limit=1", headers=auth(user))
+    ).json()
     assert [s["id"] for s in first["items"]] == [near.id]
-    second = (await client.get(f"/api/v1/stations?near={HERE[0]},{HERE[1]}&limit=1&cursor={first['next_cursor']}",
-                               headers=auth(user))).json()
+    second = (
+        await client.get(
+            f"/api/v1/stations?near={HERE[0]},{HERE[1]}&limit=1&cursor={first['next_cursor']}",
+            headers=auth(user),
+        )
+    ).json()
     assert [s["id"] for s in second["items"]] == [far.id]
     assert second["next_cursor"] is None
 
@@ -133,10 +159,14 @@ async def test_master_closes_station_then_scan_is_409(client, session):
     tree = await make_tree(session)
     master = await make_user(session)
     station = await _station(session, tree.compound, master=master)
-    resp = await client.patch(f"/api/v1/stations/{station.id}", json={"status": "closed"}, headers=auth(master))
+    resp = await client.patch(
+        f"/api/v1/stations/{station.id}", json={"status": "closed"}, headers=auth(master)
+    )
     assert resp.status_code == 200
     token = qr.live_token("s", station.id, at=clock.now())[0]
-    scan = await client.post("/api/v1/checkins", json={"token": token}, headers=auth(await make_user(session)))
+    scan = await client.post(
+        "/api/v1/checkins", json={"token": token}, headers=auth(await make_user(session))
+    )
     assert scan.status_code == 409
     assert scan.json()["code"] == "station_closed"
 
@@ -155,9 +185,15 @@ def _iso(dt):
 
 async def _shift(client, station, staff, *, starts_in=timedelta(hours=1), hours=2, capacity=2):
     start = clock.now() + starts_in
-    resp = await client.post(f"/api/v1/stations/{station.id}/shifts",
-                             json={"starts_at": _iso(start), "ends_at": _iso(start + timedelta(hours=hours)),
-                                   "capacity": capacity}, headers=auth(staff))
+    resp = await client.post(
+        f"/api/v1/stations/{station.id}/shifts",
+        json={
+            "starts_at": _iso(start),
+            "ends_at": _iso(start + timedelta(hours=hours)),
+            "capacity": capacity,
+        },
+        headers=auth(staff),
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()
 
@@ -183,9 +219,11 @@ async def test_resident_cannot_add_shift_403(client, session):
     tree = await make_tree(session)
     station = await _station(session, tree.compound)
     start = clock.now()
-    resp = await client.post(f"/api/v1/stations/{station.id}/shifts",
-                             json={"starts_at": _iso(start), "ends_at": _iso(start + timedelta(hours=1)), "capacity": 1},
-                             headers=auth(await make_user(session)))
+    resp = await client.post(
+        f"/api/v1/stations/{station.id}/shifts",
+        json={"starts_at": _iso(start), "ends_at": _iso(start + timedelta(hours=1)), "capacity": 1},
+        headers=auth(await make_user(session)),
+    )
     assert resp.status_code == 403
 
 
@@ -194,9 +232,11 @@ async def test_shift_ending_before_start_is_422(client, session):
     staff = await make_user(session, role=(tree.compound, "staff"))
     station = await _station(session, tree.compound)
     start = clock.now()
-    resp = await client.post(f"/api/v1/stations/{station.id}/shifts",
-                             json={"starts_at": _iso(start), "ends_at": _iso(start - timedelta(hours=1)), "capacity": 1},
-                             headers=auth(staff))
+    resp = await client.post(
+        f"/api/v1/stations/{station.id}/shifts",
+        json={"starts_at": _iso(start), "ends_at": _iso(start - timedelta(hours=1)), "capacity": 1},
+        headers=auth(staff),
+    )
     assert resp.status_code == 422
 
 
@@ -208,12 +248,18 @@ async def test_duty_start_and_end_by_scan_credits_served_minutes_once(client, se
     shift = await _shift(client, station, staff, starts_in=timedelta(minutes=10), hours=2)
     member = await make_user(session, party="retired")
     await client.post(f"/api/v1/shifts/{shift['id']}/signup", headers=auth(member))
-    start = await client.post("/api/v1/checkins", json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
-                              headers=auth(member))
+    start = await client.post(
+        "/api/v1/checkins",
+        json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
+        headers=auth(member),
+    )
     assert start.json()["kind"] == "duty_start"
     clock.travel(timedelta(hours=3))  # stays past the shift's end: only the shift's 2 hours count
-    end = await client.post("/api/v1/checkins", json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
-                            headers=auth(member))
+    end = await client.post(
+        "/api/v1/checkins",
+        json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
+        headers=auth(member),
+    )
     assert end.status_code == 200
     assert end.json()["kind"] == "duty_end"
     assert end.json()["credited_minutes"] == 120
@@ -232,14 +278,19 @@ async def test_staff_close_credits_unended_duty_and_records_no_show(client, sess
     worker, absent = await make_user(session), await make_user(session)
     for person in (worker, absent):
         await client.post(f"/api/v1/shifts/{shift['id']}/signup", headers=auth(person))
-    await client.post("/api/v1/checkins", json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
-                      headers=auth(worker))
+    await client.post(
+        "/api/v1/checkins",
+        json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
+        headers=auth(worker),
+    )
     clock.travel(timedelta(hours=5))
     closed = await client.post(f"/api/v1/shifts/{shift['id']}/close", headers=auth(staff))
     assert closed.json() == {"shift_id": shift["id"], "credited": 1, "no_shows": 1}
     again = await client.post(f"/api/v1/shifts/{shift['id']}/close", headers=auth(staff))
     assert again.json() == {"shift_id": shift["id"], "credited": 0, "no_shows": 0}
-    served = {r.user_id: (r.served_minutes, r.no_show) for r in (await session.exec(select(ShiftSignup))).all()}
+    served = {
+        r.user_id: (r.served_minutes, r.no_show) for r in (await session.exec(select(ShiftSignup))).all()
+    }
     assert served == {worker.id: (59, False), absent.id: (None, True)}
 
 
@@ -250,11 +301,17 @@ async def test_double_scan_at_duty_start_does_not_end_the_duty(client, session):
     shift = await _shift(client, station, staff, starts_in=timedelta(minutes=0), hours=1)
     member = await make_user(session)
     await client.post(f"/api/v1/shifts/{shift['id']}/signup", headers=auth(member))
-    first = await client.post("/api/v1/checkins", json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
-                              headers=auth(member))
+    first = await client.post(
+        "/api/v1/checkins",
+        json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
+        headers=auth(member),
+    )
     clock.travel(timedelta(seconds=40))
-    second = await client.post("/api/v1/checkins", json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
-                               headers=auth(member))
+    second = await client.post(
+        "/api/v1/checkins",
+        json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
+        headers=auth(member),
+    )
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["duplicate"] is True
     assert len((await session.exec(select(Checkin))).all()) == 1
@@ -266,7 +323,9 @@ async def test_station_stats_count_visits_per_day(client, session):
     station = await _station(session, tree.compound, master=master)
     for _ in range(3):
         token = qr.live_token("s", station.id, at=clock.now())[0]
-        resp = await client.post("/api/v1/checkins", json={"token": token}, headers=auth(await make_user(session)))
+        resp = await client.post(
+            "/api/v1/checkins", json={"token": token}, headers=auth(await make_user(session))
+        )
         assert resp.status_code == 200
     stats = (await client.get(f"/api/v1/stations/{station.id}/stats", headers=auth(master))).json()
     assert stats["visits"] == 3
@@ -315,14 +374,19 @@ async def test_overdue_shift_closes_itself_crediting_the_duty_once(client, sessi
     worker, absent = await make_user(session), await make_user(session)
     for person in (worker, absent):
         await client.post(f"/api/v1/shifts/{shift['id']}/signup", headers=auth(person))
-    await client.post("/api/v1/checkins", json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
-                      headers=auth(worker))
+    await client.post(
+        "/api/v1/checkins",
+        json={"token": qr.live_token("s", station.id, at=clock.now())[0]},
+        headers=auth(worker),
+    )
     clock.travel(timedelta(hours=2))
     assert await shifts_service.close_overdue_shifts(session) == 0  # still inside the scan-out grace
     clock.travel(timedelta(hours=2))
     assert await shifts_service.close_overdue_shifts(session) == 1
     assert await shifts_service.close_overdue_shifts(session) == 0
-    served = {r.user_id: (r.served_minutes, r.no_show) for r in (await session.exec(select(ShiftSignup))).all()}
+    served = {
+        r.user_id: (r.served_minutes, r.no_show) for r in (await session.exec(select(ShiftSignup))).all()
+    }
     assert served == {worker.id: (59, False), absent.id: (None, True)}
 
 
@@ -366,18 +430,26 @@ async def test_patch_null_for_a_required_field_is_422_and_leaves_the_station(cli
     for field in ("name", "radius_m", "services", "lat"):
         resp = await client.patch(f"/api/v1/stations/{station.id}", json={field: None}, headers=auth(staff))
         assert resp.status_code == 422, field
-        assert resp.json()["errors"] == [{"field": field, "code": "null_not_allowed", "message": "此项不能为空"}]
+        assert resp.json()["errors"] == [
+            {"field": field, "code": "null_not_allowed", "message": "此项不能为空"}
+        ]
     resp = await client.get(f"/api/v1/stations/{station.id}", headers=auth(staff))
     assert resp.status_code == 200
-    assert (resp.json()["name"], resp.json()["radius_m"], resp.json()["services"]) == ("幸福里红色驿站", 150, ["饮水", "充电"])
+    assert (resp.json()["name"], resp.json()["radius_m"], resp.json()["services"]) == (
+        "幸福里红色驿站",
+        150,
+        ["饮水", "充电"],
+    )
 
 
 async def test_station_stats_period_without_offset_or_at_year_one_is_422(client, session):
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.compound, "staff"))
     station = await _station(session, tree.compound)
-    for query, field, code in (("from=2026-11-01T00:00:00", "from", "timezone_aware"),
-                               ("to=0001-01-05T00:00:00Z", "to", "date_out_of_range")):
+    for query, field, code in (
+        ("from=2026-11-01T00:00:00", "from", "timezone_aware"),
+        ("to=0001-01-05T00:00:00Z", "to", "date_out_of_range"),
+    ):
         resp = await client.get(f"/api/v1/stations/{station.id}/stats?{query}", headers=auth(staff))
         assert resp.status_code == 422, query
         assert [(e["field"], e["code"]) for e in resp.json()["errors"]] == [(field, code)]

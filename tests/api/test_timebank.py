@@ -12,8 +12,16 @@ API = "/api/v1/timebank"
 
 
 async def credit(session, org, user, minutes, ref_id=1):
-    await ledger.credit_service(session, org_id=org.id, user_id=user.id, minutes=minutes, ref_type="wish",
-                                ref_id=ref_id, memo="帮邻居买菜", actor_id=None)
+    await ledger.credit_service(
+        session,
+        org_id=org.id,
+        user_id=user.id,
+        minutes=minutes,
+        ref_type="wish",
+        ref_id=ref_id,
+        memo="帮邻居买菜",
+        actor_id=None,
+    )
     await session.commit()
 
 
@@ -34,8 +42,12 @@ async def test_balance_and_star_level_follow_earned_minutes(client, session):
     user = await make_user(session, home=tree.compound)
     await credit(session, tree.compound, user, 100 * 60)
     body = (await client.get(f"{API}/me", headers=auth(user))).json()
-    assert (body["balance_minutes"], body["earned_minutes"], body["spent_minutes"], body["star_level"]) == \
-        (6000, 6000, 0, 1)
+    assert (body["balance_minutes"], body["earned_minutes"], body["spent_minutes"], body["star_level"]) == (
+        6000,
+        6000,
+        0,
+        1,
+    )
 
 
 async def test_statement_is_newest_first_and_paged(client, session):
@@ -46,9 +58,18 @@ async def test_statement_is_newest_first_and_paged(client, session):
     resp = await client.get(f"{API}/me/entries?limit=2", headers=auth(user))
     page = resp.json()
     assert [(e["amount_minutes"], e["balance_after_minutes"]) for e in page["items"]] == [(90, 180), (60, 90)]
-    assert set(page["items"][0]) == {"txn_id", "at", "kind", "amount_minutes", "balance_after_minutes", "memo"}
+    assert set(page["items"][0]) == {
+        "txn_id",
+        "at",
+        "kind",
+        "amount_minutes",
+        "balance_after_minutes",
+        "memo",
+    }
     assert page["items"][0]["kind"] == "earn"
-    rest = (await client.get(f"{API}/me/entries?limit=2&cursor={page['next_cursor']}", headers=auth(user))).json()
+    rest = (
+        await client.get(f"{API}/me/entries?limit=2&cursor={page['next_cursor']}", headers=auth(user))
+    ).json()
     assert [e["amount_minutes"] for e in rest["items"]] == [30]
     assert rest["next_cursor"] is None
 
@@ -58,8 +79,11 @@ async def test_transfer_moves_minutes_to_family(client, session):
     giver = await make_user(session, home=tree.compound)
     son = await make_user(session, home=tree.compound, phone="13912345678")
     await credit(session, tree.compound, giver, 120)
-    resp = await client.post(f"{API}/transfers", json={"to_phone": son.phone, "minutes": 45, "memo": "给儿子"},
-                             headers={**auth(giver), **key("t-1")})
+    resp = await client.post(
+        f"{API}/transfers",
+        json={"to_phone": son.phone, "minutes": 45, "memo": "给儿子"},
+        headers={**auth(giver), **key("t-1")},
+    )
     assert resp.status_code == 201, resp.text
     assert resp.json()["balance_minutes"] == 75
     assert resp.json()["to_phone"] == "139****5678"
@@ -71,7 +95,9 @@ async def test_transfer_without_key_is_422(client, session):
     tree = await make_tree(session)
     giver = await make_user(session, home=tree.compound)
     son = await make_user(session)
-    resp = await client.post(f"{API}/transfers", json={"to_phone": son.phone, "minutes": 5}, headers=auth(giver))
+    resp = await client.post(
+        f"{API}/transfers", json={"to_phone": son.phone, "minutes": 5}, headers=auth(giver)
+    )
     assert resp.status_code == 422
     assert resp.json()["code"] == "idempotency_key_required"
 
@@ -81,16 +107,20 @@ async def test_transfer_beyond_balance_is_409_insufficient_balance(client, sessi
     giver = await make_user(session, home=tree.compound)
     son = await make_user(session)
     await credit(session, tree.compound, giver, 30)
-    resp = await client.post(f"{API}/transfers", json={"to_phone": son.phone, "minutes": 31},
-                             headers={**auth(giver), **key("t-2")})
+    resp = await client.post(
+        f"{API}/transfers", json={"to_phone": son.phone, "minutes": 31}, headers={**auth(giver), **key("t-2")}
+    )
     assert resp.status_code == 409
     assert resp.json()["code"] == "insufficient_balance"
 
 
 async def test_transfer_to_self_is_409(client, session):
     giver = await make_user(session)
-    resp = await client.post(f"{API}/transfers", json={"to_phone": giver.phone, "minutes": 1},
-                             headers={**auth(giver), **key("t-3")})
+    resp = await client.post(
+        f"{API}/transfers",
+        json={"to_phone": giver.phone, "minutes": 1},
+        headers={**auth(giver), **key("t-3")},
+    )
     assert resp.status_code == 409
     assert resp.json()["code"] == "cannot_transfer_to_self"
 
@@ -114,10 +144,12 @@ async def test_same_key_with_another_body_is_409_reused(client, session):
     giver = await make_user(session, home=tree.compound)
     son = await make_user(session)
     await credit(session, tree.compound, giver, 100)
-    await client.post(f"{API}/transfers", json={"to_phone": son.phone, "minutes": 10},
-                      headers={**auth(giver), **key("k")})
-    resp = await client.post(f"{API}/transfers", json={"to_phone": son.phone, "minutes": 20},
-                             headers={**auth(giver), **key("k")})
+    await client.post(
+        f"{API}/transfers", json={"to_phone": son.phone, "minutes": 10}, headers={**auth(giver), **key("k")}
+    )
+    resp = await client.post(
+        f"{API}/transfers", json={"to_phone": son.phone, "minutes": 20}, headers={**auth(giver), **key("k")}
+    )
     assert resp.status_code == 409
     assert resp.json()["code"] == "idempotency_key_reused"
 
@@ -128,10 +160,12 @@ async def test_daily_family_transfer_cap_is_enforced(client, session):
     giver = await make_user(session, home=tree.compound)
     son = await make_user(session)
     await credit(session, tree.compound, giver, 300)
-    ok = await client.post(f"{API}/transfers", json={"to_phone": son.phone, "minutes": 50},
-                           headers={**auth(giver), **key("a")})
-    over = await client.post(f"{API}/transfers", json={"to_phone": son.phone, "minutes": 11},
-                             headers={**auth(giver), **key("b")})
+    ok = await client.post(
+        f"{API}/transfers", json={"to_phone": son.phone, "minutes": 50}, headers={**auth(giver), **key("a")}
+    )
+    over = await client.post(
+        f"{API}/transfers", json={"to_phone": son.phone, "minutes": 11}, headers={**auth(giver), **key("b")}
+    )
     assert ok.status_code == 201
     assert over.status_code == 409
     assert over.json()["code"] == "transfer_daily_cap_exceeded"
@@ -141,15 +175,24 @@ async def test_admin_grant_and_correction_never_below_zero(client, session):
     tree = await make_tree(session)
     admin = await make_user(session, role=(tree.community, "admin"))
     person = await make_user(session, home=tree.compound)
-    resp = await client.post(f"{API}/grants", json={"user_id": person.id, "minutes": 60, "reason": "补录线下服务"},
-                             headers={**auth(admin), **key("g1")})
+    resp = await client.post(
+        f"{API}/grants",
+        json={"user_id": person.id, "minutes": 60, "reason": "补录线下服务"},
+        headers={**auth(admin), **key("g1")},
+    )
     assert resp.status_code == 201, resp.text
     assert (resp.json()["kind"], resp.json()["balance_minutes"]) == ("grant", 60)
-    fix = await client.post(f"{API}/grants", json={"user_id": person.id, "minutes": -20, "reason": "多记了"},
-                            headers={**auth(admin), **key("g2")})
+    fix = await client.post(
+        f"{API}/grants",
+        json={"user_id": person.id, "minutes": -20, "reason": "多记了"},
+        headers={**auth(admin), **key("g2")},
+    )
     assert (fix.json()["kind"], fix.json()["balance_minutes"]) == ("correction", 40)
-    too_much = await client.post(f"{API}/grants", json={"user_id": person.id, "minutes": -41, "reason": "更正"},
-                                 headers={**auth(admin), **key("g3")})
+    too_much = await client.post(
+        f"{API}/grants",
+        json={"user_id": person.id, "minutes": -41, "reason": "更正"},
+        headers={**auth(admin), **key("g3")},
+    )
     assert too_much.status_code == 409
     assert too_much.json()["code"] == "insufficient_balance"
     logs = (await session.exec(select(AuditLog).where(AuditLog.on_behalf_of_id == person.id))).all()
@@ -160,8 +203,11 @@ async def test_staff_cannot_grant_403(client, session):
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.community, "staff"))
     person = await make_user(session, home=tree.compound)
-    resp = await client.post(f"{API}/grants", json={"user_id": person.id, "minutes": 60, "reason": "补录"},
-                             headers={**auth(staff), **key("g")})
+    resp = await client.post(
+        f"{API}/grants",
+        json={"user_id": person.id, "minutes": 60, "reason": "补录"},
+        headers={**auth(staff), **key("g")},
+    )
     assert resp.status_code == 403
 
 
@@ -198,8 +244,11 @@ async def test_reward_redeem_spends_minutes_and_stock(client, session):
     master = await make_user(session, role=(tree.compound, "staff"))
     user = await make_user(session, home=tree.compound)
     await credit(session, tree.compound, user, 100)
-    made = await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "大米一袋",
-                                                     "price_minutes": 60, "stock": 1}, headers=auth(master))
+    made = await client.post(
+        f"{API}/rewards",
+        json={"org_id": tree.compound.id, "name": "大米一袋", "price_minutes": 60, "stock": 1},
+        headers=auth(master),
+    )
     assert made.status_code == 201, made.text
     rid = made.json()["id"]
     listed = (await client.get(f"{API}/rewards?org_id={tree.community.id}", headers=auth(user))).json()
@@ -219,10 +268,18 @@ async def test_staff_redeem_for_a_resident_is_audited(client, session):
     master = await make_user(session, role=(tree.compound, "staff"))
     granny = await make_user(session, home=tree.compound)
     await credit(session, tree.compound, granny, 100)
-    rid = (await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "理发", "price_minutes": 30,
-                                                     "stock": 5}, headers=auth(master))).json()["id"]
-    resp = await client.post(f"{API}/rewards/{rid}/redeem", json={"for_phone": granny.phone},
-                             headers={**auth(master), **key("for")})
+    rid = (
+        await client.post(
+            f"{API}/rewards",
+            json={"org_id": tree.compound.id, "name": "理发", "price_minutes": 30, "stock": 5},
+            headers=auth(master),
+        )
+    ).json()["id"]
+    resp = await client.post(
+        f"{API}/rewards/{rid}/redeem",
+        json={"for_phone": granny.phone},
+        headers={**auth(master), **key("for")},
+    )
     assert resp.status_code == 201, resp.text
     assert resp.json()["user_id"] == granny.id
     log = (await session.exec(select(AuditLog).where(AuditLog.action == "timebank.redeem_for"))).one()
@@ -234,17 +291,29 @@ async def test_resident_cannot_redeem_for_someone_else(client, session):
     master = await make_user(session, role=(tree.compound, "staff"))
     user = await make_user(session, home=tree.compound)
     other = await make_user(session, home=tree.compound)
-    rid = (await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "理发", "price_minutes": 30,
-                                                     "stock": 5}, headers=auth(master))).json()["id"]
-    resp = await client.post(f"{API}/rewards/{rid}/redeem", json={"for_phone": other.phone},
-                             headers={**auth(user), **key("x")})
+    rid = (
+        await client.post(
+            f"{API}/rewards",
+            json={"org_id": tree.compound.id, "name": "理发", "price_minutes": 30, "stock": 5},
+            headers=auth(master),
+        )
+    ).json()["id"]
+    resp = await client.post(
+        f"{API}/rewards/{rid}/redeem", json={"for_phone": other.phone}, headers={**auth(user), **key("x")}
+    )
     assert resp.status_code == 403
 
 
 async def test_redeem_age_and_storage_cap_follow_the_policy(client, session):
     tree = await make_tree(session)
-    session.add(TimebankPolicy(alliance_id=tree.alliance.id, redeem_min_age=65, redeem_min_age_hardship=60,
-                               storage_cap_minutes=50))
+    session.add(
+        TimebankPolicy(
+            alliance_id=tree.alliance.id,
+            redeem_min_age=65,
+            redeem_min_age_hardship=60,
+            storage_cap_minutes=50,
+        )
+    )
     master = await make_user(session, role=(tree.compound, "staff"))
     young = await make_user(session, home=tree.compound)
     young.birth_year = 1990
@@ -253,10 +322,20 @@ async def test_redeem_age_and_storage_cap_follow_the_policy(client, session):
     session.add_all([young, old])
     await credit(session, tree.compound, young, 100, ref_id=1)
     await credit(session, tree.compound, old, 100, ref_id=2)
-    cheap = (await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "毛巾", "price_minutes": 30,
-                                                       "stock": 5}, headers=auth(master))).json()["id"]
-    dear = (await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "电饭煲",
-                                                      "price_minutes": 60, "stock": 5}, headers=auth(master))).json()["id"]
+    cheap = (
+        await client.post(
+            f"{API}/rewards",
+            json={"org_id": tree.compound.id, "name": "毛巾", "price_minutes": 30, "stock": 5},
+            headers=auth(master),
+        )
+    ).json()["id"]
+    dear = (
+        await client.post(
+            f"{API}/rewards",
+            json={"org_id": tree.compound.id, "name": "电饭煲", "price_minutes": 60, "stock": 5},
+            headers=auth(master),
+        )
+    ).json()["id"]
     too_young = await client.post(f"{API}/rewards/{cheap}/redeem", headers={**auth(young), **key("1")})
     assert too_young.json()["code"] == "redeem_age_not_reached"
     above_cap = await client.post(f"{API}/rewards/{dear}/redeem", headers={**auth(old), **key("2")})
@@ -283,9 +362,11 @@ async def test_yearly_totals_for_me_and_for_the_org(client, session):
 async def test_policy_is_set_by_alliance_admins(client, session):
     tree = await make_tree(session)
     boss = await make_user(session, role=(tree.alliance, "admin"))
-    resp = await client.put(f"{API}/policy/{tree.alliance.id}", json={"storage_cap_minutes": 90000,
-                                                                      "rounding_unit_minutes": 30},
-                            headers=auth(boss))
+    resp = await client.put(
+        f"{API}/policy/{tree.alliance.id}",
+        json={"storage_cap_minutes": 90000, "rounding_unit_minutes": 30},
+        headers=auth(boss),
+    )
     assert resp.status_code == 200, resp.text
     got = (await client.get(f"{API}/policy?org_id={tree.grid.id}", headers=auth(boss))).json()
     assert got["storage_cap_minutes"] == 90000
@@ -297,7 +378,16 @@ async def test_policy_is_set_by_alliance_admins(client, session):
 def test_served_time_rounds_to_half_hours():
     from app.services.timebank import round_served_minutes, star_level
 
-    assert [round_served_minutes(None, m) for m in (0, 14, 15, 44, 45, 60, 74, 75)] == [0, 0, 30, 30, 60, 60, 60, 90]
+    assert [round_served_minutes(None, m) for m in (0, 14, 15, 44, 45, 60, 74, 75)] == [
+        0,
+        0,
+        30,
+        30,
+        60,
+        60,
+        60,
+        90,
+    ]
     assert [star_level(h * 60) for h in (99, 100, 300, 600, 1000, 1500)] == [0, 1, 2, 3, 4, 5]
 
 
@@ -316,8 +406,11 @@ async def test_rewards_manage_page_is_for_staff(client, session):
     tree = await make_tree(session)
     master = await make_user(session, role=(tree.compound, "staff"))
     resident = await make_user(session, home=tree.compound)
-    await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "挂面", "price_minutes": 30,
-                                              "stock": 2}, headers=auth(master))
+    await client.post(
+        f"{API}/rewards",
+        json={"org_id": tree.compound.id, "name": "挂面", "price_minutes": 30, "stock": 2},
+        headers=auth(master),
+    )
     ok = await client.get("/timebank/rewards/manage", headers=auth(master))
     assert ok.status_code == 200
     assert "挂面" in ok.text
@@ -329,8 +422,11 @@ async def test_transfer_to_an_unknown_phone_is_404(client, session):
     tree = await make_tree(session)
     giver = await make_user(session, home=tree.compound)
     await credit(session, tree.compound, giver, 60)
-    resp = await client.post(f"{API}/transfers", json={"to_phone": "13199999999", "minutes": 5},
-                             headers={**auth(giver), **key("u")})
+    resp = await client.post(
+        f"{API}/transfers",
+        json={"to_phone": "13199999999", "minutes": 5},
+        headers={**auth(giver), **key("u")},
+    )
     assert resp.status_code == 404
     assert resp.json()["code"] == "recipient_not_found"
 
@@ -345,8 +441,13 @@ async def test_hardship_lowers_the_redeem_age(client, session):
     resident.birth_year = clock.now().year - 62
     session.add(resident)
     await credit(session, tree.compound, resident, 100)
-    rid = (await client.post(f"{API}/rewards", json={"org_id": tree.compound.id, "name": "挂面", "price_minutes": 30,
-                                                     "stock": 5}, headers=auth(master))).json()["id"]
+    rid = (
+        await client.post(
+            f"{API}/rewards",
+            json={"org_id": tree.compound.id, "name": "挂面", "price_minutes": 30, "stock": 5},
+            headers=auth(master),
+        )
+    ).json()["id"]
     refused = await client.post(f"{API}/rewards/{rid}/redeem", headers={**auth(resident), **key("h1")})
     assert refused.json()["code"] == "redeem_age_not_reached"
     marked = await client.put(f"{API}/hardship/{resident.id}?hardship=true", headers=auth(master))
@@ -376,11 +477,15 @@ async def test_reward_must_name_a_station_under_its_org(client, session):
     session.add_all([mine, theirs])
     await session.commit()
     body = {"org_id": tree.community.id, "name": "毛巾", "price_minutes": 60, "stock": 3}
-    ok = await client.post("/api/v1/timebank/rewards", json={**body, "station_id": mine.id}, headers=auth(staff))
+    ok = await client.post(
+        "/api/v1/timebank/rewards", json={**body, "station_id": mine.id}, headers=auth(staff)
+    )
     assert ok.status_code == 201, ok.text
     assert ok.json()["station_id"] == mine.id
     for station_id in (theirs.id, 999999):
-        bad = await client.post("/api/v1/timebank/rewards", json={**body, "station_id": station_id}, headers=auth(staff))
+        bad = await client.post(
+            "/api/v1/timebank/rewards", json={**body, "station_id": station_id}, headers=auth(staff)
+        )
         assert bad.status_code == 422
         assert bad.json()["code"] == "invalid_station"
 
@@ -392,8 +497,10 @@ async def test_yearly_totals_follow_the_calendar_in_china(client, session):
 
     tree = await make_tree(session)
     user = await make_user(session, home=tree.compound)
-    for at, minutes, ref in ((datetime(2025, 12, 31, 15, 0, tzinfo=UTC), 30, 1),   # 23:00 on 31 Dec in China
-                             (datetime(2025, 12, 31, 17, 0, tzinfo=UTC), 60, 2)):  # 01:00 on 1 Jan in China
+    for at, minutes, ref in (
+        (datetime(2025, 12, 31, 15, 0, tzinfo=UTC), 30, 1),  # 23:00 on 31 Dec in China
+        (datetime(2025, 12, 31, 17, 0, tzinfo=UTC), 60, 2),
+    ):  # 01:00 on 1 Jan in China
         clock.reset()
         clock.travel(at - clock.now())
         await credit(session, tree.compound, user, minutes, ref_id=ref)

@@ -136,8 +136,9 @@ async def test_reject_needs_a_reason(client, session):
     resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": False}, headers=auth(staff))
     assert resp.status_code == 422
     assert resp.json()["code"] == "reason_required"
-    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": False, "reason": "信息不全"},
-                             headers=auth(staff))
+    resp = await client.post(
+        f"{API}/{wish['id']}/review", json={"approve": False, "reason": "信息不全"}, headers=auth(staff)
+    )
     assert resp.status_code == 200
     assert resp.json()["status"] == "rejected"
     assert resp.json()["reject_reason"] == "信息不全"
@@ -147,20 +148,30 @@ async def test_full_journey_records_every_step(client, session):
     _, poster, staff, volunteer, _ = await _people(session)
     wish = await _published(client, poster, staff)
     wid = wish["id"]
-    resp = await client.post(f"{API}/{wid}/claim", json={"promise_date": clock.now().date().isoformat()},
-                             headers=auth(volunteer))
+    resp = await client.post(
+        f"{API}/{wid}/claim", json={"promise_date": clock.now().date().isoformat()}, headers=auth(volunteer)
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "claimed"
     assert resp.json()["claimer"]["id"] == volunteer.id
-    resp = await client.post(f"{API}/{wid}/done", json={"note": "换了新阀芯", "minutes_spent": 45},
-                             headers=auth(volunteer))
+    resp = await client.post(
+        f"{API}/{wid}/done", json={"note": "换了新阀芯", "minutes_spent": 45}, headers=auth(volunteer)
+    )
     assert resp.json()["status"] == "done"
-    resp = await client.post(f"{API}/{wid}/confirm", json={"rating": 5, "comment": "很及时"}, headers=auth(poster))
+    resp = await client.post(
+        f"{API}/{wid}/confirm", json={"rating": 5, "comment": "很及时"}, headers=auth(poster)
+    )
     assert resp.json()["status"] == "confirmed"
     assert resp.json()["rating"] == 5
     body = (await client.get(f"{API}/{wid}", headers=auth(poster))).json()
     assert [e["action"] for e in body["events"]] == ["submit", "publish", "claim", "done", "confirm"]
-    assert [e["actor_id"] for e in body["events"]] == [poster.id, staff.id, volunteer.id, volunteer.id, poster.id]
+    assert [e["actor_id"] for e in body["events"]] == [
+        poster.id,
+        staff.id,
+        volunteer.id,
+        volunteer.id,
+        poster.id,
+    ]
 
 
 async def test_own_wish_cannot_be_claimed_409(client, session):
@@ -204,7 +215,9 @@ async def test_only_claimer_may_release_or_mark_done_403(client, session):
     resp = await client.post(f"{API}/{wish['id']}/release", headers=auth(other))
     assert resp.status_code == 403
     assert resp.json()["code"] == "not_wish_claimer"
-    resp = await client.post(f"{API}/{wish['id']}/done", json={"note": "好了", "minutes_spent": 10}, headers=auth(other))
+    resp = await client.post(
+        f"{API}/{wish['id']}/done", json={"note": "好了", "minutes_spent": 10}, headers=auth(other)
+    )
     assert resp.status_code == 403
 
 
@@ -223,7 +236,9 @@ async def test_another_resident_cannot_confirm_403(client, session):
     _, poster, staff, volunteer, other = await _people(session)
     wish = await _published(client, poster, staff)
     await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
-    await client.post(f"{API}/{wish['id']}/done", json={"note": "好了", "minutes_spent": 10}, headers=auth(volunteer))
+    await client.post(
+        f"{API}/{wish['id']}/done", json={"note": "好了", "minutes_spent": 10}, headers=auth(volunteer)
+    )
     resp = await client.post(f"{API}/{wish['id']}/confirm", json={"rating": 5}, headers=auth(other))
     assert resp.status_code == 403
     assert resp.json()["code"] == "not_wish_poster"
@@ -263,8 +278,15 @@ async def test_poster_phone_masked_until_claimed_then_shown_to_claimer_only(clie
 
 async def test_child_name_and_school_encrypted_masked_then_shown_to_claimer(client, session):
     _, poster, staff, volunteer, other = await _people(session)
-    wish = await _published(client, poster, staff, title="给孙子买书包", category="助学", child_name="王小明",
-                            child_school="实验小学")
+    wish = await _published(
+        client,
+        poster,
+        staff,
+        title="给孙子买书包",
+        category="助学",
+        child_name="王小明",
+        child_school="实验小学",
+    )
     row = (await session.exec(select(Wish).where(Wish.id == wish["id"]))).one()
     assert "王小明" not in (row.child_name_enc or "")
     assert row.child_name_enc.startswith("gAAAA")
@@ -283,15 +305,20 @@ async def test_dispatched_wish_only_claimed_by_unit_people(client, session):
     tree, poster, staff, volunteer, _ = await _people(session)
     unit_member = await make_user(session, role=(tree.unit, "staff"))
     wish = await _post(client, poster)
-    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True, "assign_org_id": tree.unit.id},
-                             headers=auth(staff))
+    resp = await client.post(
+        f"{API}/{wish['id']}/review",
+        json={"approve": True, "assign_org_id": tree.unit.id},
+        headers=auth(staff),
+    )
     assert resp.json()["assigned_org_id"] == tree.unit.id
     assert resp.json()["events"][-1]["note"] == "派单给县医院"
     resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
     assert resp.status_code == 403
     assert resp.json()["code"] == "wish_dispatched_to_unit"
     assert (await client.post(f"{API}/{wish['id']}/claim", headers=auth(unit_member))).status_code == 200
-    kinds = (await session.exec(select(Notification.kind).where(Notification.user_id == unit_member.id))).all()
+    kinds = (
+        await session.exec(select(Notification.kind).where(Notification.user_id == unit_member.id))
+    ).all()
     assert kinds == ["wish_dispatched"]
 
 
@@ -303,8 +330,11 @@ async def test_dispatch_to_another_alliances_unit_is_422(client, session):
     far_unit = await orgs_service.add_org(session, name="外地单位", kind="unit", parent=other_alliance)
     await session.commit()
     wish = await _post(client, poster)
-    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True, "assign_org_id": far_unit.id},
-                             headers=auth(staff))
+    resp = await client.post(
+        f"{API}/{wish['id']}/review",
+        json={"approve": True, "assign_org_id": far_unit.id},
+        headers=auth(staff),
+    )
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_assign_org"
 
@@ -312,8 +342,11 @@ async def test_dispatch_to_another_alliances_unit_is_422(client, session):
 async def test_dispatch_to_non_unit_is_422(client, session):
     tree, poster, staff, *_ = await _people(session)
     wish = await _post(client, poster)
-    resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True, "assign_org_id": tree.compound.id},
-                             headers=auth(staff))
+    resp = await client.post(
+        f"{API}/{wish['id']}/review",
+        json={"approve": True, "assign_org_id": tree.compound.id},
+        headers=auth(staff),
+    )
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_assign_org"
 
@@ -333,8 +366,16 @@ async def test_actions_list_what_each_viewer_may_do(client, session):
 
 async def test_staff_posts_on_behalf_of_resident(client, session):
     tree, _, staff, *_ = await _people(session)
-    resp = await client.post(API, json={"title": "代老人买药", "category": "助老", "org_id": tree.compound.id,
-                                        "on_behalf_of_phone": "13912345678"}, headers=auth(staff))
+    resp = await client.post(
+        API,
+        json={
+            "title": "代老人买药",
+            "category": "助老",
+            "org_id": tree.compound.id,
+            "on_behalf_of_phone": "13912345678",
+        },
+        headers=auth(staff),
+    )
     assert resp.status_code == 201, resp.text
     body = resp.json()
     assert body["poster"]["phone"] == "13912345678"
@@ -343,17 +384,25 @@ async def test_staff_posts_on_behalf_of_resident(client, session):
 
 async def test_resident_cannot_post_on_behalf_403(client, session):
     tree, poster, *_ = await _people(session)
-    resp = await client.post(API, json={"title": "代人许愿", "category": "助老", "org_id": tree.compound.id,
-                                        "on_behalf_of_phone": "13912345678"},
-                             headers=auth(poster))
+    resp = await client.post(
+        API,
+        json={
+            "title": "代人许愿",
+            "category": "助老",
+            "org_id": tree.compound.id,
+            "on_behalf_of_phone": "13912345678",
+        },
+        headers=auth(poster),
+    )
     assert resp.status_code == 403
 
 
 async def test_photo_upload_and_download(client, session):
     _, poster, staff, volunteer, other = await _people(session)
     wish = await _post(client, poster)
-    resp = await client.post(f"{API}/{wish['id']}/photos", files={"photo": ("a.png", PNG, "image/png")},
-                             headers=auth(poster))
+    resp = await client.post(
+        f"{API}/{wish['id']}/photos", files={"photo": ("a.png", PNG, "image/png")}, headers=auth(poster)
+    )
     assert resp.status_code == 201, resp.text
     assert resp.json()["photos"] == [f"/api/v1/wishes/{wish['id']}/photos/0"]
     resp = await client.get(f"{API}/{wish['id']}/photos/0", headers=auth(poster))
@@ -366,8 +415,11 @@ async def test_photo_upload_and_download(client, session):
 async def test_photo_of_wrong_type_is_422(client, session):
     _, poster, *_ = await _people(session)
     wish = await _post(client, poster)
-    resp = await client.post(f"{API}/{wish['id']}/photos", files={"photo": ("a.png", b"<script>", "image/png")},
-                             headers=auth(poster))
+    resp = await client.post(
+        f"{API}/{wish['id']}/photos",
+        files={"photo": ("a.png", b"<script>", "image/png")},
+        headers=auth(poster),
+    )
     assert resp.status_code == 422
     assert resp.json()["code"] == "photo_type_not_allowed"
 
@@ -376,8 +428,11 @@ async def test_poster_is_notified_when_published_and_claimed(client, session):
     _, poster, staff, volunteer, _ = await _people(session)
     wish = await _published(client, poster, staff)
     await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
-    kinds = (await session.exec(select(Notification.kind).where(Notification.user_id == poster.id)
-                                .order_by(Notification.id))).all()
+    kinds = (
+        await session.exec(
+            select(Notification.kind).where(Notification.user_id == poster.id).order_by(Notification.id)
+        )
+    ).all()
     assert kinds == ["wish_published", "wish_claimed"]
 
 
@@ -389,7 +444,9 @@ async def _confirmed(client, poster, staff, volunteer):
     wish = await _published(client, poster, staff)
     url = f"{API}/{wish['id']}"
     await client.post(f"{url}/claim", headers=auth(volunteer))
-    await client.post(f"{url}/done", json={"note": "换了新阀芯", "minutes_spent": 45}, headers=auth(volunteer))
+    await client.post(
+        f"{url}/done", json={"note": "换了新阀芯", "minutes_spent": 45}, headers=auth(volunteer)
+    )
     await client.post(f"{url}/confirm", json={"rating": 4}, headers=auth(poster))
     return url
 
@@ -397,7 +454,9 @@ async def _confirmed(client, poster, staff, volunteer):
 async def test_verify_credits_the_claimer_once(client, session):
     _, poster, staff, volunteer, _ = await _people(session)
     url = await _confirmed(client, poster, staff, volunteer)
-    resp = await client.post(f"{url}/verify", json={"credit_minutes": 60, "note": "回访满意"}, headers=auth(staff))
+    resp = await client.post(
+        f"{url}/verify", json={"credit_minutes": 60, "note": "回访满意"}, headers=auth(staff)
+    )
     assert resp.status_code == 200, resp.text
     assert (resp.json()["status"], resp.json()["credit_minutes"]) == ("verified", 60)
     again = await client.post(f"{url}/verify", json={"credit_minutes": 60}, headers=auth(staff))
@@ -419,12 +478,23 @@ async def test_party_member_employed_by_the_unit_may_claim_dispatched_wish(clien
 
     tree, poster, staff, *_ = await _people(session)
     member = await make_user(session, name="在职党员", home=tree.compound, party="in_service")
-    session.add(MemberReport(user_id=member.id, org_id=tree.compound.id, employer_unit_id=tree.unit.id, year=2026,
-                             period="2026", status="approved"))
+    session.add(
+        MemberReport(
+            user_id=member.id,
+            org_id=tree.compound.id,
+            employer_unit_id=tree.unit.id,
+            year=2026,
+            period="2026",
+            status="approved",
+        )
+    )
     await session.commit()
     wish = await _post(client, poster)
-    await client.post(f"{API}/{wish['id']}/review", json={"approve": True, "assign_org_id": tree.unit.id},
-                      headers=auth(staff))
+    await client.post(
+        f"{API}/{wish['id']}/review",
+        json={"approve": True, "assign_org_id": tree.unit.id},
+        headers=auth(staff),
+    )
     resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(member))
     assert resp.status_code == 200, resp.text
 
@@ -433,13 +503,26 @@ async def test_alliance_admin_sets_own_categories(client, session):
     tree, poster, staff, *_ = await _people(session)
     admin = await make_user(session, role=(tree.alliance, "admin"))
     assert (await client.get(f"{API}/categories", headers=auth(poster))).json() == [
-        "生活服务", "物资", "助老", "助学", "医疗健康", "法律咨询", "其他"]
+        "生活服务",
+        "物资",
+        "助老",
+        "助学",
+        "医疗健康",
+        "法律咨询",
+        "其他",
+    ]
     body = {"alliance_id": tree.alliance.id, "names": ["助老", "助学", "关爱骑手"]}
     assert (await client.put(f"{API}/categories", json=body, headers=auth(staff))).status_code == 403
     resp = await client.put(f"{API}/categories", json=body, headers=auth(admin))
     assert resp.status_code == 200
-    assert (await client.get(f"{API}/categories", headers=auth(poster))).json() == ["助老", "助学", "关爱骑手"]
-    assert (await client.post(API, json={"title": "充电", "category": "关爱骑手"}, headers=auth(poster))).status_code == 201
+    assert (await client.get(f"{API}/categories", headers=auth(poster))).json() == [
+        "助老",
+        "助学",
+        "关爱骑手",
+    ]
+    assert (
+        await client.post(API, json={"title": "充电", "category": "关爱骑手"}, headers=auth(poster))
+    ).status_code == 201
     resp = await client.post(API, json={"title": "修水管", "category": "生活服务"}, headers=auth(poster))
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_category"
@@ -451,7 +534,9 @@ async def test_published_wish_is_for_people_of_its_alliance(client, session):
     tree, poster, staff, *_ = await _people(session)
     wish = await _published(client, poster, staff)
     other_alliance = await orgs_service.add_org(session, name="别的联盟", kind="alliance", parent=None)
-    far_community = await orgs_service.add_org(session, name="远方社区", kind="community", parent=other_alliance)
+    far_community = await orgs_service.add_org(
+        session, name="远方社区", kind="community", parent=other_alliance
+    )
     await session.commit()
     stranger = await make_user(session, home=far_community)
     assert (await client.get(f"{API}/{wish['id']}", headers=auth(stranger))).status_code == 404
@@ -463,8 +548,9 @@ async def test_photo_over_5mb_is_422(client, session):
     _, poster, *_ = await _people(session)
     wish = await _post(client, poster)
     big = PNG + b"\x00" * (5 * 1024 * 1024)
-    resp = await client.post(f"{API}/{wish['id']}/photos", files={"photo": ("a.png", big, "image/png")},
-                             headers=auth(poster))
+    resp = await client.post(
+        f"{API}/{wish['id']}/photos", files={"photo": ("a.png", big, "image/png")}, headers=auth(poster)
+    )
     assert resp.status_code == 422
     assert resp.json()["code"] == "photo_too_large"
 
@@ -488,7 +574,9 @@ async def test_promise_date_in_the_past_or_after_deadline_is_422(client, session
     wish = await _published(client, poster, staff, deadline=deadline)
     for days in (-1, 10):
         promise = (clock.today() + timedelta(days=days)).isoformat()
-        resp = await client.post(f"{API}/{wish['id']}/claim", json={"promise_date": promise}, headers=auth(volunteer))
+        resp = await client.post(
+            f"{API}/{wish['id']}/claim", json={"promise_date": promise}, headers=auth(volunteer)
+        )
         assert resp.status_code == 422
         assert resp.json()["code"] == "invalid_promise_date"
     resp = await client.post(f"{API}/{wish['id']}/claim", headers=auth(volunteer))
@@ -497,16 +585,22 @@ async def test_promise_date_in_the_past_or_after_deadline_is_422(client, session
 
 # ---- bad input: a clear 422 with a stable code, never a 500 ----
 
+
 async def test_id_beyond_any_column_is_422_naming_it_not_500(client, session):
     _, poster, *_ = await _people(session)
-    for path, field in ((f"{API}/{2**63}", "wish_id"), (f"{API}/{2**31}", "wish_id"), (f"{API}/0", "wish_id"),
-                        (f"{API}?org_id={2**63}", "org_id")):
+    for path, field in (
+        (f"{API}/{2**63}", "wish_id"),
+        (f"{API}/{2**31}", "wish_id"),
+        (f"{API}/0", "wish_id"),
+        (f"{API}?org_id={2**63}", "org_id"),
+    ):
         resp = await client.get(path, headers=auth(poster))
         assert resp.status_code == 422, path
         assert resp.json()["code"] == "validation_error"
         assert [e["field"] for e in resp.json()["errors"]] == [field]
-    resp = await client.post(API, json={"title": "帮忙修水龙头", "category": "生活服务", "org_id": 2**63},
-                             headers=auth(poster))
+    resp = await client.post(
+        API, json={"title": "帮忙修水龙头", "category": "生活服务", "org_id": 2**63}, headers=auth(poster)
+    )
     assert resp.status_code == 422
     assert resp.json()["errors"][0]["field"] == "org_id"
 
@@ -521,13 +615,24 @@ async def test_cursor_naming_a_number_beyond_any_id_is_invalid_cursor(client, se
 
 async def test_deadline_without_offset_or_out_of_the_calendar_is_422(client, session):
     _, poster, *_ = await _people(session)
-    for deadline, code in (("2026-12-01T10:00:00", "timezone_aware"), ("9999-12-31T23:59:59-12:00", "date_out_of_range"),
-                           ("0001-01-01T00:00:00Z", "date_out_of_range")):
-        resp = await client.post(API, json={"title": "帮忙修水龙头", "category": "生活服务", "deadline": deadline},
-                                 headers=auth(poster))
+    for deadline, code in (
+        ("2026-12-01T10:00:00", "timezone_aware"),
+        ("9999-12-31T23:59:59-12:00", "date_out_of_range"),
+        ("0001-01-01T00:00:00Z", "date_out_of_range"),
+    ):
+        resp = await client.post(
+            API,
+            json={"title": "帮忙修水龙头", "category": "生活服务", "deadline": deadline},
+            headers=auth(poster),
+        )
         assert resp.status_code == 422, deadline
-        assert resp.json()["errors"] == [{"field": "deadline", "code": code,
-                                          "message": "时间须带时区" if code == "timezone_aware" else "日期超出可用范围（1900—2100年）"}]
+        assert resp.json()["errors"] == [
+            {
+                "field": "deadline",
+                "code": code,
+                "message": "时间须带时区" if code == "timezone_aware" else "日期超出可用范围（1900—2100年）",
+            }
+        ]
     assert (await session.exec(select(Wish))).all() == []
 
 
@@ -537,6 +642,8 @@ async def test_nul_character_in_text_or_query_is_422_invalid_character(client, s
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_character"
     # Refused before the INSERT runs; the request's session is rolled back (this test's shared one is not reused).
-    resp = await client.post(API, json={"title": "帮忙\u0000修水龙头", "category": "生活服务"}, headers=auth(poster))
+    resp = await client.post(
+        API, json={"title": "帮忙\u0000修水龙头", "category": "生活服务"}, headers=auth(poster)
+    )
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_character"

@@ -45,17 +45,25 @@ class FakeWeChat:
         openid = self.codes.pop(params.get("code", ""), None)
         if openid is None:
             return JSONResponse({"errcode": 40029, "errmsg": "invalid code"})
-        return JSONResponse({"access_token": "ACCESS_" + secrets.token_hex(8), "expires_in": 7200,
-                             "refresh_token": "REFRESH_" + secrets.token_hex(8), "openid": openid,
-                             "scope": "snsapi_base", "is_snapshotuser": 0})
+        return JSONResponse(
+            {
+                "access_token": "ACCESS_" + secrets.token_hex(8),
+                "expires_in": 7200,
+                "refresh_token": "REFRESH_" + secrets.token_hex(8),
+                "openid": openid,
+                "scope": "snsapi_base",
+                "is_snapshotuser": 0,
+            }
+        )
 
     def __enter__(self) -> "FakeWeChat":
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         app = Starlette(routes=[Route("/sns/oauth2/access_token", self._access_token)])
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                                lifespan="off")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="fake-wechat", daemon=True)
         self._thread.start()

@@ -50,8 +50,15 @@ from tests.conftest import IS_PG, TEST_DB_URL, _in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 AXE = ROOT / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORT = {"width": 375, "height": 667}
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -90,16 +97,37 @@ def pages_migrated() -> str:
 def server(pages_migrated) -> str:
     """Start the app under uvicorn on a free loopback port; its base URL."""
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=pages_migrated, EJIA_ENV="test", EJIA_RUN_SCHEDULER="false",
-               EJIA_UPLOAD_DIR=str(_TMP / "uploads"), EJIA_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-               # every browser test signs in from 127.0.0.1: one NAT-sized allowance is not enough
-               EJIA_OTP_PER_IP_PER_MINUTE="10000")
+    env = dict(
+        os.environ,
+        DATABASE_URL=pages_migrated,
+        EJIA_ENV="test",
+        EJIA_RUN_SCHEDULER="false",
+        EJIA_UPLOAD_DIR=str(_TMP / "uploads"),
+        EJIA_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        # every browser test signs in from 127.0.0.1: one NAT-sized allowance is not enough
+        EJIA_OTP_PER_IP_PER_MINUTE="10000",
+    )
     log_path = _TMP / "server.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:
@@ -110,7 +138,9 @@ def server(pages_migrated) -> str:
                 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the page-test server did not start:\n{log_path.read_text(errors='replace')}")
+                raise RuntimeError(
+                    f"the page-test server did not start:\n{log_path.read_text(errors='replace')}"
+                )
             time.sleep(0.2)
         yield base
     finally:
@@ -134,16 +164,32 @@ async def page_db(pages_migrated) -> AsyncIterator[Database]:
 async def _empty_tables(db: Database) -> None:
     async with db.engine.begin() as conn:
         if IS_PG:
-            names = (await conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
-            ))).scalars().all()
+            names = (
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if names:
                 await conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
         else:
-            names = (await conn.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                "AND name <> 'alembic_version'"
-            ))).scalars().all()
+            names = (
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                            "AND name <> 'alembic_version'"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
             await conn.execute(text("PRAGMA defer_foreign_keys = ON"))  # checked at commit, when all is gone
             for n in names:
                 await conn.execute(text(f'DELETE FROM "{n}"'))
@@ -170,8 +216,14 @@ async def browser():
 @pytest.fixture
 async def page(browser, server, page_db):
     """A fresh phone-sized context and page; the database is emptied afterwards."""
-    context = await browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True, locale="zh-CN",
-                                        timezone_id="Asia/Shanghai", base_url=server)
+    context = await browser.new_context(
+        viewport=VIEWPORT,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        base_url=server,
+    )
     context.set_default_timeout(10_000)
     pg = await context.new_page()
     errors: list[str] = []
@@ -191,8 +243,9 @@ def login(server):
 
     async def _login(pg, user) -> None:
         token = issue_access_token(get_settings(), user.id)
-        await pg.context.add_cookies([{"name": COOKIE_NAME, "value": token, "url": server, "httpOnly": True,
-                                       "sameSite": "Lax"}])
+        await pg.context.add_cookies(
+            [{"name": COOKIE_NAME, "value": token, "url": server, "httpOnly": True, "sameSite": "Lax"}]
+        )
 
     return _login
 
@@ -207,11 +260,13 @@ def axe_check():
         await pg.add_script_tag(content=AXE.read_text())
         context = {"exclude": [[s] for s in exclude]} if exclude else None
         result = await pg.evaluate(
-            "async (ctx) => await axe.run(ctx || document, {resultTypes: ['violations']})", context)
+            "async (ctx) => await axe.run(ctx || document, {resultTypes: ['violations']})", context
+        )
         bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
         report = "\n".join(
             f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:5])
-            for v in bad)
+            for v in bad
+        )
         assert not bad, f"accessibility violations on {pg.url}:\n{report}"
 
     return _check

@@ -91,7 +91,9 @@ async def test_event_from_report_to_feedback_with_a_failed_check(page, page_db, 
     await page.get_by_role("button", name="提交评价").tap()
     await expect(page.locator("#event-status")).to_contain_text("已办结")
     steps = page.locator("#event-history li strong")
-    await expect(steps).to_have_text(["上报", "分派", "处置完毕", "督查未通过，退回处置", "处置完毕", "督查通过", "反馈评价"])
+    await expect(steps).to_have_text(
+        ["上报", "分派", "处置完毕", "督查未通过，退回处置", "处置完毕", "督查通过", "反馈评价"]
+    )
     await _fits(page)
     await page.screenshot(path=str(SHOTS / "event.png"), full_page=True)
     await axe_check(page)

@@ -36,8 +36,9 @@ async def test_wrong_code_shows_chinese_message_and_stays(page):
     await page.get_by_label("手机号").fill(next_phone())
     await page.get_by_role("button", name="获取验证码").tap()
     await expect(page.locator("#login-hint")).to_contain_text("测试环境验证码")
-    await page.get_by_label("验证码").fill("000000" if "000000" not in await page.locator("#login-hint").inner_text()
-                                           else "111111")
+    await page.get_by_label("验证码").fill(
+        "000000" if "000000" not in await page.locator("#login-hint").inner_text() else "111111"
+    )
     await page.get_by_role("button", name="登录", exact=True).tap()
     await expect(page.locator("#login-hint")).to_have_text("验证码错误或已过期，请重新获取")
     await expect(page).to_have_url(re.compile(r"/login$"))
@@ -78,7 +79,9 @@ async def test_login_and_me_pages_have_no_serious_accessibility_violations(page,
     await axe_check(page)
     async with page_db.session() as s:
         tree = await make_tree(s)
-        user = await make_user(s, name="李主任", home=tree.compound, party="in_service", role=(tree.community, "admin"))
+        user = await make_user(
+            s, name="李主任", home=tree.compound, party="in_service", role=(tree.community, "admin")
+        )
     await login(page, user)
     await page.goto("/me")
     await page.screenshot(path=str(SHOTS / "me.png"), full_page=True)

@@ -19,7 +19,9 @@ async def _fits(page):
     assert await page.evaluate("document.documentElement.scrollWidth") == 375
 
 
-async def test_member_reports_staff_approve_post_claim_and_unit_sees_feedback(page, page_db, login, axe_check):
+async def test_member_reports_staff_approve_post_claim_and_unit_sees_feedback(
+    page, page_db, login, axe_check
+):
     async with page_db.session() as s:
         tree = await make_tree(s)
         member = await make_user(s, name="冯医生", home=tree.compound, party="in_service")

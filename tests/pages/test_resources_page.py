@@ -26,7 +26,12 @@ async def test_unit_staff_publishes_then_withdraws_a_resource(page, page_db, log
     async with page_db.session(write=False) as s:
         row = (await s.exec(select(UnitResource))).one()
         assert (row.unit_id, row.title, row.category, row.contact_phone, row.active) == (
-            tree.unit.id, "每月义诊", "医疗健康", "13912340000", True)
+            tree.unit.id,
+            "每月义诊",
+            "医疗健康",
+            "13912340000",
+            True,
+        )
     await page.click(f"[data-withdraw='{row.id}']")
     await page.wait_for_selector("#resource-list:has-text('已撤下')")
     async with page_db.session(write=False) as s:

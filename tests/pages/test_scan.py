@@ -19,8 +19,14 @@ async def _station(page_db, *, master=False):
     async with page_db.session() as s:
         tree = await make_tree(s)
         boss = await make_user(s, name="孙站长") if master else None
-        station = Station(org_id=tree.compound.id, name="幸福里红色驿站", lat=34.2867, lng=119.2390,
-                          services=["饮水", "充电"], master_id=boss.id if boss else None)
+        station = Station(
+            org_id=tree.compound.id,
+            name="幸福里红色驿站",
+            lat=34.2867,
+            lng=119.2390,
+            services=["饮水", "充电"],
+            master_id=boss.id if boss else None,
+        )
         s.add(station)
         await s.commit()
         rider = await make_user(s, name="沈骑手", home=tree.compound)
@@ -67,8 +73,15 @@ async def test_activity_code_signs_in_a_signed_up_resident(page, page_db, login)
         tree = await make_tree(s)
         person = await make_user(s, name="张阿姨", home=tree.compound)
         start = clock.now() + timedelta(minutes=10)
-        activity = Activity(org_id=tree.compound.id, title="主题党日", kind="主题党日", starts_at=start,
-                            ends_at=start + timedelta(hours=1), capacity=5, signup_required=True)
+        activity = Activity(
+            org_id=tree.compound.id,
+            title="主题党日",
+            kind="主题党日",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            capacity=5,
+            signup_required=True,
+        )
         s.add(activity)
         await s.commit()
     await login(page, person)
@@ -94,7 +107,10 @@ async def test_station_screen_shows_live_code_and_counts_scans(page, page_db, lo
     await expect(page.locator("#count")).to_have_text("0")
     short = await page.locator("#short-code").inner_text()
     async with httpx.AsyncClient(base_url=server) as c:
-        resp = await c.post("/api/v1/checkins", json={"token": short}, headers={
-            "Authorization": f"Bearer {issue_access_token(get_settings(), rider.id)}"})
+        resp = await c.post(
+            "/api/v1/checkins",
+            json={"token": short},
+            headers={"Authorization": f"Bearer {issue_access_token(get_settings(), rider.id)}"},
+        )
         assert resp.status_code == 200
     await expect(page.locator("#count")).to_have_text("1", timeout=8000)

@@ -18,8 +18,18 @@ async def _approved_member(page_db, *, cards: bool):
         member = await make_user(s, name="冯医生", home=tree.compound, party="in_service")
         staff = await make_user(s, name="李主任", role=(tree.community, "admin"))
         year = member_reports.this_year()
-        s.add(MemberReport(user_id=member.id, org_id=tree.compound.id, employer_unit_id=tree.unit.id, year=year,
-                           period=str(year), status="approved", active=1, reviewed_at=clock.now()))
+        s.add(
+            MemberReport(
+                user_id=member.id,
+                org_id=tree.compound.id,
+                employer_unit_id=tree.unit.id,
+                year=year,
+                period=str(year),
+                status="approved",
+                active=1,
+                reviewed_at=clock.now(),
+            )
+        )
         s.add(MemberSettings(alliance_id=tree.alliance.id, quarterly_service_cards=cards))
         await s.commit()
     return member, staff
@@ -38,7 +48,11 @@ async def test_staff_fill_a_quarterly_service_card(page, page_db, login):
     async with page_db.session(write=False) as s:
         row = (await s.exec(select(MemberFeedback).where(MemberFeedback.user_id == member.id))).one()
         assert (row.kind, row.period[-2:], row.rating, row.comment) == (
-            "quarterly", "Q2", "excellent", "每周义诊一次，群众反映很好")
+            "quarterly",
+            "Q2",
+            "excellent",
+            "每周义诊一次，群众反映很好",
+        )
 
 
 async def test_no_service_card_form_where_the_alliance_has_none(page, page_db, login):

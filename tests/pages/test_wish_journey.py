@@ -106,8 +106,14 @@ async def test_wish_pages_fit_375_and_pass_axe(page, page_db, login, axe_check):
         tree = await make_tree(s)
         resident = await make_user(s, name="钱大爷", home=tree.compound)
         neighbour = await make_user(s, name="张阿姨", home=tree.compound)
-        wish = Wish(org_id=tree.compound.id, poster_id=neighbour.id, title="帮忙修理自行车", category="生活服务",
-                    description="车链掉了，想请会修车的邻居帮忙", status="published")
+        wish = Wish(
+            org_id=tree.compound.id,
+            poster_id=neighbour.id,
+            title="帮忙修理自行车",
+            category="生活服务",
+            description="车链掉了，想请会修车的邻居帮忙",
+            status="published",
+        )
         s.add(wish)
         await s.commit()
     await login(page, resident)

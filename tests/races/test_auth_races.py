@@ -23,8 +23,9 @@ async def test_burst_of_wrong_guesses_counts_at_most_five_tries(live):
     async with live.client() as c:
         code = await _code(c, phone)
         bad = f"{(int(code) + 1) % 1_000_000:06d}"
-        responses = await asyncio.gather(*(c.post("/api/v1/auth/login", json={"phone": phone, "code": bad})
-                                           for _ in range(BURST)))
+        responses = await asyncio.gather(
+            *(c.post("/api/v1/auth/login", json={"phone": phone, "code": bad}) for _ in range(BURST))
+        )
         after = await c.post("/api/v1/auth/login", json={"phone": phone, "code": code})
     outcomes = sorted((r.status_code, r.json()["code"]) for r in responses)
     assert outcomes == [(400, "invalid_code")] * 4 + [(429, "too_many_attempts")] * (BURST - 4)
@@ -39,8 +40,9 @@ async def test_one_code_signs_in_once_under_a_burst(live):
     phone = next_phone()
     async with live.client() as c:
         code = await _code(c, phone)
-        responses = await asyncio.gather(*(c.post("/api/v1/auth/login", json={"phone": phone, "code": code})
-                                           for _ in range(BURST)))
+        responses = await asyncio.gather(
+            *(c.post("/api/v1/auth/login", json={"phone": phone, "code": code}) for _ in range(BURST))
+        )
     assert sorted(r.status_code for r in responses) == [200] + [400] * (BURST - 1)
     async with live.db.session() as s:
         users = (await s.exec(select(User).where(User.phone == phone))).all()
@@ -50,8 +52,9 @@ async def test_one_code_signs_in_once_under_a_burst(live):
 async def test_burst_of_code_requests_sends_one(live):
     phone = next_phone()
     async with live.client() as c:
-        responses = await asyncio.gather(*(c.post("/api/v1/auth/sms-code", json={"phone": phone})
-                                           for _ in range(BURST)))
+        responses = await asyncio.gather(
+            *(c.post("/api/v1/auth/sms-code", json={"phone": phone}) for _ in range(BURST))
+        )
     assert sorted(r.status_code for r in responses) == [200] + [429] * (BURST - 1)
     assert {r.json()["code"] for r in responses if r.status_code == 429} == {"sms_too_frequent"}
     async with live.db.session() as s:

@@ -41,9 +41,17 @@ async def _activity(live, *, capacity: int, credit_minutes: int = 0, signup_requ
         tree = await make_tree(s)
         staff = await make_user(s, role=(tree.community, "staff"))
         start = clock.now() + timedelta(minutes=5)
-        activity = Activity(org_id=tree.compound.id, title="志愿服务", kind="志愿服务", starts_at=start,
-                            ends_at=start + timedelta(hours=2), capacity=capacity, credit_minutes=credit_minutes,
-                            signup_required=signup_required, created_by_id=staff.id)
+        activity = Activity(
+            org_id=tree.compound.id,
+            title="志愿服务",
+            kind="志愿服务",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=capacity,
+            credit_minutes=credit_minutes,
+            signup_required=signup_required,
+            created_by_id=staff.id,
+        )
         s.add(activity)
         await s.commit()
         return tree, staff, activity
@@ -53,14 +61,23 @@ async def test_100_concurrent_signups_for_10_places_let_exactly_10_in(live):
     _, _, activity = await _activity(live, capacity=10)
     people = await _people(live, 100)
     async with live.client() as c:
-        responses = await _bounded([
-            (lambda p=p: c.post(f"/api/v1/activities/{activity.id}/signup", headers=auth(p))) for p in people])
+        responses = await _bounded(
+            [
+                (lambda p=p: c.post(f"/api/v1/activities/{activity.id}/signup", headers=auth(p)))
+                for p in people
+            ]
+        )
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] * 10 + [409] * 90
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"activity_full"}
     async with live.db.session() as s:
-        signed = (await s.exec(select(func.count()).select_from(ActivitySignup).where(
-            ActivitySignup.status == SignupStatus.signed_up))).one()
+        signed = (
+            await s.exec(
+                select(func.count())
+                .select_from(ActivitySignup)
+                .where(ActivitySignup.status == SignupStatus.signed_up)
+            )
+        ).one()
         assert signed == 10
         assert (await s.get(Activity, activity.id)).signed_up == 10
 
@@ -72,13 +89,16 @@ async def test_100_concurrent_shift_signups_for_10_places_let_exactly_10_in(live
         s.add(station)
         await s.flush()
         start = clock.now() + timedelta(hours=1)
-        shift = DutyShift(station_id=station.id, starts_at=start, ends_at=start + timedelta(hours=2), capacity=10)
+        shift = DutyShift(
+            station_id=station.id, starts_at=start, ends_at=start + timedelta(hours=2), capacity=10
+        )
         s.add(shift)
         await s.commit()
     people = await _people(live, 100)
     async with live.client() as c:
-        responses = await _bounded([(lambda p=p: c.post(f"/api/v1/shifts/{shift.id}/signup", headers=auth(p)))
-                                    for p in people])
+        responses = await _bounded(
+            [(lambda p=p: c.post(f"/api/v1/shifts/{shift.id}/signup", headers=auth(p))) for p in people]
+        )
     assert sorted(r.status_code for r in responses) == [200] * 10 + [409] * 90
     async with live.db.session() as s:
         assert (await s.exec(select(func.count()).select_from(ShiftSignup))).one() == 10
@@ -95,8 +115,9 @@ async def test_burst_of_300_checkins_from_300_people_makes_300_rows(live):
     token = qr.live_token("s", station.id, at=clock.now())[0]
     began = time.monotonic()
     async with live.client() as c:
-        responses = await _bounded([(lambda p=p: c.post("/api/v1/checkins", json={"token": token}, headers=auth(p)))
-                                    for p in people])
+        responses = await _bounded(
+            [(lambda p=p: c.post("/api/v1/checkins", json={"token": token}, headers=auth(p))) for p in people]
+        )
     elapsed = time.monotonic() - began
     assert [r.status_code for r in responses] == [200] * 300
     assert {r.json()["duplicate"] for r in responses} == {False}
@@ -116,8 +137,12 @@ async def test_same_person_scanning_20_times_at_once_makes_one_row(live):
         person = await make_user(s)
     token = qr.live_token("s", station.id, at=clock.now())[0]
     async with live.client() as c:
-        responses = await _bounded([(lambda: c.post("/api/v1/checkins", json={"token": token}, headers=auth(person)))
-                                    for _ in range(20)])
+        responses = await _bounded(
+            [
+                (lambda: c.post("/api/v1/checkins", json={"token": token}, headers=auth(person)))
+                for _ in range(20)
+            ]
+        )
     assert [r.status_code for r in responses] == [200] * 20
     assert len({r.json()["id"] for r in responses}) == 1
     assert sorted(r.json()["duplicate"] for r in responses) == [False] + [True] * 19
@@ -131,17 +156,38 @@ async def test_cancellations_racing_signups_never_exceed_capacity(live):
     waiters = await _people(live, 20)
     async with live.client() as c:
         for p in holders:
-            assert (await c.post(f"/api/v1/activities/{activity.id}/signup", headers=auth(p))).status_code == 200
-        calls = [(lambda p=p: c.delete(f"/api/v1/activities/{activity.id}/signup", headers=auth(p))) for p in holders]
-        calls += [(lambda p=p: c.post(f"/api/v1/activities/{activity.id}/signup?wait=true", headers=auth(p)))
-                  for p in waiters]
+            assert (
+                await c.post(f"/api/v1/activities/{activity.id}/signup", headers=auth(p))
+            ).status_code == 200
+        calls = [
+            (lambda p=p: c.delete(f"/api/v1/activities/{activity.id}/signup", headers=auth(p)))
+            for p in holders
+        ]
+        calls += [
+            (lambda p=p: c.post(f"/api/v1/activities/{activity.id}/signup?wait=true", headers=auth(p)))
+            for p in waiters
+        ]
         responses = await _bounded(calls)
     assert {r.status_code for r in responses} == {200}
     async with live.db.session() as s:
-        signed = (await s.exec(select(func.count()).select_from(ActivitySignup).where(
-            ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.signed_up))).one()
-        waiting = (await s.exec(select(func.count()).select_from(ActivitySignup).where(
-            ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.waiting))).one()
+        signed = (
+            await s.exec(
+                select(func.count())
+                .select_from(ActivitySignup)
+                .where(
+                    ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.signed_up
+                )
+            )
+        ).one()
+        waiting = (
+            await s.exec(
+                select(func.count())
+                .select_from(ActivitySignup)
+                .where(
+                    ActivitySignup.activity_id == activity.id, ActivitySignup.status == SignupStatus.waiting
+                )
+            )
+        ).one()
         assert (signed, waiting) == (5, 15)
         assert (await s.get(Activity, activity.id)).signed_up == 5
 
@@ -155,14 +201,25 @@ async def test_close_called_10_times_at_once_credits_each_attendee_once(live):
     token = qr.live_token("a", activity.id, at=clock.now())[0]
     async with live.client() as c:
         for p in people:
-            assert (await c.post("/api/v1/checkins", json={"token": token}, headers=auth(p))).status_code == 200
-        responses = await _bounded([(lambda: c.post(f"/api/v1/activities/{activity.id}/close", headers=auth(staff)))
-                                    for _ in range(10)])
+            assert (
+                await c.post("/api/v1/checkins", json={"token": token}, headers=auth(p))
+            ).status_code == 200
+        responses = await _bounded(
+            [
+                (lambda: c.post(f"/api/v1/activities/{activity.id}/close", headers=auth(staff)))
+                for _ in range(10)
+            ]
+        )
     assert [r.status_code for r in responses] == [200] * 10
     assert sorted(r.json()["credited"] for r in responses) == [0] * 9 + [8]
     async with live.db.session() as s:
-        txns = (await s.exec(select(LedgerTxn.ref_user_id).where(LedgerTxn.ref_type == "activity",
-                                                                 LedgerTxn.ref_id == activity.id))).all()
+        txns = (
+            await s.exec(
+                select(LedgerTxn.ref_user_id).where(
+                    LedgerTxn.ref_type == "activity", LedgerTxn.ref_id == activity.id
+                )
+            )
+        ).all()
         assert sorted(txns) == sorted(p.id for p in people)
         credited = (await s.exec(select(func.sum(Attendance.credited_minutes)))).one()
         assert credited == 8 * 60

@@ -18,8 +18,16 @@ async def _setup(live, *, members: int, slots: int):
         people = []
         for i in range(members):
             user = await make_user(s, name=f"党员{i}", party="in_service")
-            s.add(MemberReport(user_id=user.id, org_id=tree.compound.id, employer_unit_id=tree.unit.id,
-                               year=this_year(), period=str(this_year()), status="approved"))
+            s.add(
+                MemberReport(
+                    user_id=user.id,
+                    org_id=tree.compound.id,
+                    employer_unit_id=tree.unit.id,
+                    year=this_year(),
+                    period=str(this_year()),
+                    status="approved",
+                )
+            )
             people.append(user)
         post = Post(org_id=tree.compound.id, title="治安巡防员", duty="夜间巡逻", slots=slots)
         s.add(post)
@@ -30,16 +38,22 @@ async def _setup(live, *, members: int, slots: int):
 async def _counts(live, post_id: int) -> tuple[int, int]:
     async with live.db.session(write=False) as s:
         claimed = (await s.exec(select(Post.claimed).where(Post.id == post_id))).one()
-        active = (await s.exec(select(func.count()).select_from(PostClaim)
-                               .where(PostClaim.post_id == post_id, PostClaim.active == 1))).one()
+        active = (
+            await s.exec(
+                select(func.count())
+                .select_from(PostClaim)
+                .where(PostClaim.post_id == post_id, PostClaim.active == 1)
+            )
+        ).one()
         return claimed, active
 
 
 async def test_concurrent_claims_never_exceed_slots(live):
     post_id, people = await _setup(live, members=MEMBERS, slots=SLOTS)
     async with live.client() as c:
-        responses = await asyncio.gather(*[c.post(f"/api/v1/posts/{post_id}/claim", headers=auth(p))
-                                           for p in people])
+        responses = await asyncio.gather(
+            *[c.post(f"/api/v1/posts/{post_id}/claim", headers=auth(p)) for p in people]
+        )
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] * SLOTS + [409] * (MEMBERS - SLOTS)
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"post_full"}
@@ -49,8 +63,9 @@ async def test_concurrent_claims_never_exceed_slots(live):
 async def test_one_member_tapping_many_times_holds_one_slot(live):
     post_id, people = await _setup(live, members=1, slots=SLOTS)
     async with live.client() as c:
-        responses = await asyncio.gather(*[c.post(f"/api/v1/posts/{post_id}/claim", headers=auth(people[0]))
-                                           for _ in range(10)])
+        responses = await asyncio.gather(
+            *[c.post(f"/api/v1/posts/{post_id}/claim", headers=auth(people[0])) for _ in range(10)]
+        )
     assert sorted(r.status_code for r in responses) == [201] + [409] * 9
     assert await _counts(live, post_id) == (1, 1)
 

@@ -16,8 +16,16 @@ async def _funded(live, *, minutes: int, recipients: int):
         tree = await make_tree(s)
         giver = await make_user(s, name="老李", home=tree.compound)
         others = [await make_user(s, name=f"家人{i}", home=tree.compound) for i in range(recipients)]
-        await ledger.credit_service(s, org_id=tree.compound.id, user_id=giver.id, minutes=minutes, ref_type="wish",
-                                    ref_id=1, memo="服务", actor_id=None)
+        await ledger.credit_service(
+            s,
+            org_id=tree.compound.id,
+            user_id=giver.id,
+            minutes=minutes,
+            ref_type="wish",
+            ref_id=1,
+            memo="服务",
+            actor_id=None,
+        )
         await s.commit()
         return tree, giver, others
 
@@ -36,9 +44,16 @@ async def _verified(live) -> ledger.LedgerCheck:
 async def test_fifty_parallel_transfers_never_overdraw(live):
     _, giver, family = await _funded(live, minutes=1000, recipients=50)
     async with live.client() as c:
-        responses = await asyncio.gather(*(
-            c.post(f"{API}/transfers", json={"to_phone": p.phone, "minutes": 30},
-                   headers={**auth(giver), "Idempotency-Key": f"k{i}"}) for i, p in enumerate(family)))
+        responses = await asyncio.gather(
+            *(
+                c.post(
+                    f"{API}/transfers",
+                    json={"to_phone": p.phone, "minutes": 30},
+                    headers={**auth(giver), "Idempotency-Key": f"k{i}"},
+                )
+                for i, p in enumerate(family)
+            )
+        )
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] * 33 + [409] * 17
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"insufficient_balance"}
@@ -56,15 +71,28 @@ async def test_parallel_redemptions_never_oversell(live):
         master = await make_user(s, home=tree.compound, role=(tree.compound, "staff"))
         people = [await make_user(s, name=f"居民{i}", home=tree.compound) for i in range(20)]
         for i, p in enumerate(people):
-            await ledger.credit_service(s, org_id=tree.compound.id, user_id=p.id, minutes=100, ref_type="wish",
-                                        ref_id=i, memo="服务", actor_id=None)
-        reward = Reward(org_id=tree.compound.id, name="食用油", price_minutes=60, stock=5, created_by=master.id)
+            await ledger.credit_service(
+                s,
+                org_id=tree.compound.id,
+                user_id=p.id,
+                minutes=100,
+                ref_type="wish",
+                ref_id=i,
+                memo="服务",
+                actor_id=None,
+            )
+        reward = Reward(
+            org_id=tree.compound.id, name="食用油", price_minutes=60, stock=5, created_by=master.id
+        )
         s.add(reward)
         await s.commit()
     async with live.client() as c:
-        responses = await asyncio.gather(*(
-            c.post(f"{API}/rewards/{reward.id}/redeem", headers={**auth(p), "Idempotency-Key": "buy"})
-            for p in people))
+        responses = await asyncio.gather(
+            *(
+                c.post(f"{API}/rewards/{reward.id}/redeem", headers={**auth(p), "Idempotency-Key": "buy"})
+                for p in people
+            )
+        )
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] * 5 + [409] * 15
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"reward_out_of_stock"}
@@ -79,9 +107,12 @@ async def test_concurrent_replays_of_one_key_post_once(live):
     _, giver, family = await _funded(live, minutes=500, recipients=1)
     body = {"to_phone": family[0].phone, "minutes": 25}
     async with live.client() as c:
-        responses = await asyncio.gather(*(
-            c.post(f"{API}/transfers", json=body, headers={**auth(giver), "Idempotency-Key": "tap"})
-            for _ in range(12)))
+        responses = await asyncio.gather(
+            *(
+                c.post(f"{API}/transfers", json=body, headers={**auth(giver), "Idempotency-Key": "tap"})
+                for _ in range(12)
+            )
+        )
     assert [r.status_code for r in responses] == [201] * 12
     assert len({r.json()["txn_id"] for r in responses}) == 1
     assert await _balance(live, giver.id) == 475
@@ -91,9 +122,16 @@ async def test_concurrent_replays_of_one_key_post_once(live):
 async def test_concurrent_same_key_other_bodies_one_wins(live):
     _, giver, family = await _funded(live, minutes=500, recipients=1)
     async with live.client() as c:
-        responses = await asyncio.gather(*(
-            c.post(f"{API}/transfers", json={"to_phone": family[0].phone, "minutes": m},
-                   headers={**auth(giver), "Idempotency-Key": "one"}) for m in range(1, 9)))
+        responses = await asyncio.gather(
+            *(
+                c.post(
+                    f"{API}/transfers",
+                    json={"to_phone": family[0].phone, "minutes": m},
+                    headers={**auth(giver), "Idempotency-Key": "one"},
+                )
+                for m in range(1, 9)
+            )
+        )
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] + [409] * 7
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"idempotency_key_reused"}
@@ -108,8 +146,16 @@ async def test_concurrent_credit_for_one_ref_credits_once(live):
 
     async def close_activity():
         async with live.db.session() as s:
-            txn = await ledger.credit_service(s, org_id=tree.compound.id, user_id=volunteer.id, minutes=120,
-                                              ref_type="activity", ref_id=42, memo="主题党日", actor_id=None)
+            txn = await ledger.credit_service(
+                s,
+                org_id=tree.compound.id,
+                user_id=volunteer.id,
+                minutes=120,
+                ref_type="activity",
+                ref_id=42,
+                memo="主题党日",
+                actor_id=None,
+            )
             await s.commit()
             return txn.id
 
@@ -128,10 +174,17 @@ async def test_audit_during_postings_never_reports_a_false_break(live):
             return await ledger.verify(s)
 
     async with live.client() as c:
-        results = await asyncio.gather(*(
-            c.post(f"{API}/transfers", json={"to_phone": p.phone, "minutes": 5},
-                   headers={**auth(giver), "Idempotency-Key": f"a{i}"}) for i, p in enumerate(family)),
-            *(audit_once() for _ in range(5)))
+        results = await asyncio.gather(
+            *(
+                c.post(
+                    f"{API}/transfers",
+                    json={"to_phone": p.phone, "minutes": 5},
+                    headers={**auth(giver), "Idempotency-Key": f"a{i}"},
+                )
+                for i, p in enumerate(family)
+            ),
+            *(audit_once() for _ in range(5)),
+        )
     assert [r.status_code for r in results[:20]] == [201] * 20
     assert [check.ok for check in results[20:]] == [True] * 5
     assert (await _verified(live)).transactions == 21

@@ -20,8 +20,14 @@ async def _published_wish(live, **fields) -> tuple[Wish, object, object]:
         tree = await make_tree(s)
         poster = await make_user(s, name="许愿人", home=tree.compound)
         staff = await make_user(s, name="工作人员", role=(tree.compound, "staff"))
-        wish = Wish(org_id=tree.compound.id, poster_id=poster.id, title="帮忙搬家具", category="生活服务",
-                    status="published", **fields)
+        wish = Wish(
+            org_id=tree.compound.id,
+            poster_id=poster.id,
+            title="帮忙搬家具",
+            category="生活服务",
+            status="published",
+            **fields,
+        )
         s.add(wish)
         await s.commit()
         return wish, poster, staff
@@ -32,8 +38,9 @@ async def test_fifty_concurrent_claims_exactly_one_wins(live):
     async with live.db.session() as s:
         people = [await make_user(s, name=f"志愿者{i}") for i in range(CLAIMERS)]
     async with live.client() as c:
-        responses = await asyncio.gather(*(c.post(f"/api/v1/wishes/{wish.id}/claim", headers=auth(p))
-                                           for p in people))
+        responses = await asyncio.gather(
+            *(c.post(f"/api/v1/wishes/{wish.id}/claim", headers=auth(p)) for p in people)
+        )
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [409] * (CLAIMERS - 1)
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"wish_already_claimed"}
@@ -41,8 +48,13 @@ async def test_fifty_concurrent_claims_exactly_one_wins(live):
     async with live.db.session() as s:
         row = await s.get(Wish, wish.id)
         assert (row.status, row.claimer_id) == ("claimed", winner["claimer"]["id"])
-        claims = (await s.exec(select(func.count()).select_from(WishEvent)
-                               .where(WishEvent.wish_id == wish.id, WishEvent.action == "claim"))).one()
+        claims = (
+            await s.exec(
+                select(func.count())
+                .select_from(WishEvent)
+                .where(WishEvent.wish_id == wish.id, WishEvent.action == "claim")
+            )
+        ).one()
         assert claims == 1
 
 
@@ -53,12 +65,39 @@ async def test_two_timer_runners_never_move_a_wish_twice(live):
         claimer = await make_user(s, home=tree.compound)
         past = clock.today() - timedelta(days=1)
         for i in range(10):
-            s.add(Wish(org_id=tree.compound.id, poster_id=poster.id, title=f"逾期{i}", category="其他",
-                       status="claimed", claimer_id=claimer.id, claimed_at=clock.now(), promise_date=past))
-            s.add(Wish(org_id=tree.compound.id, poster_id=poster.id, title=f"过期{i}", category="其他",
-                       status="published", deadline=clock.now() - timedelta(hours=1)))
-            s.add(Wish(org_id=tree.compound.id, poster_id=poster.id, title=f"待确认{i}", category="其他",
-                       status="done", claimer_id=claimer.id, done_at=clock.now() - timedelta(days=8)))
+            s.add(
+                Wish(
+                    org_id=tree.compound.id,
+                    poster_id=poster.id,
+                    title=f"逾期{i}",
+                    category="其他",
+                    status="claimed",
+                    claimer_id=claimer.id,
+                    claimed_at=clock.now(),
+                    promise_date=past,
+                )
+            )
+            s.add(
+                Wish(
+                    org_id=tree.compound.id,
+                    poster_id=poster.id,
+                    title=f"过期{i}",
+                    category="其他",
+                    status="published",
+                    deadline=clock.now() - timedelta(hours=1),
+                )
+            )
+            s.add(
+                Wish(
+                    org_id=tree.compound.id,
+                    poster_id=poster.id,
+                    title=f"待确认{i}",
+                    category="其他",
+                    status="done",
+                    claimer_id=claimer.id,
+                    done_at=clock.now() - timedelta(days=8),
+                )
+            )
         await s.commit()
 
     async def runner():
@@ -68,15 +107,18 @@ async def test_two_timer_runners_never_move_a_wish_twice(live):
     moved = await asyncio.gather(runner(), runner())
     assert sum(moved) == 30
     async with live.db.session() as s:
-        statuses = (await s.exec(select(Wish.status, func.count()).group_by(Wish.status)
-                                 .order_by(Wish.status))).all()
+        statuses = (
+            await s.exec(select(Wish.status, func.count()).group_by(Wish.status).order_by(Wish.status))
+        ).all()
         assert [tuple(r) for r in statuses] == [("confirmed", 10), ("expired", 10), ("published", 10)]
         per_wish = (await s.exec(select(WishEvent.wish_id, func.count()).group_by(WishEvent.wish_id))).all()
         assert len(per_wish) == 30
         assert {n for _, n in per_wish} == {1}
 
 
-@pytest.mark.skipif(importlib.util.find_spec("app.services.ledger") is None, reason="the time bank is not built yet")
+@pytest.mark.skipif(
+    importlib.util.find_spec("app.services.ledger") is None, reason="the time bank is not built yet"
+)
 async def test_concurrent_verify_credits_once(live):
     from app.models.timebank import LedgerTxn
 
@@ -85,17 +127,33 @@ async def test_concurrent_verify_credits_once(live):
         poster = await make_user(s, home=tree.compound)
         claimer = await make_user(s, home=tree.compound)
         staff = [await make_user(s, name=f"工作人员{i}", role=(tree.compound, "staff")) for i in range(5)]
-        wish = Wish(org_id=tree.compound.id, poster_id=poster.id, title="陪老人就医", category="助老",
-                    status="confirmed", claimer_id=claimer.id, rating=5)
+        wish = Wish(
+            org_id=tree.compound.id,
+            poster_id=poster.id,
+            title="陪老人就医",
+            category="助老",
+            status="confirmed",
+            claimer_id=claimer.id,
+            rating=5,
+        )
         s.add(wish)
         await s.commit()
     async with live.client() as c:
-        responses = await asyncio.gather(*(c.post(f"/api/v1/wishes/{wish.id}/verify", json={"credit_minutes": 90},
-                                                  headers=auth(p)) for p in staff))
+        responses = await asyncio.gather(
+            *(
+                c.post(f"/api/v1/wishes/{wish.id}/verify", json={"credit_minutes": 90}, headers=auth(p))
+                for p in staff
+            )
+        )
         assert sorted(r.status_code for r in responses) == [200, 409, 409, 409, 409]
         balance = (await c.get("/api/v1/timebank/me", headers=auth(claimer))).json()
     assert balance["balance_minutes"] == 90
     async with live.db.session() as s:
-        txns = (await s.exec(select(func.count()).select_from(LedgerTxn)
-                             .where(LedgerTxn.ref_type == "wish", LedgerTxn.ref_id == wish.id))).one()
+        txns = (
+            await s.exec(
+                select(func.count())
+                .select_from(LedgerTxn)
+                .where(LedgerTxn.ref_type == "wish", LedgerTxn.ref_id == wish.id)
+            )
+        ).one()
         assert txns == 1

@@ -13,8 +13,16 @@ from tests.factories import make_tree, make_user
 async def test_credit_service_moves_minutes_from_the_community_issuer(session):
     tree = await make_tree(session)
     user = await make_user(session, home=tree.grid)
-    txn = await ledger.credit_service(session, org_id=tree.grid.id, user_id=user.id, minutes=90, ref_type="wish",
-                                      ref_id=7, memo="帮忙买菜", actor_id=None)
+    txn = await ledger.credit_service(
+        session,
+        org_id=tree.grid.id,
+        user_id=user.id,
+        minutes=90,
+        ref_type="wish",
+        ref_id=7,
+        memo="帮忙买菜",
+        actor_id=None,
+    )
     await session.commit()
     entries = (await session.exec(select(LedgerEntry).where(LedgerEntry.txn_id == txn.id))).all()
     assert sorted(e.amount_minutes for e in entries) == [-90, 90]
@@ -28,10 +36,26 @@ async def test_credit_service_moves_minutes_from_the_community_issuer(session):
 async def test_credit_service_twice_for_the_same_ref_credits_once(session):
     tree = await make_tree(session)
     user = await make_user(session, home=tree.compound)
-    first = await ledger.credit_service(session, org_id=tree.compound.id, user_id=user.id, minutes=60,
-                                        ref_type="activity", ref_id=3, memo="活动", actor_id=None)
-    second = await ledger.credit_service(session, org_id=tree.compound.id, user_id=user.id, minutes=60,
-                                         ref_type="activity", ref_id=3, memo="活动", actor_id=None)
+    first = await ledger.credit_service(
+        session,
+        org_id=tree.compound.id,
+        user_id=user.id,
+        minutes=60,
+        ref_type="activity",
+        ref_id=3,
+        memo="活动",
+        actor_id=None,
+    )
+    second = await ledger.credit_service(
+        session,
+        org_id=tree.compound.id,
+        user_id=user.id,
+        minutes=60,
+        ref_type="activity",
+        ref_id=3,
+        memo="活动",
+        actor_id=None,
+    )
     await session.commit()
     assert second.id == first.id
     assert (await ledger.find_person_account(session, user_id=user.id)).balance_minutes == 60
@@ -41,8 +65,19 @@ async def test_credit_service_twice_for_the_same_ref_credits_once(session):
 async def test_credit_service_with_no_minutes_posts_nothing(session):
     tree = await make_tree(session)
     user = await make_user(session)
-    assert await ledger.credit_service(session, org_id=tree.compound.id, user_id=user.id, minutes=0,
-                                       ref_type="shift", ref_id=1, memo="", actor_id=None) is None
+    assert (
+        await ledger.credit_service(
+            session,
+            org_id=tree.compound.id,
+            user_id=user.id,
+            minutes=0,
+            ref_type="shift",
+            ref_id=1,
+            memo="",
+            actor_id=None,
+        )
+        is None
+    )
     assert (await session.exec(select(LedgerTxn))).first() is None
 
 
@@ -56,8 +91,16 @@ async def test_spending_more_than_the_balance_is_refused(session):
     tree = await make_tree(session)
     a = await make_user(session)
     b = await make_user(session)
-    await ledger.credit_service(session, org_id=tree.compound.id, user_id=a.id, minutes=30, ref_type="wish",
-                                ref_id=1, memo="", actor_id=None)
+    await ledger.credit_service(
+        session,
+        org_id=tree.compound.id,
+        user_id=a.id,
+        minutes=30,
+        ref_type="wish",
+        ref_id=1,
+        memo="",
+        actor_id=None,
+    )
     pa = await ledger.person_account(session, user_id=a.id)
     pb = await ledger.person_account(session, user_id=b.id)
     with pytest.raises(ledger.InsufficientBalance):
@@ -70,8 +113,10 @@ async def test_database_refuses_a_negative_person_balance(session):
     await session.commit()
     with pytest.raises(IntegrityError):
         async with session.begin_nested():
-            await session.exec(text("UPDATE ledger_accounts SET balance_minutes = -1 WHERE id = :i"),
-                               params={"i": account.id})
+            await session.exec(
+                text("UPDATE ledger_accounts SET balance_minutes = -1 WHERE id = :i"),
+                params={"i": account.id},
+            )
 
 
 async def test_legs_must_sum_to_zero(session):
@@ -87,8 +132,16 @@ async def test_chain_links_each_txn_to_the_previous(session):
     tree = await make_tree(session)
     user = await make_user(session)
     for i in range(3):
-        await ledger.credit_service(session, org_id=tree.compound.id, user_id=user.id, minutes=10, ref_type="wish",
-                                    ref_id=i, memo=f"第{i}次", actor_id=None)
+        await ledger.credit_service(
+            session,
+            org_id=tree.compound.id,
+            user_id=user.id,
+            minutes=10,
+            ref_type="wish",
+            ref_id=i,
+            memo=f"第{i}次",
+            actor_id=None,
+        )
     await session.commit()
     txns = (await session.exec(select(LedgerTxn).order_by(LedgerTxn.seq))).all()
     assert [t.seq for t in txns] == [1, 2, 3]
@@ -102,12 +155,22 @@ async def test_chain_links_each_txn_to_the_previous(session):
 async def test_verify_finds_an_edited_amount(session):
     tree = await make_tree(session)
     user = await make_user(session)
-    txn = await ledger.credit_service(session, org_id=tree.compound.id, user_id=user.id, minutes=10,
-                                      ref_type="wish", ref_id=1, memo="", actor_id=None)
+    txn = await ledger.credit_service(
+        session,
+        org_id=tree.compound.id,
+        user_id=user.id,
+        minutes=10,
+        ref_type="wish",
+        ref_id=1,
+        memo="",
+        actor_id=None,
+    )
     await session.commit()
     person = await ledger.find_person_account(session, user_id=user.id)
-    await session.exec(text("UPDATE ledger_entries SET amount_minutes = 100 WHERE txn_id = :t AND account_id = :a"),
-                       params={"t": txn.id, "a": person.id})
+    await session.exec(
+        text("UPDATE ledger_entries SET amount_minutes = 100 WHERE txn_id = :t AND account_id = :a"),
+        params={"t": txn.id, "a": person.id},
+    )
     check = await ledger.verify(session)
     assert check.ok is False
     assert check.chain_ok is False
@@ -120,8 +183,16 @@ async def test_verify_finds_an_edited_amount(session):
 async def test_reversal_undoes_a_txn_once(session):
     tree = await make_tree(session)
     user = await make_user(session)
-    txn = await ledger.credit_service(session, org_id=tree.compound.id, user_id=user.id, minutes=40,
-                                      ref_type="wish", ref_id=1, memo="", actor_id=None)
+    txn = await ledger.credit_service(
+        session,
+        org_id=tree.compound.id,
+        user_id=user.id,
+        minutes=40,
+        ref_type="wish",
+        ref_id=1,
+        memo="",
+        actor_id=None,
+    )
     await ledger.reverse(session, txn_id=txn.id, memo="误记", actor_id=None)
     await session.commit()
     account = (await session.exec(select(LedgerAccount).where(LedgerAccount.user_id == user.id))).one()

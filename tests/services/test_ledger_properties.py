@@ -28,7 +28,9 @@ operations = st.one_of(
     st.tuples(st.just("transfer"), person, person, minutes),
     st.tuples(st.just("grant"), person, st.integers(min_value=-300, max_value=300).filter(bool)),
     st.tuples(st.just("redeem"), person),
-    st.tuples(st.just("reverse_last"),),
+    st.tuples(
+        st.just("reverse_last"),
+    ),
 )
 
 
@@ -37,20 +39,41 @@ async def _apply(session: AsyncSession, world: dict, op: tuple) -> None:
     kind = op[0]
     if kind == "credit":
         _, who, amount, ref = op
-        await ledger.credit_service(session, org_id=tree.compound.id, user_id=people[who].id, minutes=amount,
-                                    ref_type="wish", ref_id=ref, memo="服务", actor_id=None)
+        await ledger.credit_service(
+            session,
+            org_id=tree.compound.id,
+            user_id=people[who].id,
+            minutes=amount,
+            ref_type="wish",
+            ref_id=ref,
+            memo="服务",
+            actor_id=None,
+        )
         await session.commit()
     elif kind == "transfer":
         _, a, b, amount = op
-        await svc.transfer(session, data=TransferIn(to_phone=people[b].phone, minutes=amount),
-                           idempotency_key=f"p{next(_keys)}", actor=people[a])
+        await svc.transfer(
+            session,
+            data=TransferIn(to_phone=people[b].phone, minutes=amount),
+            idempotency_key=f"p{next(_keys)}",
+            actor=people[a],
+        )
     elif kind == "grant":
         _, who, amount = op
-        await svc.grant(session, data=GrantIn(user_id=people[who].id, minutes=amount, reason="补录或更正"),
-                        idempotency_key=f"p{next(_keys)}", actor=admin)
+        await svc.grant(
+            session,
+            data=GrantIn(user_id=people[who].id, minutes=amount, reason="补录或更正"),
+            idempotency_key=f"p{next(_keys)}",
+            actor=admin,
+        )
     elif kind == "redeem":
-        await svc.redeem(session, reward_id=reward.id, data=RedeemIn(), idempotency_key=f"p{next(_keys)}",
-                         actor=people[op[1]])
+        await svc.redeem(
+            session,
+            reward_id=reward.id,
+            data=RedeemIn(),
+            idempotency_key=f"p{next(_keys)}",
+            actor=people[op[1]],
+        )
     else:
         last = world["txns"][-1] if world["txns"] else None
         if last is not None:
@@ -93,13 +116,27 @@ async def test_random_operations_keep_the_ledger_sound(db, ops):
                 check = await ledger.verify(session)
                 assert check.ok, check.problems
                 assert check.entries_sum == 0
-                world["txns"] = [t for t in (await session.exec(select(ledger.LedgerTxn.id)
-                                                                .where(ledger.LedgerTxn.kind != "reversal"))).all()]
-                balances = (await session.exec(select(LedgerAccount.balance_minutes)
-                                               .where(LedgerAccount.kind == "person"))).all()
+                world["txns"] = [
+                    t
+                    for t in (
+                        await session.exec(
+                            select(ledger.LedgerTxn.id).where(ledger.LedgerTxn.kind != "reversal")
+                        )
+                    ).all()
+                ]
+                balances = (
+                    await session.exec(
+                        select(LedgerAccount.balance_minutes).where(LedgerAccount.kind == "person")
+                    )
+                ).all()
                 assert all(b >= 0 for b in balances)
-            stock = (await session.exec(select(Reward.stock).where(Reward.id == reward.id)
-                                        .execution_options(populate_existing=True))).one()
+            stock = (
+                await session.exec(
+                    select(Reward.stock)
+                    .where(Reward.id == reward.id)
+                    .execution_options(populate_existing=True)
+                )
+            ).one()
             assert stock >= 0
         finally:
             await session.close()

@@ -99,10 +99,20 @@ async def test_roles_on_two_branches_cover_both(session):
 async def test_a_node_whose_id_extends_anothers_is_not_its_subtree(session):
     # Paths end in "/", so a role on node 7001 never reaches node 70011 by string prefix.
     tree = await make_tree(session)
-    near = Org(id=7001, name="七千零一社区", kind=OrgKind.community, parent_id=tree.alliance.id,
-               path=f"{tree.alliance.path}7001/")
-    far = Org(id=70011, name="七万社区", kind=OrgKind.community, parent_id=tree.alliance.id,
-              path=f"{tree.alliance.path}70011/")
+    near = Org(
+        id=7001,
+        name="七千零一社区",
+        kind=OrgKind.community,
+        parent_id=tree.alliance.id,
+        path=f"{tree.alliance.path}7001/",
+    )
+    far = Org(
+        id=70011,
+        name="七万社区",
+        kind=OrgKind.community,
+        parent_id=tree.alliance.id,
+        path=f"{tree.alliance.path}70011/",
+    )
     session.add_all([near, far])
     await session.commit()
     staff = await make_user(session, role=(near, "staff"))
@@ -115,9 +125,9 @@ async def test_a_node_whose_id_extends_anothers_is_not_its_subtree(session):
 async def test_covered_by_role_scopes_a_list_query_to_exactly_the_subtree(session):
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.community, "staff"))
-    rows = (await session.exec(
-        select(Org.name).where(covered_by_role(staff.id, Org.id)).order_by(Org.id)
-    )).all()
+    rows = (
+        await session.exec(select(Org.name).where(covered_by_role(staff.id, Org.id)).order_by(Org.id))
+    ).all()
     assert rows == ["幸福社区", "幸福里小区", "第一网格"]
 
 
@@ -129,9 +139,11 @@ async def test_covered_by_role_scopes_people_by_their_home(session):
     await make_user(session, name="社区居民", home=tree.community)
     await make_user(session, name="邻社区居民", home=tree.other_compound)
     await make_user(session, name="无家居民")
-    ids = (await session.exec(
-        select(User.id).where(covered_by_role(staff.id, User.home_org_id)).order_by(User.id)
-    )).all()
+    ids = (
+        await session.exec(
+            select(User.id).where(covered_by_role(staff.id, User.home_org_id)).order_by(User.id)
+        )
+    ).all()
     assert ids == [in_grid.id, in_compound.id]
 
 
@@ -148,8 +160,10 @@ async def test_is_alliance_admin_only_for_admins_on_the_alliance(session):
     alliance_staff = await make_user(session, role=(tree.alliance, "staff"))
     community_admin = await make_user(session, role=(tree.community, "admin"))
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
-    results = [await is_alliance_admin(session, user_id=u.id)
-               for u in (alliance_admin, alliance_staff, community_admin, unit_admin)]
+    results = [
+        await is_alliance_admin(session, user_id=u.id)
+        for u in (alliance_admin, alliance_staff, community_admin, unit_admin)
+    ]
     assert results == [True, False, False, False]
     with pytest.raises(Forbidden):
         await require_alliance_admin(session, user_id=community_admin.id)

@@ -28,13 +28,16 @@ def test_token_from_the_future_is_invalid():
         qr.read(token, at=T0)
 
 
-@pytest.mark.parametrize("change", [
-    lambda p: p[:1] + ["a"] + p[2:],            # another kind
-    lambda p: p[:2] + ["8"] + p[3:],            # another object
-    lambda p: p[:3] + [str(int(p[3]) + 1)] + p[4:],  # another window
-    lambda p: p[:4] + [p[4][::-1]],             # another signature
-    lambda p: p[:2] + ["07"] + p[3:],           # the same number spelt differently
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p[:1] + ["a"] + p[2:],  # another kind
+        lambda p: p[:2] + ["8"] + p[3:],  # another object
+        lambda p: p[:3] + [str(int(p[3]) + 1)] + p[4:],  # another window
+        lambda p: p[:4] + [p[4][::-1]],  # another signature
+        lambda p: p[:2] + ["07"] + p[3:],  # the same number spelt differently
+    ],
+)
 def test_any_alteration_is_invalid(change):
     parts = qr.live_token("s", 7, at=T0)[0].split(".")
     with pytest.raises(qr.InvalidToken):

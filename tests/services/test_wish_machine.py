@@ -21,7 +21,17 @@ from app.models.wishes import (
 from app.services import wishes as svc
 from tests.factories import make_tree, make_user
 
-STATES = ["submitted", "published", "claimed", "done", "confirmed", "verified", "rejected", "cancelled", "expired"]
+STATES = [
+    "submitted",
+    "published",
+    "claimed",
+    "done",
+    "confirmed",
+    "verified",
+    "rejected",
+    "cancelled",
+    "expired",
+]
 # action → (who does it, the states it is allowed from)
 ACTIONS = {
     "review": ("staff", {"submitted"}),
@@ -48,8 +58,13 @@ async def _cast(session):
 
 async def _wish_in(session, cast, status: str) -> Wish:
     """A wish sitting in `status`, with a claimer wherever the state implies one."""
-    wish = Wish(org_id=cast["tree"].compound.id, poster_id=cast["poster"].id, title="帮忙买药", category="助老",
-                status=status)
+    wish = Wish(
+        org_id=cast["tree"].compound.id,
+        poster_id=cast["poster"].id,
+        title="帮忙买药",
+        category="助老",
+        status=status,
+    )
     if status in CLAIMED:
         wish.claimer_id = cast["claimer"].id
         wish.claimed_at = clock.now()
@@ -64,7 +79,9 @@ async def _do(session, action: str, wish: Wish, actor):
         "review": lambda: svc.review(session, wish_id=wish.id, data=ReviewIn(approve=True), actor=actor),
         "claim": lambda: svc.claim(session, wish_id=wish.id, data=ClaimIn(), actor=actor),
         "release": lambda: svc.release(session, wish_id=wish.id, actor=actor),
-        "done": lambda: svc.mark_done(session, wish_id=wish.id, data=DoneIn(note="完成", minutes_spent=30), actor=actor),
+        "done": lambda: svc.mark_done(
+            session, wish_id=wish.id, data=DoneIn(note="完成", minutes_spent=30), actor=actor
+        ),
         "confirm": lambda: svc.confirm(session, wish_id=wish.id, data=ConfirmIn(rating=5), actor=actor),
         "verify": lambda: svc.verify(session, wish_id=wish.id, data=VerifyIn(credit_minutes=30), actor=actor),
         "cancel": lambda: svc.cancel(session, wish_id=wish.id, actor=actor),
@@ -116,10 +133,15 @@ async def test_every_transition_writes_an_event(session):
     await svc.claim(session, wish_id=wish.id, data=ClaimIn(), actor=cast["claimer"])
     await svc.release(session, wish_id=wish.id, actor=cast["claimer"])
     await svc.cancel(session, wish_id=wish.id, actor=cast["poster"])
-    rows = (await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))).all()
+    rows = (
+        await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))
+    ).all()
     assert [(e.action, e.from_status, e.to_status) for e in rows] == [
-        ("publish", "submitted", "published"), ("claim", "published", "claimed"),
-        ("release", "claimed", "published"), ("cancel", "published", "cancelled")]
+        ("publish", "submitted", "published"),
+        ("claim", "published", "claimed"),
+        ("release", "claimed", "published"),
+        ("cancel", "published", "cancelled"),
+    ]
 
 
 async def test_overdue_claim_goes_back_to_the_wall(session):
@@ -137,8 +159,11 @@ async def test_overdue_claim_goes_back_to_the_wall(session):
     assert (wish.status, wish.claimer_id, wish.promise_date) == ("published", None, None)
     claim = (await session.exec(select(WishClaim).where(WishClaim.wish_id == wish.id))).one()
     assert claim.outcome == "overdue"
-    event = (await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id)
-                                .order_by(WishEvent.id.desc()))).first()
+    event = (
+        await session.exec(
+            select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id.desc())
+        )
+    ).first()
     assert (event.action, event.actor_id) == ("release_overdue", None)
 
 
@@ -151,7 +176,9 @@ async def test_claim_due_tomorrow_is_reminded_once(session):
     clock.travel(timedelta(days=2))
     assert await svc.run_timers(session) == 1
     assert await svc.run_timers(session) == 0
-    kinds = (await session.exec(select(Notification.kind).where(Notification.user_id == cast["claimer"].id))).all()
+    kinds = (
+        await session.exec(select(Notification.kind).where(Notification.user_id == cast["claimer"].id))
+    ).all()
     assert kinds == ["claim_due"]
 
 
@@ -183,8 +210,9 @@ async def test_claimed_wish_does_not_expire(session):
 async def test_done_auto_confirms_after_grace(session):
     cast = await _cast(session)
     wish = await _wish_in(session, cast, "claimed")
-    await svc.mark_done(session, wish_id=wish.id, data=DoneIn(note="陪老人就医", minutes_spent=90),
-                        actor=cast["claimer"])
+    await svc.mark_done(
+        session, wish_id=wish.id, data=DoneIn(note="陪老人就医", minutes_spent=90), actor=cast["claimer"]
+    )
     clock.travel(svc.CONFIRM_GRACE - timedelta(minutes=1))
     assert await svc.run_timers(session) == 0
     clock.travel(timedelta(minutes=2))

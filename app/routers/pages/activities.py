@@ -18,8 +18,9 @@ router = APIRouter()
 async def activities_page(request: Request, session: SessionDep, user: PageUser, past: bool = False):
     """Upcoming activities (or past ones) to sign up for."""
     request.state.user = user
-    items, _ = await activities_service.list_activities(session, org_id=None, upcoming=not past,
-                                                        params=PageParams(limit=50), viewer=user)
+    items, _ = await activities_service.list_activities(
+        session, org_id=None, upcoming=not past, params=PageParams(limit=50), viewer=user
+    )
     return render(request, "activities/list.html", {"activities": items, "past": past}, tab="home")
 
 
@@ -31,8 +32,12 @@ async def admin_activities_page(request: Request, session: SessionDep, user: Pag
     activities = await activities_service.admin_list(session, actor=user)
     if not orgs and not activities:
         raise Forbidden("仅社区工作人员可以发布活动")
-    return render(request, "activities/admin.html", {"activities": activities, "orgs": orgs,
-                                                     "kinds": ACTIVITY_KINDS}, tab="me")
+    return render(
+        request,
+        "activities/admin.html",
+        {"activities": activities, "orgs": orgs, "kinds": ACTIVITY_KINDS},
+        tab="me",
+    )
 
 
 @router.get("/activities/{activity_id}")
@@ -44,8 +49,12 @@ async def activity_page(activity_id: Id, request: Request, session: SessionDep, 
     stats = None
     if activity.is_organiser:
         stats = await activities_service.activity_stats(session, activity_id=activity_id, actor=user)
-    return render(request, "activities/detail.html", {"activity": activity, "ticket_svg": ticket, "stats": stats},
-                  tab="home")
+    return render(
+        request,
+        "activities/detail.html",
+        {"activity": activity, "ticket_svg": ticket, "stats": stats},
+        tab="home",
+    )
 
 
 @router.get("/activities/{activity_id}/screen")
@@ -54,12 +63,17 @@ async def activity_screen(activity_id: Id, request: Request, session: SessionDep
     request.state.user = user
     activity = await activities_service.get_activity(session, activity_id=activity_id)
     state = await activities_service.screen_state(session, activity_id=activity_id, actor=user)
-    return render(request, "activities/screen.html", {"activity": activity, "state": state,
-                                                      "live_url": f"/activities/{activity_id}/screen/live"})
+    return render(
+        request,
+        "activities/screen.html",
+        {"activity": activity, "state": state, "live_url": f"/activities/{activity_id}/screen/live"},
+    )
 
 
 @router.get("/activities/{activity_id}/screen/live")
 async def activity_screen_live(activity_id: Id, session: SessionDep, user: PageUser):
     """The screen's current code and count (polled by the screen)."""
-    return JSONResponse(await activities_service.screen_state(session, activity_id=activity_id, actor=user),
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        await activities_service.screen_state(session, activity_id=activity_id, actor=user),
+        headers={"Cache-Control": "no-store"},
+    )

@@ -15,10 +15,14 @@ router = APIRouter()
 
 
 @router.get("/admin/stats")
-async def stats_page(request: Request, session: SessionDep, user: PageUser,
-                     org_id: Annotated[Id | None, Query()] = None,
-                     from_: Annotated[Day | None, Query(alias="from")] = None,
-                     to: Annotated[Day | None, Query()] = None):
+async def stats_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    org_id: Annotated[Id | None, Query()] = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Annotated[Day | None, Query()] = None,
+):
     """The numbers of a subtree over a period, with a funnel chart and the exports."""
     request.state.user = user
     roles = (await pages_service.admin(session, user=user))["roles"]

@@ -13,4 +13,6 @@ router = APIRouter()
 async def manage_resources(request: Request, session: SessionDep, user: PageUser):
     """A unit's admin or staff publishes and withdraws the services the unit offers."""
     request.state.user = user
-    return render(request, "resources/manage.html", await resources_service.manage_page(session, user=user), tab="me")
+    return render(
+        request, "resources/manage.html", await resources_service.manage_page(session, user=user), tab="me"
+    )

@@ -16,7 +16,9 @@ async def scan_page(request: Request, session: SessionDep, user: PageUser, t: st
     request.state.user = user
     in_wechat = "micromessenger" in request.headers.get("user-agent", "").lower()
     recent = await checkins_service.my_checkins(session, user=user, limit=5)
-    return render(request, "scan/scan.html", {"token": t or "", "in_wechat": in_wechat, "recent": recent}, tab="scan")
+    return render(
+        request, "scan/scan.html", {"token": t or "", "in_wechat": in_wechat, "recent": recent}, tab="scan"
+    )
 
 
 @router.get("/scan/wx-config")

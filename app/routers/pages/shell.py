@@ -22,8 +22,9 @@ async def home(request: Request, session: SessionDep, user: PageUser):
 
 
 @router.get("/login")
-async def login_page(request: Request, user: OptionalUser, next: Annotated[str | None, Query()] = None,
-                     bind: int = 0):
+async def login_page(
+    request: Request, user: OptionalUser, next: Annotated[str | None, Query()] = None, bind: int = 0
+):
     """Phone and SMS code (and WeChat sign-in inside WeChat)."""
     target = safe_next(next)
     if user and not bind:

@@ -16,15 +16,17 @@ router = APIRouter()
 
 
 @router.get("/stations")
-async def stations_page(request: Request, session: SessionDep, user: PageUser, near: str | None = None,
-                        coord: str = "gcj02"):
+async def stations_page(
+    request: Request, session: SessionDep, user: PageUser, near: str | None = None, coord: str = "gcj02"
+):
     """Red stations, nearest first once the phone shares its location (`coord=wgs84` for a browser's GPS)."""
     request.state.user = user
     point = stations_service.parse_near(near)
     if point and coord == "wgs84":
         near = "{:.6f},{:.6f}".format(*stations_service.wgs84_to_gcj02(*point))
-    items, _ = await stations_service.list_stations(session, org_id=None, near=near, params=PageParams(limit=50),
-                                                    viewer=user)
+    items, _ = await stations_service.list_stations(
+        session, org_id=None, near=near, params=PageParams(limit=50), viewer=user
+    )
     return render(request, "stations/list.html", {"stations": items, "near": near}, tab="home")
 
 
@@ -36,8 +38,12 @@ async def admin_stations_page(request: Request, session: SessionDep, user: PageU
     orgs = await stations_service.admin_orgs(session, actor=user)
     if not stations and not orgs:
         raise Forbidden("仅驿站站长和社区工作人员可以进入")
-    return render(request, "stations/admin.html", {"stations": stations, "orgs": orgs,
-                                                   "service_choices": SERVICE_CHOICES}, tab="me")
+    return render(
+        request,
+        "stations/admin.html",
+        {"stations": stations, "orgs": orgs, "service_choices": SERVICE_CHOICES},
+        tab="me",
+    )
 
 
 @router.get("/stations/{station_id}")
@@ -46,9 +52,12 @@ async def station_page(station_id: Id, request: Request, session: SessionDep, us
     request.state.user = user
     station = await stations_service.station_detail(session, station_id=station_id, viewer=user)
     shifts = await shifts_service.list_shifts(session, station_id=station_id, viewer=user)
-    runs = await stations_service.can_run(session, station=await stations_service.get_station(
-        session, station_id=station_id), user=user)
-    return render(request, "stations/detail.html", {"station": station, "shifts": shifts, "runs": runs}, tab="home")
+    runs = await stations_service.can_run(
+        session, station=await stations_service.get_station(session, station_id=station_id), user=user
+    )
+    return render(
+        request, "stations/detail.html", {"station": station, "shifts": shifts, "runs": runs}, tab="home"
+    )
 
 
 @router.get("/stations/{station_id}/screen")
@@ -57,12 +66,17 @@ async def station_screen(station_id: Id, request: Request, session: SessionDep, 
     request.state.user = user
     station = await stations_service.get_station(session, station_id=station_id)
     state = await stations_service.screen_state(session, station_id=station_id, actor=user)
-    return render(request, "stations/screen.html", {"station": station, "state": state,
-                                                    "live_url": f"/stations/{station_id}/screen/live"})
+    return render(
+        request,
+        "stations/screen.html",
+        {"station": station, "state": state, "live_url": f"/stations/{station_id}/screen/live"},
+    )
 
 
 @router.get("/stations/{station_id}/screen/live")
 async def station_screen_live(station_id: Id, session: SessionDep, user: PageUser):
     """The screen's current code and count (polled by the screen)."""
-    return JSONResponse(await stations_service.screen_state(session, station_id=station_id, actor=user),
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        await stations_service.screen_state(session, station_id=station_id, actor=user),
+        headers={"Cache-Control": "no-store"},
+    )

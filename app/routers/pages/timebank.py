@@ -20,4 +20,6 @@ async def timebank_page(request: Request, session: SessionDep, user: PageUser):
 async def rewards_manage_page(request: Request, session: SessionDep, user: PageUser):
     """The station master's rewards shelf (爱心超市): add, restock, take off, redeem for a resident."""
     request.state.user = user
-    return render(request, "timebank/manage.html", await timebank_service.manage_page(session, user=user), tab="me")
+    return render(
+        request, "timebank/manage.html", await timebank_service.manage_page(session, user=user), tab="me"
+    )

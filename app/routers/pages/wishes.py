@@ -17,18 +17,24 @@ LABELS = {"status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS}
 
 
 @router.get("/wishes")
-async def wall(request: Request, session: SessionDep, user: PageUser, category: str | None = None,
-               mine: bool = False):
+async def wall(
+    request: Request, session: SessionDep, user: PageUser, category: str | None = None, mine: bool = False
+):
     """The wish wall (the viewer's compound first, by category), or my wishes and claims."""
     request.state.user = user
     if mine:
         context = await wishes_service.mine_page(session, user=user)
         return render(request, "wishes/mine.html", {**LABELS, **context}, tab="wishes")
     categories = await wish_categories.categories_for(session, org_id=user.home_org_id)
-    wishes = await wishes_service.wall(session, user=user, category=category if category in categories else None,
-                                       limit=50)
-    return render(request, "wishes/wall.html", {**LABELS, "wishes": wishes, "category": category,
-                                                "categories": categories}, tab="wishes")
+    wishes = await wishes_service.wall(
+        session, user=user, category=category if category in categories else None, limit=50
+    )
+    return render(
+        request,
+        "wishes/wall.html",
+        {**LABELS, "wishes": wishes, "category": category, "categories": categories},
+        tab="wishes",
+    )
 
 
 @router.get("/wishes/new")
