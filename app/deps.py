@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings, get_settings
 from app.errors import Forbidden, Unauthorized
 from app.models.user import User
+from app.permissions import has_any_staff_role
 from app.security import COOKIE_NAME, read_access_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -104,13 +105,25 @@ class LoginRequired(Unauthorized):
     """A page asked for a signed-in person; the page handler redirects to /login."""
 
 
-async def get_page_user(user: OptionalUser) -> User:
+async def get_page_user(request: Request, user: OptionalUser) -> User:
+    """The signed-in viewer of a page (else /login), kept on the request for the page's header and tabs."""
     if user is None:
         raise LoginRequired("请先登录")
+    request.state.user = user
     return user
 
 
 PageUser = Annotated[User, Depends(get_page_user)]
+
+
+async def get_staff_page_user(session: SessionDep, user: PageUser) -> User:
+    """A page of the staff console: only for someone holding a staff or admin role somewhere."""
+    if not await has_any_staff_role(session, user_id=user.id):
+        raise Forbidden("工作台仅对社区、小区工作人员开放")
+    return user
+
+
+StaffPageUser = Annotated[User, Depends(get_staff_page_user)]
 
 
 def client_ip(request: Request) -> str:

@@ -5,6 +5,7 @@ import hmac
 import logging
 import re
 import secrets
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -59,6 +60,30 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else "****"
+
+
+_OUR_ORIGIN = "http://ejia.invalid"
+
+
+def safe_next(next_url: str | None) -> str:
+    """Where to send a person after sign-in: only a path that resolves to our own site, else "/".
+
+    The path is resolved the way a browser would against our origin and must stay on it; control
+    characters (a browser silently drops tabs and newlines: `/\t/evil.example` is `//evil.example`),
+    backslashes (a browser reads `\\` as `/`) and a path that would start with `//` are refused.
+    The same rule is in web/static/login.js.
+    """
+    if not next_url or not next_url.startswith("/") or "\\" in next_url:
+        return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in next_url):
+        return "/"
+    resolved = urlsplit(urljoin(_OUR_ORIGIN + "/", next_url))
+    if f"{resolved.scheme}://{resolved.netloc}" != _OUR_ORIGIN:
+        return "/"
+    path = urlunsplit(("", "", resolved.path, resolved.query, resolved.fragment))
+    if not path.startswith("/") or path.startswith("//"):
+        return "/"
+    return path
 
 
 # Query parameters that may carry a location (near=lat,lng), a scanned code, an OAuth code/state or

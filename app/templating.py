@@ -33,6 +33,11 @@ templates.env.filters["hours"] = hours
 templates.env.filters["local_time"] = local_time
 
 
+def in_wechat(request: Request) -> bool:
+    """Whether the page is open inside WeChat's own browser."""
+    return "micromessenger" in request.headers.get("user-agent", "").lower()
+
+
 def render(
     request: Request,
     name: str,

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from app.deps import OptionalUser, SameSiteOnly, SessionDep, SettingsDep, client_ip
 from app.errors import BadRequest
 from app.models.auth import LoginIn, SmsCodeIn, SmsCodeSent, TokenOut
-from app.security import COOKIE_NAME, read_payload, sign_payload
+from app.security import COOKIE_NAME, read_payload, safe_next, sign_payload
 from app.services import auth as auth_service
 from app.services import users as users_service
 from app.services.sms import SmsSender, get_sender
@@ -20,13 +20,6 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 OAUTH_COOKIE = "ejia_oauth"
 BIND_COOKIE = "ejia_wechat_bind"
-
-
-def safe_next(next_url: str | None) -> str:
-    """Only same-site paths, so a crafted link cannot bounce a person elsewhere."""
-    if next_url and next_url.startswith("/") and not next_url.startswith("//") and "\\" not in next_url:
-        return next_url
-    return "/"
 
 
 def set_session_cookie(response: Response, token: str, settings) -> None:

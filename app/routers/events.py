@@ -2,10 +2,9 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Response, UploadFile
+from fastapi import APIRouter, Response
 
 from app.deps import CurrentUser, SessionDep
-from app.errors import ValidationFailed
 from app.models.base import Id
 from app.models.events import (
     CheckIn,
@@ -17,8 +16,8 @@ from app.models.events import (
     HandleIn,
 )
 from app.pagination import Page, PageDep
+from app.routers.photos import PHOTO_RESPONSES, UploadedPhoto, photo_response
 from app.services import events as events_service
-from app.services.storage import MAX_PHOTO_BYTES
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -85,20 +84,17 @@ async def give_feedback(event_id: Id, body: EventFeedbackIn, session: SessionDep
 
 
 @router.post("/{event_id}/photos", response_model=EventPublic, status_code=201)
-async def upload_photo(event_id: Id, photo: UploadFile, session: SessionDep, user: CurrentUser):
+async def upload_photo(event_id: Id, session: SessionDep, user: CurrentUser, photo: UploadedPhoto):
     """Add a photo (multipart field `photo`: JPG, PNG or WebP, at most 5 MB, three per event)."""
-    data = await photo.read(MAX_PHOTO_BYTES + 1)
-    if not data:
-        raise ValidationFailed("请选择照片", code="photo_required")
-    return await events_service.add_photo(session, event_id=event_id, data=data, actor=user)
+    return await events_service.add_photo(session, event_id=event_id, data=photo, actor=user)
 
 
 @router.get(
     "/{event_id}/photos/{index}",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+    responses=PHOTO_RESPONSES,
 )
 async def get_photo(event_id: Id, index: int, session: SessionDep, user: CurrentUser):
     """A photo of an event you may see."""
     data, media_type = await events_service.get_photo(session, event_id=event_id, index=index, actor=user)
-    return Response(content=data, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})
+    return photo_response(data, media_type)

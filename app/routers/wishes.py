@@ -1,9 +1,8 @@
 """Micro-wishes (微心愿): post, review and dispatch, claim, done, confirm, verify, cancel."""
 
-from fastapi import APIRouter, Response, UploadFile
+from fastapi import APIRouter, Response
 
 from app.deps import CurrentUser, SessionDep
-from app.errors import ValidationFailed
 from app.models.base import Id
 from app.models.wishes import (
     CategoriesIn,
@@ -17,9 +16,9 @@ from app.models.wishes import (
     WishStatus,
 )
 from app.pagination import Page, PageDep
+from app.routers.photos import PHOTO_RESPONSES, UploadedPhoto, photo_response
 from app.services import wish_categories
 from app.services import wishes as wishes_service
-from app.services.storage import MAX_PHOTO_BYTES
 
 router = APIRouter(prefix="/wishes", tags=["wishes"])
 
@@ -110,20 +109,17 @@ async def cancel_wish(wish_id: Id, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/{wish_id}/photos", response_model=WishPublic, status_code=201)
-async def upload_photo(wish_id: Id, photo: UploadFile, session: SessionDep, user: CurrentUser):
+async def upload_photo(wish_id: Id, session: SessionDep, user: CurrentUser, photo: UploadedPhoto):
     """Add a photo (multipart field `photo`: JPG, PNG or WebP, at most 5 MB, three per wish)."""
-    data = await photo.read(MAX_PHOTO_BYTES + 1)
-    if not data:
-        raise ValidationFailed("请选择照片", code="photo_required")
-    return await wishes_service.add_photo(session, wish_id=wish_id, data=data, actor=user)
+    return await wishes_service.add_photo(session, wish_id=wish_id, data=photo, actor=user)
 
 
 @router.get(
     "/{wish_id}/photos/{index}",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+    responses=PHOTO_RESPONSES,
 )
 async def get_photo(wish_id: Id, index: int, session: SessionDep, user: CurrentUser):
     """A photo of a wish you may see."""
     data, media_type = await wishes_service.get_photo(session, wish_id=wish_id, index=index, actor=user)
-    return Response(content=data, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})
+    return photo_response(data, media_type)

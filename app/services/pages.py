@@ -1,12 +1,24 @@
-"""What the shell pages show, gathered from the domain services."""
+"""What a page shows, gathered from the domain services: one context function per page whose
+domain service has no page function of its own (the others — wishes' detail, events, reports,
+time bank, resources — live beside their use cases)."""
+
+from datetime import date
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.errors import Forbidden
+from app.models.activities import ACTIVITY_KINDS
 from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind, Role
+from app.models.stations import SERVICE_CHOICES
 from app.models.user import User
+from app.pagination import PageParams
 from app.services import activities as activities_service
+from app.services import checkins as checkins_service
+from app.services import shifts as shifts_service
 from app.services import stations as stations_service
+from app.services import stats as stats_service
+from app.services import wish_categories
 from app.services import wishes as wishes_service
 
 
@@ -48,6 +60,118 @@ ADMIN_LINKS = [
 
 async def admin(session: AsyncSession, *, user: User) -> dict:
     return {"roles": await _roles(session, user=user), "admin_links": ADMIN_LINKS}
+
+
+async def stats(
+    session: AsyncSession, *, user: User, org_id: int | None, start: date | None, end: date | None
+) -> dict:
+    """The numbers of a subtree (the person's first org unless one is named) over a period."""
+    roles = await _roles(session, user=user)
+    org_id = org_id or roles[0]["org_id"]
+    figures = await stats_service.org_stats(session, org_id=org_id, start=start, end=end, actor=user)
+    return {"roles": roles, "stats": figures, "org_id": org_id}
+
+
+# --- wishes -------------------------------------------------------------------------------------------
+
+
+async def wish_wall(session: AsyncSession, *, user: User, category: str | None) -> dict:
+    """The wall of the viewer's compound, by category (an unknown category shows them all)."""
+    categories = await wish_categories.categories_for(session, org_id=user.home_org_id)
+    wishes = await wishes_service.wall(
+        session, user=user, category=category if category in categories else None, limit=50
+    )
+    return {"wishes": wishes, "category": category, "categories": categories}
+
+
+async def new_wish(session: AsyncSession, *, user: User) -> dict:
+    return {"categories": await wish_categories.categories_for(session, org_id=user.home_org_id)}
+
+
+# --- activities ---------------------------------------------------------------------------------------
+
+
+async def activities(session: AsyncSession, *, user: User, past: bool) -> dict:
+    items, _ = await activities_service.list_activities(
+        session, org_id=None, upcoming=not past, params=PageParams(limit=50), viewer=user
+    )
+    return {"activities": items, "past": past}
+
+
+async def activities_admin(session: AsyncSession, *, user: User) -> dict:
+    """The activities a person organises and the orgs they may publish for (403 if neither)."""
+    orgs = await activities_service.staff_orgs(session, actor=user)
+    activities = await activities_service.admin_list(session, actor=user)
+    if not orgs and not activities:
+        raise Forbidden("仅社区工作人员可以发布活动")
+    return {"activities": activities, "orgs": orgs, "kinds": ACTIVITY_KINDS}
+
+
+async def activity(session: AsyncSession, *, activity_id: int, user: User) -> dict:
+    """One activity, the viewer's ticket, and the numbers for its organisers."""
+    detail = await activities_service.activity_detail(session, activity_id=activity_id, viewer=user)
+    ticket = await activities_service.ticket_svg(session, activity_id=activity_id, actor=user)
+    numbers = None
+    if detail.is_organiser:
+        numbers = await activities_service.activity_stats(session, activity_id=activity_id, actor=user)
+    return {"activity": detail, "ticket_svg": ticket, "stats": numbers}
+
+
+async def activity_screen(session: AsyncSession, *, activity_id: int, user: User) -> dict:
+    return {
+        "activity": await activities_service.get_activity(session, activity_id=activity_id),
+        "state": await activities_service.screen_state(session, activity_id=activity_id, actor=user),
+        "live_url": f"/activities/{activity_id}/screen/live",
+    }
+
+
+# --- stations -----------------------------------------------------------------------------------------
+
+
+async def stations(session: AsyncSession, *, user: User, near: str | None, coord: str) -> dict:
+    """Stations nearest first; a browser's GPS point (`coord=wgs84`) is shifted to GCJ-02 first."""
+    point = stations_service.parse_near(near)
+    if point and coord == "wgs84":
+        near = "{:.6f},{:.6f}".format(*stations_service.wgs84_to_gcj02(*point))
+    items, _ = await stations_service.list_stations(
+        session, org_id=None, near=near, params=PageParams(limit=50), viewer=user
+    )
+    return {"stations": items, "near": near}
+
+
+async def stations_admin(session: AsyncSession, *, user: User) -> dict:
+    """The stations a person runs and the orgs they may register one for (403 if neither)."""
+    stations = await stations_service.admin_list(session, actor=user)
+    orgs = await stations_service.admin_orgs(session, actor=user)
+    if not stations and not orgs:
+        raise Forbidden("仅驿站站长和社区工作人员可以进入")
+    return {"stations": stations, "orgs": orgs, "service_choices": SERVICE_CHOICES}
+
+
+async def station(session: AsyncSession, *, station_id: int, user: User) -> dict:
+    """One station, its duty shifts, and whether the viewer runs it."""
+    detail = await stations_service.station_detail(session, station_id=station_id, viewer=user)
+    shifts = await shifts_service.list_shifts(session, station_id=station_id, viewer=user)
+    runs = await stations_service.can_run(
+        session, station=await stations_service.get_station(session, station_id=station_id), user=user
+    )
+    return {"station": detail, "shifts": shifts, "runs": runs}
+
+
+async def station_screen(session: AsyncSession, *, station_id: int, user: User) -> dict:
+    return {
+        "station": await stations_service.get_station(session, station_id=station_id),
+        "state": await stations_service.screen_state(session, station_id=station_id, actor=user),
+        "live_url": f"/stations/{station_id}/screen/live",
+    }
+
+
+# --- scan ---------------------------------------------------------------------------------------------
+
+
+async def scan(session: AsyncSession, *, user: User, token: str | None, in_wechat: bool) -> dict:
+    recent = await checkins_service.my_checkins(session, user=user, limit=5)
+    return {"token": token or "", "in_wechat": in_wechat, "recent": recent}
 
 
 async def _roles(session: AsyncSession, *, user: User) -> list[dict]:

@@ -130,3 +130,17 @@ async def test_typed_name_survives_a_reload_before_saving(page, page_db, login):
     await page.get_by_label("姓名").press_sequentially("张桂兰")
     await page.reload()
     await expect(page.get_by_label("姓名")).to_have_value("张桂兰")
+
+
+@pytest.mark.parametrize("smuggled", ["/\t/evil.example", "//evil.example/", "https://evil.example/"])
+async def test_login_script_never_leaves_the_site_whatever_the_next(page, smuggled):
+    """The page's own rule, as in app.security.safe_next: a tampered data-next still lands on our home."""
+    await page.goto("/login")
+    await page.locator("#login-form").evaluate("(f, next) => { f.dataset.next = next; }", smuggled)
+    await page.get_by_label("手机号").fill(next_phone())
+    await page.get_by_role("button", name="获取验证码").tap()
+    hint = page.locator("#login-hint")
+    await expect(hint).to_contain_text("测试环境验证码")
+    await page.get_by_label("验证码").fill(re.search(r"(\d{6})", await hint.inner_text()).group(1))
+    await page.get_by_role("button", name="登录", exact=True).tap()
+    await page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/$"))

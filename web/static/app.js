@@ -72,6 +72,27 @@
     return function clear() { try { localStorage.removeItem(key); } catch (e) { /* ignore */ } };
   }
 
+  /* A form's fields as the JSON the API expects; blanks are left out. A check box gives true/false;
+     data-type says how to read a value: int, float, bool, list (split at commas and spaces),
+     lines (one item a line) or datetime (a local datetime-local value as an ISO instant). */
+  function collect(form) {
+    var body = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || (el.type === "radio" && !el.checked)) return;
+      var v = el.type === "checkbox" ? el.checked : el.value.trim();
+      if (v === "") return;
+      var t = el.dataset.type;
+      if (t === "int") v = parseInt(v, 10);
+      else if (t === "float") v = parseFloat(v);
+      else if (t === "bool") v = v === "true";
+      else if (t === "list") v = v.split(/[,，、;；\s]+/).filter(Boolean);
+      else if (t === "lines") v = v.split(/\n+/).map(function (x) { return x.trim(); }).filter(Boolean);
+      else if (t === "datetime") v = new Date(v).toISOString();
+      body[el.name] = v;
+    });
+    return body;
+  }
+
   function newIdempotencyKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -79,5 +100,8 @@
 
   document.querySelectorAll("form[data-draft]").forEach(function (form) { form._clearDraft = keepDraft(form); });
 
-  window.ejia = { api: api, toast: toast, problemText: problemText, keepDraft: keepDraft, newIdempotencyKey: newIdempotencyKey };
+  window.ejia = {
+    api: api, toast: toast, problemText: problemText, keepDraft: keepDraft, collect: collect,
+    newIdempotencyKey: newIdempotencyKey
+  };
 })();

@@ -2,23 +2,6 @@
 (function () {
   "use strict";
 
-  /* A form's fields as JSON: data-type says int, float, bool or datetime; blanks are left out. */
-  function collect(form) {
-    var body = {};
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.disabled || (el.type === "radio" && !el.checked)) return;
-      var v = el.value.trim();
-      if (v === "") return;
-      var t = el.dataset.type;
-      if (t === "int") v = parseInt(v, 10);
-      else if (t === "float") v = parseFloat(v);
-      else if (t === "bool") v = v === "true";
-      else if (t === "datetime") v = new Date(v).toISOString();
-      body[el.name] = v;
-    });
-    return body;
-  }
-
   /* ---- report a problem ---- */
   var form = document.getElementById("event-form");
   if (form) {
@@ -39,7 +22,7 @@
     });
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var body = collect(form);
+      var body = ejia.collect(form);
       if (!body.category) { ejia.toast("请选择问题类别"); return; }
       if (!body.description || body.description.length < 2) { ejia.toast("请说一说是什么问题"); form.elements.description.focus(); return; }
       if (!body.org_id) { ejia.toast("请选择所在小区"); return; }
@@ -68,7 +51,7 @@
         ev.preventDefault();
         var button = f.querySelector("[type=submit]");
         button.disabled = true;
-        ejia.api("POST", "/events/" + box.dataset.eventId + "/" + f.dataset.action, collect(f)).then(function () {
+        ejia.api("POST", "/events/" + box.dataset.eventId + "/" + f.dataset.action, ejia.collect(f)).then(function () {
           ejia.toast(f.dataset.ok || "已提交");
           setTimeout(function () { location.reload(); }, 700);
         }, function (p) { button.disabled = false; ejia.toast(ejia.problemText(p)); });

@@ -7,6 +7,17 @@
   var hint = document.getElementById("login-hint");
   var PHONE = /^1[3-9]\d{9}$/;
 
+  /* Where to go after sign-in: only a path that resolves to this site (the rule of app.security.safe_next):
+     no control characters (browsers drop a tab, so "/\t/evil" is "//evil"), no backslash, never "//". */
+  function safeNext(next) {
+    if (!next || next.charAt(0) !== "/" || /[\u0000-\u001f\u007f\\]/.test(next)) return "/";
+    var url;
+    try { url = new URL(next, location.origin); } catch (e) { return "/"; }
+    var path = url.pathname + url.search + url.hash;
+    if (url.origin !== location.origin || path.slice(0, 2) === "//") return "/";
+    return path;
+  }
+
   function countdown(seconds) {
     sendBtn.disabled = true;
     var left = seconds;
@@ -32,7 +43,7 @@
     if (!PHONE.test(phone.value)) { hint.textContent = "请输入正确的11位手机号"; return; }
     if (!/^\d{6}$/.test(code.value)) { hint.textContent = "请输入6位验证码"; return; }
     ejia.api("POST", "/auth/login", { phone: phone.value, code: code.value }).then(function () {
-      location.href = form.dataset.next || "/";
+      location.href = safeNext(form.dataset.next);
     }, function (p) { hint.textContent = ejia.problemText(p); });
   });
 })();

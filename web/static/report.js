@@ -2,28 +2,10 @@
 (function () {
   "use strict";
 
-  /* A form's fields as the JSON the API expects: data-type says int, bool, list or datetime; blanks are left out. */
-  function collect(form) {
-    var body = {};
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.disabled || (el.type === "radio" && !el.checked)) return;
-      var v = el.type === "checkbox" ? el.checked : el.value.trim();
-      if (v === "") return;
-      var t = el.dataset.type;
-      if (t === "int") v = parseInt(v, 10);
-      else if (t === "bool") v = v === "true";
-      else if (t === "list") v = v.split(/[,，、;；\s]+/).filter(Boolean);
-      else if (t === "lines") v = v.split(/\n+/).map(function (x) { return x.trim(); }).filter(Boolean);
-      else if (t === "datetime") v = new Date(v).toISOString();
-      body[el.name] = v;
-    });
-    return body;
-  }
-
   function wire(form, pathOf) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var body = collect(form);
+      var body = ejia.collect(form);
       var path = pathOf(body);
       var button = form.querySelector("[type=submit]");
       if (button) button.disabled = true;

@@ -16,7 +16,6 @@ LABELS = {"status": STATUS_LABELS, "action": ACTION_LABELS}
 @router.get("/events/new")
 async def new_event(request: Request, session: SessionDep, user: PageUser):
     """Report a problem: category, what is wrong, where (the draft survives a dropped network)."""
-    request.state.user = user
     context = await events_service.new_page(session, user=user)
     return render(request, "events/new.html", {**context, "status_labels": STATUS_LABELS}, tab="me")
 
@@ -24,7 +23,6 @@ async def new_event(request: Request, session: SessionDep, user: PageUser):
 @router.get("/admin/events")
 async def admin_events(request: Request, session: SessionDep, user: PageUser):
     """The dispatch, handling, check and overdue queues."""
-    request.state.user = user
     context = await events_service.admin_page(session, user=user)
     return render(request, "events/admin.html", {**context, "labels": LABELS}, tab="me")
 
@@ -32,6 +30,5 @@ async def admin_events(request: Request, session: SessionDep, user: PageUser):
 @router.get("/events/{event_id}")
 async def event_page(request: Request, event_id: Id, session: SessionDep, user: PageUser):
     """One event: where it stands, its history, and what the viewer may do next."""
-    request.state.user = user
     context = await events_service.event_page(session, event_id=event_id, user=user)
     return render(request, "events/detail.html", {**context, "labels": LABELS}, tab="me")

@@ -26,7 +26,6 @@ YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 @router.get("/report")
 async def report_page(request: Request, session: SessionDep, user: PageUser):
     """Report to the branch, claim posts, see my record card."""
-    request.state.user = user
     context = await records_service.member_page(session, user=user)
     return render(request, "report/report.html", {**context, "labels": LABELS}, tab="me")
 
@@ -36,7 +35,6 @@ async def admin_reports(
     request: Request, session: SessionDep, user: PageUser, year: YearQuery = None, unit_id: Id | None = None
 ):
     """Review reports, set up posts, rate members; the unit view for unit admins."""
-    request.state.user = user
     context = await feedback_service.admin_page(
         session, user=user, year=year or reports_service.this_year(), unit_id=unit_id
     )
@@ -48,7 +46,6 @@ async def member_record(
     request: Request, user_id: Id, session: SessionDep, user: PageUser, year: YearQuery = None
 ):
     """A member's record card, for their branch's staff and their employer's admin (anyone else 404)."""
-    request.state.user = user
     card = await records_service.record_card(
         session, user_id=user_id, year=year or reports_service.this_year(), actor=user
     )
@@ -60,7 +57,6 @@ async def print_unit_forms(
     request: Request, unit_id: Id, session: SessionDep, user: PageUser, year: YearQuery = None
 ):
     """The unit's members' feedback forms, one A4 page each, ready to print."""
-    request.state.user = user
     context = await feedback_service.unit_print(
         session, unit_id=unit_id, year=year or reports_service.this_year(), actor=user
     )

@@ -12,7 +12,6 @@ router = APIRouter()
 @router.get("/admin/resources")
 async def manage_resources(request: Request, session: SessionDep, user: PageUser):
     """A unit's admin or staff publishes and withdraws the services the unit offers."""
-    request.state.user = user
     return render(
         request, "resources/manage.html", await resources_service.manage_page(session, user=user), tab="me"
     )

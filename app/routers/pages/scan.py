@@ -5,7 +5,8 @@ from fastapi.responses import JSONResponse
 
 from app.deps import PageUser, SessionDep, SettingsDep
 from app.services import checkins as checkins_service
-from app.templating import render
+from app.services import pages as pages_service
+from app.templating import in_wechat, render
 
 router = APIRouter()
 
@@ -13,12 +14,8 @@ router = APIRouter()
 @router.get("/scan")
 async def scan_page(request: Request, session: SessionDep, user: PageUser, t: str | None = None):
     """Scan a station or activity code; `?t=` (a code scanned by another app) is submitted at once."""
-    request.state.user = user
-    in_wechat = "micromessenger" in request.headers.get("user-agent", "").lower()
-    recent = await checkins_service.my_checkins(session, user=user, limit=5)
-    return render(
-        request, "scan/scan.html", {"token": t or "", "in_wechat": in_wechat, "recent": recent}, tab="scan"
-    )
+    context = await pages_service.scan(session, user=user, token=t, in_wechat=in_wechat(request))
+    return render(request, "scan/scan.html", context, tab="scan")
 
 
 @router.get("/scan/wx-config")
