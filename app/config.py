@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     wechat_app_secret: str = Field("", validation_alias="EJIA_WECHAT_APP_SECRET")
     wechat_api_base: str = Field("https://api.weixin.qq.com", validation_alias="EJIA_WECHAT_API_BASE")
     wechat_open_base: str = Field("https://open.weixin.qq.com", validation_alias="EJIA_WECHAT_OPEN_BASE")
+    # Push reminders: the Official Account's subscribe-message template (订阅通知; keys thing1 = what,
+    # thing2 = detail, time3 = when) — empty means no WeChat push.
+    wechat_subscribe_template: str = Field("", validation_alias="EJIA_WECHAT_SUBSCRIBE_TEMPLATE")
+    # Aliyun SMS (dysmsapi SendSms): the sign name and two templates, ${code} for sign-in, ${title} for reminders.
+    aliyun_sms_endpoint: str = Field(
+        "https://dysmsapi.aliyuncs.com", validation_alias="EJIA_ALIYUN_SMS_ENDPOINT"
+    )
+    aliyun_access_key_id: str = Field("", validation_alias="EJIA_ALIYUN_ACCESS_KEY_ID")
+    aliyun_access_key_secret: str = Field("", validation_alias="EJIA_ALIYUN_ACCESS_KEY_SECRET")
+    aliyun_sms_sign_name: str = Field("", validation_alias="EJIA_ALIYUN_SMS_SIGN_NAME")
+    aliyun_sms_code_template: str = Field("", validation_alias="EJIA_ALIYUN_SMS_CODE_TEMPLATE")
+    aliyun_sms_notice_template: str = Field("", validation_alias="EJIA_ALIYUN_SMS_NOTICE_TEMPLATE")
     public_base_url: str = Field("http://localhost:8000", validation_alias="EJIA_PUBLIC_BASE_URL")
     upload_dir: Path = Field(Path("uploads"), validation_alias="EJIA_UPLOAD_DIR")
     run_scheduler: bool = Field(True, validation_alias="EJIA_RUN_SCHEDULER")

@@ -12,6 +12,7 @@ from app.errors import Forbidden, Unauthorized
 from app.models.user import User
 from app.permissions import has_any_staff_role
 from app.security import COOKIE_NAME, read_access_token
+from app.services import todos
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -105,11 +106,13 @@ class LoginRequired(Unauthorized):
     """A page asked for a signed-in person; the page handler redirects to /login."""
 
 
-async def get_page_user(request: Request, user: OptionalUser) -> User:
-    """The signed-in viewer of a page (else /login), kept on the request for the page's header and tabs."""
+async def get_page_user(request: Request, session: SessionDep, user: OptionalUser) -> User:
+    """The signed-in viewer of a page (else /login), kept on the request with the red dots of the
+    tab bar (unread messages, wishes waiting for their confirmation) for the page's header and tabs."""
     if user is None:
         raise LoginRequired("请先登录")
     request.state.user = user
+    request.state.badges = await todos.badges(session, user=user)
     return user
 
 

@@ -19,12 +19,18 @@ Job = Callable[[AsyncSession], Awaitable[int]]
 
 def jobs() -> list[tuple[str, Job]]:
     """Every timed job, by name. Each returns how many objects it moved."""
-    from app.services import events, shifts, wishes  # imported late: the services import app.db, as we do
+    from app.services import (
+        events,
+        push,
+        shifts,
+        wishes,
+    )  # imported late: the services import app.db, as we do
 
     return [
         ("wishes.timers", wishes.run_timers),
         ("events.timers", events.run_event_timers),
         ("shifts.close_overdue", shifts.close_overdue_shifts),
+        ("push.deliver", push.deliver_pending),
     ]
 
 

@@ -1,11 +1,13 @@
 """Jinja2 for the H5 pages: one environment, the shared context every page gets."""
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from app import clock
 from app.clock import CHINA
 from app.security import mask_phone
 
@@ -29,7 +31,22 @@ def local_time(value) -> str:
     return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+WEEKDAYS = "一二三四五六日"
+
+
+def day_label(value, today=None) -> str:
+    """A China-time day as people say it: 今天, 昨天, 明天, else 12月3日 周四 (with the year if not this one)."""
+    day = value.astimezone(CHINA).date() if isinstance(value, datetime) else value
+    today = today or clock.today()
+    named = {0: "今天", -1: "昨天", 1: "明天", 2: "后天"}.get((day - today).days)
+    if named:
+        return f"{named} 周{WEEKDAYS[day.weekday()]}"
+    year = f"{day.year}年" if day.year != today.year else ""
+    return f"{year}{day.month}月{day.day}日 周{WEEKDAYS[day.weekday()]}"
+
+
 templates.env.filters["hours"] = hours
+templates.env.filters["day_label"] = day_label
 templates.env.filters["local_time"] = local_time
 
 
@@ -47,7 +64,11 @@ def render(
     tab: str | None = None,
 ):
     """Render a page with the viewer (if any), the active tab and large-text mode."""
-    ctx = {"tab": tab, "user": getattr(request.state, "user", None)}
+    ctx = {
+        "tab": tab,
+        "user": getattr(request.state, "user", None),
+        "badges": getattr(request.state, "badges", {}),
+    }
     ctx.update(context or {})
     user = ctx.get("user")
     ctx.setdefault("elderly_mode", bool(user and user.elderly_mode))

@@ -6,6 +6,7 @@ from app.models import (  # noqa: E402,F401,I001
     base,  # noqa: F401  (naming convention first)
     events,
     members,
+    push,
     stations,
     timebank,
     wishes,

@@ -1,12 +1,14 @@
-"""The in-app inbox: what happened to your wishes and claims."""
+"""The in-app inbox (what happened to your wishes and claims) and your push-reminder settings."""
 
 from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep
 from app.models.base import Id
+from app.models.push import PushSettingsIn, PushSettingsPublic
 from app.models.wishes import NotificationPublic, UnreadCount
 from app.pagination import Page, PageDep
 from app.services import notifications as notifications_service
+from app.services import push as push_service
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -22,6 +24,18 @@ async def list_notifications(session: SessionDep, user: CurrentUser, page: PageD
 async def unread_count(session: SessionDep, user: CurrentUser):
     """How many messages you have not read."""
     return UnreadCount(unread=await notifications_service.unread_count(session, user=user))
+
+
+@router.get("/settings", response_model=PushSettingsPublic)
+async def push_settings(session: SessionDep, user: CurrentUser):
+    """Which reminders reach you outside the app: WeChat, SMS (when WeChat is not bound), and news."""
+    return await push_service.get_settings_for(session, user=user)
+
+
+@router.patch("/settings", response_model=PushSettingsPublic)
+async def update_push_settings(body: PushSettingsIn, session: SessionDep, user: CurrentUser):
+    """Turn WeChat or SMS reminders on or off, or also receive progress news (`updates`)."""
+    return await push_service.update_settings(session, user=user, data=body)
 
 
 @router.post("/read-all", response_model=UnreadCount)

@@ -1,4 +1,4 @@
-"""The in-app inbox, behind a `Notifier` interface a WeChat template-message sender can implement."""
+"""Notifications: the in-app inbox and push reminders (WeChat subscribe messages, SMS), behind one `Notifier`."""
 
 from typing import Protocol
 
@@ -10,6 +10,7 @@ from app.errors import NotFound
 from app.models.user import User
 from app.models.wishes import Notification
 from app.pagination import PageParams, paginate
+from app.services import push
 
 
 class Notifier(Protocol):
@@ -46,8 +47,14 @@ class InboxNotifier:
         await session.flush()
 
 
-# A WeChat template-message sender joins this list once the account is configured.
-NOTIFIERS: list[Notifier] = [InboxNotifier()]
+class PushNotifier:
+    """Queues a WeChat or SMS reminder (sent by a timed job after the change commits)."""
+
+    async def send(self, session, *, user_id, kind, title, body, link, ref_type, ref_id) -> None:
+        await push.enqueue(session, user_id=user_id, kind=kind, title=title, body=body, link=link)
+
+
+NOTIFIERS: list[Notifier] = [InboxNotifier(), PushNotifier()]
 
 
 async def notify(

@@ -7,26 +7,35 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.clock import CHINA
 from app.errors import Forbidden
 from app.models.activities import ACTIVITY_KINDS
 from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind, Role
 from app.models.stations import SERVICE_CHOICES
 from app.models.user import User
 from app.pagination import PageParams
+from app.permissions import has_any_staff_role
 from app.services import activities as activities_service
 from app.services import checkins as checkins_service
+from app.services import notifications as notifications_service
+from app.services import push as push_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 from app.services import stats as stats_service
-from app.services import wish_categories
+from app.services import todos, wish_categories
 from app.services import wishes as wishes_service
 
 
 async def home(session: AsyncSession, *, user: User) -> dict:
-    """The home page: the compound's wish wall, nearby stations, upcoming activities."""
+    """The home page: what waits for the person ("待您处理"), the compound's wish wall, nearby
+    stations, upcoming activities."""
     home_org = await session.get(Org, user.home_org_id) if user.home_org_id else None
+    waiting = await todos.mine(session, user=user)
+    if await has_any_staff_role(session, user_id=user.id):
+        waiting += todos.staff_cards(await todos.staff_counts(session, user=user))
     return {
         "home_org": home_org,
+        "todos": waiting,
         "wishes": await wishes_service.wall(session, user=user, limit=5),
         "stations": await stations_service.nearest_for_user(session, user=user, limit=3),
         "activities": await activities_service.upcoming_for_user(session, user=user, limit=3),
@@ -42,7 +51,25 @@ async def me(session: AsyncSession, *, user: User) -> dict:
             .limit(500)
         )
     ).all()
-    return {"home_choices": choices, "roles": await _roles(session, user=user)}
+    return {
+        "home_choices": choices,
+        "roles": await _roles(session, user=user),
+        "push": await push_service.get_settings_for(session, user=user),
+    }
+
+
+async def notifications(session: AsyncSession, *, user: User) -> dict:
+    """The person's messages, newest first, grouped by China day (newest day first)."""
+    items, _ = await notifications_service.list_mine(
+        session, user=user, unread=False, params=PageParams(limit=100)
+    )
+    days: list[tuple[date, list]] = []
+    for item in items:
+        day = item.created_at.astimezone(CHINA).date()
+        if not days or days[-1][0] != day:
+            days.append((day, []))
+        days[-1][1].append(item)
+    return {"days": days, "unread": sum(1 for i in items if i.read_at is None)}
 
 
 # The staff console's sections; each domain's pages module serves its own.
@@ -58,8 +85,19 @@ ADMIN_LINKS = [
 ]
 
 
+# Which to-do counts show beside which console section.
+ADMIN_COUNTS = {
+    "/admin/wishes": ("wish_review", "wish_verify"),
+    "/admin/events": ("event_dispatch", "event_handle", "event_check"),
+    "/admin/reports": ("report_review",),
+}
+
+
 async def admin(session: AsyncSession, *, user: User) -> dict:
-    return {"roles": await _roles(session, user=user), "admin_links": ADMIN_LINKS}
+    """The console's entrance: the person's roles and each section with what waits in it."""
+    counts = await todos.staff_counts(session, user=user)
+    pending = {href: sum(counts[k] for k in keys) for href, keys in ADMIN_COUNTS.items()}
+    return {"roles": await _roles(session, user=user), "admin_links": ADMIN_LINKS, "pending": pending}
 
 
 async def stats(

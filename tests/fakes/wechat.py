@@ -1,4 +1,5 @@
-"""A fake WeChat API on loopback: `GET /sns/oauth2/access_token` as the Official Account web OAuth speaks it.
+"""A fake WeChat API on loopback: web OAuth (`GET /sns/oauth2/access_token`), the server access token
+(`GET /cgi-bin/token`) and subscribe messages (`POST /cgi-bin/message/subscribe/bizsend`).
 
     with FakeWeChat(app_id="wx-test", secret="s3cret") as wechat:
         code = wechat.issue_code("openid-1")     # what WeChat would append to the redirect
@@ -8,26 +9,25 @@ A code works once and only with the right appid and secret; anything else gets W
 """
 
 import secrets
-import socket
-import threading
-import time
 
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.fakes.loopback import LoopbackServer
 
-class FakeWeChat:
+
+class FakeWeChat(LoopbackServer):
+    name = "fake-wechat"
+
     def __init__(self, *, app_id: str = "wx-test-app", secret: str = "wx-test-secret"):
         self.app_id = app_id
         self.secret = secret
         self.codes: dict[str, str] = {}
         self.requests: list[dict] = []
-        self.base_url = ""
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self.access_tokens: set[str] = set()
+        self.subscribe_messages: list[dict] = []
+        self.refusing: set[str] = set()  # openids that have not subscribed (WeChat answers 43101)
 
     def issue_code(self, openid: str) -> str:
         """A fresh single-use code that exchanges for `openid`."""
@@ -56,27 +56,33 @@ class FakeWeChat:
             }
         )
 
-    def __enter__(self) -> "FakeWeChat":
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        app = Starlette(routes=[Route("/sns/oauth2/access_token", self._access_token)])
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="fake-wechat", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake WeChat server did not start")
-            time.sleep(0.02)
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self
+    # --- the Official Account's server API: access token and subscribe messages (订阅通知) ---
 
-    def __exit__(self, *exc) -> None:
-        if self._server:
-            self._server.should_exit = True
-        if self._thread:
-            self._thread.join(timeout=10)
+    async def _client_token(self, request: Request) -> JSONResponse:
+        params = dict(request.query_params)
+        self.requests.append(params)
+        if params.get("appid") != self.app_id or params.get("secret") != self.secret:
+            return JSONResponse({"errcode": 40125, "errmsg": "invalid appsecret"})
+        if params.get("grant_type") != "client_credential":
+            return JSONResponse({"errcode": 40002, "errmsg": "invalid grant_type"})
+        token = "TOKEN_" + secrets.token_hex(8)
+        self.access_tokens.add(token)
+        return JSONResponse({"access_token": token, "expires_in": 7200})
+
+    async def _bizsend(self, request: Request) -> JSONResponse:
+        if request.query_params.get("access_token") not in self.access_tokens:
+            return JSONResponse({"errcode": 40001, "errmsg": "invalid credential"})
+        body = await request.json()
+        if not body.get("touser") or not body.get("template_id") or not isinstance(body.get("data"), dict):
+            return JSONResponse({"errcode": 47003, "errmsg": "argument invalid"})
+        if body["touser"] in self.refusing:
+            return JSONResponse({"errcode": 43101, "errmsg": "user refuse to accept the msg"})
+        self.subscribe_messages.append(body)
+        return JSONResponse({"errcode": 0, "errmsg": "ok", "msgid": len(self.subscribe_messages)})
+
+    def routes(self) -> list:
+        return [
+            Route("/sns/oauth2/access_token", self._access_token),
+            Route("/cgi-bin/token", self._client_token),
+            Route("/cgi-bin/message/subscribe/bizsend", self._bizsend, methods=["POST"]),
+        ]

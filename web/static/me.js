@@ -22,6 +22,14 @@
       ejia.toast(on ? "已切换为大字版" : "已切换为标准版");
     }, function (p) { ev.target.checked = !on; ejia.toast(ejia.problemText(p)); });
   });
+  document.querySelectorAll("#push-settings input[type=checkbox]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var body = {};
+      body[box.name] = box.checked;
+      ejia.api("PATCH", "/notifications/settings", body).then(function () { ejia.toast("提醒设置已保存"); },
+        function (p) { box.checked = !box.checked; ejia.toast(ejia.problemText(p)); });
+    });
+  });
   document.getElementById("logout").addEventListener("click", function () {
     ejia.api("POST", "/auth/logout").then(function () { location.href = "/login"; });
   });

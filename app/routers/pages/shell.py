@@ -37,6 +37,14 @@ async def me_page(request: Request, session: SessionDep, user: PageUser):
     return render(request, "me/me.html", await pages_service.me(session, user=user), tab="me")
 
 
+@router.get("/notifications")
+async def notifications_page(request: Request, session: SessionDep, user: PageUser):
+    """My messages, grouped by day, each opening what it is about."""
+    return render(
+        request, "me/notifications.html", await pages_service.notifications(session, user=user), tab="me"
+    )
+
+
 @router.get("/admin")
 async def admin_page(request: Request, session: SessionDep, user: StaffPageUser):
     """The staff console's entrance: the queues and tools the person's roles open."""
