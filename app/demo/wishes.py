@@ -6,7 +6,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.models.wishes import UnitResource, Wish, WishClaim, WishEvent
+from app.models.resources import UnitResource
+from app.models.wishes import Wish, WishClaim, WishEvent
 from app.services import crypto
 from app.services import notifications as notify_service
 from app.services import wishes as wishes_service

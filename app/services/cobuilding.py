@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.models.members import (
+from app.models.cobuilding import (
     AgreementCreate,
     AgreementPublic,
     AssessmentIn,
@@ -275,7 +275,8 @@ async def community_units(session: AsyncSession, *, user: User, year: int) -> li
 async def unit_work(session: AsyncSession, *, unit_id: int) -> dict:
     """The unit's service resources and the projects (wishes) dispatched to it, where the wishes module keeps them."""
     try:
-        from app.models.wishes import STATUS_LABELS, UnitResource, Wish
+        from app.models.resources import UnitResource
+        from app.models.wishes import STATUS_LABELS, Wish
     except ImportError:  # the wishes module is not installed
         return {"resources": [], "projects": [], "project_labels": {}}
     resources = (

@@ -12,18 +12,16 @@ from starlette.concurrency import run_in_threadpool
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.models.members import (
-    MEMBER_TYPE_LABELS,
+from app.models.feedback import (
     RATING_LABELS,
     FeedbackPublic,
     MemberFeedback,
-    MemberReport,
     MemberSettings,
     MemberSettingsIn,
     MemberSettingsPublic,
     RatingIn,
-    ReportStatus,
 )
+from app.models.member_reports import MEMBER_TYPE_LABELS, MemberReport, ReportStatus
 from app.models.org import Org, OrgKind, Role
 from app.models.user import User
 from app.pagination import PageParams, paginate

@@ -7,16 +7,10 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound
-from app.models.members import (
-    PostLog,
-    PostLogPublic,
-    RecordItem,
-    RecordPost,
-    RecordPublic,
-    RecordSection,
-    ReportStatus,
-)
+from app.models.member_reports import ReportStatus
 from app.models.org import OrgKind
+from app.models.posts import PostLog, PostLogPublic
+from app.models.records import RecordItem, RecordPost, RecordPublic, RecordSection
 from app.models.user import User
 from app.permissions import ADMIN_ONLY, has_role_over
 from app.services import feedback as feedback_service

@@ -144,7 +144,7 @@ async def _may_claim_dispatched(session: AsyncSession, *, user: User, wish: Wish
 
 async def _employed_by(session: AsyncSession, *, user_id: int, unit_id: int) -> bool:
     """A party member whose approved report to their branch names the unit as their employer."""
-    from app.models.members import MemberReport  # the members domain (imported late: no cycle)
+    from app.models.member_reports import MemberReport
 
     stmt = (
         select(MemberReport.id)

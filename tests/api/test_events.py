@@ -300,7 +300,7 @@ async def test_reporter_adds_a_photo_and_a_stranger_cannot_see_it(client, sessio
 
 
 async def test_reporter_is_told_when_handled_and_checked(client, session):
-    from app.models.wishes import Notification
+    from app.models.notifications import Notification
 
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
@@ -322,7 +322,7 @@ async def test_reporter_is_told_when_handled_and_checked(client, session):
 
 
 async def test_escalation_tells_the_staff_of_the_level_above(client, session):
-    from app.models.wishes import Notification
+    from app.models.notifications import Notification
 
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)

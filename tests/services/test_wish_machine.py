@@ -7,17 +7,8 @@ from sqlmodel import select
 
 from app import clock
 from app.errors import Conflict, InvalidState
-from app.models.wishes import (
-    ClaimIn,
-    ConfirmIn,
-    DoneIn,
-    Notification,
-    ReviewIn,
-    VerifyIn,
-    Wish,
-    WishClaim,
-    WishEvent,
-)
+from app.models.notifications import Notification
+from app.models.wishes import ClaimIn, ConfirmIn, DoneIn, ReviewIn, VerifyIn, Wish, WishClaim, WishEvent
 from app.services import wishes as svc
 from tests.factories import make_tree, make_user
 

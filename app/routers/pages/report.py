@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query, Request
 
 from app.deps import PageUser, SessionDep
 from app.models.base import Id
-from app.models.members import MEMBER_TYPE_LABELS, RATING_LABELS, REPORT_STATUS_LABELS
+from app.models.feedback import RATING_LABELS
+from app.models.member_reports import MEMBER_TYPE_LABELS, REPORT_STATUS_LABELS
 from app.services import feedback as feedback_service
 from app.services import member_reports as reports_service
 from app.services import records as records_service
