@@ -11,6 +11,7 @@ from app.pagination import Page, PageDep
 from app.routers.params import Year, YearQuery
 from app.services import feedback as feedback_service
 from app.services import member_reports as reports_service
+from app.services import records as records_service
 
 router = APIRouter(prefix="", tags=["members"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,7 +63,7 @@ async def unit_feedback(
 async def unit_feedback_xlsx(unit_id: Id, session: SessionDep, user: CurrentUser, year: YearQuery = None):
     """The unit's members' yearly feedback forms as an Excel workbook (admin of the unit)."""
     year = year or reports_service.this_year()
-    data = await feedback_service.unit_xlsx(session, unit_id=unit_id, year=year, actor=user)
+    data = await records_service.unit_xlsx(session, unit_id=unit_id, year=year, actor=user)
     return Response(
         data,
         media_type=XLSX,

@@ -62,7 +62,7 @@ async def print_unit_forms(
 ):
     """The unit's members' feedback forms, one A4 page each, ready to print."""
     request.state.user = user
-    context = await feedback_service.unit_print(
+    context = await records_service.unit_print(
         session, unit_id=unit_id, year=year or reports_service.this_year(), actor=user
     )
     return render(request, "report/print.html", {**context, "labels": LABELS})
