@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import NotFound
+from app.hours import hours_text
 from app.models.activities import Activity, Attendance
 from app.models.feedback import MemberFeedback
 from app.models.member_reports import MEMBER_TYPE_LABELS, ReportStatus
@@ -266,7 +267,7 @@ XLSX_HEADERS = [
     "完成心愿",
     "驿站值班",
     "认领岗位",
-    "服务时长（小时）",
+    "服务时长",
     "评定时间",
 ]
 
@@ -309,7 +310,7 @@ async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: Us
                 s["wishes"],
                 s["shifts"],
                 "、".join(s["posts"]),
-                round(s["minutes"] / 60, 1),
+                hours_text(s["minutes"]),
                 local_time(f.rated_at),
             ]
         )
