@@ -4,8 +4,8 @@ from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep
 from app.models.base import Id
+from app.models.notifications import NotificationPublic, UnreadCount
 from app.models.push import PushSettingsIn, PushSettingsPublic
-from app.models.wishes import NotificationPublic, UnreadCount
 from app.pagination import Page, PageDep
 from app.services import notifications as notifications_service
 from app.services import push as push_service

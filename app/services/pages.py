@@ -16,14 +16,13 @@ from app.models.user import User
 from app.pagination import PageParams
 from app.permissions import has_any_staff_role
 from app.services import activities as activities_service
+from app.services import activity_attendance, activity_signups, todos, wish_categories, wish_views
 from app.services import checkins as checkins_service
 from app.services import notifications as notifications_service
 from app.services import push as push_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 from app.services import stats as stats_service
-from app.services import todos, wish_categories
-from app.services import wishes as wishes_service
 
 
 async def home(session: AsyncSession, *, user: User) -> dict:
@@ -36,7 +35,7 @@ async def home(session: AsyncSession, *, user: User) -> dict:
     return {
         "home_org": home_org,
         "todos": waiting,
-        "wishes": await wishes_service.wall(session, user=user, limit=5),
+        "wishes": await wish_views.wall(session, user=user, limit=5),
         "stations": await stations_service.nearest_for_user(session, user=user, limit=3),
         "activities": await activities_service.upcoming_for_user(session, user=user, limit=3),
     }
@@ -116,7 +115,7 @@ async def stats(
 async def wish_wall(session: AsyncSession, *, user: User, category: str | None) -> dict:
     """The wall of the viewer's compound, by category (an unknown category shows them all)."""
     categories = await wish_categories.categories_for(session, org_id=user.home_org_id)
-    wishes = await wishes_service.wall(
+    wishes = await wish_views.wall(
         session, user=user, category=category if category in categories else None, limit=50
     )
     return {"wishes": wishes, "category": category, "categories": categories}
@@ -148,17 +147,17 @@ async def activities_admin(session: AsyncSession, *, user: User) -> dict:
 async def activity(session: AsyncSession, *, activity_id: int, user: User) -> dict:
     """One activity, the viewer's ticket, and the numbers for its organisers."""
     detail = await activities_service.activity_detail(session, activity_id=activity_id, viewer=user)
-    ticket = await activities_service.ticket_svg(session, activity_id=activity_id, actor=user)
+    ticket = await activity_signups.ticket_svg(session, activity_id=activity_id, actor=user)
     numbers = None
     if detail.is_organiser:
-        numbers = await activities_service.activity_stats(session, activity_id=activity_id, actor=user)
+        numbers = await activity_attendance.activity_stats(session, activity_id=activity_id, actor=user)
     return {"activity": detail, "ticket_svg": ticket, "stats": numbers}
 
 
 async def activity_screen(session: AsyncSession, *, activity_id: int, user: User) -> dict:
     return {
         "activity": await activities_service.get_activity(session, activity_id=activity_id),
-        "state": await activities_service.screen_state(session, activity_id=activity_id, actor=user),
+        "state": await activity_attendance.screen_state(session, activity_id=activity_id, actor=user),
         "live_url": f"/activities/{activity_id}/screen/live",
     }
 

@@ -12,10 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.models.events import EventStatus, GridEvent
-from app.models.members import MemberReport, ReportStatus
+from app.models.member_reports import MemberReport, ReportStatus
+from app.models.notifications import Notification
 from app.models.stations import DutyShift, ShiftSignup, Station
 from app.models.user import User
-from app.models.wishes import Notification, Wish, WishStatus
+from app.models.wishes import Wish, WishStatus
 from app.permissions import covered_by_role
 
 # Kinds of notification that ask the person to do something (they are also pushed outside the app).

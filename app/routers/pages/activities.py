@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from app.deps import PageUser, SessionDep
 from app.models.base import Id
-from app.services import activities as activities_service
+from app.services import activity_attendance
 from app.services import pages as pages_service
 from app.templating import render
 
@@ -44,6 +44,6 @@ async def activity_screen(activity_id: Id, request: Request, session: SessionDep
 async def activity_screen_live(activity_id: Id, session: SessionDep, user: PageUser):
     """The screen's current code and count (polled by the screen)."""
     return JSONResponse(
-        await activities_service.screen_state(session, activity_id=activity_id, actor=user),
+        await activity_attendance.screen_state(session, activity_id=activity_id, actor=user),
         headers={"Cache-Control": "no-store"},
     )

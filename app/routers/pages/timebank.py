@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 
 from app.deps import PageUser, SessionDep
 from app.services import timebank as timebank_service
+from app.services import timebank_rewards
 from app.templating import render
 
 router = APIRouter()
@@ -19,5 +20,5 @@ async def timebank_page(request: Request, session: SessionDep, user: PageUser):
 async def rewards_manage_page(request: Request, session: SessionDep, user: PageUser):
     """The station master's rewards shelf (爱心超市): add, restock, take off, redeem for a resident."""
     return render(
-        request, "timebank/manage.html", await timebank_service.manage_page(session, user=user), tab="me"
+        request, "timebank/manage.html", await timebank_rewards.manage_page(session, user=user), tab="me"
     )

@@ -6,7 +6,7 @@ from app.deps import PageUser, SessionDep, StaffPageUser
 from app.models.base import Id
 from app.models.wishes import ACTION_LABELS, STATUS_LABELS
 from app.services import pages as pages_service
-from app.services import wishes as wishes_service
+from app.services import wish_views
 from app.templating import render
 
 router = APIRouter()
@@ -20,7 +20,7 @@ async def wall(
 ):
     """The wish wall (the viewer's compound first, by category), or my wishes and claims."""
     if mine:
-        context = await wishes_service.mine_page(session, user=user)
+        context = await wish_views.mine_page(session, user=user)
         return render(request, "wishes/mine.html", {**LABELS, **context}, tab="wishes")
     context = await pages_service.wish_wall(session, user=user, category=category)
     return render(request, "wishes/wall.html", {**LABELS, **context}, tab="wishes")
@@ -36,12 +36,12 @@ async def new_wish(request: Request, session: SessionDep, user: PageUser):
 @router.get("/wishes/{wish_id}")
 async def wish_detail(wish_id: Id, request: Request, session: SessionDep, user: PageUser):
     """One wish, its history, and exactly the actions this viewer may take."""
-    context = await wishes_service.detail_page(session, wish_id=wish_id, user=user)
+    context = await wish_views.detail_page(session, wish_id=wish_id, user=user)
     return render(request, "wishes/detail.html", {**LABELS, **context}, tab="wishes")
 
 
 @router.get("/admin/wishes")
 async def admin_wishes(request: Request, session: SessionDep, user: StaffPageUser):
     """Staff queues: wishes to review, done ones awaiting the poster, confirmed ones to verify."""
-    queues = await wishes_service.queues(session, user=user)
+    queues = await wish_views.queues(session, user=user)
     return render(request, "wishes/admin.html", {**LABELS, **queues}, tab="me")
