@@ -11,8 +11,8 @@ from urllib.parse import quote
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import scheduler
@@ -42,7 +42,7 @@ from app.routers import (
 )
 from app.routers.pages import router as pages_router
 from app.security import install_access_log_redaction
-from app.templating import WEB_DIR, render
+from app.templating import assets, render
 from app.validation import problem_errors
 
 log = logging.getLogger("ejia")
@@ -172,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="党建e家 API",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI
         description="社区党建联盟平台：微心愿、时间银行、红色驿站、扫码签到、在职党员双报到。",
     )
     app.state.settings = settings
@@ -206,7 +207,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(pages_router)
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.mount("/static", assets, name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui():
+        """Swagger UI from our own vendored copy, so the API docs work on an intranet."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=f"{app.title} · 接口文档",
+            swagger_js_url=assets.url("vendor/swagger-ui/swagger-ui-bundle.js"),
+            swagger_css_url=assets.url("vendor/swagger-ui/swagger-ui.css"),
+            swagger_favicon_url=assets.url("vendor/swagger-ui/favicon-32x32.png"),
+        )
+
     return app
 
 

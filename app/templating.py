@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from app import clock
+from app.assets import Assets
 from app.clock import CHINA
 from app.hours import hours_text
 from app.security import mask_phone
@@ -15,6 +16,8 @@ from app.security import mask_phone
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
+assets = Assets(WEB_DIR / "static")
+templates.env.globals["static"] = assets.url
 templates.env.filters["mask_phone"] = mask_phone
 
 

@@ -68,11 +68,14 @@
     video.hidden = true; stopBtn.hidden = true; startBtn.hidden = false;
   }
 
+  /* the content-hashed URL the page names */
+  var jsqrUrl = (document.currentScript && document.currentScript.dataset.jsqr) || "/static/vendor/jsqr/jsQR.js";
+
   function loadJsQR() {
     if (window.jsQR) return Promise.resolve();
     return new Promise(function (resolve, reject) {
       var s = document.createElement("script");
-      s.src = "/static/vendor/jsqr/jsQR.js";
+      s.src = jsqrUrl;
       s.onload = resolve; s.onerror = reject;
       document.head.appendChild(s);
     });
