@@ -24,7 +24,14 @@ from app.models.activities import (
 from app.models.org import Org
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import STAFF_ROLES, covered_by_role, has_role_over, require_role_over
+from app.permissions import (
+    STAFF_ROLES,
+    ancestor_ids,
+    covered_by_role,
+    has_role_over,
+    in_subtree,
+    require_role_over,
+)
 from app.services import audit
 
 
@@ -97,7 +104,7 @@ async def list_activities(
         org = await session.get(Org, org_id)
         if org is None:
             raise NotFound("组织不存在", code="org_not_found")
-        stmt = stmt.where(Activity.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))))
+        stmt = stmt.where(in_subtree(Activity.org_id, org.path))
     if upcoming:
         stmt = stmt.where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
     rows, cursor = await paginate(session, stmt, Activity.id, params, newest_first=not upcoming)
@@ -125,11 +132,7 @@ async def upcoming_for_user(session: AsyncSession, *, user: User, limit: int = 3
     stmt = select(Activity).where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
     if home is not None:
-        ancestors = [int(p) for p in home.path.strip("/").split("/") if p]
-        stmt = stmt.where(
-            Activity.org_id.in_(ancestors)
-            | Activity.org_id.in_(select(Org.id).where(Org.path.startswith(home.path)))
-        )
+        stmt = stmt.where(Activity.org_id.in_(ancestor_ids(home)) | in_subtree(Activity.org_id, home.path))
     rows = list((await session.exec(stmt.order_by(Activity.starts_at, Activity.id).limit(limit))).all())
     return await _with_mine(session, rows, viewer=user)
 
@@ -173,7 +176,7 @@ async def summary(session: AsyncSession, *, org_id: int, start: datetime, end: d
     if org is None:
         return {"activities": 0, "attendances": 0, "no_shows": 0}
     in_scope = select(Activity.id).where(
-        Activity.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
+        in_subtree(Activity.org_id, org.path),
         Activity.starts_at >= start,
         Activity.starts_at < end,
     )

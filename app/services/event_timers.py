@@ -15,7 +15,8 @@ from app.models.events import (
     GridEvent,
     GridEventStep,
 )
-from app.models.org import Org, OrgKind, Role
+from app.models.org import Org, OrgKind
+from app.permissions import ancestor_ids, role_holders
 from app.services import member_reports as reports_service
 from app.services import notifications as notify_service
 from app.services.events import MACHINE, S
@@ -49,7 +50,7 @@ async def escalate_overdue(session: AsyncSession) -> int:
         )
     ).all()
     for event_id, level, overdue, path in rows:
-        chain = [int(x) for x in path.strip("/").split("/")]
+        chain = ancestor_ids(path)
         target_index = len(chain) - 2 - level  # one level above the place, then the next …
         if overdue and target_index < 0:
             continue  # already at the top of the tree
@@ -92,9 +93,7 @@ async def escalate_overdue(session: AsyncSession) -> int:
                     note=f"上报至{names.get(chain[target_index], '上级')}",
                 )
             )
-            for user_id in (
-                await session.exec(select(Role.user_id).where(Role.org_id == chain[target_index]))
-            ).all():
+            for user_id in await role_holders(session, org_id=chain[target_index]):
                 await notify_service.notify(
                     session,
                     user_id=user_id,

@@ -8,7 +8,6 @@ The timed jobs (overdue escalation, closing unanswered checks) are `event_timers
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_
-from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,7 +30,15 @@ from app.models.events import (
 from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import covered_by_role, has_any_staff_role, has_role_over, require_role_over
+from app.permissions import (
+    alliance_id,
+    covered_by_role,
+    has_any_staff_role,
+    has_role_over,
+    in_subtree,
+    path_of,
+    require_role_over,
+)
 from app.services import audit
 from app.services import member_reports as reports_service
 from app.services import notifications as notify_service
@@ -209,12 +216,7 @@ async def list_events(
     if mine:
         stmt = stmt.where(or_(GridEvent.reporter_id == actor.id, GridEvent.acted_by_id == actor.id))
     if org_id is not None:
-        scope, target = aliased(Org), aliased(Org)
-        stmt = (
-            stmt.join(target, target.id == GridEvent.org_id)
-            .join(scope, scope.id == org_id)
-            .where(target.path.startswith(scope.path))
-        )
+        stmt = stmt.where(in_subtree(GridEvent.org_id, path_of(org_id)))
     if status:
         stmt = stmt.where(GridEvent.status == status)
     if overdue is not None:
@@ -309,11 +311,7 @@ async def dispatch_event(
     handler = await session.get(Org, data.handler_org_id)
     place = await session.get(Org, event.org_id)
     # Only within the event's own alliance: a handler elsewhere would see another alliance's events.
-    if (
-        handler is None
-        or place is None
-        or (reports_service.alliance_id_of(handler) != reports_service.alliance_id_of(place))
-    ):
+    if handler is None or place is None or (alliance_id(handler) != alliance_id(place)):
         raise ValidationFailed("请选择本联盟的处置单位", code="invalid_handler")
     if data.due_at.tzinfo is None or data.due_at <= clock.now():
         raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
@@ -478,26 +476,21 @@ async def event_figures(
     scope = await session.get(Org, org_id)
     if scope is None:
         raise NotFound("组织不存在", code="org_not_found")
-    place = aliased(Org)
     done = GridEvent.status.in_((S.handled, S.checked, S.closed))
 
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    stmt = (
-        select(
-            func.count(GridEvent.id),
-            count(done),
-            count(GridEvent.status == S.closed),
-            count(and_(done, GridEvent.handled_on_time.is_(True))),
-            count(and_(done, GridEvent.handled_on_time.is_not(None))),
-            count(GridEvent.satisfied.is_(True)),
-            count(GridEvent.satisfied.is_not(None)),
-            count(and_(GridEvent.overdue.is_(True), GridEvent.status == S.dispatched)),
-        )
-        .join(place, place.id == GridEvent.org_id)
-        .where(place.path.startswith(scope.path))
-    )
+    stmt = select(
+        func.count(GridEvent.id),
+        count(done),
+        count(GridEvent.status == S.closed),
+        count(and_(done, GridEvent.handled_on_time.is_(True))),
+        count(and_(done, GridEvent.handled_on_time.is_not(None))),
+        count(GridEvent.satisfied.is_(True)),
+        count(GridEvent.satisfied.is_not(None)),
+        count(and_(GridEvent.overdue.is_(True), GridEvent.status == S.dispatched)),
+    ).where(in_subtree(GridEvent.org_id, scope.path))
     if start is not None:
         stmt = stmt.where(GridEvent.created_at >= start)
     if end is not None:
@@ -558,7 +551,7 @@ async def event_page(session: AsyncSession, *, event_id: int, user: User) -> dic
     place = await session.get(Org, event.org_id)
     handlers: list[Org] = []
     if staff and event.status == S.reported:
-        alliance = await session.get(Org, reports_service.alliance_id_of(place))
+        alliance = await session.get(Org, alliance_id(place))
         handlers = await reports_service.org_choices(
             session, kinds=(OrgKind.unit, OrgKind.community, OrgKind.compound, OrgKind.grid), within=alliance
         )

@@ -19,10 +19,17 @@ from app.models.feedback import (
     RatingIn,
 )
 from app.models.member_reports import MemberReport, ReportStatus
-from app.models.org import Org, OrgKind, Role
+from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, require_role_over
+from app.permissions import (
+    ADMIN_ONLY,
+    alliance_id,
+    covered_by_role,
+    has_role_over,
+    require_role_over,
+    roles_with_orgs,
+)
 from app.services import audit
 from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
@@ -92,9 +99,7 @@ async def rate_member(
         raise Forbidden("不能评定自己，请由其他工作人员评定", code="cannot_rate_self")
     if quarter is not None:
         branch = await session.get(Org, report.org_id)
-        settings = await reports_service.member_settings(
-            session, alliance_id=reports_service.alliance_id_of(branch)
-        )
+        settings = await reports_service.member_settings(session, alliance_id=alliance_id(branch))
         if not settings.quarterly_service_cards:
             raise Conflict("本联盟未启用季度服务卡", code="service_cards_disabled")
     period, kind = (f"{year}-Q{quarter}", "quarterly") if quarter else (str(year), "yearly")
@@ -277,14 +282,7 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
             )
         ).all()
         rated = {f.user_id: f for f in rows}
-    roles = (
-        await session.exec(
-            select(Role, Org)
-            .join(Org, Org.id == Role.org_id)
-            .where(Role.user_id == user.id)
-            .order_by(Org.path)
-        )
-    ).all()
+    roles = await roles_with_orgs(session, user_id=user.id)
     post_orgs: list[Org] = []
     for _role, org in roles:
         if org.kind != OrgKind.unit:
@@ -315,7 +313,7 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
             "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
             "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id, actor=user),
         }
-    alliance_ids = {reports_service.alliance_id_of(org) for _role, org in roles}
+    alliance_ids = {alliance_id(org) for _role, org in roles}
     quarterly = [await reports_service.member_settings(session, alliance_id=a) for a in sorted(alliance_ids)]
     return {
         "year": year,

@@ -21,7 +21,7 @@ from app.models.resources import UnitResource
 from app.models.user import User
 from app.models.wishes import STATUS_LABELS, Wish, WishClaim
 from app.pagination import PageParams, paginate
-from app.permissions import require_role_over
+from app.permissions import in_subtree, require_role_over
 from app.security import mask_phone
 from app.services import orgs as orgs_service
 from app.services import resources as resources_service
@@ -93,10 +93,6 @@ COLUMNS: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 
-def _in_subtree(column, org: Org):
-    return column.in_(select(Org.id).where(Org.path.startswith(org.path)))
-
-
 def _resources_stmt(org: Org, lo: datetime, hi: datetime):
     # Resources are standing offers: every one on offer by the end of the period.
     return (
@@ -130,7 +126,7 @@ def _needs_stmt(org: Org, lo: datetime, hi: datetime):
         select(Wish, Org.name, User.name, User.phone)
         .join(Org, Org.id == Wish.org_id)
         .join(User, User.id == Wish.poster_id)
-        .where(_in_subtree(Wish.org_id, org), Wish.created_at >= lo, Wish.created_at < hi)
+        .where(in_subtree(Wish.org_id, org.path), Wish.created_at >= lo, Wish.created_at < hi)
     )
 
 
@@ -157,7 +153,7 @@ def _claims_stmt(org: Org, lo: datetime, hi: datetime):
         .join(Wish, Wish.id == WishClaim.wish_id)
         .join(Org, Org.id == Wish.org_id)
         .join(User, User.id == WishClaim.user_id)
-        .where(_in_subtree(Wish.org_id, org), WishClaim.claimed_at >= lo, WishClaim.claimed_at < hi)
+        .where(in_subtree(Wish.org_id, org.path), WishClaim.claimed_at >= lo, WishClaim.claimed_at < hi)
     )
 
 
@@ -187,7 +183,7 @@ def _results_stmt(org: Org, lo: datetime, hi: datetime):
         .join(Org, Org.id == Wish.org_id)
         .outerjoin(claimer, claimer.id == Wish.claimer_id)
         .where(
-            _in_subtree(Wish.org_id, org),
+            in_subtree(Wish.org_id, org.path),
             Wish.status == "verified",
             Wish.verified_at >= lo,
             Wish.verified_at < hi,

@@ -7,7 +7,6 @@ per member per period (a unique key on `(user_id, period, active)` with `active`
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,7 +28,7 @@ from app.models.member_reports import (
 from app.models.org import Org, OrgKind
 from app.models.user import User, UserBrief
 from app.pagination import PageParams, paginate
-from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over
+from app.permissions import ADMIN_ONLY, alliance_id, covered_by_role, has_role_over, in_subtree, path_of
 from app.security import mask_phone
 from app.services import audit
 from app.statemachine import Machine, move
@@ -67,11 +66,6 @@ def year_dates(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def alliance_id_of(org: Org) -> int:
-    """The root of the org's tree (the alliance), read off the materialised path."""
-    return int(org.path.strip("/").split("/")[0])
-
-
 async def org_names(session: AsyncSession, ids) -> dict[int, str]:
     """Names of the given org ids, in one query."""
     wanted = {i for i in ids if i}
@@ -103,7 +97,7 @@ async def member_settings(session: AsyncSession, *, alliance_id: int) -> MemberS
 async def current_period(session: AsyncSession, *, branch: Org) -> tuple[int, str]:
     """(year, period) a report made now belongs to: the year, or its half where the alliance re-reports twice."""
     local = clock.now().astimezone(CHINA)
-    settings = await member_settings(session, alliance_id=alliance_id_of(branch))
+    settings = await member_settings(session, alliance_id=alliance_id(branch))
     if settings.half_yearly_re_report:
         return local.year, f"{local.year}-H{1 if local.month <= 6 else 2}"
     return local.year, str(local.year)
@@ -203,13 +197,7 @@ async def list_reports(
     else:
         stmt = stmt.where(covered_by_role(actor.id, MemberReport.org_id))
     if org_id is not None:
-        scope = aliased(Org)
-        target = aliased(Org)
-        stmt = (
-            stmt.join(target, target.id == MemberReport.org_id)
-            .join(scope, scope.id == org_id)
-            .where(target.path.startswith(scope.path))
-        )
+        stmt = stmt.where(in_subtree(MemberReport.org_id, path_of(org_id)))
     if status:
         stmt = stmt.where(MemberReport.status == status)
     if year:
@@ -228,15 +216,13 @@ async def reports_of(session: AsyncSession, *, user_id: int, year: int | None = 
 
 async def approved_report_under(session: AsyncSession, *, user_id: int, org: Org) -> MemberReport | None:
     """The member's active approved report to `org` or a branch under it, if any."""
-    branch = aliased(Org)
     stmt = (
         select(MemberReport)
-        .join(branch, branch.id == MemberReport.org_id)
         .where(
             MemberReport.user_id == user_id,
             MemberReport.status == S.approved,
             MemberReport.active == 1,
-            branch.path.startswith(org.path),
+            in_subtree(MemberReport.org_id, org.path),
         )
         .order_by(MemberReport.id.desc())
         .limit(1)
@@ -256,7 +242,7 @@ async def _branch(session: AsyncSession, org_id: int) -> Org:
 
 async def _employer(session: AsyncSession, unit_id: int, branch: Org) -> Org:
     unit = await session.get(Org, unit_id)
-    if unit is None or unit.kind != OrgKind.unit or alliance_id_of(unit) != alliance_id_of(branch):
+    if unit is None or unit.kind != OrgKind.unit or alliance_id(unit) != alliance_id(branch):
         raise ValidationFailed("请选择本联盟的共建单位作为工作单位", code="invalid_employer_unit")
     return unit
 
@@ -393,7 +379,7 @@ async def org_choices(session: AsyncSession, *, kinds, within: Org | None = None
     """Nodes of the given kinds (under `within`, if given), in tree order, for the pages' pickers."""
     stmt = select(Org).where(Org.kind.in_(tuple(kinds)))
     if within is not None:
-        stmt = stmt.where(Org.path.startswith(within.path))
+        stmt = stmt.where(in_subtree(Org.id, within.path))
     return list((await session.exec(stmt.order_by(Org.path).limit(500))).all())
 
 
@@ -402,7 +388,7 @@ async def alliance_of_user(session: AsyncSession, *, user: User) -> Org | None:
     if not user.home_org_id:
         return None
     home = await session.get(Org, user.home_org_id)
-    return await session.get(Org, alliance_id_of(home)) if home else None
+    return await session.get(Org, alliance_id(home)) if home else None
 
 
 async def member_figures(
@@ -416,17 +402,14 @@ async def member_figures(
     scope = await session.get(Org, org_id)
     if scope is None:
         raise NotFound("组织不存在", code="org_not_found")
-    branch = aliased(Org)
     stmt = (
         select(MemberReport.status, func.count(func.distinct(MemberReport.user_id)))
-        .join(branch, branch.id == MemberReport.org_id)
-        .where(branch.path.startswith(scope.path))
+        .where(in_subtree(MemberReport.org_id, scope.path))
         .group_by(MemberReport.status)
     )
     fb = (
         select(MemberFeedback.rating, func.count())
-        .join(branch, branch.id == MemberFeedback.org_id)
-        .where(branch.path.startswith(scope.path), MemberFeedback.kind == "yearly")
+        .where(in_subtree(MemberFeedback.org_id, scope.path), MemberFeedback.kind == "yearly")
         .group_by(MemberFeedback.rating)
     )
     if start is not None:
@@ -435,10 +418,8 @@ async def member_figures(
         stmt, fb = stmt.where(MemberReport.created_at < end), fb.where(MemberFeedback.rated_at < end)
     by_status = dict((await session.exec(stmt)).all())
     ratings = dict((await session.exec(fb)).all())
-    people_stmt = (
-        select(func.count(func.distinct(MemberReport.user_id)))
-        .join(branch, branch.id == MemberReport.org_id)
-        .where(branch.path.startswith(scope.path), MemberReport.status != S.rejected)
+    people_stmt = select(func.count(func.distinct(MemberReport.user_id))).where(
+        in_subtree(MemberReport.org_id, scope.path), MemberReport.status != S.rejected
     )
     if start is not None:
         people_stmt = people_stmt.where(MemberReport.created_at >= start)

@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,7 +27,7 @@ from app.models.posts import (
 )
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import has_role_over, require_role_over
+from app.permissions import ancestor_ids, has_role_over, in_subtree, require_role_over
 from app.services import audit
 from app.services import member_reports as reports_service
 
@@ -106,12 +105,7 @@ async def list_posts(
     org = await session.get(Org, org_id)
     if org is None:
         raise NotFound("组织不存在", code="org_not_found")
-    target = aliased(Org)
-    stmt = (
-        select(Post)
-        .join(target, target.id == Post.org_id)
-        .where(target.path.startswith(org.path), Post.active.is_(True))
-    )
+    stmt = select(Post).where(in_subtree(Post.org_id, org.path), Post.active.is_(True))
     rows, cursor = await paginate(session, stmt, Post.id, params, newest_first=False)
     return await _to_public(session, rows, viewer=actor), cursor
 
@@ -126,7 +120,7 @@ async def posts_open_to(session: AsyncSession, *, actor: User) -> list[PostPubli
     if not reports:
         return []
     branch = await session.get(Org, reports[0].org_id)
-    ancestors = [int(x) for x in branch.path.strip("/").split("/")]
+    ancestors = ancestor_ids(branch)
     rows = (
         await session.exec(
             select(Post).where(Post.org_id.in_(ancestors), Post.active.is_(True)).order_by(Post.id)

@@ -23,7 +23,15 @@ from app.models.stations import (
 )
 from app.models.user import User, UserBrief
 from app.pagination import PageParams, decode_cursor, encode_cursor, paginate
-from app.permissions import ADMIN_ONLY, STAFF_ROLES, covered_by_role, has_role_over, require_role_over
+from app.permissions import (
+    ADMIN_ONLY,
+    STAFF_ROLES,
+    ancestor_path,
+    covered_by_role,
+    has_role_over,
+    in_subtree,
+    require_role_over,
+)
 from app.security import mask_phone
 from app.services import audit, qr
 from app.services import users as users_service
@@ -253,10 +261,6 @@ async def update_station(
     return (await to_public(session, [station], viewer=actor, show_phones=True))[0]
 
 
-def _in_subtree(org_path: str):
-    return Station.org_id.in_(select(Org.id).where(Org.path.startswith(org_path)))
-
-
 async def list_stations(
     session: AsyncSession, *, org_id: int | None, near: str | None, params: PageParams, viewer: User
 ) -> tuple[list[StationPublic], str | None]:
@@ -267,7 +271,7 @@ async def list_stations(
         org = await session.get(Org, org_id)
         if org is None:
             raise NotFound("组织不存在", code="org_not_found")
-        stmt = stmt.where(_in_subtree(org.path))
+        stmt = stmt.where(in_subtree(Station.org_id, org.path))
     if point is None:
         rows, cursor = await paginate(session, stmt, Station.id, params, newest_first=False)
         return await to_public(session, rows, viewer=viewer), cursor
@@ -302,12 +306,13 @@ async def nearest_for_user(
     if point is None and user.home_org_id:
         home = await session.get(Org, user.home_org_id)
         if home is not None:
-            # The community is the first two levels below the alliance: "/1/5/".
-            community_path = "/".join(home.path.split("/")[:3]) + "/"
+            community_path = ancestor_path(home, 2)  # the alliance, then the community: "/1/5/"
             local = list(
                 (
                     await session.exec(
-                        stmt.where(_in_subtree(community_path)).order_by(Station.id).limit(limit)
+                        stmt.where(in_subtree(Station.org_id, community_path))
+                        .order_by(Station.id)
+                        .limit(limit)
                     )
                 ).all()
             )
@@ -379,7 +384,10 @@ async def count_visits(session: AsyncSession, *, org_id: int, start: datetime, e
         .select_from(Checkin)
         .join(Station, Station.id == Checkin.station_id)
         .where(
-            _in_subtree(org.path), Checkin.kind == CheckinKind.visit, Checkin.at >= start, Checkin.at < end
+            in_subtree(Station.org_id, org.path),
+            Checkin.kind == CheckinKind.visit,
+            Checkin.at >= start,
+            Checkin.at < end,
         )
     )
     return (await session.exec(stmt)).one()

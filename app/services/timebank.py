@@ -39,6 +39,8 @@ from app.pagination import PageParams, paginate
 from app.permissions import (
     ADMIN_ONLY,
     has_role_over,
+    in_subtree,
+    is_within,
     require_alliance_admin,
     require_role_over,
 )
@@ -169,8 +171,7 @@ async def org_yearly_totals(session: AsyncSession, *, org_id: int, actor: User) 
         .select_from(LedgerEntry)
         .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .join(Org, Org.id == LedgerTxn.org_id)
-        .where(LedgerAccount.kind == AccountKind.person, Org.path.startswith(org.path))
+        .where(LedgerAccount.kind == AccountKind.person, in_subtree(LedgerTxn.org_id, org.path))
         .group_by(year)
         .order_by(year.desc())
     )
@@ -301,7 +302,7 @@ async def grant(
     # the reply, read) the balance of someone outside their tree.
     if person.home_org_id is not None and person.home_org_id != org_id:
         home, org = await session.get(Org, person.home_org_id), await session.get(Org, org_id)
-        if home is None or org is None or not home.path.startswith(org.path):
+        if home is None or org is None or not is_within(home, org):
             raise NotFound("用户不存在", code="user_not_found")
     if person.id == actor.id:
         raise Forbidden("不能给自己补录或更正时间，请由其他管理员办理", code="cannot_grant_to_self")

@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.models.org import Org, Role
+from app.models.org import Org
 from app.models.stations import Station
 from app.models.timebank import (
     AccountKind,
@@ -26,8 +26,12 @@ from app.models.timebank import (
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
+    alliance_id,
     covered_by_role,
     has_role_over,
+    in_subtree,
+    is_within,
+    orgs_with_role,
     require_role_over,
 )
 from app.services import audit, ledger
@@ -68,7 +72,7 @@ async def list_rewards(
     org = await session.get(Org, org_id)
     if org is None:
         raise NotFound("组织不存在", code="org_not_found")
-    stmt = select(Reward).join(Org, Org.id == Reward.org_id).where(Org.path.startswith(org.path))
+    stmt = select(Reward).where(in_subtree(Reward.org_id, org.path))
     if station_id is not None:
         stmt = stmt.where(Reward.station_id == station_id)
     if include_inactive:
@@ -88,7 +92,7 @@ async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -
     if data.station_id is not None:
         station = await session.get(Station, data.station_id)
         station_org = await session.get(Org, station.org_id) if station else None
-        if station_org is None or not station_org.path.startswith(org.path):
+        if station_org is None or not is_within(station_org, org):
             raise ValidationFailed("请选择本组织下的驿站", code="invalid_station")
     reward = Reward(**data.model_dump(), created_by=actor.id)
     session.add(reward)
@@ -177,7 +181,7 @@ async def redeem(
         # Only for people of the shelf's alliance: staff elsewhere must not spend (or read) their minutes.
         home = await session.get(Org, person.home_org_id) if person.home_org_id else None
         shelf_org = await session.get(Org, reward.org_id)
-        if home is None or shelf_org is None or home.path.split("/")[1] != shelf_org.path.split("/")[1]:
+        if home is None or shelf_org is None or alliance_id(home) != alliance_id(shelf_org):
             raise NotFound("没有找到该手机号对应的本联盟居民", code="user_not_found")
     policy = await policy_for(session, org_id=person.home_org_id or reward.org_id)
     await _check_age(session, person=person, policy=policy)
@@ -242,11 +246,7 @@ async def redeem(
 
 async def manage_page(session: AsyncSession, *, user: User) -> dict:
     """What the station master's rewards page shows: the orgs they serve and every reward there."""
-    orgs = (
-        await session.exec(
-            select(Org).join(Role, Role.org_id == Org.id).where(Role.user_id == user.id).order_by(Org.id)
-        )
-    ).all()
+    orgs = await orgs_with_role(session, user_id=user.id)
     if not orgs:
         raise Forbidden("仅站长和工作人员可以管理爱心超市")
     rewards = (

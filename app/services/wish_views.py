@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.errors import NotFound
 from app.models.member_reports import MemberReport
-from app.models.org import Org, Role
+from app.models.org import Org
 from app.models.user import User, UserBrief
 from app.models.wishes import (
     Wish,
@@ -17,7 +17,14 @@ from app.models.wishes import (
     WishStatus,
 )
 from app.pagination import PageParams, paginate
-from app.permissions import covered_by_role, has_role_over
+from app.permissions import (
+    alliance_id,
+    ancestor_path,
+    covered_by_role,
+    has_role_over,
+    holds_role_on,
+    in_subtree,
+)
 from app.security import mask_phone
 from app.services import crypto
 from app.services import notifications as notify_service
@@ -45,7 +52,7 @@ def _can_see(wish: Wish, *, user: User, staff: bool) -> bool:
 async def _alliance_root(session: AsyncSession, user: User) -> str | None:
     """The path prefix of the alliance the user lives in ("/1/"), if they have set a home."""
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
-    return "/" + home.path.strip("/").split("/")[0] + "/" if home else None
+    return ancestor_path(home, 1) if home else None
 
 
 async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[Wish, bool]:
@@ -59,9 +66,9 @@ async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[W
     if not _can_see(wish, user=user, staff=staff):
         raise NotFound("心愿不存在", code="wish_not_found")
     if not staff and user.id not in (wish.poster_id, wish.claimer_id):
-        root = await _alliance_root(session, user)
+        home = await session.get(Org, user.home_org_id) if user.home_org_id else None
         org = await session.get(Org, wish.org_id)
-        if root and org and not org.path.startswith(root):
+        if home and org and alliance_id(org) != alliance_id(home):
             raise NotFound("心愿不存在", code="wish_not_found")
     return wish, staff
 
@@ -70,8 +77,7 @@ async def may_claim_dispatched(session: AsyncSession, *, user: User, wish: Wish)
     """A wish dispatched to a member unit may be claimed only by that unit's people."""
     if wish.assigned_org_id is None:
         return True
-    stmt = select(Role.id).where(Role.user_id == user.id, Role.org_id == wish.assigned_org_id).limit(1)
-    if (await session.exec(stmt)).first() is not None:
+    if await holds_role_on(session, user_id=user.id, org_id=wish.assigned_org_id):
         return True
     return await _employed_by(session, user_id=user.id, unit_id=wish.assigned_org_id)
 
@@ -249,13 +255,13 @@ async def list_wishes(
         public = Wish.status.in_(tuple(PUBLIC_STATES))
         root = await _alliance_root(session, actor)
         if root:
-            public = and_(public, Wish.org_id.in_(select(Org.id).where(Org.path.startswith(root))))
+            public = and_(public, in_subtree(Wish.org_id, root))
         stmt = stmt.where(or_(public, Wish.poster_id == actor.id, Wish.claimer_id == actor.id, staff))
     if org_id is not None:
         org = await session.get(Org, org_id)
         if org is None:
             raise NotFound("组织不存在", code="org_not_found")
-        stmt = stmt.where(Wish.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))))
+        stmt = stmt.where(in_subtree(Wish.org_id, org.path))
     if status is not None:
         stmt = stmt.where(Wish.status == status)
     if category:
@@ -269,11 +275,10 @@ async def wall(
 ) -> list[WishPublic]:
     """Published wishes of the viewer's alliance, their own compound's first (the home page and /wishes)."""
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
-    stmt = select(Wish).join(Org, Org.id == Wish.org_id).where(Wish.status == S.published)
+    stmt = select(Wish).where(Wish.status == S.published)
     if home is not None:
-        root = await _alliance_root(session, user)
-        stmt = stmt.where(Org.path.startswith(root)).order_by(
-            case((Org.path.startswith(home.path), 0), else_=1), Wish.id.desc()
+        stmt = stmt.where(in_subtree(Wish.org_id, ancestor_path(home, 1))).order_by(
+            case((in_subtree(Wish.org_id, home.path), 0), else_=1), Wish.id.desc()
         )
     else:
         stmt = stmt.order_by(Wish.id.desc())

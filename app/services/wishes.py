@@ -8,13 +8,12 @@
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
-from app.models.org import Org, OrgKind, Role
+from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.models.wishes import (
     ClaimIn,
@@ -28,7 +27,7 @@ from app.models.wishes import (
     WishEvent,
     WishPublic,
 )
-from app.permissions import has_role_over
+from app.permissions import alliance_id, has_role_over, role_holders
 from app.services import audit, content, crypto, wish_categories
 from app.services import ledger as ledger_service
 from app.services import notifications as notify_service
@@ -143,17 +142,13 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         if data.assign_org_id is not None:
             unit = await session.get(Org, data.assign_org_id)
             place = await session.get(Org, wish.org_id)
-            alliance_of = wish_categories.alliance_id_of
-            if unit is None or unit.kind != OrgKind.unit or alliance_of(unit) != alliance_of(place):
+            if unit is None or unit.kind != OrgKind.unit or alliance_id(unit) != alliance_id(place):
                 raise ValidationFailed("只能派单给本联盟的共建单位", code="invalid_assign_org")
             values["assigned_org_id"] = unit.id
             note = f"派单给{unit.name}" + (f"：{data.reason}" if data.reason else "")
         await MACHINE.apply_or_conflict(session, wish, "publish", actor_id=actor.id, note=note, values=values)
         if data.assign_org_id is not None:
-            unit_people = (
-                await session.exec(select(Role.user_id).where(Role.org_id == data.assign_org_id))
-            ).all()
-            for uid in unit_people:
+            for uid in await role_holders(session, org_id=data.assign_org_id):
                 await notify_service.notify(
                     session,
                     user_id=uid,
