@@ -33,6 +33,7 @@ from app.permissions import (
     require_role_over,
 )
 from app.services import audit
+from app.services import orgs as orgs_service
 
 
 async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
@@ -55,8 +56,7 @@ async def require_organiser(session: AsyncSession, *, activity: Activity, user: 
 
 async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor: User) -> ActivityPublic:
     """Publish an activity under an org node the actor is staff or admin over."""
-    if await session.get(Org, data.org_id) is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    await orgs_service.get_org(session, org_id=data.org_id)
     await require_role_over(session, user_id=actor.id, org_id=data.org_id, roles=STAFF_ROLES)
     if data.kind not in ACTIVITY_KINDS:
         raise ValidationFailed(f"活动类型应为：{'、'.join(ACTIVITY_KINDS)}", code="invalid_activity_kind")
@@ -101,9 +101,7 @@ async def list_activities(
     """Activities (in org_id's subtree if given; `upcoming` = not yet ended), with the viewer's sign-up."""
     stmt = select(Activity)
     if org_id is not None:
-        org = await session.get(Org, org_id)
-        if org is None:
-            raise NotFound("组织不存在", code="org_not_found")
+        org = await orgs_service.get_org(session, org_id=org_id)
         stmt = stmt.where(in_subtree(Activity.org_id, org.path))
     if upcoming:
         stmt = stmt.where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))

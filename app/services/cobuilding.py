@@ -23,7 +23,7 @@ from app.models.resources import UnitResource
 from app.models.user import User
 from app.models.wishes import STATUS_LABELS, Wish
 from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, orgs_with_role, require_role_over
-from app.services import audit
+from app.services import audit, lookups
 from app.services import member_reports as reports_service
 
 
@@ -119,7 +119,7 @@ async def list_agreements(session: AsyncSession, *, unit_id: int, actor: User) -
     if scope is not None:
         stmt = stmt.where(scope)
     rows = (await session.exec(stmt.order_by(CoBuildingAgreement.signed_on.desc()))).all()
-    names = await reports_service.org_names(session, [unit.id] + [r.community_id for r in rows])
+    names = await lookups.org_names(session, [unit.id] + [r.community_id for r in rows])
     return [_agreement_public(r, names) for r in rows]
 
 
@@ -203,7 +203,7 @@ async def list_assessments(
     rows = (
         await session.exec(stmt.order_by(CoBuildingAssessment.year.desc(), CoBuildingAssessment.id))
     ).all()
-    names = await reports_service.org_names(session, [unit.id] + [r.community_id for r in rows])
+    names = await lookups.org_names(session, [unit.id] + [r.community_id for r in rows])
     return [_assessment_public(r, names) for r in rows]
 
 

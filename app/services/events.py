@@ -39,9 +39,10 @@ from app.permissions import (
     path_of,
     require_role_over,
 )
-from app.services import audit
+from app.services import audit, lookups
 from app.services import member_reports as reports_service
 from app.services import notifications as notify_service
+from app.services import orgs as orgs_service
 from app.services import users as users_service
 from app.services.storage import get_storage
 from app.statemachine import Machine, move
@@ -71,18 +72,25 @@ MACHINE = Machine(
 )
 
 
-async def _tell_reporter(session: AsyncSession, event: GridEvent, title: str, body: str = "") -> None:
-    """Let the reporter know how their event stands, in their inbox (flushes)."""
+async def tell(
+    session: AsyncSession, event_id: int, *, user_id: int, title: str, body: str = "", kind: str = "event"
+) -> None:
+    """Put a message about the event in a person's inbox, linking to the event (flushes)."""
     await notify_service.notify(
         session,
-        user_id=event.reporter_id,
-        kind="event",
+        user_id=user_id,
+        kind=kind,
         title=title,
         body=body,
-        link=f"/events/{event.id}",
+        link=f"/events/{event_id}",
         ref_type="event",
-        ref_id=event.id,
+        ref_id=event_id,
     )
+
+
+async def _tell_reporter(session: AsyncSession, event: GridEvent, title: str, body: str = "") -> None:
+    """Let the reporter know how their event stands, in their inbox (flushes)."""
+    await tell(session, event.id, user_id=event.reporter_id, title=title, body=body)
 
 
 # ---- reading ----
@@ -126,10 +134,8 @@ async def to_public(
     session: AsyncSession, events: list[GridEvent], *, viewer: User, with_steps: bool = False
 ) -> list[EventPublic]:
     """Events as the viewer sees them; the reporter's phone only for them and staff over the place."""
-    names = await reports_service.org_names(
-        session, [e.org_id for e in events] + [e.handler_org_id for e in events]
-    )
-    people = await reports_service.users_by_id(session, [e.reporter_id for e in events])
+    names = await lookups.org_names(session, [e.org_id for e in events] + [e.handler_org_id for e in events])
+    people = await lookups.users_by_id(session, [e.reporter_id for e in events])
     steps: dict[int, list[EventStepPublic]] = {}
     if with_steps and events:
         rows = (
@@ -161,7 +167,7 @@ async def to_public(
                 address=e.address,
                 photos=list(e.photos),
                 status=e.status,
-                reporter=reports_service.brief(people[e.reporter_id], show_phone=show),
+                reporter=lookups.person_brief(people[e.reporter_id], show_phone=show),
                 acted_by_id=e.acted_by_id,
                 handler_org_id=e.handler_org_id,
                 handler_org_name=names.get(e.handler_org_id),
@@ -473,9 +479,7 @@ async def event_figures(
     `handling_rate` = handled (handled, checked or closed) / reported; `on_time_rate` = handled by the
     due date / handled; `satisfaction_rate` = satisfied / answered. Rates are None when nothing to divide.
     """
-    scope = await session.get(Org, org_id)
-    if scope is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    scope = await orgs_service.get_org(session, org_id=org_id)
     done = GridEvent.status.in_((S.handled, S.checked, S.closed))
 
     def count(cond):

@@ -30,7 +30,7 @@ from app.permissions import (
     require_role_over,
     roles_with_orgs,
 )
-from app.services import audit
+from app.services import audit, lookups
 from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
@@ -39,10 +39,8 @@ from app.services import posts as posts_service
 async def to_public(
     session: AsyncSession, rows: list[MemberFeedback], *, viewer: User
 ) -> list[FeedbackPublic]:
-    names = await reports_service.org_names(
-        session, [f.org_id for f in rows] + [f.employer_unit_id for f in rows]
-    )
-    people = await reports_service.users_by_id(session, [f.user_id for f in rows])
+    names = await lookups.org_names(session, [f.org_id for f in rows] + [f.employer_unit_id for f in rows])
+    people = await lookups.users_by_id(session, [f.user_id for f in rows])
     staff: dict[int, bool] = {}
     out = []
     for f in rows:
@@ -51,7 +49,7 @@ async def to_public(
         out.append(
             FeedbackPublic(
                 id=f.id,
-                user=reports_service.brief(
+                user=lookups.person_brief(
                     people[f.user_id], show_phone=viewer.id == f.user_id or staff[f.org_id]
                 ),
                 year=f.year,

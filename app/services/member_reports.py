@@ -26,11 +26,11 @@ from app.models.member_reports import (
     ReportStepPublic,
 )
 from app.models.org import Org, OrgKind
-from app.models.user import User, UserBrief
+from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import ADMIN_ONLY, alliance_id, covered_by_role, has_role_over, in_subtree, path_of
-from app.security import mask_phone
-from app.services import audit
+from app.services import audit, lookups
+from app.services import orgs as orgs_service
 from app.statemachine import Machine, move
 
 S = ReportStatus
@@ -66,26 +66,6 @@ def year_dates(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-async def org_names(session: AsyncSession, ids) -> dict[int, str]:
-    """Names of the given org ids, in one query."""
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {o.id: o.name for o in (await session.exec(select(Org).where(Org.id.in_(wanted)))).all()}
-
-
-async def users_by_id(session: AsyncSession, ids) -> dict[int, User]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {u.id: u for u in (await session.exec(select(User).where(User.id.in_(wanted)))).all()}
-
-
-def brief(user: User, *, show_phone: bool) -> UserBrief:
-    """A person as the viewer may see them: the phone masked unless `show_phone`."""
-    return UserBrief(id=user.id, name=user.name, phone=user.phone if show_phone else mask_phone(user.phone))
-
-
 async def member_settings(session: AsyncSession, *, alliance_id: int) -> MemberSettings:
     """The alliance's settings for reports and feedback (defaults when none were saved)."""
     row = (
@@ -117,8 +97,10 @@ async def to_public(
     session: AsyncSession, reports: list[MemberReport], *, viewer: User, with_steps: bool = False
 ) -> list[ReportPublic]:
     """Reports as the viewer sees them; phones only for the member and staff over the branch."""
-    names = await org_names(session, [r.org_id for r in reports] + [r.employer_unit_id for r in reports])
-    people = await users_by_id(session, [r.user_id for r in reports])
+    names = await lookups.org_names(
+        session, [r.org_id for r in reports] + [r.employer_unit_id for r in reports]
+    )
+    people = await lookups.users_by_id(session, [r.user_id for r in reports])
     steps: dict[int, list[ReportStepPublic]] = {}
     if with_steps and reports:
         rows = (
@@ -141,7 +123,7 @@ async def to_public(
         out.append(
             ReportPublic(
                 id=r.id,
-                user=brief(member, show_phone=viewer.id == r.user_id or staff_cache[r.org_id]),
+                user=lookups.person_brief(member, show_phone=viewer.id == r.user_id or staff_cache[r.org_id]),
                 member_type=member.member_type,
                 org_id=r.org_id,
                 org_name=names.get(r.org_id),
@@ -399,9 +381,7 @@ async def member_figures(
     `reported` counts people (not reports; rejected ones left out), `approved` those approved, `pending`
     those waiting; `rated` yearly forms written in the period, `ratings` by rating.
     """
-    scope = await session.get(Org, org_id)
-    if scope is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    scope = await orgs_service.get_org(session, org_id=org_id)
     stmt = (
         select(MemberReport.status, func.count(func.distinct(MemberReport.user_id)))
         .where(in_subtree(MemberReport.org_id, scope.path))

@@ -28,8 +28,9 @@ from app.models.posts import (
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import ancestor_ids, has_role_over, in_subtree, require_role_over
-from app.services import audit
+from app.services import audit, lookups
 from app.services import member_reports as reports_service
+from app.services import orgs as orgs_service
 
 
 async def _get(session: AsyncSession, post_id: int) -> Post:
@@ -40,7 +41,7 @@ async def _get(session: AsyncSession, post_id: int) -> Post:
 
 
 async def _to_public(session: AsyncSession, posts: list[Post], *, viewer: User) -> list[PostPublic]:
-    names = await reports_service.org_names(session, [p.org_id for p in posts])
+    names = await lookups.org_names(session, [p.org_id for p in posts])
     mine: set[int] = set()
     if posts:
         mine = set(
@@ -73,9 +74,7 @@ async def _to_public(session: AsyncSession, posts: list[Post], *, viewer: User) 
 
 async def create_post(session: AsyncSession, *, org_id: int, data: PostCreate, actor: User) -> PostPublic:
     """Set up a post on a branch (staff or admin over it)."""
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=org_id)
     await require_role_over(session, user_id=actor.id, org_id=org.id)
     post = Post(org_id=org.id, title=data.title, duty=data.duty, slots=data.slots, created_by_id=actor.id)
     session.add(post)
@@ -102,9 +101,7 @@ async def list_posts(
     session: AsyncSession, *, org_id: int, actor: User, params: PageParams
 ) -> tuple[list[PostPublic], str | None]:
     """The posts set up on this node and the nodes under it."""
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=org_id)
     stmt = select(Post).where(in_subtree(Post.org_id, org.path), Post.active.is_(True))
     rows, cursor = await paginate(session, stmt, Post.id, params, newest_first=False)
     return await _to_public(session, rows, viewer=actor), cursor

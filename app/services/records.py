@@ -22,6 +22,7 @@ from app.models.user import User
 from app.models.wishes import Wish
 from app.permissions import ADMIN_ONLY, has_role_over
 from app.services import feedback as feedback_service
+from app.services import lookups
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
 from app.templating import local_time
@@ -65,7 +66,7 @@ async def record_card(session: AsyncSession, *, user_id: int, year: int, actor: 
     ledger = await ledger_minutes(session, user_id=user_id, year=year)
     forms = await feedback_service.forms_of(session, user_id=user_id, year=year, viewer=actor)
     return RecordPublic(
-        user=reports_service.brief(member, show_phone=show_phone),
+        user=lookups.person_brief(member, show_phone=show_phone),
         member_type=member.member_type,
         year=year,
         reports=await reports_service.to_public(session, reports, viewer=actor),
@@ -98,7 +99,7 @@ async def post_section(session: AsyncSession, *, user_id: int, year: int) -> lis
             .order_by(PostLog.done_on, PostLog.id)
         )
     ).all()
-    names = await reports_service.org_names(session, [p.org_id for _, p in held])
+    names = await lookups.org_names(session, [p.org_id for _, p in held])
     out = []
     for claim, post in held:
         mine = [PostLogPublic.model_validate(g, from_attributes=True) for g in logs if g.claim_id == claim.id]
@@ -127,7 +128,7 @@ async def activity_section(session: AsyncSession, *, user_id: int, year: int) ->
             .order_by(Activity.starts_at)
         )
     ).all()
-    names = await reports_service.org_names(session, [a.org_id for a, _ in rows])
+    names = await lookups.org_names(session, [a.org_id for a, _ in rows])
     items = [
         RecordItem(
             id=a.id,
@@ -157,7 +158,7 @@ async def wish_section(session: AsyncSession, *, user_id: int, year: int) -> Rec
             .order_by(Wish.done_at)
         )
     ).all()
-    names = await reports_service.org_names(session, [w.org_id for w in rows])
+    names = await lookups.org_names(session, [w.org_id for w in rows])
     items = [
         RecordItem(
             id=w.id,
@@ -279,7 +280,7 @@ async def unit_print(session: AsyncSession, *, unit_id: int, year: int, actor: U
         (await session.exec(feedback_service.unit_stmt(unit_id, year).order_by(MemberFeedback.id))).all()
     )
     forms = await feedback_service.to_public(session, rows, viewer=actor)
-    people = await reports_service.users_by_id(session, [f.user_id for f in rows])
+    people = await lookups.users_by_id(session, [f.user_id for f in rows])
     items = [
         {
             "form": f,

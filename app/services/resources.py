@@ -10,8 +10,7 @@ from app.models.resources import ResourceCreate, ResourcePublic, UnitResource
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import ancestor_ids, covered_by_role, in_subtree, require_role_over
-from app.security import mask_phone
-from app.services import audit, content, wish_categories
+from app.services import audit, content, lookups, wish_categories
 
 
 def _public(row: UnitResource, *, unit_name: str | None, full_phone: bool) -> ResourcePublic:
@@ -23,7 +22,7 @@ def _public(row: UnitResource, *, unit_name: str | None, full_phone: bool) -> Re
         description=row.description,
         category=row.category,
         contact_name=row.contact_name,
-        contact_phone=row.contact_phone if full_phone else mask_phone(row.contact_phone),
+        contact_phone=lookups.shown_phone(row.contact_phone, full=full_phone),
         active=row.active,
         created_at=row.created_at,
     )

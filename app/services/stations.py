@@ -21,7 +21,7 @@ from app.models.stations import (
     StationPublic,
     StationUpdate,
 )
-from app.models.user import User, UserBrief
+from app.models.user import User
 from app.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from app.permissions import (
     ADMIN_ONLY,
@@ -32,8 +32,8 @@ from app.permissions import (
     in_subtree,
     require_role_over,
 )
-from app.security import mask_phone
-from app.services import audit, qr
+from app.services import audit, lookups, qr
+from app.services import orgs as orgs_service
 from app.services import users as users_service
 
 EARTH_RADIUS_M = 6_371_000
@@ -128,11 +128,6 @@ async def require_runner(session: AsyncSession, *, station: Station, user: User)
         raise Forbidden("只有站长、副站长或社区工作人员可以操作")
 
 
-def _brief(user: User, *, viewer: User, show_phone: bool) -> UserBrief:
-    phone = user.phone if show_phone or user.id == viewer.id else mask_phone(user.phone)
-    return UserBrief(id=user.id, name=user.name, phone=phone)
-
-
 async def to_public(
     session: AsyncSession,
     stations: list[Station],
@@ -158,9 +153,7 @@ async def to_public(
             deputies.setdefault(station_id, []).append(user)
         master_ids = {s.master_id for s in stations if s.master_id}
         if master_ids:
-            people = {
-                u.id: u for u in (await session.exec(select(User).where(User.id.in_(master_ids)))).all()
-            }
+            people = await lookups.users_by_id(session, master_ids)
     out = []
     for s in stations:
         master = people.get(s.master_id) if s.master_id else None
@@ -177,8 +170,13 @@ async def to_public(
                 services=list(s.services),
                 status=s.status,
                 card_enabled=s.card_enabled,
-                master=_brief(master, viewer=viewer, show_phone=show_phones) if master else None,
-                deputies=[_brief(u, viewer=viewer, show_phone=show_phones) for u in deputies.get(s.id, [])],
+                master=lookups.person_brief(master, show_phone=show_phones or master.id == viewer.id)
+                if master
+                else None,
+                deputies=[
+                    lookups.person_brief(u, show_phone=show_phones or u.id == viewer.id)
+                    for u in deputies.get(s.id, [])
+                ],
                 distance_m=(distances or {}).get(s.id),
             )
         )
@@ -201,9 +199,7 @@ async def _set_people(
 
 async def create_station(session: AsyncSession, *, data: StationCreate, actor: User) -> StationPublic:
     """Register a station under an org node the actor administers."""
-    org = await session.get(Org, data.org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=data.org_id)
     await require_role_over(session, user_id=actor.id, org_id=org.id, roles=ADMIN_ONLY)
     station = Station(
         org_id=org.id,
@@ -268,9 +264,7 @@ async def list_stations(
     point = parse_near(near)
     stmt = select(Station)
     if org_id is not None:
-        org = await session.get(Org, org_id)
-        if org is None:
-            raise NotFound("组织不存在", code="org_not_found")
+        org = await orgs_service.get_org(session, org_id=org_id)
         stmt = stmt.where(in_subtree(Station.org_id, org.path))
     if point is None:
         rows, cursor = await paginate(session, stmt, Station.id, params, newest_first=False)

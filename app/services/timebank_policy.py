@@ -28,6 +28,7 @@ from app.permissions import (
     require_role_over,
 )
 from app.services import audit
+from app.services import orgs as orgs_service
 
 DEFAULT_ROUNDING_UNIT = 30
 
@@ -75,9 +76,7 @@ def _policy_public(alliance_id: int, policy: TimebankPolicy | None) -> PolicyPub
 
 async def get_policy(session: AsyncSession, *, org_id: int, actor: User) -> PolicyPublic:
     """The time-bank policy of the alliance over `org_id`."""
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=org_id)
     return _policy_public(alliance_id(org), await policy_for(session, org_id=org.id))
 
 

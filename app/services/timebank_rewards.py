@@ -34,8 +34,9 @@ from app.permissions import (
     orgs_with_role,
     require_role_over,
 )
-from app.services import audit, ledger
+from app.services import audit, ledger, lookups
 from app.services import idempotency as idem
+from app.services import orgs as orgs_service
 from app.services import users as users_service
 from app.services.timebank_policy import policy_for, spendable_minutes
 
@@ -69,9 +70,7 @@ async def list_rewards(
         if actor.home_org_id is None:
             return [], None
         org_id = await ledger.issuer_org_id(session, org_id=actor.home_org_id)
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=org_id)
     stmt = select(Reward).where(in_subtree(Reward.org_id, org.path))
     if station_id is not None:
         stmt = stmt.where(Reward.station_id == station_id)
@@ -85,9 +84,7 @@ async def list_rewards(
 
 async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -> RewardPublic:
     """Put a reward on a shelf (staff over the org)."""
-    org = await session.get(Org, data.org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=data.org_id)
     await require_role_over(session, user_id=actor.id, org_id=data.org_id)
     if data.station_id is not None:
         station = await session.get(Station, data.station_id)
@@ -257,12 +254,5 @@ async def manage_page(session: AsyncSession, *, user: User) -> dict:
             .limit(200)
         )
     ).all()
-    names = (
-        {
-            o.id: o.name
-            for o in (await session.exec(select(Org).where(Org.id.in_({r.org_id for r in rewards})))).all()
-        }
-        if rewards
-        else {}
-    )
+    names = await lookups.org_names(session, {r.org_id for r in rewards})
     return {"orgs": orgs, "rewards": [_reward_public(r) for r in rewards], "org_names": names}
