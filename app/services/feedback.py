@@ -7,7 +7,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.feedback import (
     RATING_LABELS,
@@ -320,7 +319,7 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
         "rated": rated,
         "post_orgs": post_orgs,
         "quarterly_cards": any(m.quarterly_service_cards for m in quarterly),
-        "this_quarter": (clock.now().astimezone(CHINA).month - 1) // 3 + 1,
+        "this_quarter": (clock.today().month - 1) // 3 + 1,
         "posts": posts,
         "units": units,
         "unit_view": unit_view,

@@ -54,7 +54,7 @@ MACHINE = Machine(
 
 def this_year() -> int:
     """The current year in China."""
-    return clock.now().astimezone(CHINA).year
+    return clock.today().year
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -76,7 +76,7 @@ async def member_settings(session: AsyncSession, *, alliance_id: int) -> MemberS
 
 async def current_period(session: AsyncSession, *, branch: Org) -> tuple[int, str]:
     """(year, period) a report made now belongs to: the year, or its half where the alliance re-reports twice."""
-    local = clock.now().astimezone(CHINA)
+    local = clock.today()
     settings = await member_settings(session, alliance_id=alliance_id(branch))
     if settings.half_yearly_re_report:
         return local.year, f"{local.year}-H{1 if local.month <= 6 else 2}"

@@ -3,11 +3,12 @@
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import func
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.db import china_day
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
 from app.models.stations import (
@@ -38,7 +39,6 @@ from app.services import users as users_service
 
 EARTH_RADIUS_M = 6_371_000
 NEAR_SCAN_LIMIT = 2000  # stations ranked in one `near` query (a county has hundreds)
-CHINA_OFFSET = timedelta(hours=8)
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> int:
@@ -340,18 +340,11 @@ async def card_qr(session: AsyncSession, *, station_id: int, actor: User) -> QrT
     return QrToken(token=token, expires_at=clock.now() + timedelta(days=3650), url=qr.scan_url(token))
 
 
-def _day_expr(session: AsyncSession, column):
-    """The China-time calendar day of a UTC timestamp, as text, on either database."""
-    if session.bind.dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
-    return func.date(column, literal_column("'+8 hours'"))
-
-
 async def visits_per_day(
     session: AsyncSession, *, station_id: int, start: datetime, end: datetime
 ) -> list[StationDay]:
     """Visits (到站人次) to one station per China-time day in [start, end)."""
-    day = _day_expr(session, Checkin.at).label("day")
+    day = china_day(Checkin.at).label("day")
     rows = (
         await session.exec(
             select(day, func.count())
@@ -389,15 +382,10 @@ async def count_visits(session: AsyncSession, *, org_id: int, start: datetime, e
 
 async def live_count(session: AsyncSession, *, station_id: int) -> int:
     """Scans at the station since China-time midnight (for the station's screen)."""
-    now = clock.now()
-    local = now + CHINA_OFFSET
-    midnight = now - timedelta(
-        hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond
-    )
     stmt = (
         select(func.count())
         .select_from(Checkin)
-        .where(Checkin.station_id == station_id, Checkin.at >= midnight)
+        .where(Checkin.station_id == station_id, Checkin.at >= clock.china_midnight())
     )
     return (await session.exec(stmt)).one()
 

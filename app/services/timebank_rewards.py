@@ -5,7 +5,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
 from app.models.stations import Station
@@ -150,7 +149,7 @@ async def _check_age(session: AsyncSession, *, person: User, policy: TimebankPol
         min_age = policy.redeem_min_age_hardship
     if person.birth_year is None:
         raise Conflict("请先在“我的”中填写出生年份", code="birth_year_required")
-    if clock.now().astimezone(CHINA).year - person.birth_year < min_age:
+    if clock.today().year - person.birth_year < min_age:
         raise Conflict(f"本联盟规定年满 {min_age} 周岁方可兑换", code="redeem_age_not_reached")
 
 
