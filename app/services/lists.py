@@ -3,18 +3,16 @@
 Periods are whole days in China time, as for the statistics (`from` 00:00 to the end of `to`).
 """
 
-import io
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.concurrency import run_in_threadpool
+from sqlmodel.sql.expression import SelectOfScalar
 
+from app import xlsx
 from app.models.lists import ClaimRow, NeedRow, ResourceRow, ResultRow
 from app.models.org import Org
 from app.models.resources import UnitResource
@@ -27,7 +25,6 @@ from app.services import orgs as orgs_service
 from app.services import resources as resources_service
 from app.services.stats import period
 from app.templating import local_time
-from app.xlsx import append_row
 
 OUTCOME_LABELS = {None: "进行中", "released": "已放弃", "overdue": "逾期退回", "done": "已完成"}
 
@@ -242,10 +239,11 @@ async def list_page(
     return [to_row(r) for r in rows], cursor
 
 
-async def all_rows(session: AsyncSession, *, kind: str, org: Org, lo: datetime, hi: datetime) -> list[Any]:
-    """Every row of a list, oldest first (for the workbook)."""
-    make_stmt, to_row, id_column = KINDS[kind]
-    return [to_row(r) for r in (await session.exec(make_stmt(org, lo, hi).order_by(id_column))).all()]
+async def _stream(session: AsyncSession, stmt) -> AsyncIterator[Any]:
+    """The statement's rows through a server-side cursor, one at a time (as `session.exec` would give them)."""
+    result = await session.stream(stmt)
+    async for row in result.scalars() if isinstance(stmt, SelectOfScalar) else result:
+        yield row
 
 
 async def workbook(
@@ -259,9 +257,20 @@ async def workbook(
 ) -> tuple[bytes, str]:
     """The list as an Excel workbook (one header row, one row per item) and its file name."""
     org, lo, hi = await _scope(session, org_id=org_id, actor=actor, start=start, end=end)
-    rows = await all_rows(session, kind=kind, org=org, lo=lo, hi=hi)
+    make_stmt, to_row, id_column = KINDS[kind]
     title, columns = COLUMNS[kind]
-    data = await run_in_threadpool(_build_xlsx, title, columns, rows)
+    rows = (
+        [_cell(getattr(to_row(r), field)) for field, _ in columns]
+        async for r in _stream(session, make_stmt(org, lo, hi).order_by(id_column))
+    )
+    data = await xlsx.workbook(
+        title,
+        [header for _, header in columns],
+        rows,
+        widths=[max(10, len(header) * 2 + 2) for _, header in columns],
+        bold_header=True,
+        freeze_header=True,
+    )
     first, last = period(start, end)[:2]
     return data, f"{org.name}{title}_{first.isoformat()}_{last.isoformat()}.xlsx"
 
@@ -272,21 +281,3 @@ def _cell(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def _build_xlsx(title: str, columns: list[tuple[str, str]], rows: list[Any]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append([header for _, header in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        append_row(ws, [_cell(getattr(row, field)) for field, _ in columns])
-    for i, (_, header) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, len(header) * 2 + 2)
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

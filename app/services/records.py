@@ -1,13 +1,10 @@
 """The record card (活动记录卡): everything a member did in the community in a year, read from the
 modules that keep it (activities, wishes, duty shifts, posts, the time bank) — never re-entered."""
 
-import io
-
-from openpyxl import Workbook
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.concurrency import run_in_threadpool
 
+from app import xlsx
 from app.errors import NotFound
 from app.hours import hours_text
 from app.models.activities import Activity, Attendance
@@ -26,7 +23,6 @@ from app.services import lookups
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
 from app.templating import local_time
-from app.xlsx import append_row
 
 
 async def record_access(
@@ -315,19 +311,10 @@ async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: Us
                 local_time(f.rated_at),
             ]
         )
-    return await run_in_threadpool(_workbook, f"{data['unit'].name}{year}年度反馈表", rows)
-
-
-def _workbook(title: str, rows: list[list]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "反馈表"
-    ws.append(XLSX_HEADERS)
-    for row in rows:
-        append_row(ws, row)
-    for col, width in zip("ABCDEFGHIJKLM", (10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18), strict=True):
-        ws.column_dimensions[col].width = width
-    wb.properties.title = title
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return await xlsx.workbook(
+        "反馈表",
+        XLSX_HEADERS,
+        rows,
+        widths=(10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18),
+        doc_title=f"{data['unit'].name}{year}年度反馈表",
+    )

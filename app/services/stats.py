@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, union
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app import clock
+from app import clock, xlsx
 from app.clock import CHINA
 from app.errors import ValidationFailed
 from app.models.activities import Activity, Attendance
@@ -25,7 +25,6 @@ from app.services import member_reports as member_reports_service
 from app.services import orgs as orgs_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
-from app.xlsx import append_row
 
 
 def period(start: date | None, end: date | None) -> tuple[date, date, datetime, datetime]:
@@ -177,20 +176,6 @@ def _stats_rows(s: OrgStats) -> list[tuple[str, object]]:
     ]
 
 
-def stats_workbook(s: OrgStats) -> bytes:
-    """The figures as a two-column workbook (blocking: call through run_in_threadpool)."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "统计台账"
-    ws.append(["指标", "数值"])
-    for row in _stats_rows(s):
-        append_row(ws, list(row))
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 24
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+async def stats_workbook(s: OrgStats) -> bytes:
+    """The figures as a two-column workbook."""
+    return await xlsx.workbook("统计台账", ["指标", "数值"], _stats_rows(s), widths=[22, 24])
