@@ -10,11 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.clock import CHINA
 from app.errors import Forbidden
 from app.models.activities import ACTIVITY_KINDS
-from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind, Role
+from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind
 from app.models.stations import SERVICE_CHOICES
 from app.models.user import User
 from app.pagination import PageParams
-from app.permissions import has_any_staff_role
+from app.permissions import has_any_staff_role, roles_with_orgs
 from app.services import activities as activities_service
 from app.services import activity_attendance, activity_signups, todos, wish_categories, wish_views
 from app.services import checkins as checkins_service
@@ -212,14 +212,7 @@ async def scan(session: AsyncSession, *, user: User, token: str | None, in_wecha
 
 
 async def _roles(session: AsyncSession, *, user: User) -> list[dict]:
-    rows = (
-        await session.exec(
-            select(Role, Org)
-            .join(Org, Org.id == Role.org_id)
-            .where(Role.user_id == user.id)
-            .order_by(Org.path)
-        )
-    ).all()
+    rows = await roles_with_orgs(session, user_id=user.id)
     return [
         {
             "org_id": org.id,
