@@ -20,6 +20,7 @@ def test_every_timed_job_is_registered_on_its_own():
         "events.escalate_overdue",
         "events.close_unanswered",
         "shifts.close_overdue",
+        "push.deliver",
     ]
 
 
