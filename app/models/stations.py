@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints, field_validator, model_validator
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import CreatedAt, Id, Input, Instant, TimeField
@@ -61,6 +61,7 @@ class StationDeputy(SQLModel, table=True):
 
 class DutyShift(SQLModel, table=True):
     __tablename__ = "duty_shifts"
+    __table_args__ = (CheckConstraint("signed_up >= 0", name="signed_up_non_negative"),)
 
     id: int | None = Field(default=None, primary_key=True)
     station_id: int = Field(foreign_key="stations.id", index=True)

@@ -14,7 +14,7 @@ from app.security import COOKIE_NAME, read_payload, sign_payload
 from app.services import auth as auth_service
 from app.services import users as users_service
 from app.services.sms import SmsSender, get_sender
-from app.services.wechat import WeChatOAuth
+from app.services.wechat import WeChatOAuth, require_configured
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -89,6 +89,7 @@ async def logout(response: Response) -> Response:
 
 
 def get_wechat(request: Request, settings) -> WeChatOAuth:
+    require_configured(settings)
     return WeChatOAuth(settings, request.app.state.http)
 
 
@@ -97,9 +98,10 @@ async def wechat_authorize(
     request: Request, settings: SettingsDep, next: Annotated[str | None, Query()] = None
 ):
     """Send the browser to WeChat's authorisation page (snsapi_base) with a signed, single-use state."""
+    wechat = get_wechat(request, settings)
     nonce = secrets.token_urlsafe(12)
     redirect_uri = f"{settings.public_base_url.rstrip('/')}/api/v1/auth/wechat/callback"
-    url = get_wechat(request, settings).authorize_url(redirect_uri=redirect_uri, state=nonce)
+    url = wechat.authorize_url(redirect_uri=redirect_uri, state=nonce)
     response = RedirectResponse(url, status_code=302)
     response.set_cookie(
         OAUTH_COOKIE,
@@ -123,12 +125,19 @@ async def wechat_callback(
     state: str = "",
 ):
     """Exchange WeChat's code for the openid; sign in the bound user, or ask for a phone once."""
-    saved = read_payload(settings, "wechat-state", request.cookies.get(OAUTH_COOKIE, ""), max_age=600)
+    wechat = get_wechat(request, settings)
+    saved = read_payload(
+        settings,
+        "wechat-state",
+        request.cookies.get(OAUTH_COOKIE, ""),
+        max_age=auth_service.OAUTH_STATE_SECONDS,
+    )
     if not saved or not state or not secrets.compare_digest(saved.get("s", ""), state):
         raise BadRequest("授权已过期，请重新进入", code="invalid_oauth_state")
+    await auth_service.spend_oauth_state(session, state=state)
     if not code:
         raise BadRequest("您取消了微信授权", code="wechat_auth_failed")
-    openid = await get_wechat(request, settings).openid_for_code(code)
+    openid = await wechat.openid_for_code(code)
     result = await auth_service.login_with_wechat(session, openid=openid, current=user, settings=settings)
     if result is None:
         response = RedirectResponse(

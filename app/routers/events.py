@@ -18,7 +18,7 @@ from app.models.events import (
 )
 from app.pagination import Page, PageDep
 from app.services import events as events_service
-from app.services.storage import MAX_PHOTO_BYTES
+from app.services.storage import max_photo_bytes
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -87,7 +87,7 @@ async def give_feedback(event_id: Id, body: EventFeedbackIn, session: SessionDep
 @router.post("/{event_id}/photos", response_model=EventPublic, status_code=201)
 async def upload_photo(event_id: Id, photo: UploadFile, session: SessionDep, user: CurrentUser):
     """Add a photo (multipart field `photo`: JPG, PNG or WebP, at most 5 MB, three per event)."""
-    data = await photo.read(MAX_PHOTO_BYTES + 1)
+    data = await photo.read(max_photo_bytes() + 1)
     if not data:
         raise ValidationFailed("请选择照片", code="photo_required")
     return await events_service.add_photo(session, event_id=event_id, data=data, actor=user)

@@ -19,7 +19,7 @@ from app.models.wishes import (
 from app.pagination import Page, PageDep
 from app.services import wish_categories
 from app.services import wishes as wishes_service
-from app.services.storage import MAX_PHOTO_BYTES
+from app.services.storage import max_photo_bytes
 
 router = APIRouter(prefix="/wishes", tags=["wishes"])
 
@@ -112,7 +112,7 @@ async def cancel_wish(wish_id: Id, session: SessionDep, user: CurrentUser):
 @router.post("/{wish_id}/photos", response_model=WishPublic, status_code=201)
 async def upload_photo(wish_id: Id, photo: UploadFile, session: SessionDep, user: CurrentUser):
     """Add a photo (multipart field `photo`: JPG, PNG or WebP, at most 5 MB, three per wish)."""
-    data = await photo.read(MAX_PHOTO_BYTES + 1)
+    data = await photo.read(max_photo_bytes() + 1)
     if not data:
         raise ValidationFailed("请选择照片", code="photo_required")
     return await wishes_service.add_photo(session, wish_id=wish_id, data=data, actor=user)
