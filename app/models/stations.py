@@ -45,6 +45,8 @@ class Station(SQLModel, table=True):
     status: str = Field(default=StationStatus.open, max_length=10)
     # A printed card (static code) is accepted only where the station allows it, with a location check.
     card_enabled: bool = False
+    # Printed into the card's code: re-issuing a card bumps it, and every older printed card stops working.
+    card_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = CreatedAt()
 
