@@ -1,15 +1,13 @@
-"""The time bank: a double-entry ledger of whole minutes, its alliance policies, the rewards shelf
-and the Idempotency-Key store.
+"""The time bank: a double-entry ledger of whole minutes, its alliance policies and the rewards shelf.
 
 Nothing in ledger_txns / ledger_entries is ever updated or deleted; a mistake is a new txn.
 """
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import MAX_INT, CreatedAt, Id, Input
@@ -115,6 +113,11 @@ class TimebankPolicy(SQLModel, table=True):
     family_transfer_allowed: bool = True
     family_transfer_daily_cap_minutes: int | None = None
     rounding_unit_minutes: int = 30  # served time rounds half-up to this unit (0 = exact minutes)
+    # The crediting rule's knobs (app/services/credit.py reads them, nothing else does):
+    raise_margin_percent: int = 150  # a verifier may raise reported time, with a reason, up to this
+    min_stay_minutes: int = 15  # attendance shorter than this earns nothing and cannot sign out
+    no_signout_minutes: int | None = None  # credit for who never signed out (None: until the end)
+    activity_ceiling_minutes: int = 240  # more per attendee needs the alliance admin
     updated_by: int | None = Field(default=None, foreign_key="users.id")
     updated_at: datetime = CreatedAt()
 
@@ -156,22 +159,6 @@ class Redemption(SQLModel, table=True):
     actor_id: int = Field(foreign_key="users.id")
     txn_id: int = Field(foreign_key="ledger_txns.id", unique=True)
     minutes: int
-    created_at: datetime = CreatedAt()
-
-
-class IdempotencyKey(SQLModel, table=True):
-    """A money-moving request's key and the first response it got."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("user_id", "route", "key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=100)
-    user_id: int = Field(foreign_key="users.id")
-    route: str = Field(max_length=100)
-    request_hash: str = Field(max_length=64)
-    status_code: int | None = None
-    response_body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = CreatedAt()
 
 
@@ -261,6 +248,10 @@ class PolicyIn(Input):
     family_transfer_allowed: bool = True
     family_transfer_daily_cap_minutes: int | None = PField(None, ge=0, le=MAX_INT)
     rounding_unit_minutes: int = PField(30, ge=0, le=120)
+    raise_margin_percent: int = PField(150, ge=100, le=300)
+    min_stay_minutes: int = PField(15, ge=0, le=240)
+    no_signout_minutes: int | None = PField(None, ge=0, le=24 * 60)
+    activity_ceiling_minutes: int = PField(240, ge=0, le=24 * 60)
 
 
 class PolicyPublic(PolicyIn):

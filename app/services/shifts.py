@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import Conflict, InvalidState, NotFound
+from app.models.org import Org
 from app.models.stations import (
     DutyShift,
     ShiftClosed,
@@ -17,9 +18,11 @@ from app.models.stations import (
     ShiftSignup,
     ShiftSignupPublic,
     Station,
+    StationStats,
 )
 from app.models.user import User
 from app.services import audit
+from app.services import credit as credit_rule
 from app.services import stations as stations_service
 
 # A duty may be started by scan from this long before the shift and ended until this long after it.
@@ -28,40 +31,18 @@ LATE_END = timedelta(hours=2)
 # A second scan this soon after starting is a double scan, not the end of the duty.
 MIN_DUTY = timedelta(minutes=2)
 
-
-async def credit(
-    session: AsyncSession,
-    *,
-    org_id: int,
-    user_id: int,
-    minutes: int,
-    ref_type: str,
-    ref_id: int,
-    memo: str,
-    actor_id: int | None,
-) -> None:
-    """Post minutes through the time bank's one posting function (idempotent there too)."""
-    if minutes <= 0:
-        return
-    from app.services import ledger as ledger_service  # the time bank's module
-
-    await ledger_service.credit_service(
-        session,
-        org_id=org_id,
-        user_id=user_id,
-        minutes=minutes,
-        ref_type=ref_type,
-        ref_id=ref_id,
-        memo=memo,
-        actor_id=actor_id,
-    )
+credit = credit_rule.post  # the name activities and the demo import; goes once they call credit_rule
 
 
 def served_minutes(shift: DutyShift, started_at: datetime, ended_at: datetime) -> int:
-    """Minutes on duty, capped by the shift's own span."""
+    """Minutes on duty within the shift's own span (before the crediting rule rounds them)."""
     start = max(started_at, shift.starts_at)
     end = min(ended_at, shift.ends_at)
     return max(0, int((end - start).total_seconds() // 60))
+
+
+def shift_length(shift: DutyShift) -> int:
+    return int((shift.ends_at - shift.starts_at).total_seconds() // 60)
 
 
 def _public(shift: DutyShift, *, mine: bool = False) -> ShiftPublic:
@@ -258,8 +239,10 @@ async def end_duty(
     at: datetime,
     actor_id: int | None,
 ) -> int | None:
-    """End the duty and credit its minutes once (flushes); None if someone else ended it first."""
-    minutes = served_minutes(shift, signup.started_at, at)
+    """End the duty and credit its minutes once, by the crediting rule (flushes); None if someone
+    else ended it first. `served_minutes` keeps what was credited, so the roster and the ledger agree."""
+    policy = await credit_rule.policy_for(session, org_id=station.org_id)
+    minutes = policy.served(served_minutes(shift, signup.started_at, at), bound=shift_length(shift))
     result = await session.exec(
         update(ShiftSignup)
         .where(ShiftSignup.id == signup.id, ShiftSignup.ended_at.is_(None), ShiftSignup.credited.is_(False))
@@ -267,7 +250,7 @@ async def end_duty(
     )
     if result.rowcount != 1:
         return None
-    await credit(
+    await credit_rule.post(
         session,
         org_id=station.org_id,
         user_id=signup.user_id,
@@ -365,10 +348,28 @@ async def station_duty_minutes(
     return int((await session.exec(stmt)).one())
 
 
+async def station_stats(
+    session: AsyncSession, *, station_id: int, start: datetime | None, end: datetime | None, actor: User
+) -> StationStats:
+    """A station's visits per day (from stations) and duty minutes (from its shifts) over a period
+    (default: the last 30 days)."""
+    station = await stations_service.get_station(session, station_id=station_id)
+    await stations_service.require_runner(session, station=station, user=actor)
+    end = end or clock.now()
+    start = start or end - timedelta(days=30)
+    days = await stations_service.visits_per_day(session, station_id=station.id, start=start, end=end)
+    minutes = await station_duty_minutes(session, station_id=station.id, start=start, end=end)
+    return StationStats(
+        station_id=station.id,
+        visits=sum(d.visits for d in days),
+        visits_per_day=days,
+        duty_minutes=minutes,
+        live_count=await stations_service.live_count(session, station_id=station.id),
+    )
+
+
 async def duty_minutes(session: AsyncSession, *, org_id: int, start: datetime, end: datetime) -> int:
     """Minutes served on duty at the stations of org_id's subtree, shifts starting in [start, end) — for stats."""
-    from app.models.org import Org
-
     org = await session.get(Org, org_id)
     if org is None:
         return 0

@@ -376,7 +376,8 @@ async def test_policy_is_set_by_alliance_admins(client, session):
 
 
 def test_served_time_rounds_to_half_hours():
-    from app.services.timebank import round_served_minutes, star_level
+    from app.services.timebank import star_level
+    from app.services.timebank_policy import round_served_minutes
 
     assert [round_served_minutes(None, m) for m in (0, 14, 15, 44, 45, 60, 74, 75)] == [
         0,
@@ -397,7 +398,7 @@ async def test_timebank_page_shows_hours_stars_and_statement(client, session):
     await credit(session, tree.compound, user, 750)
     resp = await client.get("/timebank", headers=auth(user))
     assert resp.status_code == 200
-    assert "12.5 小时" in resp.text
+    assert "12小时30分" in resp.text
     assert "帮邻居买菜" in resp.text
     assert "transfer-form" in resp.text
 
@@ -457,7 +458,7 @@ async def test_hardship_lowers_the_redeem_age(client, session):
 
 
 async def test_served_minutes_follow_the_alliance_rounding(session):
-    from app.services.timebank import served_minutes_for
+    from app.services.timebank_policy import served_minutes_for
 
     tree = await make_tree(session)
     assert await served_minutes_for(session, org_id=tree.grid.id, minutes=50) == 60
