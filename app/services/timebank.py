@@ -46,6 +46,7 @@ from app.permissions import (
 from app.security import mask_phone
 from app.services import audit, ledger
 from app.services import idempotency as idem
+from app.services.crypto import mask_name
 from app.services.timebank_policy import policy_for, spendable_minutes
 from app.services.timebank_rewards import list_rewards
 
@@ -289,10 +290,7 @@ async def transfer(
     )
     if replay:
         return replay
-    recipient = (await session.exec(select(User).where(User.phone == data.to_phone))).first()
-    if recipient is None:
-        raise NotFound("没有找到该手机号对应的用户", code="recipient_not_found")
-    if recipient.id == actor.id:
+    if data.to_phone == actor.phone:
         raise Conflict("不能转赠给自己", code="cannot_transfer_to_self")
     policy = await policy_for(session, org_id=actor.home_org_id)
     if policy is not None and not policy.family_transfer_allowed:
@@ -306,19 +304,26 @@ async def transfer(
                 f"超过每日转赠上限：今日已转赠 {today} 分钟，上限 {policy.family_transfer_daily_cap_minutes} 分钟",
                 code="transfer_daily_cap_exceeded",
             )
+    # Whether a phone belongs to anyone is told only to a sender who really has the minutes to give:
+    # every refusal before this point reads the same for known and unknown phones (no enumeration).
+    if source.balance_minutes < data.minutes:
+        raise ledger.InsufficientBalance(f"余额不足：当前余额 {source.balance_minutes} 分钟")
+    recipient = (await session.exec(select(User).where(User.phone == data.to_phone))).first()
+    if recipient is None:
+        raise NotFound("没有找到该手机号对应的用户", code="recipient_not_found")
     target = await ledger.person_account(session, user_id=recipient.id)
     txn = await ledger.post(
         session,
         kind=TxnKind.transfer,
         legs=[(source, -data.minutes), (target, data.minutes)],
-        memo=data.memo or f"转赠给{recipient.name}",
+        memo=data.memo or f"转赠给{mask_name(recipient.name)}",
         actor_id=actor.id,
     )
     body = TransferPublic(
         txn_id=txn.id,
         minutes=data.minutes,
         to_user_id=recipient.id,
-        to_name=recipient.name,
+        to_name=mask_name(recipient.name),
         to_phone=mask_phone(recipient.phone),
         balance_minutes=source.balance_minutes,
         created_at=txn.created_at,

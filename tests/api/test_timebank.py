@@ -537,3 +537,36 @@ async def test_audit_shows_only_the_callers_alliance(client, session):
     # The whole chain is still proven by the CLI's check.
     whole = await ledger.verify(session)
     assert (whole.transactions, whole.chain_ok) == (3, False)
+
+
+async def test_a_sender_without_the_minutes_learns_nothing_about_the_phone(client, session):
+    tree = await make_tree(session)
+    giver = await make_user(session, home=tree.compound)
+    son = await make_user(session, name="王小明", home=tree.compound)
+    await credit(session, tree.compound, giver, 10)
+    replies = []
+    for i, phone in enumerate((son.phone, "13199999999")):
+        resp = await client.post(
+            f"{API}/transfers",
+            json={"to_phone": phone, "minutes": 11},
+            headers={**auth(giver), **key(f"probe-{i}")},
+        )
+        replies.append((resp.status_code, resp.json()["code"], resp.json()["detail"]))
+    assert replies[0] == replies[1] == (409, "insufficient_balance", "余额不足：当前余额 10 分钟")
+
+
+async def test_a_transfer_confirms_the_recipient_by_a_masked_name(client, session):
+    tree = await make_tree(session)
+    giver = await make_user(session, home=tree.compound)
+    son = await make_user(session, name="王小明", home=tree.compound)
+    await credit(session, tree.compound, giver, 60)
+    resp = await client.post(
+        f"{API}/transfers", json={"to_phone": son.phone, "minutes": 5}, headers={**auth(giver), **key("m")}
+    )
+    assert resp.status_code == 201, resp.text
+    assert (resp.json()["to_name"], resp.json()["to_phone"]) == (
+        "王**",
+        son.phone[:3] + "****" + son.phone[-4:],
+    )
+    statement = (await client.get(f"{API}/me/entries", headers=auth(giver))).json()
+    assert "王小明" not in str(statement)
