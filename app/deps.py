@@ -80,12 +80,26 @@ async def get_optional_user(request: Request, session: SessionDep, settings: Set
     `cross_site_request`, so another site cannot make a signed-in browser act (CSRF).
     """
     token, from_cookie = _token_from(request)
+    if token and from_cookie and request.method not in SAFE_METHODS and not _same_site(request, settings):
+        raise Forbidden("请求来源不明，已拒绝。请在党建e家页面内操作", code="cross_site_request")
+    return await _holder(session, settings, token)
+
+
+async def get_token_holder(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+    """The person the request's token names, if it is still valid, for signing out: the routes that
+    use it are guarded by `SameSiteOnly` instead of the cookie-write check."""
+    return await _holder(session, settings, _token_from(request)[0])
+
+
+async def _holder(session: AsyncSession, settings: Settings, token: str | None) -> User | None:
     if not token:
         return None
-    if from_cookie and request.method not in SAFE_METHODS and not _same_site(request, settings):
-        raise Forbidden("请求来源不明，已拒绝。请在党建e家页面内操作", code="cross_site_request")
-    user_id = read_access_token(settings, token)
-    return await session.get(User, user_id) if user_id else None
+    claims = read_access_token(settings, token)
+    if claims is None:
+        return None
+    user = await session.get(User, claims[0])
+    # A token issued before the person's last logout (or sign-out everywhere) is refused.
+    return user if user is not None and user.token_version == claims[1] else None
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]

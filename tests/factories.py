@@ -70,4 +70,4 @@ async def make_user(
 
 def auth(user: User) -> dict[str, str]:
     """Bearer headers for the user."""
-    return {"Authorization": f"Bearer {issue_access_token(get_settings(), user.id)}"}
+    return {"Authorization": f"Bearer {issue_access_token(get_settings(), user.id, user.token_version)}"}
