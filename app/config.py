@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     public_base_url: str = Field("http://localhost:8000", validation_alias="EJIA_PUBLIC_BASE_URL")
     upload_dir: Path = Field(Path("uploads"), validation_alias="EJIA_UPLOAD_DIR")
     run_scheduler: bool = Field(True, validation_alias="EJIA_RUN_SCHEDULER")
-    db_pool_size: int = Field(10, validation_alias="EJIA_DB_POOL_SIZE")
+    db_pool_size: int = Field(20, validation_alias="EJIA_DB_POOL_SIZE")
     # Proxies whose X-Forwarded-For is believed (the load balancer), so per-IP limits see the caller.
     forwarded_allow_ips: str = Field("127.0.0.1", validation_alias="EJIA_FORWARDED_ALLOW_IPS")
 

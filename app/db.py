@@ -1,9 +1,11 @@
 """The database engine (SQLite pragmas and BEGIN recipe; asyncpg pool) and sessions."""
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import Integer, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -12,16 +14,44 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.errors import ValidationFailed
 
+# A connection back in the pool for longer than this is pinged before reuse; busier ones are not.
+IDLE_PING_SECONDS = 10.0
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine; on SQLite, WAL + foreign keys and explicit BEGIN (IMMEDIATE for writers)."""
+
+def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+    """An async engine; on SQLite, WAL + foreign keys and explicit BEGIN (IMMEDIATE for writers).
+
+    On PostgreSQL the pool keeps `pool_size` connections open (a small overflow for bursts) and
+    recycles them after half an hour. A checkout pays no ping under load: only a connection that
+    sat idle for IDLE_PING_SECONDS is pinged, and one found dead is replaced before the request
+    sees it; a connection that dies mid-request invalidates the pool, so the others are replaced
+    at their next checkout.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_recipe(engine)
     else:
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1800, pool_use_lifo=True
+        )
+        _ping_when_idle(engine)
     event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul)
     return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > IDLE_PING_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except Exception as exc:  # the pool retries the checkout with a new connection
+                raise DisconnectionError("a pooled connection was found dead") from exc
 
 
 def _has_nul(value) -> bool:
