@@ -14,7 +14,14 @@ from app.security import COOKIE_NAME, read_access_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+async def get_app_settings() -> Settings:
+    """The settings, as an async dependency: FastAPI runs a plain `def` one (get_settings) in a
+    worker thread on every request, and every signed-in request depends on the settings."""
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -26,10 +33,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_report_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A read-only session for numbers and exports: the replica when one is configured."""
-    async with request.app.state.db.session(write=False, report=True) as session:
+async def get_report_session(request: Request, session: SessionDep) -> AsyncIterator[AsyncSession]:
+    """A read-only session for numbers and exports: the replica when one is configured, else the
+    request's own session (one connection per request: the caller's lookup already took one)."""
+    if request.app.state.db.replica_engine is None:
         yield session
+        return
+    async with request.app.state.db.session(write=False, report=True) as report:
+        yield report
 
 
 ReportSessionDep = Annotated[AsyncSession, Depends(get_report_session)]
