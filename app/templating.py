@@ -7,19 +7,13 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from app.clock import CHINA
+from app.hours import hours_text
 from app.security import mask_phone
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.filters["mask_phone"] = mask_phone
-
-
-def hours(minutes: int | None) -> str:
-    """Minutes as Chinese hours: 750 → '12.5 小时', 60 → '1 小时'."""
-    value = (minutes or 0) / 60
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{text} 小时"
 
 
 def local_time(value) -> str:
@@ -29,7 +23,7 @@ def local_time(value) -> str:
     return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-templates.env.filters["hours"] = hours
+templates.env.filters["hours"] = hours_text
 templates.env.filters["local_time"] = local_time
 
 

@@ -115,6 +115,11 @@ class TimebankPolicy(SQLModel, table=True):
     family_transfer_allowed: bool = True
     family_transfer_daily_cap_minutes: int | None = None
     rounding_unit_minutes: int = 30  # served time rounds half-up to this unit (0 = exact minutes)
+    # The crediting rule's knobs (app/services/credit.py reads them, nothing else does):
+    raise_margin_percent: int = 150  # a verifier may raise reported time, with a reason, up to this
+    min_stay_minutes: int = 15  # attendance shorter than this earns nothing and cannot sign out
+    no_signout_minutes: int | None = None  # credit for who never signed out (None: until the end)
+    activity_ceiling_minutes: int = 240  # more per attendee needs the alliance admin
     updated_by: int | None = Field(default=None, foreign_key="users.id")
     updated_at: datetime = CreatedAt()
 
@@ -260,6 +265,10 @@ class PolicyIn(Input):
     family_transfer_allowed: bool = True
     family_transfer_daily_cap_minutes: int | None = PField(None, ge=0, le=MAX_INT)
     rounding_unit_minutes: int = PField(30, ge=0, le=120)
+    raise_margin_percent: int = PField(150, ge=100, le=300)
+    min_stay_minutes: int = PField(15, ge=0, le=240)
+    no_signout_minutes: int | None = PField(None, ge=0, le=24 * 60)
+    activity_ceiling_minutes: int = PField(240, ge=0, le=24 * 60)
 
 
 class PolicyPublic(PolicyIn):

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.hours import hours_text
 from app.models.members import (
     MEMBER_TYPE_LABELS,
     RATING_LABELS,
@@ -47,7 +48,7 @@ XLSX_HEADERS = [
     "完成心愿",
     "驿站值班",
     "认领岗位",
-    "服务时长（小时）",
+    "服务时长",
     "评定时间",
 ]
 
@@ -259,7 +260,7 @@ async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: Us
                 s["wishes"],
                 s["shifts"],
                 "、".join(s["posts"]),
-                round(s["minutes"] / 60, 1),
+                hours_text(s["minutes"]),
                 local_time(f.rated_at),
             ]
         )

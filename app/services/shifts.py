@@ -20,6 +20,7 @@ from app.models.stations import (
 )
 from app.models.user import User
 from app.services import audit
+from app.services import credit as credit_rule
 from app.services import stations as stations_service
 
 # A duty may be started by scan from this long before the shift and ended until this long after it.
@@ -28,40 +29,18 @@ LATE_END = timedelta(hours=2)
 # A second scan this soon after starting is a double scan, not the end of the duty.
 MIN_DUTY = timedelta(minutes=2)
 
-
-async def credit(
-    session: AsyncSession,
-    *,
-    org_id: int,
-    user_id: int,
-    minutes: int,
-    ref_type: str,
-    ref_id: int,
-    memo: str,
-    actor_id: int | None,
-) -> None:
-    """Post minutes through the time bank's one posting function (idempotent there too)."""
-    if minutes <= 0:
-        return
-    from app.services import ledger as ledger_service  # the time bank's module
-
-    await ledger_service.credit_service(
-        session,
-        org_id=org_id,
-        user_id=user_id,
-        minutes=minutes,
-        ref_type=ref_type,
-        ref_id=ref_id,
-        memo=memo,
-        actor_id=actor_id,
-    )
+credit = credit_rule.post  # the name activities and the demo import; goes once they call credit_rule
 
 
 def served_minutes(shift: DutyShift, started_at: datetime, ended_at: datetime) -> int:
-    """Minutes on duty, capped by the shift's own span."""
+    """Minutes on duty within the shift's own span (before the crediting rule rounds them)."""
     start = max(started_at, shift.starts_at)
     end = min(ended_at, shift.ends_at)
     return max(0, int((end - start).total_seconds() // 60))
+
+
+def shift_length(shift: DutyShift) -> int:
+    return int((shift.ends_at - shift.starts_at).total_seconds() // 60)
 
 
 def _public(shift: DutyShift, *, mine: bool = False) -> ShiftPublic:
@@ -245,8 +224,10 @@ async def end_duty(
     at: datetime,
     actor_id: int | None,
 ) -> int | None:
-    """End the duty and credit its minutes once (flushes); None if someone else ended it first."""
-    minutes = served_minutes(shift, signup.started_at, at)
+    """End the duty and credit its minutes once, by the crediting rule (flushes); None if someone
+    else ended it first. `served_minutes` keeps what was credited, so the roster and the ledger agree."""
+    policy = await credit_rule.policy_for(session, org_id=station.org_id)
+    minutes = policy.served(served_minutes(shift, signup.started_at, at), bound=shift_length(shift))
     result = await session.exec(
         update(ShiftSignup)
         .where(ShiftSignup.id == signup.id, ShiftSignup.ended_at.is_(None), ShiftSignup.credited.is_(False))
@@ -254,7 +235,7 @@ async def end_duty(
     )
     if result.rowcount != 1:
         return None
-    await credit(
+    await credit_rule.post(
         session,
         org_id=station.org_id,
         user_id=signup.user_id,

@@ -291,7 +291,7 @@ async def test_staff_close_credits_unended_duty_and_records_no_show(client, sess
     served = {
         r.user_id: (r.served_minutes, r.no_show) for r in (await session.exec(select(ShiftSignup))).all()
     }
-    assert served == {worker.id: (59, False), absent.id: (None, True)}
+    assert served == {worker.id: (60, False), absent.id: (None, True)}  # 59 min rounds to the unit
 
 
 async def test_double_scan_at_duty_start_does_not_end_the_duty(client, session):
@@ -387,7 +387,7 @@ async def test_overdue_shift_closes_itself_crediting_the_duty_once(client, sessi
     served = {
         r.user_id: (r.served_minutes, r.no_show) for r in (await session.exec(select(ShiftSignup))).all()
     }
-    assert served == {worker.id: (59, False), absent.id: (None, True)}
+    assert served == {worker.id: (60, False), absent.id: (None, True)}  # 59 min rounds to the unit
 
 
 async def test_home_page_picks_stations_of_the_users_community(session):

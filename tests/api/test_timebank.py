@@ -397,7 +397,7 @@ async def test_timebank_page_shows_hours_stars_and_statement(client, session):
     await credit(session, tree.compound, user, 750)
     resp = await client.get("/timebank", headers=auth(user))
     assert resp.status_code == 200
-    assert "12.5 小时" in resp.text
+    assert "12小时30分" in resp.text
     assert "帮邻居买菜" in resp.text
     assert "transfer-form" in resp.text
 

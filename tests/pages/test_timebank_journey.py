@@ -31,7 +31,7 @@ async def test_double_submitted_donation_posts_once(page, page_db, login, axe_ch
     await login(page, giver)
     page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.goto("/timebank")
-    assert (await page.text_content("#tb-balance")).strip() == "12.5 小时"
+    assert (await page.text_content("#tb-balance")).strip() == "12小时30分"
     await axe_check(page)
     await page.fill("#to_phone", son.phone)
     await page.fill("#hours", "1.5")

@@ -9,9 +9,12 @@
     return isFinite(h) ? Math.round(h * 60) : 0;
   }
 
+  /* The same wording as app/hours.py: 750 → "12小时30分", 60 → "1小时", 45 → "45分". */
   function hoursText(minutes) {
-    var text = (minutes / 60).toFixed(1).replace(/\.0$/, "");
-    return text + " 小时";
+    var sign = minutes < 0 ? "−" : "", total = Math.abs(Math.round(minutes));
+    var h = Math.floor(total / 60), m = total % 60;
+    if (h && m) return sign + h + "小时" + m + "分";
+    return sign + (h ? h + "小时" : m + "分");
   }
 
   /* A key per pending action: kept until the action succeeds (or fails for good). */

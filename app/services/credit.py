@@ -1,0 +1,156 @@
+"""The one crediting rule: how much time-bank service a wish, an activity or a duty shift earns.
+
+Every domain that credits service asks this module, with its alliance's policy (`timebank_policies`):
+
+- credit = the time attended (sign-in → sign-out) or reported (a wish's minutes spent), bounded by
+  the thing's own length (the activity's window and its stated credit, the shift, the report),
+  rounded half-up to the alliance's unit, and posted once (the ledger is idempotent by reference);
+- a verifier may lower reported time, or raise it with a reason up to the alliance's margin
+  (default 1.5× what was reported, before rounding); above that only the alliance's admin may,
+  and the use case audits it;
+- attendance below the minimum stay earns nothing; whoever never signed out earns until the
+  activity's end when it closes, or the alliance's fixed default if it set one;
+- activity kinds say what attendance is: service (志愿服务时长, toward stars) or study/meeting
+  (attendance on the party-member record, no time-bank credit).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import Forbidden, ValidationFailed
+from app.models.timebank import TimebankPolicy
+
+# What an activity of each kind is (志愿汇 / 中国志愿服务网 count only service as 志愿服务时长).
+SERVICE_KINDS = frozenset({"志愿服务", "政策宣讲"})
+ACTIVITY_KIND_CLASS = {
+    "志愿服务": "service",
+    "政策宣讲": "service",
+    "主题党日": "study",
+    "党课": "study",
+    "议事会": "meeting",
+    "联席会议": "meeting",
+    "民情研判会": "meeting",
+    "文体活动": "other",
+    "其他": "other",
+}
+
+
+def is_service_kind(kind: str) -> bool:
+    """Whether attending an activity of this kind is volunteer service (credited, toward stars)."""
+    return kind in SERVICE_KINDS
+
+
+@dataclass(frozen=True)
+class CreditPolicy:
+    """An alliance's crediting knobs (the defaults are those of an alliance that set none)."""
+
+    unit: int = 30
+    raise_margin_percent: int = 150
+    min_stay: int = 15
+    no_signout: int | None = None
+    activity_ceiling: int = 240
+
+    @classmethod
+    def of(cls, row: TimebankPolicy | None) -> "CreditPolicy":
+        if row is None:
+            return cls()
+        return cls(
+            unit=row.rounding_unit_minutes,
+            raise_margin_percent=row.raise_margin_percent,
+            min_stay=row.min_stay_minutes,
+            no_signout=row.no_signout_minutes,
+            activity_ceiling=row.activity_ceiling_minutes,
+        )
+
+    def rounded(self, minutes: int) -> int:
+        """Half-up to the unit (30: 14 → 0, 15 → 30, 45 → 60); 0 = exact minutes."""
+        if minutes <= 0:
+            return 0
+        if not self.unit:
+            return minutes
+        return (minutes + self.unit // 2) // self.unit * self.unit
+
+    def served(self, minutes: int, *, bound: int) -> int:
+        """Served time bounded by the thing's own length, then rounded: what the ledger gets."""
+        return self.rounded(min(max(minutes, 0), max(bound, 0)))
+
+    def margin(self, reported: int) -> int:
+        """The most a verifier may credit for `reported` minutes without the alliance admin."""
+        return reported * self.raise_margin_percent // 100
+
+    def verified(self, *, reported: int, requested: int, reason: str | None, alliance_admin: bool) -> int:
+        """A verifier's figure for reported time: lower freely, raise with a reason up to the margin."""
+        if requested > reported:
+            if not (reason or "").strip():
+                raise ValidationFailed(
+                    "记入时长超过志愿者填报的时长，请填写说明", code="credit_reason_required"
+                )
+            if requested > self.margin(reported) and not alliance_admin:
+                raise Forbidden(
+                    f"记入时长超过填报时长的 {self.raise_margin_percent}%，须由联盟管理员验收",
+                    code="credit_above_margin",
+                )
+        return self.rounded(requested)
+
+    def stayed(
+        self, signed_in_at: datetime, until: datetime, *, starts_at: datetime, ends_at: datetime
+    ) -> int:
+        """Whole minutes present within the activity's window."""
+        start, end = max(signed_in_at, starts_at), min(until, ends_at)
+        return max(0, int((end - start).total_seconds() // 60))
+
+    def attended(
+        self,
+        *,
+        signed_in_at: datetime,
+        signed_out_at: datetime | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        stated: int,
+    ) -> int:
+        """An attendee's credit: the stay (to the end for a no-sign-out, or the alliance default),
+        nothing under the minimum stay, bounded by the activity's length and its stated credit."""
+        length = int((ends_at - starts_at).total_seconds() // 60)
+        stay = self.stayed(signed_in_at, signed_out_at or ends_at, starts_at=starts_at, ends_at=ends_at)
+        if stay < self.min_stay:
+            return 0
+        if signed_out_at is None and self.no_signout is not None:
+            stay = min(stay, self.no_signout)
+        return self.served(stay, bound=min(length, stated))
+
+
+async def policy_for(session: AsyncSession, *, org_id: int | None) -> CreditPolicy:
+    """The crediting policy of the alliance over `org_id`."""
+    from app.services import timebank as timebank_service  # the policy's owner
+
+    return CreditPolicy.of(await timebank_service.policy_for(session, org_id=org_id))
+
+
+async def post(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    minutes: int,
+    ref_type: str,
+    ref_id: int,
+    memo: str,
+    actor_id: int | None,
+) -> None:
+    """Post decided minutes through the ledger's one posting function (once per reference)."""
+    if minutes <= 0:
+        return
+    from app.services import ledger as ledger_service  # the time bank's module
+
+    await ledger_service.credit_service(
+        session,
+        org_id=org_id,
+        user_id=user_id,
+        minutes=minutes,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        memo=memo,
+        actor_id=actor_id,
+    )
