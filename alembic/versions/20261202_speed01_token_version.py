@@ -1,7 +1,7 @@
 """users carry a token version (logout and sign out everywhere revoke tokens)
 
 Revision ID: speed_01
-Revises: 0007
+Revises: hours_01
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "speed_01"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "hours_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
