@@ -355,8 +355,14 @@ def _cpu_ticks(master_pid: int) -> int:
     return total
 
 
-def _sql_count(sql_dir: Path) -> int:
-    return sum(int.from_bytes(p.read_bytes()[:8], "little") for p in sql_dir.iterdir())
+def _server_counts(sql_dir: Path) -> tuple[int, int, int]:
+    """(SQL statements, responses, requests received) the ejia workers have counted so far."""
+    counts = [0, 0, 0]
+    for p in sql_dir.iterdir():
+        raw = p.read_bytes()
+        for i in range(3):
+            counts[i] += int.from_bytes(raw[i * 8 : i * 8 + 8], "little")
+    return counts[0], counts[1], counts[2]
 
 
 # ---- load --------------------------------------------------------------------------------------
@@ -456,17 +462,32 @@ async def _python_load(base: str, reqs: list[Request], *, duration: float, conne
 
 
 def _load(base, proc, sql_dir, reqs, args, tmp) -> Result:
+    """Drive `reqs` for the duration. For ejia, req/s counts the responses the server started in
+    that time (on a starved machine the client may time none of the requests still in flight when
+    it stops); CPU and SQL per request are taken once those in-flight requests have drained."""
     cpu0 = _cpu_ticks(proc.pid)
-    sql0 = _sql_count(sql_dir) if sql_dir else 0
+    sql0, served0, _ = _server_counts(sql_dir) if sql_dir else (0, 0, 0)
     if shutil.which("wrk"):
         result = _wrk(base, reqs, duration=args.duration, connections=args.connections, tmp=tmp)
     else:
         result = asyncio.run(_python_load(base, reqs, duration=args.duration, connections=args.connections))
-    time.sleep(0.3)  # let the last responses' work be counted
+    if not sql_dir:
+        time.sleep(0.3)
+        result.cpu_ms = (
+            (_cpu_ticks(proc.pid) - cpu0) * 1000 / os.sysconf("SC_CLK_TCK") / max(result.requests, 1)
+        )
+        return result
+    result.requests = max(result.requests, _server_counts(sql_dir)[1] - served0)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until every request received has been answered
+        _, served, received = _server_counts(sql_dir)
+        if served >= received:
+            break
+        time.sleep(0.1)
+    sql1, served1, _ = _server_counts(sql_dir)
     ticks = _cpu_ticks(proc.pid) - cpu0
-    result.cpu_ms = ticks * 1000 / os.sysconf("SC_CLK_TCK") / max(result.requests, 1)
-    if sql_dir:
-        result.sql = (_sql_count(sql_dir) - sql0) / max(result.requests, 1)
+    result.sql = (sql1 - sql0) / max(served1 - served0, 1)
+    result.cpu_ms = ticks * 1000 / os.sysconf("SC_CLK_TCK") / max(served1 - served0, 1)
     return result
 
 
@@ -476,8 +497,10 @@ HEADER = f"{'path':<9} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8} {'C
 
 
 def _line(name: str, r: Result, hello: Result) -> str:
+    # p50/p99 are the client's; "-" when no request finished inside the client's window.
+    p50, p99 = (f"{r.p50_ms:8.1f}", f"{r.p99_ms:8.1f}") if r.p50_ms else (f"{'-':>8}", f"{'-':>8}")
     return (
-        f"{name:<9} {r.rate:8.0f} {r.rate / hello.rate:7.3f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} "
+        f"{name:<9} {r.rate:8.1f} {r.rate / hello.rate:7.3f} {p50} {p99} "
         f"{r.cpu_ms:10.2f} {r.sql:8.1f} {r.not_2xx:8d}"
     )
 
@@ -496,7 +519,7 @@ def _summary(rounds: list[dict[str, Result]], names: list[str]) -> None:
             return statistics.median(values)
 
         print(
-            f"| {name} | {med([x.rate for x in rs]):.0f} | {med(ratios):.3f} | {med([x.p50_ms for x in rs]):.1f} "
+            f"| {name} | {med([x.rate for x in rs]):.1f} | {med(ratios):.3f} | {med([x.p50_ms for x in rs]):.1f} "
             f"| {med([x.p99_ms for x in rs]):.1f} | {med([x.cpu_ms for x in rs]):.2f} | {med([x.sql for x in rs]):.1f} |"
         )
 
