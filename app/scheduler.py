@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database
+from app.services import event_timers, shifts, wish_timers
 
 log = logging.getLogger("ejia.scheduler")
 
@@ -18,18 +19,19 @@ Job = Callable[[AsyncSession], Awaitable[int]]
 
 
 def jobs() -> list[tuple[str, Job]]:
-    """Every timed job, by name. Each returns how many objects it moved."""
-    from app.services import events, shifts, wishes  # imported late: the services import app.db, as we do
+    """Every timed job, by name, each on its own (so a failing reminder never holds back a release).
 
+    Each returns how many objects it moved and commits its own work.
+    """
     return [
-        ("wishes.timers", wishes.run_timers),
-        ("events.timers", events.run_event_timers),
+        *wish_timers.JOBS.items(),
+        *event_timers.JOBS.items(),
         ("shifts.close_overdue", shifts.close_overdue_shifts),
     ]
 
 
 async def run_once(db: Database) -> dict[str, int]:
-    """Run each job once in its own transaction; a failing job does not stop the others."""
+    """Run each job once in its own session and transaction; a failing job rolls back only its own work."""
     results: dict[str, int] = {}
     for name, job in jobs():
         try:

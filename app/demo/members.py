@@ -6,17 +6,11 @@ from datetime import date, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.models.cobuilding import CoBuildingAgreement, CoBuildingAssessment
 from app.models.events import GridEvent, GridEventStep
-from app.models.members import (
-    CoBuildingAgreement,
-    CoBuildingAssessment,
-    MemberFeedback,
-    MemberReport,
-    MemberReportStep,
-    Post,
-    PostClaim,
-    PostLog,
-)
+from app.models.feedback import MemberFeedback
+from app.models.member_reports import MemberReport, MemberReportStep
+from app.models.posts import Post, PostClaim, PostLog
 from app.services.member_reports import CHINA, this_year
 
 

@@ -6,10 +6,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.models.wishes import UnitResource, Wish, WishClaim, WishEvent
-from app.services import crypto
+from app.models.resources import UnitResource
+from app.models.wishes import Wish, WishClaim, WishEvent
+from app.services import crypto, wish_machine
+from app.services import ledger as ledger_service
 from app.services import notifications as notify_service
-from app.services import wishes as wishes_service
 
 STAFF_OF = {
     "幸福里小区": "赵网格员",
@@ -190,8 +191,6 @@ RESOURCES = [
 
 async def seed(session: AsyncSession, ctx) -> None:
     """Load the demo wishes (every state) and the units' service resources."""
-    from app.services import ledger as ledger_service
-
     people, orgs = ctx.people, ctx.orgs
     for unit, title, description, category, contact, phone in RESOURCES:
         session.add(
@@ -233,7 +232,7 @@ async def seed(session: AsyncSession, ctx) -> None:
         await session.flush()
 
         async def step(action, actor, note=None, wish=wish, **values):
-            await wishes_service.transition(
+            await wish_machine.transition(
                 session, wish, action, actor_id=actor.id if actor else None, note=note, values=values
             )
 

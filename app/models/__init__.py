@@ -4,8 +4,14 @@
 from app.models import (  # noqa: E402,F401,I001
     activities,
     base,  # noqa: F401  (naming convention first)
+    cobuilding,
     events,
-    members,
+    feedback,
+    idempotency,
+    member_reports,
+    notifications,
+    posts,
+    resources,
     stations,
     timebank,
     wishes,

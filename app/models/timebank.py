@@ -1,15 +1,13 @@
-"""The time bank: a double-entry ledger of whole minutes, its alliance policies, the rewards shelf
-and the Idempotency-Key store.
+"""The time bank: a double-entry ledger of whole minutes, its alliance policies and the rewards shelf.
 
 Nothing in ledger_txns / ledger_entries is ever updated or deleted; a mistake is a new txn.
 """
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import MAX_INT, CreatedAt, Id, Input
@@ -160,22 +158,6 @@ class Redemption(SQLModel, table=True):
     actor_id: int = Field(foreign_key="users.id")
     txn_id: int = Field(foreign_key="ledger_txns.id", unique=True)
     minutes: int
-    created_at: datetime = CreatedAt()
-
-
-class IdempotencyKey(SQLModel, table=True):
-    """A money-moving request's key and the first response it got."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("user_id", "route", "key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=100)
-    user_id: int = Field(foreign_key="users.id")
-    route: str = Field(max_length=100)
-    request_hash: str = Field(max_length=64)
-    status_code: int | None = None
-    response_body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = CreatedAt()
 
 

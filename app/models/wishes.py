@@ -1,4 +1,4 @@
-"""Micro-wishes (微心愿), their history and claims, members' service resources, and the in-app inbox."""
+"""Micro-wishes (微心愿), their categories, history and claims."""
 
 from datetime import date, datetime
 from enum import StrEnum
@@ -137,40 +137,6 @@ class WishClaim(SQLModel, table=True):
     reminded_at: datetime | None = TimeField(default=None, nullable=True)
 
 
-class UnitResource(SQLModel, table=True):
-    """A service a member unit offers the communities (服务资源清单)."""
-
-    __tablename__ = "unit_resources"
-
-    id: int | None = Field(default=None, primary_key=True)
-    unit_id: int = Field(foreign_key="orgs.id", index=True)
-    title: str = Field(max_length=60)
-    description: str = Field(default="", max_length=500)
-    category: str = Field(max_length=20)
-    contact_name: str = Field(default="", max_length=50)
-    contact_phone: str | None = Field(default=None, max_length=11)
-    active: bool = True
-    created_by_id: int | None = Field(default=None, foreign_key="users.id")
-    created_at: datetime = CreatedAt()
-
-
-class Notification(SQLModel, table=True):
-    """One message in a person's in-app inbox."""
-
-    __tablename__ = "notifications"
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="users.id", index=True)
-    kind: str = Field(max_length=40)
-    title: str = Field(max_length=60)
-    body: str = Field(default="", max_length=300)
-    link: str | None = Field(default=None, max_length=200)
-    ref_type: str | None = Field(default=None, max_length=20)
-    ref_id: int | None = None
-    created_at: datetime = CreatedAt()
-    read_at: datetime | None = TimeField(default=None, nullable=True)
-
-
 # ---- API schemas ----
 
 
@@ -254,100 +220,3 @@ class WishPublic(BaseModel):
     photos: list[str] = []
     actions: list[str] = []
     events: list[WishEventPublic] = []
-
-
-class ResourceCreate(Input):
-    unit_id: Id
-    title: str = PField(min_length=2, max_length=60)
-    description: str = PField("", max_length=500)
-    category: str = PField(min_length=1, max_length=20)
-    contact_name: str = PField("", max_length=50)
-    contact_phone: str | None = PField(None, pattern=r"^1[3-9]\d{9}$")
-
-
-class ResourcePublic(BaseModel):
-    id: int
-    unit_id: int
-    unit_name: str | None = None
-    title: str
-    description: str
-    category: str
-    contact_name: str
-    contact_phone: str | None
-    active: bool
-    created_at: datetime
-
-
-class NotificationPublic(BaseModel):
-    id: int
-    kind: str
-    title: str
-    body: str
-    link: str | None
-    ref_type: str | None
-    ref_id: int | None
-    created_at: datetime
-    read_at: datetime | None
-
-
-class UnreadCount(BaseModel):
-    unread: int
-
-
-# ---- the four lists (四项清单) ----
-
-
-class ResourceRow(BaseModel):
-    id: int
-    unit_id: int
-    unit_name: str
-    title: str
-    category: str
-    description: str
-    contact_name: str
-    contact_phone: str | None
-    created_at: datetime
-
-
-class NeedRow(BaseModel):
-    id: int
-    title: str
-    category: str
-    org_id: int
-    org_name: str
-    poster_name: str
-    poster_phone: str | None
-    status: str
-    status_label: str
-    created_at: datetime
-    deadline: datetime | None
-
-
-class ClaimRow(BaseModel):
-    id: int
-    wish_id: int
-    title: str
-    org_name: str
-    claimer_id: int
-    claimer_name: str
-    claimed_at: datetime
-    promise_date: date
-    outcome: str | None
-    outcome_label: str
-    measures: str | None
-
-
-class ResultRow(BaseModel):
-    id: int
-    title: str
-    category: str
-    org_name: str
-    claimer_id: int | None
-    claimer_name: str
-    done_note: str | None
-    minutes_spent: int | None
-    rating: int | None
-    comment: str | None
-    credit_minutes: int | None
-    verify_note: str | None
-    verified_at: datetime

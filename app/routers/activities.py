@@ -24,6 +24,7 @@ from app.models.stations import QrToken
 from app.pagination import Page, PageDep
 from app.routers.svg import SVG_RESPONSES, qr_svg
 from app.services import activities as activities_service
+from app.services import activity_attendance, activity_signups
 
 router = APIRouter(prefix="/activities", tags=["activities"])
 
@@ -54,45 +55,45 @@ async def get_activity(activity_id: Id, session: SessionDep, user: CurrentUser):
 @router.post("/{activity_id}/signup", response_model=SignupPublic)
 async def signup(activity_id: Id, session: SessionDep, user: CurrentUser, wait: bool = False):
     """Sign up; full → 409 activity_full, or with `?wait=true` join the waiting list."""
-    return await activities_service.signup(session, activity_id=activity_id, actor=user, wait=wait)
+    return await activity_signups.signup(session, activity_id=activity_id, actor=user, wait=wait)
 
 
 @router.delete("/{activity_id}/signup", response_model=SignupPublic)
 async def cancel_signup(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Cancel your sign-up (or leave the waiting list); the first waiter takes the place."""
-    return await activities_service.cancel_signup(session, activity_id=activity_id, actor=user)
+    return await activity_signups.cancel_signup(session, activity_id=activity_id, actor=user)
 
 
 @router.get("/{activity_id}/qr", response_model=QrToken)
 async def activity_qr(activity_id: Id, session: SessionDep, user: CurrentUser):
     """The organiser's live sign-in code (used with POST /checkins); it rotates every 30 seconds."""
-    return await activities_service.live_qr(session, activity_id=activity_id, actor=user)
+    return await activity_attendance.live_qr(session, activity_id=activity_id, actor=user)
 
 
 @router.get("/{activity_id}/qr.svg", response_class=Response, responses=SVG_RESPONSES)
 async def activity_qr_svg(activity_id: Id, session: SessionDep, user: CurrentUser):
     """The live sign-in code as an SVG image."""
-    code = await activities_service.live_qr(session, activity_id=activity_id, actor=user)
+    code = await activity_attendance.live_qr(session, activity_id=activity_id, actor=user)
     return await qr_svg(code.url)
 
 
 @router.get("/{activity_id}/ticket", response_model=TicketPublic)
 async def my_ticket(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Your personal ticket code, for the organiser to scan."""
-    return await activities_service.my_ticket(session, activity_id=activity_id, actor=user)
+    return await activity_signups.my_ticket(session, activity_id=activity_id, actor=user)
 
 
 @router.get("/{activity_id}/ticket.svg", response_class=Response, responses=SVG_RESPONSES)
 async def my_ticket_svg(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Your ticket code as an SVG image."""
-    ticket = await activities_service.my_ticket(session, activity_id=activity_id, actor=user)
+    ticket = await activity_signups.my_ticket(session, activity_id=activity_id, actor=user)
     return await qr_svg(ticket.token)
 
 
 @router.post("/{activity_id}/tickets", response_model=AttendancePublic)
 async def sign_in_by_ticket(activity_id: Id, body: TicketIn, session: SessionDep, user: CurrentUser):
     """The organiser submits an attendee's scanned ticket code to sign them in."""
-    return await activities_service.sign_in_by_ticket(
+    return await activity_attendance.sign_in_by_ticket(
         session, activity_id=activity_id, token=body.token, actor=user
     )
 
@@ -100,7 +101,7 @@ async def sign_in_by_ticket(activity_id: Id, body: TicketIn, session: SessionDep
 @router.post("/{activity_id}/attendance", response_model=AttendancePublic)
 async def sign_in_by_phone(activity_id: Id, body: AttendanceIn, session: SessionDep, user: CurrentUser):
     """The organiser signs in someone without a smartphone by phone (audit-logged; a walk-in gets a place if any)."""
-    return await activities_service.sign_in_by_phone(
+    return await activity_attendance.sign_in_by_phone(
         session, activity_id=activity_id, phone=body.phone, name=body.name, actor=user
     )
 
@@ -108,13 +109,13 @@ async def sign_in_by_phone(activity_id: Id, body: AttendanceIn, session: Session
 @router.get("/{activity_id}/attendance", response_model=list[AttendancePublic])
 async def list_attendance(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Who has signed in (organiser)."""
-    return await activities_service.attendees(session, activity_id=activity_id, actor=user)
+    return await activity_attendance.attendees(session, activity_id=activity_id, actor=user)
 
 
 @router.post("/{activity_id}/signout", response_model=AttendancePublic)
 async def sign_out(activity_id: Id, body: SignoutIn, session: SessionDep, user: CurrentUser):
     """Sign out by rescanning the live code (or the organiser by phone); credits the minutes once."""
-    return await activities_service.sign_out(
+    return await activity_attendance.sign_out(
         session, activity_id=activity_id, token=body.token, phone=body.phone, actor=user
     )
 
@@ -122,10 +123,10 @@ async def sign_out(activity_id: Id, body: SignoutIn, session: SessionDep, user: 
 @router.post("/{activity_id}/close", response_model=ActivityClosed)
 async def close_activity(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Close: credits `credit_minutes` to every attendee once, however often it is called; records no-shows."""
-    return await activities_service.close_activity(session, activity_id=activity_id, actor=user)
+    return await activity_attendance.close_activity(session, activity_id=activity_id, actor=user)
 
 
 @router.get("/{activity_id}/stats", response_model=ActivityStats)
 async def activity_stats(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Attendance and no-show rates (organiser)."""
-    return await activities_service.activity_stats(session, activity_id=activity_id, actor=user)
+    return await activity_attendance.activity_stats(session, activity_id=activity_id, actor=user)

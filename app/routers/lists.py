@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import CurrentUser, ReportSessionDep
 from app.models.base import Day, Id
-from app.models.wishes import ClaimRow, NeedRow, ResourceRow, ResultRow
+from app.models.lists import ClaimRow, NeedRow, ResourceRow, ResultRow
 from app.pagination import Page, PageDep
 from app.services import lists as lists_service
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep
 from app.models.base import Id
-from app.models.wishes import NotificationPublic, UnreadCount
+from app.models.notifications import NotificationPublic, UnreadCount
 from app.pagination import Page, PageDep
 from app.services import notifications as notifications_service
 

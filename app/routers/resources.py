@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep
 from app.models.base import Id
-from app.models.wishes import ResourceCreate, ResourcePublic
+from app.models.resources import ResourceCreate, ResourcePublic
 from app.pagination import Page, PageDep
 from app.services import resources as resources_service
 

@@ -89,9 +89,7 @@ async def station_stats(
     to: Instant | None = None,
 ):
     """Visits per day, duty minutes and today's count (master, deputies, staff)."""
-    return await stations_service.station_stats(
-        session, station_id=station_id, start=from_, end=to, actor=user
-    )
+    return await shifts_service.station_stats(session, station_id=station_id, start=from_, end=to, actor=user)
 
 
 @router.post("/stations/{station_id}/shifts", response_model=ShiftPublic, status_code=201)

@@ -25,7 +25,7 @@ from app.models.timebank import (
     YearTotal,
 )
 from app.pagination import Page, PageDep
-from app.services import idempotency
+from app.services import idempotency, timebank_policy, timebank_rewards
 from app.services import timebank as timebank_service
 
 router = APIRouter(prefix="/timebank", tags=["timebank"])
@@ -94,13 +94,13 @@ async def audit(session: SessionDep, user: CurrentUser):
 @router.get("/policy", response_model=PolicyPublic)
 async def get_policy(org_id: Id, session: SessionDep, user: CurrentUser):
     """The time-bank rules of the alliance over an org."""
-    return await timebank_service.get_policy(session, org_id=org_id, actor=user)
+    return await timebank_policy.get_policy(session, org_id=org_id, actor=user)
 
 
 @router.put("/policy/{alliance_id}", response_model=PolicyPublic)
 async def set_policy(alliance_id: Id, body: PolicyIn, session: SessionDep, user: CurrentUser):
     """Set an alliance's storage cap, redeem ages, transfer limits and rounding (its admins)."""
-    return await timebank_service.set_policy(session, alliance_id=alliance_id, data=body, actor=user)
+    return await timebank_policy.set_policy(session, alliance_id=alliance_id, data=body, actor=user)
 
 
 @router.put("/hardship/{user_id}", response_model=bool)
@@ -108,7 +108,7 @@ async def set_hardship(
     user_id: Id, hardship: Annotated[bool, Query()], session: SessionDep, user: CurrentUser
 ):
     """Mark a resident as in hardship, so the lower redeem age applies (staff over their home)."""
-    return await timebank_service.set_hardship(session, user_id=user_id, hardship=hardship, actor=user)
+    return await timebank_policy.set_hardship(session, user_id=user_id, hardship=hardship, actor=user)
 
 
 @router.get("/rewards", response_model=Page[RewardPublic])
@@ -121,7 +121,7 @@ async def list_rewards(
     all: bool = False,
 ):
     """Rewards on the shelves in a subtree (default: my community); `all=true` adds inactive ones for staff."""
-    items, cursor = await timebank_service.list_rewards(
+    items, cursor = await timebank_rewards.list_rewards(
         session, org_id=org_id, station_id=station_id, include_inactive=all, params=page, actor=user
     )
     return Page(items=items, next_cursor=cursor)
@@ -130,13 +130,13 @@ async def list_rewards(
 @router.post("/rewards", response_model=RewardPublic, status_code=201)
 async def create_reward(body: RewardIn, session: SessionDep, user: CurrentUser):
     """Put a reward on a shelf (staff over the org)."""
-    return await timebank_service.create_reward(session, data=body, actor=user)
+    return await timebank_rewards.create_reward(session, data=body, actor=user)
 
 
 @router.patch("/rewards/{reward_id}", response_model=RewardPublic)
 async def update_reward(reward_id: Id, body: RewardUpdate, session: SessionDep, user: CurrentUser):
     """Restock, reprice or take a reward off the shelf (staff over its org)."""
-    return await timebank_service.update_reward(session, reward_id=reward_id, data=body, actor=user)
+    return await timebank_rewards.update_reward(session, reward_id=reward_id, data=body, actor=user)
 
 
 @router.post("/rewards/{reward_id}/redeem", response_model=RedemptionPublic, status_code=201)
@@ -149,7 +149,7 @@ async def redeem(
 ):
     """Redeem a reward with minutes; staff may redeem for a resident by phone (needs an Idempotency-Key)."""
     return _stored(
-        await timebank_service.redeem(
+        await timebank_rewards.redeem(
             session, reward_id=reward_id, data=body or RedeemIn(), idempotency_key=idempotency_key, actor=user
         )
     )

@@ -17,7 +17,7 @@ from app.models.wishes import (
     WishStatus,
 )
 from app.pagination import Page, PageDep
-from app.services import wish_categories
+from app.services import wish_categories, wish_views
 from app.services import wishes as wishes_service
 from app.services.storage import MAX_PHOTO_BYTES
 
@@ -41,7 +41,7 @@ async def list_wishes(
     mine: bool = False,
 ):
     """Wishes you may see: published ones for everyone; the rest for their poster and staff over them."""
-    items, cursor = await wishes_service.list_wishes(
+    items, cursor = await wish_views.list_wishes(
         session, actor=user, params=page, org_id=org_id, status=status, category=category, mine=mine
     )
     return Page(items=items, next_cursor=cursor)
@@ -64,7 +64,7 @@ async def set_categories(body: CategoriesIn, session: SessionDep, user: CurrentU
 @router.get("/{wish_id}", response_model=WishPublic)
 async def get_wish(wish_id: Id, session: SessionDep, user: CurrentUser):
     """One wish with its history (`events[]`) and the actions open to you (`actions[]`)."""
-    return await wishes_service.get_wish(session, wish_id=wish_id, actor=user)
+    return await wish_views.get_wish(session, wish_id=wish_id, actor=user)
 
 
 @router.post("/{wish_id}/review", response_model=WishPublic)

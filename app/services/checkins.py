@@ -31,8 +31,7 @@ from app.models.stations import (
     StationStatus,
 )
 from app.models.user import User
-from app.services import activities as activities_service
-from app.services import qr
+from app.services import activity_attendance, qr
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 
@@ -208,7 +207,7 @@ async def _activity(session: AsyncSession, *, code: qr.Code, actor: User) -> Che
     activity = await session.get(Activity, code.object_id)
     if activity is None:
         raise qr.InvalidToken("活动不存在或已删除")
-    _, checkin, duplicate = await activities_service.attend(
+    _, checkin, duplicate = await activity_attendance.attend(
         session, activity=activity, user=actor, method="code", acted_by_id=None
     )
     await session.commit()

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.models.members import (
+from app.models.cobuilding import (
     AgreementCreate,
     AgreementPublic,
     AssessmentIn,
@@ -19,7 +19,9 @@ from app.models.members import (
     CoBuildingAssessment,
 )
 from app.models.org import Org, OrgKind, Role, UnitCommunity
+from app.models.resources import UnitResource
 from app.models.user import User
+from app.models.wishes import STATUS_LABELS, Wish
 from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, require_role_over
 from app.services import audit
 from app.services import member_reports as reports_service
@@ -274,10 +276,6 @@ async def community_units(session: AsyncSession, *, user: User, year: int) -> li
 
 async def unit_work(session: AsyncSession, *, unit_id: int) -> dict:
     """The unit's service resources and the projects (wishes) dispatched to it, where the wishes module keeps them."""
-    try:
-        from app.models.wishes import STATUS_LABELS, UnitResource, Wish
-    except ImportError:  # the wishes module is not installed
-        return {"resources": [], "projects": [], "project_labels": {}}
     resources = (
         await session.exec(
             select(UnitResource)

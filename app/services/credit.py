@@ -21,6 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Forbidden, ValidationFailed
 from app.models.timebank import TimebankPolicy
+from app.services import ledger as ledger_service
+from app.services import timebank_policy
 
 # What an activity of each kind is (志愿汇 / 中国志愿服务网 count only service as 志愿服务时长).
 SERVICE_KINDS = frozenset({"志愿服务", "政策宣讲"})
@@ -123,9 +125,7 @@ class CreditPolicy:
 
 async def policy_for(session: AsyncSession, *, org_id: int | None) -> CreditPolicy:
     """The crediting policy of the alliance over `org_id`."""
-    from app.services import timebank as timebank_service  # the policy's owner
-
-    return CreditPolicy.of(await timebank_service.policy_for(session, org_id=org_id))
+    return CreditPolicy.of(await timebank_policy.policy_for(session, org_id=org_id))
 
 
 async def post(
@@ -142,8 +142,6 @@ async def post(
     """Post decided minutes through the ledger's one posting function (once per reference)."""
     if minutes <= 0:
         return
-    from app.services import ledger as ledger_service  # the time bank's module
-
     await ledger_service.credit_service(
         session,
         org_id=org_id,

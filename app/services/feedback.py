@@ -1,30 +1,24 @@
 """The feedback form (在职党员社区表现反馈表): the branch rates each reported member once a year (and,
 where the alliance asks, on a quarterly service card); the employer unit's admin reads and exports them."""
 
-import io
-
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.concurrency import run_in_threadpool
 
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.hours import hours_text
-from app.models.members import (
-    MEMBER_TYPE_LABELS,
+from app.models.feedback import (
     RATING_LABELS,
     FeedbackPublic,
     MemberFeedback,
-    MemberReport,
     MemberSettings,
     MemberSettingsIn,
     MemberSettingsPublic,
     RatingIn,
-    ReportStatus,
 )
+from app.models.member_reports import MemberReport, ReportStatus
 from app.models.org import Org, OrgKind, Role
 from app.models.user import User
 from app.pagination import PageParams, paginate
@@ -33,27 +27,9 @@ from app.services import audit
 from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
-from app.templating import local_time
-from app.xlsx import append_row
-
-XLSX_HEADERS = [
-    "姓名",
-    "手机号",
-    "党员类别",
-    "报到社区",
-    "年度",
-    "评定等级",
-    "社区评语",
-    "参加活动",
-    "完成心愿",
-    "驿站值班",
-    "认领岗位",
-    "服务时长",
-    "评定时间",
-]
 
 
-async def _to_public(
+async def to_public(
     session: AsyncSession, rows: list[MemberFeedback], *, viewer: User
 ) -> list[FeedbackPublic]:
     names = await reports_service.org_names(
@@ -166,7 +142,7 @@ async def rate_member(
         detail={"user_id": user_id, "period": period, "rating": row.rating},
     )
     await session.commit()
-    return (await _to_public(session, [row], viewer=actor))[0]
+    return (await to_public(session, [row], viewer=actor))[0]
 
 
 async def forms_of(
@@ -184,7 +160,7 @@ async def forms_of(
             )
         )
     rows = (await session.exec(stmt.order_by(MemberFeedback.period.desc()))).all()
-    return await _to_public(session, list(rows), viewer=viewer)
+    return await to_public(session, list(rows), viewer=viewer)
 
 
 async def member_forms(session: AsyncSession, *, user_id: int, actor: User) -> list[FeedbackPublic]:
@@ -195,7 +171,7 @@ async def member_forms(session: AsyncSession, *, user_id: int, actor: User) -> l
     return forms
 
 
-async def _unit_admin(session: AsyncSession, *, unit_id: int, actor: User) -> Org:
+async def unit_admin(session: AsyncSession, *, unit_id: int, actor: User) -> Org:
     unit = await session.get(Org, unit_id)
     if unit is None or unit.kind != OrgKind.unit:
         raise NotFound("共建单位不存在", code="unit_not_found")
@@ -203,7 +179,7 @@ async def _unit_admin(session: AsyncSession, *, unit_id: int, actor: User) -> Or
     return unit
 
 
-def _unit_stmt(unit_id: int, year: int):
+def unit_stmt(unit_id: int, year: int):
     return select(MemberFeedback).where(
         MemberFeedback.employer_unit_id == unit_id,
         MemberFeedback.year == year,
@@ -215,73 +191,11 @@ async def unit_forms(
     session: AsyncSession, *, unit_id: int, year: int, actor: User, params: PageParams
 ) -> tuple[list[FeedbackPublic], str | None]:
     """The yearly forms of the unit's members, for the unit's admin."""
-    await _unit_admin(session, unit_id=unit_id, actor=actor)
+    await unit_admin(session, unit_id=unit_id, actor=actor)
     rows, cursor = await paginate(
-        session, _unit_stmt(unit_id, year), MemberFeedback.id, params, newest_first=False
+        session, unit_stmt(unit_id, year), MemberFeedback.id, params, newest_first=False
     )
-    return await _to_public(session, rows, viewer=actor), cursor
-
-
-async def unit_print(session: AsyncSession, *, unit_id: int, year: int, actor: User) -> dict:
-    """Every yearly form of the unit's members with a record summary: one printed A4 page each."""
-    from app.services import records as records_service  # records reads forms too
-
-    unit = await _unit_admin(session, unit_id=unit_id, actor=actor)
-    rows = list((await session.exec(_unit_stmt(unit_id, year).order_by(MemberFeedback.id))).all())
-    forms = await _to_public(session, rows, viewer=actor)
-    people = await reports_service.users_by_id(session, [f.user_id for f in rows])
-    items = [
-        {
-            "form": f,
-            "member_type": people[f.user.id].member_type,
-            "summary": await records_service.summary(session, user_id=f.user.id, year=year),
-        }
-        for f in forms
-    ]
-    return {"unit": unit, "year": year, "items": items}
-
-
-async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: User) -> bytes:
-    """The unit's members' yearly forms as an Excel workbook: a header row, then one row per form."""
-    data = await unit_print(session, unit_id=unit_id, year=year, actor=actor)
-    rows = []
-    for item in data["items"]:
-        f, s = item["form"], item["summary"]
-        rows.append(
-            [
-                f.user.name,
-                f.user.phone or "",
-                MEMBER_TYPE_LABELS.get(item["member_type"] or "", ""),
-                f.org_name or "",
-                f.year,
-                f.rating_label,
-                f.comment,
-                s["activities"],
-                s["wishes"],
-                s["shifts"],
-                "、".join(s["posts"]),
-                hours_text(s["minutes"]),
-                local_time(f.rated_at),
-            ]
-        )
-    return await run_in_threadpool(_workbook, f"{data['unit'].name}{year}年度反馈表", rows)
-
-
-def _workbook(title: str, rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "反馈表"
-    ws.append(XLSX_HEADERS)
-    for row in rows:
-        append_row(ws, row)
-    for col, width in zip("ABCDEFGHIJKLM", (10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18), strict=True):
-        ws.column_dimensions[col].width = width
-    wb.properties.title = title
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return await to_public(session, rows, viewer=actor), cursor
 
 
 # ---- the alliance's settings ----

@@ -18,7 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, ValidationFailed
-from app.models.timebank import IdempotencyKey
+from app.models.idempotency import IdempotencyKey
 
 MAX_KEY_LENGTH = 100
 

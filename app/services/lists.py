@@ -15,18 +15,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
+from app.models.lists import ClaimRow, NeedRow, ResourceRow, ResultRow
 from app.models.org import Org
+from app.models.resources import UnitResource
 from app.models.user import User
-from app.models.wishes import (
-    STATUS_LABELS,
-    ClaimRow,
-    NeedRow,
-    ResourceRow,
-    ResultRow,
-    UnitResource,
-    Wish,
-    WishClaim,
-)
+from app.models.wishes import STATUS_LABELS, Wish, WishClaim
 from app.pagination import PageParams, paginate
 from app.permissions import require_role_over
 from app.security import mask_phone

@@ -14,12 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.models.members import (
+from app.models.feedback import MemberFeedback, MemberSettings
+from app.models.member_reports import (
     REPORT_STATUS_LABELS,
-    MemberFeedback,
     MemberReport,
     MemberReportStep,
-    MemberSettings,
     ReportCreate,
     ReportMove,
     ReportPublic,

@@ -7,8 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import NotFound
+from app.models.notifications import Notification
 from app.models.user import User
-from app.models.wishes import Notification
 from app.pagination import PageParams, paginate
 
 

@@ -7,7 +7,7 @@ from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind, Role
 from app.models.user import User
 from app.services import activities as activities_service
 from app.services import stations as stations_service
-from app.services import wishes as wishes_service
+from app.services import wish_views
 
 
 async def home(session: AsyncSession, *, user: User) -> dict:
@@ -15,7 +15,7 @@ async def home(session: AsyncSession, *, user: User) -> dict:
     home_org = await session.get(Org, user.home_org_id) if user.home_org_id else None
     return {
         "home_org": home_org,
-        "wishes": await wishes_service.wall(session, user=user, limit=5),
+        "wishes": await wish_views.wall(session, user=user, limit=5),
         "stations": await stations_service.nearest_for_user(session, user=user, limit=3),
         "activities": await activities_service.upcoming_for_user(session, user=user, limit=3),
     }

@@ -15,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, InvalidState, NotFound
-from app.models.members import (
+from app.models.org import Org
+from app.models.posts import (
     Post,
     PostClaim,
     PostClaimPublic,
@@ -25,7 +26,6 @@ from app.models.members import (
     PostLogPublic,
     PostPublic,
 )
-from app.models.org import Org
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import has_role_over, require_role_over

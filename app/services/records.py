@@ -1,35 +1,31 @@
 """The record card (活动记录卡): everything a member did in the community in a year, read from the
 modules that keep it (activities, wishes, duty shifts, posts, the time bank) — never re-entered."""
 
-import importlib
+import io
 
+from openpyxl import Workbook
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.concurrency import run_in_threadpool
 
 from app.errors import NotFound
-from app.models.members import (
-    PostLog,
-    PostLogPublic,
-    RecordItem,
-    RecordPost,
-    RecordPublic,
-    RecordSection,
-    ReportStatus,
-)
+from app.hours import hours_text
+from app.models.activities import Activity, Attendance
+from app.models.feedback import MemberFeedback
+from app.models.member_reports import MEMBER_TYPE_LABELS, ReportStatus
 from app.models.org import OrgKind
+from app.models.posts import PostLog, PostLogPublic
+from app.models.records import RecordItem, RecordPost, RecordPublic, RecordSection
+from app.models.stations import DutyShift, ShiftSignup, Station
+from app.models.timebank import LedgerAccount, LedgerEntry, LedgerTxn
 from app.models.user import User
+from app.models.wishes import Wish
 from app.permissions import ADMIN_ONLY, has_role_over
 from app.services import feedback as feedback_service
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
-
-
-def _module(name: str):
-    """Another domain's models module, or None while it is not there yet."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+from app.templating import local_time
+from app.xlsx import append_row
 
 
 async def record_access(
@@ -122,17 +118,13 @@ async def post_section(session: AsyncSession, *, user_id: int, year: int) -> lis
 
 async def activity_section(session: AsyncSession, *, user_id: int, year: int) -> RecordSection:
     """Activities attended in the year (activity sign-ins)."""
-    mod = _module("app.models.activities")
-    if mod is None or not hasattr(mod, "Attendance"):
-        return RecordSection(available=False)
-    activity, attendance = mod.Activity, mod.Attendance
     lo, hi = reports_service.year_bounds(year)
     rows = (
         await session.exec(
-            select(activity, attendance)
-            .join(attendance, attendance.activity_id == activity.id)
-            .where(attendance.user_id == user_id, activity.starts_at >= lo, activity.starts_at < hi)
-            .order_by(activity.starts_at)
+            select(Activity, Attendance)
+            .join(Attendance, Attendance.activity_id == Activity.id)
+            .where(Attendance.user_id == user_id, Activity.starts_at >= lo, Activity.starts_at < hi)
+            .order_by(Activity.starts_at)
         )
     ).all()
     names = await reports_service.org_names(session, [a.org_id for a, _ in rows])
@@ -151,22 +143,18 @@ async def activity_section(session: AsyncSession, *, user_id: int, year: int) ->
 
 async def wish_section(session: AsyncSession, *, user_id: int, year: int) -> RecordSection:
     """Wishes the member fulfilled (marked done) in the year; verified minutes where verified."""
-    mod = _module("app.models.wishes")
-    if mod is None or not hasattr(mod, "Wish"):
-        return RecordSection(available=False)
-    wish = mod.Wish
     lo, hi = reports_service.year_bounds(year)
     rows = (
         await session.exec(
-            select(wish)
+            select(Wish)
             .where(
-                wish.claimer_id == user_id,
-                wish.done_at.is_not(None),
-                wish.done_at >= lo,
-                wish.done_at < hi,
-                wish.status.in_(("done", "confirmed", "verified")),
+                Wish.claimer_id == user_id,
+                Wish.done_at.is_not(None),
+                Wish.done_at >= lo,
+                Wish.done_at < hi,
+                Wish.status.in_(("done", "confirmed", "verified")),
             )
-            .order_by(wish.done_at)
+            .order_by(Wish.done_at)
         )
     ).all()
     names = await reports_service.org_names(session, [w.org_id for w in rows])
@@ -185,23 +173,19 @@ async def wish_section(session: AsyncSession, *, user_id: int, year: int) -> Rec
 
 async def shift_section(session: AsyncSession, *, user_id: int, year: int) -> RecordSection:
     """Duty shifts served at red stations in the year."""
-    mod = _module("app.models.stations")
-    if mod is None or not hasattr(mod, "ShiftSignup"):
-        return RecordSection(available=False)
-    station, shift, signup = mod.Station, mod.DutyShift, mod.ShiftSignup
     lo, hi = reports_service.year_bounds(year)
     rows = (
         await session.exec(
-            select(station, shift, signup)
-            .join(shift, shift.station_id == station.id)
-            .join(signup, signup.shift_id == shift.id)
+            select(Station, DutyShift, ShiftSignup)
+            .join(DutyShift, DutyShift.station_id == Station.id)
+            .join(ShiftSignup, ShiftSignup.shift_id == DutyShift.id)
             .where(
-                signup.user_id == user_id,
-                signup.started_at.is_not(None),
-                shift.starts_at >= lo,
-                shift.starts_at < hi,
+                ShiftSignup.user_id == user_id,
+                ShiftSignup.started_at.is_not(None),
+                DutyShift.starts_at >= lo,
+                DutyShift.starts_at < hi,
             )
-            .order_by(shift.starts_at)
+            .order_by(DutyShift.starts_at)
         )
     ).all()
     items = [
@@ -211,24 +195,19 @@ async def shift_section(session: AsyncSession, *, user_id: int, year: int) -> Re
     return RecordSection(items=items, minutes=sum(i.minutes for i in items))
 
 
-async def ledger_minutes(session: AsyncSession, *, user_id: int, year: int) -> int | None:
-    """Service minutes credited to the member's time bank in the year (earned and granted, less
-    corrections); None while the ledger is not installed."""
-    mod = _module("app.models.timebank")
-    if mod is None or not hasattr(mod, "LedgerEntry"):
-        return None
-    entry, txn, account = mod.LedgerEntry, mod.LedgerTxn, mod.LedgerAccount
+async def ledger_minutes(session: AsyncSession, *, user_id: int, year: int) -> int:
+    """Service minutes credited to the member's time bank in the year (earned and granted, less corrections)."""
     lo, hi = reports_service.year_bounds(year)
     total = (
         await session.exec(
-            select(func.coalesce(func.sum(entry.amount_minutes), 0))
-            .join(account, account.id == entry.account_id)
-            .join(txn, txn.id == entry.txn_id)
+            select(func.coalesce(func.sum(LedgerEntry.amount_minutes), 0))
+            .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+            .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
             .where(
-                account.user_id == user_id,
-                txn.kind.in_(("earn", "grant", "correction")),
-                txn.created_at >= lo,
-                txn.created_at < hi,
+                LedgerAccount.user_id == user_id,
+                LedgerTxn.kind.in_(("earn", "grant", "correction")),
+                LedgerTxn.created_at >= lo,
+                LedgerTxn.created_at < hi,
             )
         )
     ).one()
@@ -271,3 +250,83 @@ async def member_page(session: AsyncSession, *, user: User) -> dict:
         "card": card,
         "home_org_id": user.home_org_id,
     }
+
+
+# ---- the unit's printed forms and workbook (each form with the member's record summary) ----
+
+
+XLSX_HEADERS = [
+    "姓名",
+    "手机号",
+    "党员类别",
+    "报到社区",
+    "年度",
+    "评定等级",
+    "社区评语",
+    "参加活动",
+    "完成心愿",
+    "驿站值班",
+    "认领岗位",
+    "服务时长",
+    "评定时间",
+]
+
+
+async def unit_print(session: AsyncSession, *, unit_id: int, year: int, actor: User) -> dict:
+    """Every yearly form of the unit's members with a record summary: one printed A4 page each."""
+    unit = await feedback_service.unit_admin(session, unit_id=unit_id, actor=actor)
+    rows = list(
+        (await session.exec(feedback_service.unit_stmt(unit_id, year).order_by(MemberFeedback.id))).all()
+    )
+    forms = await feedback_service.to_public(session, rows, viewer=actor)
+    people = await reports_service.users_by_id(session, [f.user_id for f in rows])
+    items = [
+        {
+            "form": f,
+            "member_type": people[f.user.id].member_type,
+            "summary": await summary(session, user_id=f.user.id, year=year),
+        }
+        for f in forms
+    ]
+    return {"unit": unit, "year": year, "items": items}
+
+
+async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: User) -> bytes:
+    """The unit's members' yearly forms as an Excel workbook: a header row, then one row per form."""
+    data = await unit_print(session, unit_id=unit_id, year=year, actor=actor)
+    rows = []
+    for item in data["items"]:
+        f, s = item["form"], item["summary"]
+        rows.append(
+            [
+                f.user.name,
+                f.user.phone or "",
+                MEMBER_TYPE_LABELS.get(item["member_type"] or "", ""),
+                f.org_name or "",
+                f.year,
+                f.rating_label,
+                f.comment,
+                s["activities"],
+                s["wishes"],
+                s["shifts"],
+                "、".join(s["posts"]),
+                hours_text(s["minutes"]),
+                local_time(f.rated_at),
+            ]
+        )
+    return await run_in_threadpool(_workbook, f"{data['unit'].name}{year}年度反馈表", rows)
+
+
+def _workbook(title: str, rows: list[list]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "反馈表"
+    ws.append(XLSX_HEADERS)
+    for row in rows:
+        append_row(ws, row)
+    for col, width in zip("ABCDEFGHIJKLM", (10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18), strict=True):
+        ws.column_dimensions[col].width = width
+    wb.properties.title = title
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

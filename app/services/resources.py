@@ -6,8 +6,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Forbidden, NotFound
 from app.models.org import Org, OrgKind, UnitCommunity
+from app.models.resources import ResourceCreate, ResourcePublic, UnitResource
 from app.models.user import User
-from app.models.wishes import ResourceCreate, ResourcePublic, UnitResource
 from app.pagination import PageParams, paginate
 from app.permissions import covered_by_role, require_role_over
 from app.security import mask_phone

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import Conflict, InvalidState, NotFound
+from app.models.org import Org
 from app.models.stations import (
     DutyShift,
     ShiftClosed,
@@ -17,6 +18,7 @@ from app.models.stations import (
     ShiftSignup,
     ShiftSignupPublic,
     Station,
+    StationStats,
 )
 from app.models.user import User
 from app.services import audit
@@ -333,10 +335,28 @@ async def station_duty_minutes(
     return int((await session.exec(stmt)).one())
 
 
+async def station_stats(
+    session: AsyncSession, *, station_id: int, start: datetime | None, end: datetime | None, actor: User
+) -> StationStats:
+    """A station's visits per day (from stations) and duty minutes (from its shifts) over a period
+    (default: the last 30 days)."""
+    station = await stations_service.get_station(session, station_id=station_id)
+    await stations_service.require_runner(session, station=station, user=actor)
+    end = end or clock.now()
+    start = start or end - timedelta(days=30)
+    days = await stations_service.visits_per_day(session, station_id=station.id, start=start, end=end)
+    minutes = await station_duty_minutes(session, station_id=station.id, start=start, end=end)
+    return StationStats(
+        station_id=station.id,
+        visits=sum(d.visits for d in days),
+        visits_per_day=days,
+        duty_minutes=minutes,
+        live_count=await stations_service.live_count(session, station_id=station.id),
+    )
+
+
 async def duty_minutes(session: AsyncSession, *, org_id: int, start: datetime, end: datetime) -> int:
     """Minutes served on duty at the stations of org_id's subtree, shifts starting in [start, end) — for stats."""
-    from app.models.org import Org
-
     org = await session.get(Org, org_id)
     if org is None:
         return 0

@@ -8,7 +8,7 @@ from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
 from app.models.stations import (
     Checkin,
@@ -19,12 +19,11 @@ from app.models.stations import (
     StationDay,
     StationDeputy,
     StationPublic,
-    StationStats,
     StationUpdate,
 )
 from app.models.user import User, UserBrief
 from app.pagination import PageParams, decode_cursor, encode_cursor, paginate
-from app.permissions import ADMIN_ONLY, STAFF_ROLES, has_role_over, require_role_over
+from app.permissions import ADMIN_ONLY, STAFF_ROLES, covered_by_role, has_role_over, require_role_over
 from app.security import mask_phone
 from app.services import audit, qr
 from app.services import users as users_service
@@ -80,8 +79,6 @@ def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
 
 def parse_near(near: str | None) -> tuple[float, float] | None:
     """`"lat,lng"` → (lat, lng); None if absent; ValidationFailed if malformed."""
-    from app.errors import ValidationFailed
-
     if not near:
         return None
     try:
@@ -403,31 +400,8 @@ async def live_count(session: AsyncSession, *, station_id: int) -> int:
     return (await session.exec(stmt)).one()
 
 
-async def station_stats(
-    session: AsyncSession, *, station_id: int, start: datetime | None, end: datetime | None, actor: User
-) -> StationStats:
-    """A station's visits per day and duty minutes over a period (default: the last 30 days)."""
-    from app.services import shifts as shifts_service
-
-    station = await get_station(session, station_id=station_id)
-    await require_runner(session, station=station, user=actor)
-    end = end or clock.now()
-    start = start or end - timedelta(days=30)
-    days = await visits_per_day(session, station_id=station.id, start=start, end=end)
-    minutes = await shifts_service.station_duty_minutes(session, station_id=station.id, start=start, end=end)
-    return StationStats(
-        station_id=station.id,
-        visits=sum(d.visits for d in days),
-        visits_per_day=days,
-        duty_minutes=minutes,
-        live_count=await live_count(session, station_id=station.id),
-    )
-
-
 async def admin_list(session: AsyncSession, *, actor: User, limit: int = 200) -> list[StationPublic]:
     """The stations the actor runs or is staff over (for /admin/stations)."""
-    from app.permissions import covered_by_role
-
     deputy_of = select(StationDeputy.station_id).where(StationDeputy.user_id == actor.id)
     stmt = (
         select(Station)
@@ -456,8 +430,6 @@ async def screen_state(session: AsyncSession, *, station_id: int, actor: User) -
 
 async def admin_orgs(session: AsyncSession, *, actor: User) -> list[Org]:
     """The org nodes in the subtrees the actor administers (where they may register stations)."""
-    from app.permissions import covered_by_role
-
     return list(
         (
             await session.exec(

@@ -1,21 +1,14 @@
-"""Time-bank use cases: balances, statements, transfers, grants, the rewards shelf, policy, audit.
+"""Time-bank use cases: balances, statements, yearly totals, transfers, grants, audit, the page.
 
 Minutes only ever move through `app.services.ledger.post`. Money-moving use cases take an
 Idempotency-Key (`app.services.idempotency`): the key is claimed before any lock is taken (so a
 concurrent twin waits on the key, never on the chain), and the response is kept with it.
-
-Policy per alliance (`timebank_policies`; no row = no limits, served time rounds to 30 min):
-- storage cap: credits are never refused (the service was done), but only minutes up to the cap
-  may be redeemed on the rewards shelf; what lies above it may only be donated (transferred);
-- redeem minimum age: a person must be at least `redeem_min_age` years old by `User.birth_year`
-  (`redeem_min_age_hardship` for people marked in hardship) to redeem;
-- family transfers: allowed or not, and at most `family_transfer_daily_cap_minutes` a China day;
-- rounding of served time: half-up to `rounding_unit_minutes` (30: <15 → 0, 15–44 → 30, 45–74 → 60).
+The alliance's rules are `timebank_policy`; the rewards shelf is `timebank_rewards`.
 """
 
 from datetime import UTC, datetime
 
-from sqlalchemy import case, distinct, func, update
+from sqlalchemy import case, distinct, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +17,6 @@ from app.clock import CHINA
 from app.db import china_year
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
-from app.models.stations import Station
 from app.models.timebank import (
     TXN_KIND_LABELS,
     AccountKind,
@@ -37,17 +29,6 @@ from app.models.timebank import (
     LedgerEntry,
     LedgerTxn,
     MismatchedAccount,
-    PolicyIn,
-    PolicyPublic,
-    RedeemIn,
-    Redemption,
-    RedemptionPublic,
-    Reward,
-    RewardIn,
-    RewardPublic,
-    RewardUpdate,
-    TimebankHardship,
-    TimebankPolicy,
     TransferIn,
     TransferPublic,
     TxnKind,
@@ -57,7 +38,6 @@ from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
     ADMIN_ONLY,
-    covered_by_role,
     has_role_over,
     require_alliance_admin,
     require_role_over,
@@ -65,10 +45,10 @@ from app.permissions import (
 from app.security import mask_phone
 from app.services import audit, ledger
 from app.services import idempotency as idem
-from app.services import users as users_service
+from app.services.timebank_policy import policy_for, spendable_minutes
+from app.services.timebank_rewards import list_rewards
 
 STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
-DEFAULT_ROUNDING_UNIT = 30
 
 
 # ---- pure rules ----------------------------------------------------------------------------
@@ -87,121 +67,10 @@ def next_star_minutes(earned_minutes: int) -> int | None:
     return None
 
 
-def round_served_minutes(policy: TimebankPolicy | None, minutes: int) -> int:
-    """Served time rounded half-up to the policy's unit (30 by default: 14 → 0, 15 → 30, 45 → 60)."""
-    unit = policy.rounding_unit_minutes if policy is not None else DEFAULT_ROUNDING_UNIT
-    if minutes <= 0:
-        return 0
-    if not unit:
-        return minutes
-    return (minutes + unit // 2) // unit * unit
-
-
-def spendable_minutes(policy: TimebankPolicy | None, balance: int) -> int:
-    """What may be redeemed: the balance up to the storage cap (the rest may only be donated)."""
-    if policy is None or policy.storage_cap_minutes is None:
-        return balance
-    return min(balance, policy.storage_cap_minutes)
-
-
 def china_today_start() -> datetime:
     """Midnight today in China time, as a UTC instant."""
     local = clock.now().astimezone(CHINA)
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
-# ---- policy ----------------------------------------------------------------------------------
-
-
-async def alliance_id_of(session: AsyncSession, *, org_id: int | None) -> int | None:
-    """The alliance (root) over an org node."""
-    if org_id is None:
-        return None
-    org = await session.get(Org, org_id)
-    if org is None:
-        return None
-    return int(org.path.strip("/").split("/")[0])
-
-
-async def policy_for(session: AsyncSession, *, org_id: int | None) -> TimebankPolicy | None:
-    """The policy of the alliance over `org_id` (None: no limits, default rounding)."""
-    alliance_id = await alliance_id_of(session, org_id=org_id)
-    if alliance_id is None:
-        return None
-    return (
-        await session.exec(select(TimebankPolicy).where(TimebankPolicy.alliance_id == alliance_id))
-    ).first()
-
-
-async def served_minutes_for(session: AsyncSession, *, org_id: int, minutes: int) -> int:
-    """Served time at `org_id` rounded by its alliance's policy (for shifts, activities, wishes)."""
-    return round_served_minutes(await policy_for(session, org_id=org_id), minutes)
-
-
-def _policy_public(alliance_id: int, policy: TimebankPolicy | None) -> PolicyPublic:
-    if policy is None:
-        return PolicyPublic(alliance_id=alliance_id)
-    return PolicyPublic(alliance_id=alliance_id, **{k: getattr(policy, k) for k in PolicyIn.model_fields})
-
-
-async def get_policy(session: AsyncSession, *, org_id: int, actor: User) -> PolicyPublic:
-    """The time-bank policy of the alliance over `org_id`."""
-    alliance_id = await alliance_id_of(session, org_id=org_id)
-    if alliance_id is None:
-        raise NotFound("组织不存在", code="org_not_found")
-    return _policy_public(alliance_id, await policy_for(session, org_id=alliance_id))
-
-
-async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn, actor: User) -> PolicyPublic:
-    """Set an alliance's time-bank rules (its admins only)."""
-    org = await session.get(Org, alliance_id)
-    if org is None or org.parent_id is not None:
-        raise NotFound("联盟不存在", code="org_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=alliance_id, roles=ADMIN_ONLY)
-    policy = await policy_for(session, org_id=alliance_id) or TimebankPolicy(alliance_id=alliance_id)
-    for name, value in data.model_dump().items():
-        setattr(policy, name, value)
-    policy.updated_by, policy.updated_at = actor.id, clock.now()
-    session.add(policy)
-    await session.flush()
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="timebank.policy",
-        object_type="org",
-        object_id=alliance_id,
-        org_id=alliance_id,
-        detail=data.model_dump(),
-    )
-    await session.commit()
-    return _policy_public(alliance_id, policy)
-
-
-async def set_hardship(session: AsyncSession, *, user_id: int, hardship: bool, actor: User) -> bool:
-    """Mark or unmark a resident as in hardship (the lower redeem age), by staff over their home."""
-    person = await session.get(User, user_id)
-    if (
-        person is None
-        or person.home_org_id is None
-        or not await has_role_over(session, user_id=actor.id, org_id=person.home_org_id)
-    ):
-        raise NotFound("用户不存在", code="user_not_found")
-    row = (await session.exec(select(TimebankHardship).where(TimebankHardship.user_id == user_id))).first()
-    if hardship and row is None:
-        session.add(TimebankHardship(user_id=user_id, set_by=actor.id))
-    elif not hardship and row is not None:
-        await session.delete(row)
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="timebank.hardship",
-        object_type="user",
-        object_id=user_id,
-        org_id=person.home_org_id,
-        detail={"hardship": hardship},
-    )
-    await session.commit()
-    return hardship
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -471,211 +340,6 @@ async def grant(
     return stored
 
 
-# ---- the rewards shelf (爱心超市) ------------------------------------------------------------------
-
-
-def _reward_public(r: Reward) -> RewardPublic:
-    return RewardPublic(
-        id=r.id,
-        org_id=r.org_id,
-        station_id=r.station_id,
-        name=r.name,
-        description=r.description,
-        price_minutes=r.price_minutes,
-        stock=r.stock,
-        active=r.active,
-    )
-
-
-async def list_rewards(
-    session: AsyncSession,
-    *,
-    org_id: int | None,
-    station_id: int | None,
-    include_inactive: bool,
-    params: PageParams,
-    actor: User,
-) -> tuple[list[RewardPublic], str | None]:
-    """Rewards on the shelves in a subtree (default: the person's community), cheapest ids first."""
-    if org_id is None:
-        if actor.home_org_id is None:
-            return [], None
-        org_id = await ledger.issuer_org_id(session, org_id=actor.home_org_id)
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
-    stmt = select(Reward).join(Org, Org.id == Reward.org_id).where(Org.path.startswith(org.path))
-    if station_id is not None:
-        stmt = stmt.where(Reward.station_id == station_id)
-    if include_inactive:
-        stmt = stmt.where(covered_by_role(actor.id, Reward.org_id))
-    else:
-        stmt = stmt.where(Reward.active.is_(True))
-    rows, cursor = await paginate(session, stmt, Reward.id, params, newest_first=False)
-    return [_reward_public(r) for r in rows], cursor
-
-
-async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -> RewardPublic:
-    """Put a reward on a shelf (staff over the org)."""
-    org = await session.get(Org, data.org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=data.org_id)
-    if data.station_id is not None:
-        station = await session.get(Station, data.station_id)
-        station_org = await session.get(Org, station.org_id) if station else None
-        if station_org is None or not station_org.path.startswith(org.path):
-            raise ValidationFailed("请选择本组织下的驿站", code="invalid_station")
-    reward = Reward(**data.model_dump(), created_by=actor.id)
-    session.add(reward)
-    await session.flush()
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="timebank.reward.create",
-        object_type="reward",
-        object_id=reward.id,
-        org_id=reward.org_id,
-        detail=data.model_dump(),
-    )
-    await session.commit()
-    return _reward_public(reward)
-
-
-async def _staff_reward(session: AsyncSession, *, reward_id: int, actor: User) -> Reward:
-    reward = await session.get(Reward, reward_id)
-    if reward is None or not await has_role_over(session, user_id=actor.id, org_id=reward.org_id):
-        raise NotFound("奖励不存在", code="reward_not_found")
-    return reward
-
-
-async def update_reward(
-    session: AsyncSession, *, reward_id: int, data: RewardUpdate, actor: User
-) -> RewardPublic:
-    """Restock, reprice or take a reward off the shelf (staff over its org)."""
-    reward = await _staff_reward(session, reward_id=reward_id, actor=actor)
-    changes = data.model_dump(exclude_none=True)
-    for name, value in changes.items():
-        setattr(reward, name, value)
-    session.add(reward)
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="timebank.reward.update",
-        object_type="reward",
-        object_id=reward.id,
-        org_id=reward.org_id,
-        detail=changes,
-    )
-    await session.commit()
-    return _reward_public(reward)
-
-
-async def _check_age(session: AsyncSession, *, person: User, policy: TimebankPolicy | None) -> None:
-    if policy is None or policy.redeem_min_age is None:
-        return
-    min_age = policy.redeem_min_age
-    if (
-        policy.redeem_min_age_hardship is not None
-        and (
-            await session.exec(select(TimebankHardship.id).where(TimebankHardship.user_id == person.id))
-        ).first()
-        is not None
-    ):
-        min_age = policy.redeem_min_age_hardship
-    if person.birth_year is None:
-        raise Conflict("请先在“我的”中填写出生年份", code="birth_year_required")
-    if clock.now().astimezone(CHINA).year - person.birth_year < min_age:
-        raise Conflict(f"本联盟规定年满 {min_age} 周岁方可兑换", code="redeem_age_not_reached")
-
-
-async def redeem(
-    session: AsyncSession, *, reward_id: int, data: RedeemIn, idempotency_key: str | None, actor: User
-) -> idem.Stored:
-    """Spend minutes on a reward and take one from its stock, atomically; staff may act for a resident (代办)."""
-    row, replay = await idem.claim(
-        session,
-        key=idempotency_key,
-        user_id=actor.id,
-        route="timebank.redeem",
-        body={"reward_id": reward_id, **data.model_dump(mode="json")},
-    )
-    if replay:
-        return replay
-    reward = await session.get(Reward, reward_id)
-    if reward is None or not reward.active:
-        raise NotFound("奖励不存在或已下架", code="reward_not_found")
-    person = actor
-    if data.for_phone:
-        if not await has_role_over(session, user_id=actor.id, org_id=reward.org_id):
-            raise Forbidden("只有该站点的工作人员可以代办兑换")
-        person = await users_service.get_by_phone(session, phone=data.for_phone)
-        # Only for people of the shelf's alliance: staff elsewhere must not spend (or read) their minutes.
-        home = await session.get(Org, person.home_org_id) if person.home_org_id else None
-        shelf_org = await session.get(Org, reward.org_id)
-        if home is None or shelf_org is None or home.path.split("/")[1] != shelf_org.path.split("/")[1]:
-            raise NotFound("没有找到该手机号对应的本联盟居民", code="user_not_found")
-    policy = await policy_for(session, org_id=person.home_org_id or reward.org_id)
-    await _check_age(session, person=person, policy=policy)
-    await ledger.lock_chain(session)  # chain first, then the reward row: one lock order everywhere
-    account = await ledger.person_account(session, user_id=person.id)
-    account = (
-        await session.exec(
-            select(LedgerAccount)
-            .where(LedgerAccount.id == account.id)
-            .execution_options(populate_existing=True)
-        )
-    ).one()
-    if account.balance_minutes >= reward.price_minutes > spendable_minutes(policy, account.balance_minutes):
-        raise Conflict("超出储存上限的时间只能转赠，不能兑换", code="above_storage_cap")
-    taken = await session.exec(
-        update(Reward)
-        .where(Reward.id == reward_id, Reward.stock > 0, Reward.active.is_(True))
-        .values(stock=Reward.stock - 1)
-    )
-    if taken.rowcount != 1:
-        raise Conflict("该奖励已兑完", code="reward_out_of_stock")
-    shelf = await ledger.system_account(session, kind=AccountKind.shelf, org_id=reward.org_id)
-    txn = await ledger.post(
-        session,
-        kind=TxnKind.redeem,
-        legs=[(account, -reward.price_minutes), (shelf, reward.price_minutes)],
-        memo=f"兑换：{reward.name}",
-        actor_id=actor.id,
-        org_id=reward.org_id,
-    )
-    redemption = Redemption(
-        reward_id=reward.id, user_id=person.id, actor_id=actor.id, txn_id=txn.id, minutes=reward.price_minutes
-    )
-    session.add(redemption)
-    await session.flush()
-    if person.id != actor.id:
-        await audit.record(
-            session,
-            actor_id=actor.id,
-            action="timebank.redeem_for",
-            object_type="redemption",
-            object_id=redemption.id,
-            org_id=reward.org_id,
-            on_behalf_of_id=person.id,
-            detail={"reward_id": reward.id, "minutes": reward.price_minutes},
-        )
-    await session.refresh(reward)
-    body = RedemptionPublic(
-        redemption_id=redemption.id,
-        txn_id=txn.id,
-        reward_id=reward.id,
-        user_id=person.id,
-        minutes=reward.price_minutes,
-        balance_minutes=account.balance_minutes,
-        stock_left=reward.stock,
-        created_at=txn.created_at,
-    ).model_dump(mode="json")
-    stored = await idem.complete(session, row, status_code=201, body=body)
-    await session.commit()
-    return stored
-
-
 # ---- pages -------------------------------------------------------------------------------------------
 
 
@@ -697,33 +361,3 @@ async def page(session: AsyncSession, *, user: User) -> dict:
         "next_star_minutes": next_star_minutes(bal.earned_minutes),
         "years": await yearly_totals(session, user=user),
     }
-
-
-async def manage_page(session: AsyncSession, *, user: User) -> dict:
-    """What the station master's rewards page shows: the orgs they serve and every reward there."""
-    from app.models.org import Role
-
-    orgs = (
-        await session.exec(
-            select(Org).join(Role, Role.org_id == Org.id).where(Role.user_id == user.id).order_by(Org.id)
-        )
-    ).all()
-    if not orgs:
-        raise Forbidden("仅站长和工作人员可以管理爱心超市")
-    rewards = (
-        await session.exec(
-            select(Reward)
-            .where(covered_by_role(user.id, Reward.org_id))
-            .order_by(Reward.org_id, Reward.id)
-            .limit(200)
-        )
-    ).all()
-    names = (
-        {
-            o.id: o.name
-            for o in (await session.exec(select(Org).where(Org.id.in_({r.org_id for r in rewards})))).all()
-        }
-        if rewards
-        else {}
-    )
-    return {"orgs": orgs, "rewards": [_reward_public(r) for r in rewards], "org_names": names}

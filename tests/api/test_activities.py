@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from app import clock
@@ -232,7 +231,6 @@ async def test_ticket_of_another_activity_is_invalid(client, session):
 
 
 async def test_close_credits_attendees_once_and_records_no_shows(client, session):
-    pytest.importorskip("app.services.ledger")
     tree = await make_tree(session)
     act, staff = await _activity(client, session, tree, capacity=3)
     came, absent = await make_user(session), await make_user(session)
@@ -281,7 +279,6 @@ async def test_close_without_credit_minutes_needs_no_ledger(client, session):
 
 
 async def test_sign_out_by_rescanning_credits_once(client, session):
-    pytest.importorskip("app.services.ledger")
     tree = await make_tree(session)
     act, staff = await _activity(client, session, tree)
     person = await make_user(session)

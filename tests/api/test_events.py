@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from app import clock
 from app.models.audit import AuditLog
+from app.services import event_timers
 from app.services import events as events_service
 from tests.factories import auth, make_tree, make_user
 
@@ -200,9 +201,9 @@ async def test_overdue_is_marked_and_escalated_up_the_tree(client, session):
     await client.post(
         f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due(24)}, headers=auth(staff)
     )
-    assert await events_service.run_event_timers(session) == 0
+    assert await event_timers.run_event_timers(session) == 0
     clock.travel(timedelta(hours=25))
-    assert await events_service.run_event_timers(session) == 1
+    assert await event_timers.run_event_timers(session) == 1
     body = (await client.get(f"{URL}/{eid}", headers=auth(staff))).json()
     assert (body["overdue"], body["escalation_level"], body["escalated_org_id"]) == (
         True,
@@ -210,15 +211,15 @@ async def test_overdue_is_marked_and_escalated_up_the_tree(client, session):
         tree.compound.id,
     )
     assert [e["action"] for e in body["events"]][-2:] == ["overdue", "escalate"]
-    assert await events_service.run_event_timers(session) == 0  # not again within the day
+    assert await event_timers.run_event_timers(session) == 0  # not again within the day
     clock.travel(timedelta(days=1, minutes=1))
-    assert await events_service.run_event_timers(session) == 1
+    assert await event_timers.run_event_timers(session) == 1
     body = (await client.get(f"{URL}/{eid}", headers=auth(staff))).json()
     assert (body["escalation_level"], body["escalated_org_id"]) == (2, tree.community.id)
     clock.travel(timedelta(days=1, minutes=1))
-    assert await events_service.run_event_timers(session) == 1
+    assert await event_timers.run_event_timers(session) == 1
     clock.travel(timedelta(days=1, minutes=1))
-    assert await events_service.run_event_timers(session) == 0  # the alliance is the top
+    assert await event_timers.run_event_timers(session) == 0  # the alliance is the top
     body = (await client.get(f"{URL}/{eid}", headers=auth(staff))).json()
     assert (body["escalation_level"], body["escalated_org_id"]) == (3, tree.alliance.id)
     late = await client.post(f"{URL}/{eid}/handle", json={"note": "迟到的处置"}, headers=auth(handler))
@@ -237,7 +238,7 @@ async def test_checked_event_closes_itself_after_the_grace(client, session):
     await client.post(f"{URL}/{eid}/handle", json={"note": "ok"}, headers=auth(handler))
     await client.post(f"{URL}/{eid}/check", json={"ok": True}, headers=auth(staff))
     clock.travel(timedelta(days=8))
-    assert await events_service.run_event_timers(session) == 1
+    assert await event_timers.run_event_timers(session) == 1
     body = (await client.get(f"{URL}/{eid}", headers=auth(resident))).json()
     assert (body["status"], body["satisfied"], body["events"][-1]["action"]) == ("closed", None, "auto_close")
 
@@ -300,7 +301,7 @@ async def test_reporter_adds_a_photo_and_a_stranger_cannot_see_it(client, sessio
 
 
 async def test_reporter_is_told_when_handled_and_checked(client, session):
-    from app.models.wishes import Notification
+    from app.models.notifications import Notification
 
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
@@ -322,7 +323,7 @@ async def test_reporter_is_told_when_handled_and_checked(client, session):
 
 
 async def test_escalation_tells_the_staff_of_the_level_above(client, session):
-    from app.models.wishes import Notification
+    from app.models.notifications import Notification
 
     tree = await make_tree(session)
     resident, staff, handler = await people(session, tree)
@@ -331,6 +332,6 @@ async def test_escalation_tells_the_staff_of_the_level_above(client, session):
         f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due(1)}, headers=auth(staff)
     )
     clock.travel(timedelta(hours=2))
-    assert await events_service.run_event_timers(session) == 1
+    assert await event_timers.run_event_timers(session) == 1
     rows = (await session.exec(select(Notification).where(Notification.kind == "event_escalated"))).all()
     assert [(n.user_id, n.ref_id) for n in rows] == [(staff.id, eid)]

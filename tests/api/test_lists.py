@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 
 from app import clock
 from app.models.org import UnitCommunity
-from app.models.wishes import UnitResource, Wish
+from app.models.resources import UnitResource
+from app.models.wishes import Wish
 from tests.factories import auth, make_tree, make_user
 
 BASE = "/api/v1/orgs"

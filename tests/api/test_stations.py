@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from app import clock
@@ -241,7 +240,6 @@ async def test_shift_ending_before_start_is_422(client, session):
 
 
 async def test_duty_start_and_end_by_scan_credits_served_minutes_once(client, session):
-    pytest.importorskip("app.services.ledger")
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.compound, "staff"))
     station = await _station(session, tree.compound)
@@ -270,7 +268,6 @@ async def test_duty_start_and_end_by_scan_credits_served_minutes_once(client, se
 
 
 async def test_staff_close_credits_unended_duty_and_records_no_show(client, session):
-    pytest.importorskip("app.services.ledger")
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.compound, "staff"))
     station = await _station(session, tree.compound)
@@ -364,7 +361,6 @@ def test_wgs84_point_is_moved_onto_the_gcj02_map():
 
 
 async def test_overdue_shift_closes_itself_crediting_the_duty_once(client, session):
-    pytest.importorskip("app.services.ledger")
     from app.services import shifts as shifts_service
 
     tree = await make_tree(session)

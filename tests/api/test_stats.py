@@ -195,7 +195,7 @@ async def test_reports_use_the_replica_when_configured():
 
 async def test_members_and_events_are_counted_in_the_subtree(client, session):
     from app.models.events import GridEvent
-    from app.models.members import MemberReport
+    from app.models.member_reports import MemberReport
 
     tree = await make_tree(session)
     staff = await make_user(session, role=(tree.community, "staff"))

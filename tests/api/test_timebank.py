@@ -376,7 +376,8 @@ async def test_policy_is_set_by_alliance_admins(client, session):
 
 
 def test_served_time_rounds_to_half_hours():
-    from app.services.timebank import round_served_minutes, star_level
+    from app.services.timebank import star_level
+    from app.services.timebank_policy import round_served_minutes
 
     assert [round_served_minutes(None, m) for m in (0, 14, 15, 44, 45, 60, 74, 75)] == [
         0,
@@ -457,7 +458,7 @@ async def test_hardship_lowers_the_redeem_age(client, session):
 
 
 async def test_served_minutes_follow_the_alliance_rounding(session):
-    from app.services.timebank import served_minutes_for
+    from app.services.timebank_policy import served_minutes_for
 
     tree = await make_tree(session)
     assert await served_minutes_for(session, org_id=tree.grid.id, minutes=50) == 60

@@ -5,7 +5,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from app import clock
-from app.models.wishes import Notification, Wish
+from app.models.notifications import Notification
+from app.models.wishes import Wish
 from tests.factories import auth, make_tree, make_user
 
 API = "/api/v1/wishes"
@@ -474,7 +475,7 @@ async def test_resident_cannot_verify_403(client, session):
 
 
 async def test_party_member_employed_by_the_unit_may_claim_dispatched_wish(client, session):
-    from app.models.members import MemberReport
+    from app.models.member_reports import MemberReport
 
     tree, poster, staff, *_ = await _people(session)
     member = await make_user(session, name="在职党员", home=tree.compound, party="in_service")

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from app.models.wishes import UnitResource
+from app.models.resources import UnitResource
 from tests.factories import make_tree, make_user
 
 pytestmark = pytest.mark.browser

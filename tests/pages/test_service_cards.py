@@ -5,7 +5,8 @@ from playwright.async_api import expect
 from sqlmodel import select
 
 from app import clock
-from app.models.members import MemberFeedback, MemberReport, MemberSettings
+from app.models.feedback import MemberFeedback, MemberSettings
+from app.models.member_reports import MemberReport
 from app.services import member_reports
 from tests.factories import make_tree, make_user
 

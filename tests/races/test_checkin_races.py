@@ -4,7 +4,6 @@ import asyncio
 import time
 from datetime import timedelta
 
-import pytest
 from sqlmodel import func, select
 
 from app import clock
@@ -193,7 +192,6 @@ async def test_cancellations_racing_signups_never_exceed_capacity(live):
 
 
 async def test_close_called_10_times_at_once_credits_each_attendee_once(live):
-    pytest.importorskip("app.services.ledger")
     from app.models.timebank import LedgerTxn
 
     tree, staff, activity = await _activity(live, capacity=20, credit_minutes=60, signup_required=False)

@@ -4,7 +4,8 @@ import asyncio
 
 from sqlmodel import func, select
 
-from app.models.members import MemberReport, Post, PostClaim
+from app.models.member_reports import MemberReport
+from app.models.posts import Post, PostClaim
 from app.services.member_reports import this_year
 from tests.factories import auth, make_tree, make_user
 

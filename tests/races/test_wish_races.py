@@ -1,15 +1,13 @@
 """Wishes under real concurrency: one claim wins, timers never move a wish twice, verify credits once."""
 
 import asyncio
-import importlib.util
 from datetime import timedelta
 
-import pytest
 from sqlmodel import func, select
 
 from app import clock
 from app.models.wishes import Wish, WishEvent
-from app.services import wishes as svc
+from app.services import wish_timers
 from tests.factories import auth, make_tree, make_user
 
 CLAIMERS = 50
@@ -102,7 +100,7 @@ async def test_two_timer_runners_never_move_a_wish_twice(live):
 
     async def runner():
         async with live.db.session() as s:
-            return await svc.run_timers(s)
+            return await wish_timers.run_timers(s)
 
     moved = await asyncio.gather(runner(), runner())
     assert sum(moved) == 30
@@ -116,9 +114,6 @@ async def test_two_timer_runners_never_move_a_wish_twice(live):
         assert {n for _, n in per_wish} == {1}
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("app.services.ledger") is None, reason="the time bank is not built yet"
-)
 async def test_concurrent_verify_credits_once(live):
     from app.models.timebank import LedgerTxn
 

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import AppError
 from app.models.timebank import GrantIn, LedgerAccount, RedeemIn, Reward, TransferIn
-from app.services import ledger
+from app.services import ledger, timebank_rewards
 from app.services import timebank as svc
 from tests.factories import make_tree, make_user
 
@@ -67,7 +67,7 @@ async def _apply(session: AsyncSession, world: dict, op: tuple) -> None:
             actor=admin,
         )
     elif kind == "redeem":
-        await svc.redeem(
+        await timebank_rewards.redeem(
             session,
             reward_id=reward.id,
             data=RedeemIn(),

@@ -7,17 +7,9 @@ from sqlmodel import select
 
 from app import clock
 from app.errors import Conflict, InvalidState
-from app.models.wishes import (
-    ClaimIn,
-    ConfirmIn,
-    DoneIn,
-    Notification,
-    ReviewIn,
-    VerifyIn,
-    Wish,
-    WishClaim,
-    WishEvent,
-)
+from app.models.notifications import Notification
+from app.models.wishes import ClaimIn, ConfirmIn, DoneIn, ReviewIn, VerifyIn, Wish, WishClaim, WishEvent
+from app.services import wish_machine, wish_timers
 from app.services import wishes as svc
 from tests.factories import make_tree, make_user
 
@@ -98,7 +90,11 @@ async def test_illegal_transition_is_409_invalid_state(session, state, action):
     wish = await _wish_in(session, cast, state)
     who = ACTIONS[action][0]
     # In the private states nobody but the poster and staff can even see the wish (404), so staff try.
-    actor = cast["staff"] if who in ("other", "claimer") and state not in svc.PUBLIC_STATES else cast[who]
+    actor = (
+        cast["staff"]
+        if who in ("other", "claimer") and state not in wish_machine.PUBLIC_STATES
+        else cast[who]
+    )
     with pytest.raises(Conflict) as err:
         await _do(session, action, wish, actor)
     expected = "wish_already_claimed" if action == "claim" and state in CLAIMED else "invalid_state"
@@ -120,8 +116,8 @@ async def test_illegal_transitions_through_the_api_are_409(client, session):
 
 
 def test_transition_table_covers_every_state():
-    sources = set().union(*(t.sources for t in svc.MACHINE.transitions.values()))
-    targets = {t.target for t in svc.MACHINE.transitions.values()}
+    sources = set().union(*(t.sources for t in wish_machine.MACHINE.transitions.values()))
+    targets = {t.target for t in wish_machine.MACHINE.transitions.values()}
     assert sources | targets == set(STATES)
     assert {"verified", "rejected", "cancelled", "expired"}.isdisjoint(sources)
 
@@ -150,11 +146,11 @@ async def test_overdue_claim_goes_back_to_the_wall(session):
     promise = clock.today() + timedelta(days=2)
     await svc.claim(session, wish_id=wish.id, data=ClaimIn(promise_date=promise), actor=cast["claimer"])
     clock.travel(timedelta(days=2))
-    assert await svc.run_timers(session) == 0
+    assert await wish_timers.run_timers(session) == 0
     await session.refresh(wish)
     assert wish.status == "claimed"
     clock.travel(timedelta(days=1))
-    assert await svc.run_timers(session) == 1
+    assert await wish_timers.run_timers(session) == 1
     await session.refresh(wish)
     assert (wish.status, wish.claimer_id, wish.promise_date) == ("published", None, None)
     claim = (await session.exec(select(WishClaim).where(WishClaim.wish_id == wish.id))).one()
@@ -172,10 +168,10 @@ async def test_claim_due_tomorrow_is_reminded_once(session):
     wish = await _wish_in(session, cast, "published")
     promise = clock.today() + timedelta(days=3)
     await svc.claim(session, wish_id=wish.id, data=ClaimIn(promise_date=promise), actor=cast["claimer"])
-    assert await svc.run_timers(session) == 0
+    assert await wish_timers.run_timers(session) == 0
     clock.travel(timedelta(days=2))
-    assert await svc.run_timers(session) == 1
-    assert await svc.run_timers(session) == 0
+    assert await wish_timers.run_timers(session) == 1
+    assert await wish_timers.run_timers(session) == 0
     kinds = (
         await session.exec(select(Notification.kind).where(Notification.user_id == cast["claimer"].id))
     ).all()
@@ -188,9 +184,9 @@ async def test_wish_past_deadline_expires(session):
     wish.deadline = clock.now() + timedelta(hours=5)
     session.add(wish)
     await session.commit()
-    assert await svc.run_timers(session) == 0
+    assert await wish_timers.run_timers(session) == 0
     clock.travel(timedelta(hours=6))
-    assert await svc.run_timers(session) == 1
+    assert await wish_timers.run_timers(session) == 1
     await session.refresh(wish)
     assert wish.status == "expired"
 
@@ -202,7 +198,7 @@ async def test_claimed_wish_does_not_expire(session):
     session.add(wish)
     await session.commit()
     clock.travel(timedelta(hours=2))
-    await svc.run_timers(session)
+    await wish_timers.run_timers(session)
     await session.refresh(wish)
     assert wish.status == "claimed"
 
@@ -213,10 +209,10 @@ async def test_done_auto_confirms_after_grace(session):
     await svc.mark_done(
         session, wish_id=wish.id, data=DoneIn(note="陪老人就医", minutes_spent=90), actor=cast["claimer"]
     )
-    clock.travel(svc.CONFIRM_GRACE - timedelta(minutes=1))
-    assert await svc.run_timers(session) == 0
+    clock.travel(wish_timers.CONFIRM_GRACE - timedelta(minutes=1))
+    assert await wish_timers.run_timers(session) == 0
     clock.travel(timedelta(minutes=2))
-    assert await svc.run_timers(session) == 1
+    assert await wish_timers.run_timers(session) == 1
     await session.refresh(wish)
     assert (wish.status, wish.rating) == ("confirmed", None)
     with pytest.raises(InvalidState):

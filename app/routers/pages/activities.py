@@ -9,6 +9,7 @@ from app.models.activities import ACTIVITY_KINDS
 from app.models.base import Id
 from app.pagination import PageParams
 from app.services import activities as activities_service
+from app.services import activity_attendance, activity_signups
 from app.templating import render
 
 router = APIRouter()
@@ -45,10 +46,10 @@ async def activity_page(activity_id: Id, request: Request, session: SessionDep, 
     """One activity: time, place, places left, sign-up or the waiting list, and my ticket code."""
     request.state.user = user
     activity = await activities_service.activity_detail(session, activity_id=activity_id, viewer=user)
-    ticket = await activities_service.ticket_svg(session, activity_id=activity_id, actor=user)
+    ticket = await activity_signups.ticket_svg(session, activity_id=activity_id, actor=user)
     stats = None
     if activity.is_organiser:
-        stats = await activities_service.activity_stats(session, activity_id=activity_id, actor=user)
+        stats = await activity_attendance.activity_stats(session, activity_id=activity_id, actor=user)
     return render(
         request,
         "activities/detail.html",
@@ -62,7 +63,7 @@ async def activity_screen(activity_id: Id, request: Request, session: SessionDep
     """The organiser's full-screen live sign-in code with the running count."""
     request.state.user = user
     activity = await activities_service.get_activity(session, activity_id=activity_id)
-    state = await activities_service.screen_state(session, activity_id=activity_id, actor=user)
+    state = await activity_attendance.screen_state(session, activity_id=activity_id, actor=user)
     return render(
         request,
         "activities/screen.html",
@@ -74,6 +75,6 @@ async def activity_screen(activity_id: Id, request: Request, session: SessionDep
 async def activity_screen_live(activity_id: Id, session: SessionDep, user: PageUser):
     """The screen's current code and count (polled by the screen)."""
     return JSONResponse(
-        await activities_service.screen_state(session, activity_id=activity_id, actor=user),
+        await activity_attendance.screen_state(session, activity_id=activity_id, actor=user),
         headers={"Cache-Control": "no-store"},
     )

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 
 from app.deps import PageUser, SessionDep
 from app.services import timebank as timebank_service
+from app.services import timebank_rewards
 from app.templating import render
 
 router = APIRouter()
@@ -21,5 +22,5 @@ async def rewards_manage_page(request: Request, session: SessionDep, user: PageU
     """The station master's rewards shelf (爱心超市): add, restock, take off, redeem for a resident."""
     request.state.user = user
     return render(
-        request, "timebank/manage.html", await timebank_service.manage_page(session, user=user), tab="me"
+        request, "timebank/manage.html", await timebank_rewards.manage_page(session, user=user), tab="me"
     )

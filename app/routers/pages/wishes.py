@@ -7,8 +7,7 @@ from app.errors import Forbidden
 from app.models.base import Id
 from app.models.wishes import ACTION_LABELS, STATUS_LABELS
 from app.permissions import has_any_staff_role
-from app.services import wish_categories
-from app.services import wishes as wishes_service
+from app.services import wish_categories, wish_views
 from app.templating import render
 
 router = APIRouter()
@@ -23,10 +22,10 @@ async def wall(
     """The wish wall (the viewer's compound first, by category), or my wishes and claims."""
     request.state.user = user
     if mine:
-        context = await wishes_service.mine_page(session, user=user)
+        context = await wish_views.mine_page(session, user=user)
         return render(request, "wishes/mine.html", {**LABELS, **context}, tab="wishes")
     categories = await wish_categories.categories_for(session, org_id=user.home_org_id)
-    wishes = await wishes_service.wall(
+    wishes = await wish_views.wall(
         session, user=user, category=category if category in categories else None, limit=50
     )
     return render(
@@ -49,7 +48,7 @@ async def new_wish(request: Request, session: SessionDep, user: PageUser):
 async def wish_detail(wish_id: Id, request: Request, session: SessionDep, user: PageUser):
     """One wish, its history, and exactly the actions this viewer may take."""
     request.state.user = user
-    context = await wishes_service.detail_page(session, wish_id=wish_id, user=user)
+    context = await wish_views.detail_page(session, wish_id=wish_id, user=user)
     return render(request, "wishes/detail.html", {**LABELS, **context}, tab="wishes")
 
 
@@ -59,5 +58,5 @@ async def admin_wishes(request: Request, session: SessionDep, user: PageUser):
     request.state.user = user
     if not await has_any_staff_role(session, user_id=user.id):
         raise Forbidden("工作台仅对社区、小区工作人员开放")
-    queues = await wishes_service.queues(session, user=user)
+    queues = await wish_views.queues(session, user=user)
     return render(request, "wishes/admin.html", {**LABELS, **queues}, tab="me")

@@ -1,0 +1,401 @@
+"""Activity attendance: the live code, sign-in three ways (scan, ticket, phone), sign-out, closing
+(crediting every attendee once) and the attendance figures.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import Conflict, InvalidState, ValidationFailed
+from app.models.activities import (
+    Activity,
+    ActivityClosed,
+    ActivitySignup,
+    ActivityStats,
+    Attendance,
+    AttendancePublic,
+    SignupStatus,
+)
+from app.models.stations import Checkin, CheckinKind, QrToken
+from app.models.user import User, UserBrief
+from app.security import mask_phone
+from app.services import audit, qr
+from app.services import users as users_service
+from app.services.activities import get_activity, require_organiser
+from app.services.activity_signups import take_place
+from app.services.shifts import credit
+
+EARLY_SIGN_IN = timedelta(minutes=30)
+
+
+async def live_qr(session: AsyncSession, *, activity_id: int, actor: User) -> QrToken:
+    """The organiser's live sign-in code; it rotates every 30 seconds."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    token, expires_at, short = qr.live_token("a", activity.id, at=clock.now())
+    return QrToken(token=token, expires_at=expires_at, url=qr.scan_url(token), short_code=short)
+
+
+def _attendance_public(row: Attendance, user: User, *, show_phone: bool, duplicate: bool) -> AttendancePublic:
+    phone = user.phone if show_phone else mask_phone(user.phone)
+    return AttendancePublic(
+        activity_id=row.activity_id,
+        user=UserBrief(id=user.id, name=user.name, phone=phone),
+        method=row.method,
+        signed_in_at=row.signed_in_at,
+        signed_out_at=row.signed_out_at,
+        credited_minutes=row.credited_minutes,
+        duplicate=duplicate,
+    )
+
+
+async def attend(
+    session: AsyncSession, *, activity: Activity, user: User, method: str, acted_by_id: int | None
+) -> tuple[Attendance, Checkin, bool]:
+    """Sign a person in (flushes): window and sign-up checked; (attendance, check-in, duplicate)."""
+    now = clock.now()
+    existing = await _existing(session, activity.id, user.id)
+    if existing:
+        return (*existing, True)
+    if activity.closed_at is not None:
+        raise InvalidState("活动已结束", code="activity_closed")
+    if not (activity.starts_at - EARLY_SIGN_IN <= now <= activity.ends_at):
+        raise Conflict("不在签到时间内（活动开始前 30 分钟至活动结束）", code="activity_not_open")
+    if activity.signup_required:
+        status = (
+            await session.exec(
+                select(ActivitySignup.status).where(
+                    ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == user.id
+                )
+            )
+        ).first()
+        if status != SignupStatus.signed_up:
+            raise Conflict("您未报名该活动，请先报名", code="not_signed_up")
+    attendance = Attendance(
+        activity_id=activity.id, user_id=user.id, method=method, acted_by_id=acted_by_id, signed_in_at=now
+    )
+    checkin = Checkin(
+        user_id=user.id,
+        code_key=f"a:{activity.id}",
+        kind=CheckinKind.activity,
+        activity_id=activity.id,
+        acted_by_id=acted_by_id,
+        at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(attendance)
+            session.add(checkin)
+            await session.flush()
+    except IntegrityError:  # the same person signed in by another path in the same instant
+        existing = await _existing(session, activity.id, user.id)
+        if existing is None:
+            raise
+        return (*existing, True)
+    return attendance, checkin, False
+
+
+async def _existing(
+    session: AsyncSession, activity_id: int, user_id: int
+) -> tuple[Attendance, Checkin] | None:
+    attendance = (
+        await session.exec(
+            select(Attendance).where(Attendance.activity_id == activity_id, Attendance.user_id == user_id)
+        )
+    ).first()
+    checkin = (
+        await session.exec(
+            select(Checkin).where(Checkin.user_id == user_id, Checkin.code_key == f"a:{activity_id}")
+        )
+    ).first()
+    return (attendance, checkin) if attendance and checkin else None
+
+
+async def sign_in_by_ticket(
+    session: AsyncSession, *, activity_id: int, token: str, actor: User
+) -> AttendancePublic:
+    """The organiser scans an attendee's personal ticket code."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    code = qr.read(token, at=clock.now())
+    if code.kind != "t" or code.object_id != activity.id:
+        raise qr.InvalidToken("这不是本活动的入场码")
+    person = await session.get(User, code.n)
+    if person is None:
+        raise qr.InvalidToken("入场码无效")
+    attendance, _, duplicate = await attend(
+        session, activity=activity, user=person, method="ticket", acted_by_id=actor.id
+    )
+    if not duplicate:
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="activity.sign_in",
+            object_type="activity",
+            object_id=activity.id,
+            org_id=activity.org_id,
+            on_behalf_of_id=person.id,
+            detail={"method": "ticket"},
+        )
+    await session.commit()
+    return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
+
+
+async def _sign_up_at_door(session: AsyncSession, *, activity: Activity, person: User) -> None:
+    """Give a walk-in without a sign-up a place (flushes); full → 409 activity_full."""
+    row = (
+        await session.exec(
+            select(ActivitySignup).where(
+                ActivitySignup.activity_id == activity.id, ActivitySignup.user_id == person.id
+            )
+        )
+    ).first()
+    if row is not None and row.status == SignupStatus.signed_up:
+        return
+    if not await take_place(session, activity.id):
+        raise Conflict("活动名额已满", code="activity_full")
+    now = clock.now()
+    if row is None:
+        row = ActivitySignup(activity_id=activity.id, user_id=person.id, updated_at=now)
+    row.status, row.updated_at = SignupStatus.signed_up, now
+    session.add(row)
+    await session.flush()
+
+
+async def sign_in_by_phone(
+    session: AsyncSession, *, activity_id: int, phone: str, actor: User, name: str | None = None
+) -> AttendancePublic:
+    """The organiser signs in someone without a smartphone by phone (audit-logged as acting for them).
+
+    A person not yet registered is created; one without a sign-up gets a place if any is left.
+    """
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    # Someone without a smartphone may have no account yet: the organiser registers them at the door.
+    person = await users_service.get_or_create_by_phone(session, phone=phone, name=name or "")
+    if activity.signup_required and activity.closed_at is None:
+        await _sign_up_at_door(session, activity=activity, person=person)
+    attendance, _, duplicate = await attend(
+        session, activity=activity, user=person, method="phone", acted_by_id=actor.id
+    )
+    if not duplicate:
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="activity.sign_in",
+            object_type="activity",
+            object_id=activity.id,
+            org_id=activity.org_id,
+            on_behalf_of_id=person.id,
+            detail={"method": "phone"},
+        )
+    await session.commit()
+    return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
+
+
+async def _credit_attendance(
+    session: AsyncSession, *, activity: Activity, attendance_id: int, user_id: int, actor_id: int | None
+) -> bool:
+    """Credit one attendee's minutes once: the conditional UPDATE decides, the ledger is idempotent too."""
+    won = await session.exec(
+        update(Attendance)
+        .where(Attendance.id == attendance_id, Attendance.credited_minutes.is_(None))
+        .values(credited_minutes=activity.credit_minutes)
+    )
+    if won.rowcount != 1:
+        return False
+    await credit(
+        session,
+        org_id=activity.org_id,
+        user_id=user_id,
+        minutes=activity.credit_minutes,
+        ref_type="activity",
+        ref_id=activity.id,
+        memo=f"参加活动：{activity.title}",
+        actor_id=actor_id,
+    )
+    return True
+
+
+async def sign_out(
+    session: AsyncSession, *, activity_id: int, token: str | None, phone: str | None, actor: User
+) -> AttendancePublic:
+    """Sign out (rescanning the live code, or by the organiser for someone); credits the minutes once."""
+    activity = await get_activity(session, activity_id=activity_id)
+    now = clock.now()
+    if phone:
+        await require_organiser(session, activity=activity, user=actor)
+        person = await users_service.get_by_phone(session, phone=phone)
+    else:
+        if not token:
+            raise ValidationFailed("请扫描现场签到码签退", code="token_required")
+        code = qr.read(token, at=now)
+        if code.kind != "a" or code.object_id != activity.id:
+            raise qr.InvalidToken("这不是本活动的签到码")
+        person = actor
+    attendance = (
+        await session.exec(
+            select(Attendance).where(Attendance.activity_id == activity.id, Attendance.user_id == person.id)
+        )
+    ).first()
+    if attendance is None:
+        raise Conflict("尚未签到，不能签退", code="not_signed_in")
+    duplicate = attendance.signed_out_at is not None
+    if not duplicate:
+        await session.exec(
+            update(Attendance)
+            .where(Attendance.id == attendance.id, Attendance.signed_out_at.is_(None))
+            .values(signed_out_at=now)
+        )
+        await _credit_attendance(
+            session, activity=activity, attendance_id=attendance.id, user_id=person.id, actor_id=actor.id
+        )
+        if person.id != actor.id:
+            await audit.record(
+                session,
+                actor_id=actor.id,
+                action="activity.sign_out",
+                object_type="activity",
+                object_id=activity.id,
+                org_id=activity.org_id,
+                on_behalf_of_id=person.id,
+            )
+    await session.commit()
+    await session.refresh(attendance)
+    return _attendance_public(
+        attendance, person, show_phone=person.id == actor.id or bool(phone), duplicate=duplicate
+    )
+
+
+async def close_activity(session: AsyncSession, *, activity_id: int, actor: User) -> ActivityClosed:
+    """Close the activity: credit every attendee once, record no-shows; later or concurrent calls change nothing."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    now = clock.now()
+    won = await session.exec(
+        update(Activity).where(Activity.id == activity.id, Activity.closed_at.is_(None)).values(closed_at=now)
+    )
+    credited = 0
+    if won.rowcount == 1:
+        rows = (
+            await session.exec(
+                select(Attendance.id, Attendance.user_id).where(
+                    Attendance.activity_id == activity.id, Attendance.credited_minutes.is_(None)
+                )
+            )
+        ).all()
+        for attendance_id, user_id in rows:
+            if await _credit_attendance(
+                session, activity=activity, attendance_id=attendance_id, user_id=user_id, actor_id=actor.id
+            ):
+                credited += 1
+        attended = select(Attendance.user_id).where(Attendance.activity_id == activity.id)
+        await session.exec(
+            update(ActivitySignup)
+            .where(
+                ActivitySignup.activity_id == activity.id,
+                ActivitySignup.status == SignupStatus.signed_up,
+                ActivitySignup.user_id.not_in(attended),
+            )
+            .values(no_show=True)
+        )
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="activity.close",
+            object_type="activity",
+            object_id=activity.id,
+            org_id=activity.org_id,
+            detail={"credited": credited},
+        )
+    await session.commit()
+    await session.refresh(activity)
+    stats = await _figures(session, activity.id)
+    return ActivityClosed(
+        activity_id=activity.id,
+        closed_at=activity.closed_at,
+        attended=stats["attended"],
+        credited=credited,
+        no_shows=stats["no_shows"],
+    )
+
+
+async def _figures(session: AsyncSession, activity_id: int) -> dict[str, int]:
+    signed = (
+        await session.exec(
+            select(func.count())
+            .select_from(ActivitySignup)
+            .where(ActivitySignup.activity_id == activity_id, ActivitySignup.status == SignupStatus.signed_up)
+        )
+    ).one()
+    attended = (
+        await session.exec(
+            select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id)
+        )
+    ).one()
+    no_shows = (
+        await session.exec(
+            select(func.count())
+            .select_from(ActivitySignup)
+            .where(ActivitySignup.activity_id == activity_id, ActivitySignup.no_show.is_(True))
+        )
+    ).one()
+    return {"signed_up": signed, "attended": attended, "no_shows": no_shows}
+
+
+async def activity_stats(session: AsyncSession, *, activity_id: int, actor: User) -> ActivityStats:
+    """Attendance and no-show rates of one activity (no-shows are counted when it is closed)."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    f = await _figures(session, activity.id)
+    base = f["signed_up"]
+    return ActivityStats(
+        activity_id=activity.id,
+        signed_up=base,
+        attended=f["attended"],
+        no_shows=f["no_shows"],
+        attendance_rate=round(f["attended"] / base, 4) if base else 0.0,
+        no_show_rate=round(f["no_shows"] / base, 4) if base else 0.0,
+    )
+
+
+async def live_count(session: AsyncSession, *, activity_id: int) -> int:
+    """How many have signed in (for the organiser's screen)."""
+    return (
+        await session.exec(
+            select(func.count()).select_from(Attendance).where(Attendance.activity_id == activity_id)
+        )
+    ).one()
+
+
+async def attendees(
+    session: AsyncSession, *, activity_id: int, actor: User, limit: int = 500
+) -> list[AttendancePublic]:
+    """Who signed in, newest first (organiser)."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    rows = (
+        await session.exec(
+            select(Attendance, User)
+            .join(User, User.id == Attendance.user_id)
+            .where(Attendance.activity_id == activity.id)
+            .order_by(Attendance.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [_attendance_public(a, u, show_phone=True, duplicate=False) for a, u in rows]
+
+
+async def screen_state(session: AsyncSession, *, activity_id: int, actor: User) -> dict:
+    """What the organiser's screen shows now: the live code as SVG, its short form, how many signed in."""
+    code = await live_qr(session, activity_id=activity_id, actor=actor)
+    return {
+        "svg": await qr.svg(code.url),
+        "short_code": code.short_code,
+        "expires_at": code.expires_at.isoformat(),
+        "count": await live_count(session, activity_id=activity_id),
+    }

@@ -1,0 +1,142 @@
+"""Time-bank policy per alliance (`timebank_policies`; no row = no limits, served time rounds to 30 min):
+
+- storage cap: credits are never refused (the service was done), but only minutes up to the cap
+  may be redeemed on the rewards shelf; what lies above it may only be donated (transferred);
+- redeem minimum age: a person must be at least `redeem_min_age` years old by `User.birth_year`
+  (`redeem_min_age_hardship` for people marked in hardship) to redeem;
+- family transfers: allowed or not, and at most `family_transfer_daily_cap_minutes` a China day;
+- rounding of served time: half-up to `rounding_unit_minutes` (30: <15 → 0, 15–44 → 30, 45–74 → 60).
+"""
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import NotFound
+from app.models.org import Org
+from app.models.timebank import (
+    PolicyIn,
+    PolicyPublic,
+    TimebankHardship,
+    TimebankPolicy,
+)
+from app.models.user import User
+from app.permissions import (
+    ADMIN_ONLY,
+    has_role_over,
+    require_role_over,
+)
+from app.services import audit
+
+DEFAULT_ROUNDING_UNIT = 30
+
+
+def round_served_minutes(policy: TimebankPolicy | None, minutes: int) -> int:
+    """Served time rounded half-up to the policy's unit (30 by default: 14 → 0, 15 → 30, 45 → 60)."""
+    unit = policy.rounding_unit_minutes if policy is not None else DEFAULT_ROUNDING_UNIT
+    if minutes <= 0:
+        return 0
+    if not unit:
+        return minutes
+    return (minutes + unit // 2) // unit * unit
+
+
+def spendable_minutes(policy: TimebankPolicy | None, balance: int) -> int:
+    """What may be redeemed: the balance up to the storage cap (the rest may only be donated)."""
+    if policy is None or policy.storage_cap_minutes is None:
+        return balance
+    return min(balance, policy.storage_cap_minutes)
+
+
+# ---- policy ----------------------------------------------------------------------------------
+
+
+async def alliance_id_of(session: AsyncSession, *, org_id: int | None) -> int | None:
+    """The alliance (root) over an org node."""
+    if org_id is None:
+        return None
+    org = await session.get(Org, org_id)
+    if org is None:
+        return None
+    return int(org.path.strip("/").split("/")[0])
+
+
+async def policy_for(session: AsyncSession, *, org_id: int | None) -> TimebankPolicy | None:
+    """The policy of the alliance over `org_id` (None: no limits, default rounding)."""
+    alliance_id = await alliance_id_of(session, org_id=org_id)
+    if alliance_id is None:
+        return None
+    return (
+        await session.exec(select(TimebankPolicy).where(TimebankPolicy.alliance_id == alliance_id))
+    ).first()
+
+
+async def served_minutes_for(session: AsyncSession, *, org_id: int, minutes: int) -> int:
+    """Served time at `org_id` rounded by its alliance's policy (for shifts, activities, wishes)."""
+    return round_served_minutes(await policy_for(session, org_id=org_id), minutes)
+
+
+def _policy_public(alliance_id: int, policy: TimebankPolicy | None) -> PolicyPublic:
+    if policy is None:
+        return PolicyPublic(alliance_id=alliance_id)
+    return PolicyPublic(alliance_id=alliance_id, **{k: getattr(policy, k) for k in PolicyIn.model_fields})
+
+
+async def get_policy(session: AsyncSession, *, org_id: int, actor: User) -> PolicyPublic:
+    """The time-bank policy of the alliance over `org_id`."""
+    alliance_id = await alliance_id_of(session, org_id=org_id)
+    if alliance_id is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    return _policy_public(alliance_id, await policy_for(session, org_id=alliance_id))
+
+
+async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn, actor: User) -> PolicyPublic:
+    """Set an alliance's time-bank rules (its admins only)."""
+    org = await session.get(Org, alliance_id)
+    if org is None or org.parent_id is not None:
+        raise NotFound("联盟不存在", code="org_not_found")
+    await require_role_over(session, user_id=actor.id, org_id=alliance_id, roles=ADMIN_ONLY)
+    policy = await policy_for(session, org_id=alliance_id) or TimebankPolicy(alliance_id=alliance_id)
+    for name, value in data.model_dump().items():
+        setattr(policy, name, value)
+    policy.updated_by, policy.updated_at = actor.id, clock.now()
+    session.add(policy)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.policy",
+        object_type="org",
+        object_id=alliance_id,
+        org_id=alliance_id,
+        detail=data.model_dump(),
+    )
+    await session.commit()
+    return _policy_public(alliance_id, policy)
+
+
+async def set_hardship(session: AsyncSession, *, user_id: int, hardship: bool, actor: User) -> bool:
+    """Mark or unmark a resident as in hardship (the lower redeem age), by staff over their home."""
+    person = await session.get(User, user_id)
+    if (
+        person is None
+        or person.home_org_id is None
+        or not await has_role_over(session, user_id=actor.id, org_id=person.home_org_id)
+    ):
+        raise NotFound("用户不存在", code="user_not_found")
+    row = (await session.exec(select(TimebankHardship).where(TimebankHardship.user_id == user_id))).first()
+    if hardship and row is None:
+        session.add(TimebankHardship(user_id=user_id, set_by=actor.id))
+    elif not hardship and row is not None:
+        await session.delete(row)
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.hardship",
+        object_type="user",
+        object_id=user_id,
+        org_id=person.home_org_id,
+        detail={"hardship": hardship},
+    )
+    await session.commit()
+    return hardship

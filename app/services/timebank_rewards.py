@@ -1,0 +1,268 @@
+"""The rewards shelf (爱心超市): rewards stations offer for time-bank minutes, and redeeming them."""
+
+from sqlalchemy import update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.clock import CHINA
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.models.org import Org, Role
+from app.models.stations import Station
+from app.models.timebank import (
+    AccountKind,
+    LedgerAccount,
+    RedeemIn,
+    Redemption,
+    RedemptionPublic,
+    Reward,
+    RewardIn,
+    RewardPublic,
+    RewardUpdate,
+    TimebankHardship,
+    TimebankPolicy,
+    TxnKind,
+)
+from app.models.user import User
+from app.pagination import PageParams, paginate
+from app.permissions import (
+    covered_by_role,
+    has_role_over,
+    require_role_over,
+)
+from app.services import audit, ledger
+from app.services import idempotency as idem
+from app.services import users as users_service
+from app.services.timebank_policy import policy_for, spendable_minutes
+
+# ---- the rewards shelf (爱心超市) ------------------------------------------------------------------
+
+
+def _reward_public(r: Reward) -> RewardPublic:
+    return RewardPublic(
+        id=r.id,
+        org_id=r.org_id,
+        station_id=r.station_id,
+        name=r.name,
+        description=r.description,
+        price_minutes=r.price_minutes,
+        stock=r.stock,
+        active=r.active,
+    )
+
+
+async def list_rewards(
+    session: AsyncSession,
+    *,
+    org_id: int | None,
+    station_id: int | None,
+    include_inactive: bool,
+    params: PageParams,
+    actor: User,
+) -> tuple[list[RewardPublic], str | None]:
+    """Rewards on the shelves in a subtree (default: the person's community), cheapest ids first."""
+    if org_id is None:
+        if actor.home_org_id is None:
+            return [], None
+        org_id = await ledger.issuer_org_id(session, org_id=actor.home_org_id)
+    org = await session.get(Org, org_id)
+    if org is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    stmt = select(Reward).join(Org, Org.id == Reward.org_id).where(Org.path.startswith(org.path))
+    if station_id is not None:
+        stmt = stmt.where(Reward.station_id == station_id)
+    if include_inactive:
+        stmt = stmt.where(covered_by_role(actor.id, Reward.org_id))
+    else:
+        stmt = stmt.where(Reward.active.is_(True))
+    rows, cursor = await paginate(session, stmt, Reward.id, params, newest_first=False)
+    return [_reward_public(r) for r in rows], cursor
+
+
+async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -> RewardPublic:
+    """Put a reward on a shelf (staff over the org)."""
+    org = await session.get(Org, data.org_id)
+    if org is None:
+        raise NotFound("组织不存在", code="org_not_found")
+    await require_role_over(session, user_id=actor.id, org_id=data.org_id)
+    if data.station_id is not None:
+        station = await session.get(Station, data.station_id)
+        station_org = await session.get(Org, station.org_id) if station else None
+        if station_org is None or not station_org.path.startswith(org.path):
+            raise ValidationFailed("请选择本组织下的驿站", code="invalid_station")
+    reward = Reward(**data.model_dump(), created_by=actor.id)
+    session.add(reward)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.reward.create",
+        object_type="reward",
+        object_id=reward.id,
+        org_id=reward.org_id,
+        detail=data.model_dump(),
+    )
+    await session.commit()
+    return _reward_public(reward)
+
+
+async def _staff_reward(session: AsyncSession, *, reward_id: int, actor: User) -> Reward:
+    reward = await session.get(Reward, reward_id)
+    if reward is None or not await has_role_over(session, user_id=actor.id, org_id=reward.org_id):
+        raise NotFound("奖励不存在", code="reward_not_found")
+    return reward
+
+
+async def update_reward(
+    session: AsyncSession, *, reward_id: int, data: RewardUpdate, actor: User
+) -> RewardPublic:
+    """Restock, reprice or take a reward off the shelf (staff over its org)."""
+    reward = await _staff_reward(session, reward_id=reward_id, actor=actor)
+    changes = data.model_dump(exclude_none=True)
+    for name, value in changes.items():
+        setattr(reward, name, value)
+    session.add(reward)
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.reward.update",
+        object_type="reward",
+        object_id=reward.id,
+        org_id=reward.org_id,
+        detail=changes,
+    )
+    await session.commit()
+    return _reward_public(reward)
+
+
+async def _check_age(session: AsyncSession, *, person: User, policy: TimebankPolicy | None) -> None:
+    if policy is None or policy.redeem_min_age is None:
+        return
+    min_age = policy.redeem_min_age
+    if (
+        policy.redeem_min_age_hardship is not None
+        and (
+            await session.exec(select(TimebankHardship.id).where(TimebankHardship.user_id == person.id))
+        ).first()
+        is not None
+    ):
+        min_age = policy.redeem_min_age_hardship
+    if person.birth_year is None:
+        raise Conflict("请先在“我的”中填写出生年份", code="birth_year_required")
+    if clock.now().astimezone(CHINA).year - person.birth_year < min_age:
+        raise Conflict(f"本联盟规定年满 {min_age} 周岁方可兑换", code="redeem_age_not_reached")
+
+
+async def redeem(
+    session: AsyncSession, *, reward_id: int, data: RedeemIn, idempotency_key: str | None, actor: User
+) -> idem.Stored:
+    """Spend minutes on a reward and take one from its stock, atomically; staff may act for a resident (代办)."""
+    row, replay = await idem.claim(
+        session,
+        key=idempotency_key,
+        user_id=actor.id,
+        route="timebank.redeem",
+        body={"reward_id": reward_id, **data.model_dump(mode="json")},
+    )
+    if replay:
+        return replay
+    reward = await session.get(Reward, reward_id)
+    if reward is None or not reward.active:
+        raise NotFound("奖励不存在或已下架", code="reward_not_found")
+    person = actor
+    if data.for_phone:
+        if not await has_role_over(session, user_id=actor.id, org_id=reward.org_id):
+            raise Forbidden("只有该站点的工作人员可以代办兑换")
+        person = await users_service.get_by_phone(session, phone=data.for_phone)
+        # Only for people of the shelf's alliance: staff elsewhere must not spend (or read) their minutes.
+        home = await session.get(Org, person.home_org_id) if person.home_org_id else None
+        shelf_org = await session.get(Org, reward.org_id)
+        if home is None or shelf_org is None or home.path.split("/")[1] != shelf_org.path.split("/")[1]:
+            raise NotFound("没有找到该手机号对应的本联盟居民", code="user_not_found")
+    policy = await policy_for(session, org_id=person.home_org_id or reward.org_id)
+    await _check_age(session, person=person, policy=policy)
+    await ledger.lock_chain(session)  # chain first, then the reward row: one lock order everywhere
+    account = await ledger.person_account(session, user_id=person.id)
+    account = (
+        await session.exec(
+            select(LedgerAccount)
+            .where(LedgerAccount.id == account.id)
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    if account.balance_minutes >= reward.price_minutes > spendable_minutes(policy, account.balance_minutes):
+        raise Conflict("超出储存上限的时间只能转赠，不能兑换", code="above_storage_cap")
+    taken = await session.exec(
+        update(Reward)
+        .where(Reward.id == reward_id, Reward.stock > 0, Reward.active.is_(True))
+        .values(stock=Reward.stock - 1)
+    )
+    if taken.rowcount != 1:
+        raise Conflict("该奖励已兑完", code="reward_out_of_stock")
+    shelf = await ledger.system_account(session, kind=AccountKind.shelf, org_id=reward.org_id)
+    txn = await ledger.post(
+        session,
+        kind=TxnKind.redeem,
+        legs=[(account, -reward.price_minutes), (shelf, reward.price_minutes)],
+        memo=f"兑换：{reward.name}",
+        actor_id=actor.id,
+        org_id=reward.org_id,
+    )
+    redemption = Redemption(
+        reward_id=reward.id, user_id=person.id, actor_id=actor.id, txn_id=txn.id, minutes=reward.price_minutes
+    )
+    session.add(redemption)
+    await session.flush()
+    if person.id != actor.id:
+        await audit.record(
+            session,
+            actor_id=actor.id,
+            action="timebank.redeem_for",
+            object_type="redemption",
+            object_id=redemption.id,
+            org_id=reward.org_id,
+            on_behalf_of_id=person.id,
+            detail={"reward_id": reward.id, "minutes": reward.price_minutes},
+        )
+    await session.refresh(reward)
+    body = RedemptionPublic(
+        redemption_id=redemption.id,
+        txn_id=txn.id,
+        reward_id=reward.id,
+        user_id=person.id,
+        minutes=reward.price_minutes,
+        balance_minutes=account.balance_minutes,
+        stock_left=reward.stock,
+        created_at=txn.created_at,
+    ).model_dump(mode="json")
+    stored = await idem.complete(session, row, status_code=201, body=body)
+    await session.commit()
+    return stored
+
+
+async def manage_page(session: AsyncSession, *, user: User) -> dict:
+    """What the station master's rewards page shows: the orgs they serve and every reward there."""
+    orgs = (
+        await session.exec(
+            select(Org).join(Role, Role.org_id == Org.id).where(Role.user_id == user.id).order_by(Org.id)
+        )
+    ).all()
+    if not orgs:
+        raise Forbidden("仅站长和工作人员可以管理爱心超市")
+    rewards = (
+        await session.exec(
+            select(Reward)
+            .where(covered_by_role(user.id, Reward.org_id))
+            .order_by(Reward.org_id, Reward.id)
+            .limit(200)
+        )
+    ).all()
+    names = (
+        {
+            o.id: o.name
+            for o in (await session.exec(select(Org).where(Org.id.in_({r.org_id for r in rewards})))).all()
+        }
+        if rewards
+        else {}
+    )
+    return {"orgs": orgs, "rewards": [_reward_public(r) for r in rewards], "org_names": names}

@@ -1,0 +1,327 @@
+"""Micro-wishes as a viewer may see them: visibility, the actions open to them, lists, the wall, queues, pages."""
+
+from sqlalchemy import and_, case, or_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import clock
+from app.errors import NotFound
+from app.models.member_reports import MemberReport
+from app.models.org import Org, Role
+from app.models.user import User, UserBrief
+from app.models.wishes import (
+    Wish,
+    WishEvent,
+    WishEventPublic,
+    WishPublic,
+    WishStatus,
+)
+from app.pagination import PageParams, paginate
+from app.permissions import covered_by_role, has_role_over
+from app.security import mask_phone
+from app.services import crypto
+from app.services import notifications as notify_service
+from app.services import resources as resources_service
+from app.services.wish_machine import CLAIMED_STATES, MACHINE, PUBLIC_STATES, S
+
+# ---- reading ----
+
+
+async def _get(session: AsyncSession, wish_id: int) -> Wish:
+    wish = await session.get(Wish, wish_id)
+    if wish is None:
+        raise NotFound("心愿不存在", code="wish_not_found")
+    return wish
+
+
+async def _is_staff(session: AsyncSession, *, user: User, wish: Wish) -> bool:
+    return await has_role_over(session, user_id=user.id, org_id=wish.org_id)
+
+
+def _can_see(wish: Wish, *, user: User, staff: bool) -> bool:
+    return wish.status in PUBLIC_STATES or user.id in (wish.poster_id, wish.claimer_id) or staff
+
+
+async def _alliance_root(session: AsyncSession, user: User) -> str | None:
+    """The path prefix of the alliance the user lives in ("/1/"), if they have set a home."""
+    home = await session.get(Org, user.home_org_id) if user.home_org_id else None
+    return "/" + home.path.strip("/").split("/")[0] + "/" if home else None
+
+
+async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[Wish, bool]:
+    """The wish and whether the user is staff over it; someone else's private wish is 404.
+
+    Published wishes are for the people of the alliance they were posted in (anyone without a
+    home yet sees every alliance's wall).
+    """
+    wish = await _get(session, wish_id)
+    staff = await _is_staff(session, user=user, wish=wish)
+    if not _can_see(wish, user=user, staff=staff):
+        raise NotFound("心愿不存在", code="wish_not_found")
+    if not staff and user.id not in (wish.poster_id, wish.claimer_id):
+        root = await _alliance_root(session, user)
+        org = await session.get(Org, wish.org_id)
+        if root and org and not org.path.startswith(root):
+            raise NotFound("心愿不存在", code="wish_not_found")
+    return wish, staff
+
+
+async def may_claim_dispatched(session: AsyncSession, *, user: User, wish: Wish) -> bool:
+    """A wish dispatched to a member unit may be claimed only by that unit's people."""
+    if wish.assigned_org_id is None:
+        return True
+    stmt = select(Role.id).where(Role.user_id == user.id, Role.org_id == wish.assigned_org_id).limit(1)
+    if (await session.exec(stmt)).first() is not None:
+        return True
+    return await _employed_by(session, user_id=user.id, unit_id=wish.assigned_org_id)
+
+
+async def _employed_by(session: AsyncSession, *, user_id: int, unit_id: int) -> bool:
+    """A party member whose approved report to their branch names the unit as their employer."""
+    stmt = (
+        select(MemberReport.id)
+        .where(
+            MemberReport.user_id == user_id,
+            MemberReport.employer_unit_id == unit_id,
+            MemberReport.status == "approved",
+        )
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
+def actions_for(wish: Wish, *, user: User, staff: bool, may_claim: bool = True) -> list[str]:
+    """Exactly the actions this viewer may take on the wish now."""
+    me = user.id
+    acts = []
+    if staff and MACHINE.allowed("publish", wish.status):
+        acts.append("review")
+    if me != wish.poster_id and MACHINE.allowed("claim", wish.status) and may_claim:
+        acts.append("claim")
+    if me == wish.claimer_id and MACHINE.allowed("release", wish.status):
+        acts += ["release", "done"]
+    if me == wish.poster_id and MACHINE.allowed("confirm", wish.status):
+        acts.append("confirm")
+    if staff and MACHINE.allowed("verify", wish.status):
+        acts.append("verify")
+    if me == wish.poster_id and MACHINE.allowed("cancel", wish.status):
+        acts.append("cancel")
+    return acts
+
+
+def _brief(person: User | None, *, full: bool) -> UserBrief | None:
+    if person is None:
+        return None
+    return UserBrief(id=person.id, name=person.name, phone=person.phone if full else mask_phone(person.phone))
+
+
+def _public(
+    wish: Wish,
+    *,
+    viewer: User,
+    staff: bool,
+    people: dict[int, User],
+    org_name: str | None,
+    events: list[WishEvent] | None = None,
+    actions: list[str] | None = None,
+) -> WishPublic:
+    me = viewer.id
+    is_claimer = wish.claimer_id is not None and me == wish.claimer_id and wish.status in CLAIMED_STATES
+    # The poster's phone goes to the claimer once claimed (and to staff over it); masked for the rest.
+    poster_full = me == wish.poster_id or staff or is_claimer
+    claimer_full = me == wish.claimer_id or staff or me == wish.poster_id
+    # A child's name and school: the poster and the claimer only, masked for everyone else.
+    child_full = me == wish.poster_id or is_claimer
+    child_name = crypto.decrypt(wish.child_name_enc)
+    child_school = crypto.decrypt(wish.child_school_enc)
+    if not child_full:
+        child_name, child_school = crypto.mask_name(child_name), crypto.mask_text(child_school)
+    return WishPublic(
+        id=wish.id,
+        org_id=wish.org_id,
+        org_name=org_name,
+        title=wish.title,
+        description=wish.description,
+        category=wish.category,
+        status=wish.status,
+        deadline=wish.deadline,
+        poster=_brief(people.get(wish.poster_id), full=poster_full),
+        claimer=_brief(people.get(wish.claimer_id), full=claimer_full) if wish.claimer_id else None,
+        assigned_org_id=wish.assigned_org_id,
+        reject_reason=wish.reject_reason if (staff or me == wish.poster_id) else None,
+        promise_date=wish.promise_date,
+        claimed_at=wish.claimed_at,
+        done_note=wish.done_note,
+        minutes_spent=wish.minutes_spent,
+        rating=wish.rating,
+        comment=wish.comment,
+        credit_minutes=wish.credit_minutes,
+        verify_note=wish.verify_note,
+        published_at=wish.published_at,
+        verified_at=wish.verified_at,
+        created_at=wish.created_at,
+        child_name=child_name,
+        child_school=child_school,
+        photos=[f"/api/v1/wishes/{wish.id}/photos/{i}" for i in range(len(wish.photos))],
+        actions=actions or [],
+        events=[
+            WishEventPublic(at=e.at, actor_id=e.actor_id, action=e.action, note=e.note) for e in events or []
+        ],
+    )
+
+
+async def _people(session: AsyncSession, ids: set[int | None]) -> dict[int, User]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in (await session.exec(select(User).where(User.id.in_(ids)))).all()}
+
+
+async def _org_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {o.id: o.name for o in (await session.exec(select(Org).where(Org.id.in_(ids)))).all()}
+
+
+async def view(session: AsyncSession, *, wish: Wish, viewer: User, staff: bool | None = None) -> WishPublic:
+    """One wish as this viewer may see it, with its history and the actions open to them."""
+    if staff is None:
+        staff = await _is_staff(session, user=viewer, wish=wish)
+    people = await _people(session, {wish.poster_id, wish.claimer_id})
+    events = list(
+        (
+            await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))
+        ).all()
+    )
+    may_claim = await may_claim_dispatched(session, user=viewer, wish=wish)
+    org = await session.get(Org, wish.org_id)
+    return _public(
+        wish,
+        viewer=viewer,
+        staff=staff,
+        people=people,
+        org_name=org.name if org else None,
+        events=events,
+        actions=actions_for(wish, user=viewer, staff=staff, may_claim=may_claim),
+    )
+
+
+async def _views(session: AsyncSession, rows: list[tuple[Wish, bool]], viewer: User) -> list[WishPublic]:
+    people = await _people(session, {w.poster_id for w, _ in rows} | {w.claimer_id for w, _ in rows})
+    names = await _org_names(session, {w.org_id for w, _ in rows})
+    return [
+        _public(w, viewer=viewer, staff=bool(staff), people=people, org_name=names.get(w.org_id))
+        for w, staff in rows
+    ]
+
+
+async def get_wish(session: AsyncSession, *, wish_id: int, actor: User) -> WishPublic:
+    """One wish with its events; someone else's unpublished wish is 404."""
+    wish, staff = await visible(session, wish_id=wish_id, user=actor)
+    return await view(session, wish=wish, viewer=actor, staff=staff)
+
+
+async def list_wishes(
+    session: AsyncSession,
+    *,
+    actor: User,
+    params: PageParams,
+    org_id: int | None = None,
+    status: WishStatus | None = None,
+    category: str | None = None,
+    mine: bool = False,
+    side: str | None = None,
+) -> tuple[list[WishPublic], str | None]:
+    """Wishes the actor may see: published ones for everyone, the rest for their poster and staff over them.
+
+    `mine` keeps the actor's own wishes and claims (`side` = "posted" or "claimed" keeps one of them).
+    """
+    staff = covered_by_role(actor.id, Wish.org_id)
+    stmt = select(Wish, staff.label("is_staff"))
+    if mine:
+        if side == "posted":
+            stmt = stmt.where(Wish.poster_id == actor.id)
+        elif side == "claimed":
+            stmt = stmt.where(Wish.claimer_id == actor.id)
+        else:
+            stmt = stmt.where(or_(Wish.poster_id == actor.id, Wish.claimer_id == actor.id))
+    else:
+        public = Wish.status.in_(tuple(PUBLIC_STATES))
+        root = await _alliance_root(session, actor)
+        if root:
+            public = and_(public, Wish.org_id.in_(select(Org.id).where(Org.path.startswith(root))))
+        stmt = stmt.where(or_(public, Wish.poster_id == actor.id, Wish.claimer_id == actor.id, staff))
+    if org_id is not None:
+        org = await session.get(Org, org_id)
+        if org is None:
+            raise NotFound("组织不存在", code="org_not_found")
+        stmt = stmt.where(Wish.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))))
+    if status is not None:
+        stmt = stmt.where(Wish.status == status)
+    if category:
+        stmt = stmt.where(Wish.category == category)
+    rows, cursor = await paginate(session, stmt, Wish.id, params)
+    return await _views(session, [(r[0], r[1]) for r in rows], actor), cursor
+
+
+async def wall(
+    session: AsyncSession, *, user: User, category: str | None = None, limit: int = 20
+) -> list[WishPublic]:
+    """Published wishes of the viewer's alliance, their own compound's first (the home page and /wishes)."""
+    home = await session.get(Org, user.home_org_id) if user.home_org_id else None
+    stmt = select(Wish).join(Org, Org.id == Wish.org_id).where(Wish.status == S.published)
+    if home is not None:
+        root = await _alliance_root(session, user)
+        stmt = stmt.where(Org.path.startswith(root)).order_by(
+            case((Org.path.startswith(home.path), 0), else_=1), Wish.id.desc()
+        )
+    else:
+        stmt = stmt.order_by(Wish.id.desc())
+    if category:
+        stmt = stmt.where(Wish.category == category)
+    wishes = list((await session.exec(stmt.limit(limit))).all())
+    return await _views(session, [(w, False) for w in wishes], user)
+
+
+async def queues(session: AsyncSession, *, user: User, limit: int = 50) -> dict[str, list[WishPublic]]:
+    """The staff console: wishes to review, to verify, and done ones awaiting the poster, in the staff's subtrees."""
+    staff = covered_by_role(user.id, Wish.org_id)
+    out = {}
+    for key, status in (("review", S.submitted), ("verify", S.confirmed), ("awaiting_confirm", S.done)):
+        stmt = select(Wish).where(Wish.status == status, staff).order_by(Wish.id).limit(limit)
+        wishes = list((await session.exec(stmt)).all())
+        out[key] = await _views(session, [(w, True) for w in wishes], user)
+    return out
+
+
+# ---- what the pages show ----
+
+
+async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dict:
+    """The wish page: the wish as the viewer may see it, who did each step, and units to dispatch to."""
+    wish, staff = await visible(session, wish_id=wish_id, user=user)
+    public = await view(session, wish=wish, viewer=user, staff=staff)
+    people = await _people(session, {e.actor_id for e in public.events})
+    choices = []
+    if "review" in public.actions:
+        choices = await resources_service.dispatch_choices(
+            session, org_id=wish.org_id, category=wish.category
+        )
+    return {
+        "wish": public,
+        "actor_names": {i: u.name for i, u in people.items()},
+        "dispatch_choices": choices,
+        "staff": staff,
+        "today": clock.today(),
+    }
+
+
+async def mine_page(session: AsyncSession, *, user: User, limit: int = 50) -> dict:
+    """My wishes, my claims and my latest messages."""
+    params = PageParams(limit=limit)
+    posted, _ = await list_wishes(session, actor=user, params=params, mine=True, side="posted")
+    claimed, _ = await list_wishes(session, actor=user, params=params, mine=True, side="claimed")
+    messages, _ = await notify_service.list_mine(
+        session, user=user, unread=False, params=PageParams(limit=10)
+    )
+    return {"posted": posted, "claimed": claimed, "messages": messages}
