@@ -18,6 +18,12 @@ def today() -> date:
     return now().astimezone(CHINA).date()
 
 
+def china_midnight(day: date | None = None) -> datetime:
+    """The instant (UTC) China's calendar day `day` begins; today's by default."""
+    day = day or today()
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(UTC)
+
+
 def travel(delta: timedelta) -> None:
     """Move the clock forward (tests only)."""
     global _offset

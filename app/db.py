@@ -4,7 +4,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import Integer, event
+from sqlalchemy import Integer, String, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
@@ -153,3 +153,20 @@ def _china_year_pg(element, compiler, **kw):
 @compiles(china_year, "sqlite")
 def _china_year_sqlite(element, compiler, **kw):
     return f"CAST(strftime('%Y', {compiler.process(element.clauses, **kw)}, '+8 hours') AS INTEGER)"
+
+
+class china_day(FunctionElement):  # noqa: N801 - reads as the SQL function it compiles to
+    """SQL: the calendar day in China (UTC+8) of a UTC timestamp column, as 'YYYY-MM-DD' text, on either database."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(china_day, "postgresql")
+def _china_day_pg(element, compiler, **kw):
+    return f"to_char(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD')"
+
+
+@compiles(china_day, "sqlite")
+def _china_day_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"

@@ -1,13 +1,16 @@
 """May this actor do this to this object? Subtree checks on the org tree, each one query.
 
 Roles are held on a node and cover its whole subtree. Subtrees are prefix matches on the
-materialised path (`orgs.path`), so every check below is a single indexed query.
+materialised path (`orgs.path`, "/1/5/12/": alliance, community, compound, ...), so every check
+below is a single indexed query. This module is the one place that reads a path: its ancestors,
+its alliance, its subtree.
 """
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists
 from sqlalchemy.orm import aliased
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Forbidden
@@ -17,18 +20,78 @@ STAFF_ROLES = ("admin", "staff")
 ADMIN_ONLY = ("admin",)
 
 
+# ---- the path ----
+
+# Aliases of their own, so a subtree test never correlates with an `orgs` in the query around it.
+_node = aliased(Org, name="subtree_node")
+_root = aliased(Org, name="subtree_root")
+
+
+def ancestor_ids(org: Org | str) -> list[int]:
+    """The ids on the org's path (or on a path), the alliance first and the org itself last."""
+    path = org if isinstance(org, str) else org.path
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def alliance_id(org: Org) -> int:
+    """The alliance (the root of the tree) the org belongs to."""
+    return ancestor_ids(org)[0]
+
+
+def ancestor_path(org: Org, depth: int) -> str:
+    """The path of the org's ancestor `depth` levels down from the root (1: its alliance, 2: its community)."""
+    return "".join(f"/{i}" for i in ancestor_ids(org)[:depth]) + "/"
+
+
+def is_within(org: Org, ancestor: Org) -> bool:
+    """Whether `org` lies in the subtree of `ancestor` (itself included)."""
+    return org.path.startswith(ancestor.path)
+
+
+def in_subtree(column, path) -> ColumnElement[bool]:
+    """SQL: the org id in `column` lies in the subtree whose root has `path` (itself included).
+
+    `path` is a path, or SQL giving one (`path_of(org_id)`): an unknown root matches nothing.
+    """
+    return column.in_(select(_node.id).where(_node.path.startswith(path)))
+
+
+def path_of(org_id: int):
+    """SQL: the path of the node `org_id` (NULL if there is none), for `in_subtree` without loading it."""
+    return select(_root.path).where(_root.id == org_id).scalar_subquery()
+
+
+# ---- roles ----
+
+# Built once: the role's node (holder) is an ancestor of, or is, the target node.
+_holder = aliased(Org, name="role_holder")
+_target = aliased(Org, name="role_target")
+_ROLE_OVER = (
+    select(Role.id)
+    .join(_holder, _holder.id == Role.org_id)
+    .join(_target, and_(_target.id == bindparam("org_id"), _target.path.startswith(_holder.path)))
+    .where(Role.user_id == bindparam("user_id"), Role.role.in_(bindparam("roles", expanding=True)))
+    .limit(1)
+)
+_ALLIANCE_ADMIN = (
+    select(Role.id)
+    .join(Org, Org.id == Role.org_id)
+    .where(Role.user_id == bindparam("user_id"), Role.role == "admin", Org.kind == OrgKind.alliance)
+    .limit(1)
+)
+_ANY_ROLE = select(Role.id).where(Role.user_id == bindparam("user_id")).limit(1)
+
+
 def covered_by_role(user_id: int, org_id_column, roles: Iterable[str] = STAFF_ROLES) -> ColumnElement[bool]:
     """SQL: the row's org lies in a subtree where the user holds one of `roles`.
 
     Use it in list queries to scope rows to the actor: `.where(covered_by_role(uid, Wish.org_id))`.
     """
-    holder = aliased(Org)
-    target = aliased(Org)
     return exists(
         select(Role.id)
-        .join(holder, holder.id == Role.org_id)
-        .join(target, target.id == org_id_column)
-        .where(Role.user_id == user_id, Role.role.in_(tuple(roles)), target.path.startswith(holder.path))
+        .join(_holder, _holder.id == Role.org_id)
+        .join(_target, _target.id == org_id_column)
+        .where(Role.user_id == user_id, Role.role.in_(tuple(roles)), _target.path.startswith(_holder.path))
     )
 
 
@@ -36,16 +99,8 @@ async def has_role_over(
     session: AsyncSession, *, user_id: int, org_id: int, roles: Iterable[str] = STAFF_ROLES
 ) -> bool:
     """Whether the user holds one of `roles` on `org_id` or any of its ancestors."""
-    holder = aliased(Org)
-    target = aliased(Org)
-    stmt = (
-        select(Role.id)
-        .join(holder, holder.id == Role.org_id)
-        .join(target, and_(target.id == org_id, target.path.startswith(holder.path)))
-        .where(Role.user_id == user_id, Role.role.in_(tuple(roles)))
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first() is not None
+    params = {"user_id": user_id, "org_id": org_id, "roles": list(roles)}
+    return (await session.exec(_ROLE_OVER, params=params)).first() is not None
 
 
 async def require_role_over(
@@ -58,13 +113,7 @@ async def require_role_over(
 
 async def is_alliance_admin(session: AsyncSession, *, user_id: int) -> bool:
     """Whether the user is an admin on an alliance (root) node."""
-    stmt = (
-        select(Role.id)
-        .join(Org, Org.id == Role.org_id)
-        .where(Role.user_id == user_id, Role.role == "admin", Org.kind == OrgKind.alliance)
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first() is not None
+    return (await session.exec(_ALLIANCE_ADMIN, params={"user_id": user_id})).first() is not None
 
 
 async def require_alliance_admin(session: AsyncSession, *, user_id: int) -> None:
@@ -74,4 +123,46 @@ async def require_alliance_admin(session: AsyncSession, *, user_id: int) -> None
 
 async def has_any_staff_role(session: AsyncSession, *, user_id: int) -> bool:
     """Whether the user holds any staff or admin role at all (for the /admin console)."""
-    return (await session.exec(select(Role.id).where(Role.user_id == user_id).limit(1))).first() is not None
+    return (await session.exec(_ANY_ROLE, params={"user_id": user_id})).first() is not None
+
+
+async def holds_role_on(session: AsyncSession, *, user_id: int, org_id: int) -> bool:
+    """Whether the user holds any role on exactly this node (not inherited from above)."""
+    stmt = select(Role.id).where(Role.user_id == user_id, Role.org_id == org_id).limit(1)
+    return (await session.exec(stmt)).first() is not None
+
+
+async def role_holders(session: AsyncSession, *, org_id: int) -> list[int]:
+    """The people holding a role on exactly this node (to tell them of work sent to it)."""
+    return list((await session.exec(select(Role.user_id).where(Role.org_id == org_id))).all())
+
+
+async def roles_of(session: AsyncSession, *, user_id: int) -> list[Role]:
+    """The user's roles, by node id."""
+    return list((await session.exec(select(Role).where(Role.user_id == user_id).order_by(Role.org_id))).all())
+
+
+async def roles_with_orgs(session: AsyncSession, *, user_id: int) -> list[tuple[Role, Org]]:
+    """The user's roles with the nodes they are held on, in tree order."""
+    stmt = (
+        select(Role, Org).join(Org, Org.id == Role.org_id).where(Role.user_id == user_id).order_by(Org.path)
+    )
+    return [(role, org) for role, org in (await session.exec(stmt)).all()]
+
+
+async def orgs_with_role(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    roles: Iterable[str] = STAFF_ROLES,
+    kinds: Iterable[str] | None = None,
+) -> list[Org]:
+    """The nodes the user holds one of `roles` on (optionally only nodes of `kinds`), by id."""
+    stmt = (
+        select(Org)
+        .join(Role, Role.org_id == Org.id)
+        .where(Role.user_id == user_id, Role.role.in_(tuple(roles)))
+    )
+    if kinds is not None:
+        stmt = stmt.where(Org.kind.in_(tuple(kinds)))
+    return list((await session.exec(stmt.order_by(Org.id))).all())

@@ -12,9 +12,9 @@ from app.routers.params import Year, YearQuery
 from app.services import feedback as feedback_service
 from app.services import member_reports as reports_service
 from app.services import records as records_service
+from app.xlsx import XLSX, xlsx_response
 
 router = APIRouter(prefix="", tags=["members"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.put("/members/{user_id}/feedback/{year}", response_model=FeedbackPublic)
@@ -64,11 +64,7 @@ async def unit_feedback_xlsx(unit_id: Id, session: SessionDep, user: CurrentUser
     """The unit's members' yearly feedback forms as an Excel workbook (admin of the unit)."""
     year = year or reports_service.this_year()
     data = await records_service.unit_xlsx(session, unit_id=unit_id, year=year, actor=user)
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="feedback-{unit_id}-{year}.xlsx"'},
-    )
+    return xlsx_response(data, f"feedback-{unit_id}-{year}.xlsx")
 
 
 @router.get("/orgs/{alliance_id}/member-settings", response_model=MemberSettingsPublic)

@@ -2,7 +2,6 @@
 
 from enum import StrEnum
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
@@ -11,10 +10,10 @@ from app.models.base import Day, Id
 from app.models.lists import ClaimRow, NeedRow, ResourceRow, ResultRow
 from app.pagination import Page, PageDep
 from app.services import lists as lists_service
+from app.xlsx import XLSX, xlsx_response
 
 router = APIRouter(prefix="/orgs", tags=["lists"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 From = Annotated[Day | None, Query(alias="from", description="开始日期（含），默认本年1月1日")]
 To = Annotated[Day | None, Query(description="结束日期（含），默认今天")]
 XLSX_RESPONSE = {200: {"content": {XLSX: {}}, "description": "Excel 工作簿：一行表头，每项一行"}}
@@ -47,8 +46,7 @@ async def list_xlsx(
     data, filename = await lists_service.workbook(
         session, kind=kind.value, org_id=org_id, actor=user, start=from_, end=to
     )
-    disposition = f"attachment; filename=\"{kind.value}.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content=data, media_type=XLSX, headers={"Content-Disposition": disposition})
+    return xlsx_response(data, filename, ascii_name=f"{kind.value}.xlsx")
 
 
 @router.get("/{org_id}/lists/resources", response_model=Page[ResourceRow])

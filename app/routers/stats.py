@@ -3,16 +3,15 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
 from app.deps import CurrentUser, ReportSessionDep
 from app.models.base import Day, Id
 from app.models.stats import OrgStats
 from app.services import stats as stats_service
+from app.xlsx import XLSX, xlsx_response
 
 router = APIRouter(prefix="/orgs", tags=["stats"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FromQ = Annotated[Day | None, Query(alias="from", description="开始日期（含），默认本年1月1日")]
 ToQ = Annotated[Day | None, Query(description="结束日期（含），默认今天")]
 
@@ -31,6 +30,5 @@ async def org_stats_xlsx(
 ):
     """The same figures as an Excel workbook (统计台账)."""
     figures = await stats_service.org_stats(session, org_id=org_id, start=from_, end=to, actor=user)
-    data = await run_in_threadpool(stats_service.stats_workbook, figures)
-    name = f"stats-{org_id}-{figures.from_}-{figures.to}.xlsx"
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    data = await stats_service.stats_workbook(figures)
+    return xlsx_response(data, f"stats-{org_id}-{figures.from_}-{figures.to}.xlsx")

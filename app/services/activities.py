@@ -24,8 +24,16 @@ from app.models.activities import (
 from app.models.org import Org
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import STAFF_ROLES, covered_by_role, has_role_over, require_role_over
+from app.permissions import (
+    STAFF_ROLES,
+    ancestor_ids,
+    covered_by_role,
+    has_role_over,
+    in_subtree,
+    require_role_over,
+)
 from app.services import audit
+from app.services import orgs as orgs_service
 
 
 async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
@@ -48,8 +56,7 @@ async def require_organiser(session: AsyncSession, *, activity: Activity, user: 
 
 async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor: User) -> ActivityPublic:
     """Publish an activity under an org node the actor is staff or admin over."""
-    if await session.get(Org, data.org_id) is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    await orgs_service.get_org(session, org_id=data.org_id)
     await require_role_over(session, user_id=actor.id, org_id=data.org_id, roles=STAFF_ROLES)
     if data.kind not in ACTIVITY_KINDS:
         raise ValidationFailed(f"活动类型应为：{'、'.join(ACTIVITY_KINDS)}", code="invalid_activity_kind")
@@ -94,10 +101,8 @@ async def list_activities(
     """Activities (in org_id's subtree if given; `upcoming` = not yet ended), with the viewer's sign-up."""
     stmt = select(Activity)
     if org_id is not None:
-        org = await session.get(Org, org_id)
-        if org is None:
-            raise NotFound("组织不存在", code="org_not_found")
-        stmt = stmt.where(Activity.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))))
+        org = await orgs_service.get_org(session, org_id=org_id)
+        stmt = stmt.where(in_subtree(Activity.org_id, org.path))
     if upcoming:
         stmt = stmt.where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
     rows, cursor = await paginate(session, stmt, Activity.id, params, newest_first=not upcoming)
@@ -125,11 +130,7 @@ async def upcoming_for_user(session: AsyncSession, *, user: User, limit: int = 3
     stmt = select(Activity).where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
     if home is not None:
-        ancestors = [int(p) for p in home.path.strip("/").split("/") if p]
-        stmt = stmt.where(
-            Activity.org_id.in_(ancestors)
-            | Activity.org_id.in_(select(Org.id).where(Org.path.startswith(home.path)))
-        )
+        stmt = stmt.where(Activity.org_id.in_(ancestor_ids(home)) | in_subtree(Activity.org_id, home.path))
     rows = list((await session.exec(stmt.order_by(Activity.starts_at, Activity.id).limit(limit))).all())
     return await _with_mine(session, rows, viewer=user)
 
@@ -173,7 +174,7 @@ async def summary(session: AsyncSession, *, org_id: int, start: datetime, end: d
     if org is None:
         return {"activities": 0, "attendances": 0, "no_shows": 0}
     in_scope = select(Activity.id).where(
-        Activity.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
+        in_subtree(Activity.org_id, org.path),
         Activity.starts_at >= start,
         Activity.starts_at < end,
     )

@@ -21,9 +21,8 @@ from app.models.activities import (
     SignupStatus,
 )
 from app.models.stations import Checkin, CheckinKind, QrToken
-from app.models.user import User, UserBrief
-from app.security import mask_phone
-from app.services import audit, qr
+from app.models.user import User
+from app.services import audit, lookups, qr
 from app.services import users as users_service
 from app.services.activities import get_activity, require_organiser
 from app.services.activity_signups import take_place
@@ -41,10 +40,9 @@ async def live_qr(session: AsyncSession, *, activity_id: int, actor: User) -> Qr
 
 
 def _attendance_public(row: Attendance, user: User, *, show_phone: bool, duplicate: bool) -> AttendancePublic:
-    phone = user.phone if show_phone else mask_phone(user.phone)
     return AttendancePublic(
         activity_id=row.activity_id,
-        user=UserBrief(id=user.id, name=user.name, phone=phone),
+        user=lookups.person_brief(user, show_phone=show_phone),
         method=row.method,
         signed_in_at=row.signed_in_at,
         signed_out_at=row.signed_out_at,

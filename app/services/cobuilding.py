@@ -18,12 +18,12 @@ from app.models.cobuilding import (
     CoBuildingAgreement,
     CoBuildingAssessment,
 )
-from app.models.org import Org, OrgKind, Role, UnitCommunity
+from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.resources import UnitResource
 from app.models.user import User
 from app.models.wishes import STATUS_LABELS, Wish
-from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, require_role_over
-from app.services import audit
+from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, orgs_with_role, require_role_over
+from app.services import audit, lookups
 from app.services import member_reports as reports_service
 
 
@@ -119,7 +119,7 @@ async def list_agreements(session: AsyncSession, *, unit_id: int, actor: User) -
     if scope is not None:
         stmt = stmt.where(scope)
     rows = (await session.exec(stmt.order_by(CoBuildingAgreement.signed_on.desc()))).all()
-    names = await reports_service.org_names(session, [unit.id] + [r.community_id for r in rows])
+    names = await lookups.org_names(session, [unit.id] + [r.community_id for r in rows])
     return [_agreement_public(r, names) for r in rows]
 
 
@@ -203,7 +203,7 @@ async def list_assessments(
     rows = (
         await session.exec(stmt.order_by(CoBuildingAssessment.year.desc(), CoBuildingAssessment.id))
     ).all()
-    names = await reports_service.org_names(session, [unit.id] + [r.community_id for r in rows])
+    names = await lookups.org_names(session, [unit.id] + [r.community_id for r in rows])
     return [_assessment_public(r, names) for r in rows]
 
 
@@ -212,17 +212,9 @@ async def list_assessments(
 
 async def community_units(session: AsyncSession, *, user: User, year: int) -> list[dict]:
     """For each community the person administers: its assigned units, their agreements and this year's score."""
-    held = (
-        await session.exec(
-            select(Org)
-            .join(Role, Role.org_id == Org.id)
-            .where(
-                Role.user_id == user.id,
-                Role.role == "admin",
-                Org.kind.in_((OrgKind.community, OrgKind.alliance)),
-            )
-        )
-    ).all()
+    held = await orgs_with_role(
+        session, user_id=user.id, roles=ADMIN_ONLY, kinds=(OrgKind.community, OrgKind.alliance)
+    )
     communities: list[Org] = []
     for org in held:
         found = (

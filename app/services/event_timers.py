@@ -15,10 +15,10 @@ from app.models.events import (
     GridEvent,
     GridEventStep,
 )
-from app.models.org import Org, OrgKind, Role
-from app.services import member_reports as reports_service
-from app.services import notifications as notify_service
-from app.services.events import MACHINE, S
+from app.models.org import Org, OrgKind
+from app.permissions import ancestor_ids, role_holders
+from app.services import lookups
+from app.services.events import MACHINE, S, tell
 
 # An overdue event climbs one level of the tree for every further day it stays unhandled.
 ESCALATE_EVERY = timedelta(days=1)
@@ -49,7 +49,7 @@ async def escalate_overdue(session: AsyncSession) -> int:
         )
     ).all()
     for event_id, level, overdue, path in rows:
-        chain = [int(x) for x in path.strip("/").split("/")]
+        chain = ancestor_ids(path)
         target_index = len(chain) - 2 - level  # one level above the place, then the next …
         if overdue and target_index < 0:
             continue  # already at the top of the tree
@@ -81,7 +81,7 @@ async def escalate_overdue(session: AsyncSession) -> int:
                 )
             )
         if target_index >= 0:
-            names = await reports_service.org_names(session, [chain[target_index]])
+            names = await lookups.org_names(session, [chain[target_index]])
             session.add(
                 GridEventStep(
                     event_id=event_id,
@@ -92,18 +92,14 @@ async def escalate_overdue(session: AsyncSession) -> int:
                     note=f"上报至{names.get(chain[target_index], '上级')}",
                 )
             )
-            for user_id in (
-                await session.exec(select(Role.user_id).where(Role.org_id == chain[target_index]))
-            ).all():
-                await notify_service.notify(
+            for user_id in await role_holders(session, org_id=chain[target_index]):
+                await tell(
                     session,
+                    event_id,
                     user_id=user_id,
                     kind="event_escalated",
                     title="有网格事件逾期未处置",
                     body="事件已超过处置期限，已上报至本级督办",
-                    link=f"/events/{event_id}",
-                    ref_type="event",
-                    ref_id=event_id,
                 )
         moved += 1
     await session.commit()

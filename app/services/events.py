@@ -8,7 +8,6 @@ The timed jobs (overdue escalation, closing unanswered checks) are `event_timers
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_
-from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,10 +30,19 @@ from app.models.events import (
 from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import covered_by_role, has_any_staff_role, has_role_over, require_role_over
-from app.services import audit
+from app.permissions import (
+    alliance_id,
+    covered_by_role,
+    has_any_staff_role,
+    has_role_over,
+    in_subtree,
+    path_of,
+    require_role_over,
+)
+from app.services import audit, lookups
 from app.services import member_reports as reports_service
 from app.services import notifications as notify_service
+from app.services import orgs as orgs_service
 from app.services import users as users_service
 from app.services.storage import get_storage
 from app.statemachine import Machine, move
@@ -64,18 +72,25 @@ MACHINE = Machine(
 )
 
 
-async def _tell_reporter(session: AsyncSession, event: GridEvent, title: str, body: str = "") -> None:
-    """Let the reporter know how their event stands, in their inbox (flushes)."""
+async def tell(
+    session: AsyncSession, event_id: int, *, user_id: int, title: str, body: str = "", kind: str = "event"
+) -> None:
+    """Put a message about the event in a person's inbox, linking to the event (flushes)."""
     await notify_service.notify(
         session,
-        user_id=event.reporter_id,
-        kind="event",
+        user_id=user_id,
+        kind=kind,
         title=title,
         body=body,
-        link=f"/events/{event.id}",
+        link=f"/events/{event_id}",
         ref_type="event",
-        ref_id=event.id,
+        ref_id=event_id,
     )
+
+
+async def _tell_reporter(session: AsyncSession, event: GridEvent, title: str, body: str = "") -> None:
+    """Let the reporter know how their event stands, in their inbox (flushes)."""
+    await tell(session, event.id, user_id=event.reporter_id, title=title, body=body)
 
 
 # ---- reading ----
@@ -119,10 +134,8 @@ async def to_public(
     session: AsyncSession, events: list[GridEvent], *, viewer: User, with_steps: bool = False
 ) -> list[EventPublic]:
     """Events as the viewer sees them; the reporter's phone only for them and staff over the place."""
-    names = await reports_service.org_names(
-        session, [e.org_id for e in events] + [e.handler_org_id for e in events]
-    )
-    people = await reports_service.users_by_id(session, [e.reporter_id for e in events])
+    names = await lookups.org_names(session, [e.org_id for e in events] + [e.handler_org_id for e in events])
+    people = await lookups.users_by_id(session, [e.reporter_id for e in events])
     steps: dict[int, list[EventStepPublic]] = {}
     if with_steps and events:
         rows = (
@@ -154,7 +167,7 @@ async def to_public(
                 address=e.address,
                 photos=list(e.photos),
                 status=e.status,
-                reporter=reports_service.brief(people[e.reporter_id], show_phone=show),
+                reporter=lookups.person_brief(people[e.reporter_id], show_phone=show),
                 acted_by_id=e.acted_by_id,
                 handler_org_id=e.handler_org_id,
                 handler_org_name=names.get(e.handler_org_id),
@@ -209,12 +222,7 @@ async def list_events(
     if mine:
         stmt = stmt.where(or_(GridEvent.reporter_id == actor.id, GridEvent.acted_by_id == actor.id))
     if org_id is not None:
-        scope, target = aliased(Org), aliased(Org)
-        stmt = (
-            stmt.join(target, target.id == GridEvent.org_id)
-            .join(scope, scope.id == org_id)
-            .where(target.path.startswith(scope.path))
-        )
+        stmt = stmt.where(in_subtree(GridEvent.org_id, path_of(org_id)))
     if status:
         stmt = stmt.where(GridEvent.status == status)
     if overdue is not None:
@@ -309,11 +317,7 @@ async def dispatch_event(
     handler = await session.get(Org, data.handler_org_id)
     place = await session.get(Org, event.org_id)
     # Only within the event's own alliance: a handler elsewhere would see another alliance's events.
-    if (
-        handler is None
-        or place is None
-        or (reports_service.alliance_id_of(handler) != reports_service.alliance_id_of(place))
-    ):
+    if handler is None or place is None or (alliance_id(handler) != alliance_id(place)):
         raise ValidationFailed("请选择本联盟的处置单位", code="invalid_handler")
     if data.due_at.tzinfo is None or data.due_at <= clock.now():
         raise ValidationFailed("处置期限须晚于现在", code="invalid_due_at")
@@ -475,29 +479,22 @@ async def event_figures(
     `handling_rate` = handled (handled, checked or closed) / reported; `on_time_rate` = handled by the
     due date / handled; `satisfaction_rate` = satisfied / answered. Rates are None when nothing to divide.
     """
-    scope = await session.get(Org, org_id)
-    if scope is None:
-        raise NotFound("组织不存在", code="org_not_found")
-    place = aliased(Org)
+    scope = await orgs_service.get_org(session, org_id=org_id)
     done = GridEvent.status.in_((S.handled, S.checked, S.closed))
 
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    stmt = (
-        select(
-            func.count(GridEvent.id),
-            count(done),
-            count(GridEvent.status == S.closed),
-            count(and_(done, GridEvent.handled_on_time.is_(True))),
-            count(and_(done, GridEvent.handled_on_time.is_not(None))),
-            count(GridEvent.satisfied.is_(True)),
-            count(GridEvent.satisfied.is_not(None)),
-            count(and_(GridEvent.overdue.is_(True), GridEvent.status == S.dispatched)),
-        )
-        .join(place, place.id == GridEvent.org_id)
-        .where(place.path.startswith(scope.path))
-    )
+    stmt = select(
+        func.count(GridEvent.id),
+        count(done),
+        count(GridEvent.status == S.closed),
+        count(and_(done, GridEvent.handled_on_time.is_(True))),
+        count(and_(done, GridEvent.handled_on_time.is_not(None))),
+        count(GridEvent.satisfied.is_(True)),
+        count(GridEvent.satisfied.is_not(None)),
+        count(and_(GridEvent.overdue.is_(True), GridEvent.status == S.dispatched)),
+    ).where(in_subtree(GridEvent.org_id, scope.path))
     if start is not None:
         stmt = stmt.where(GridEvent.created_at >= start)
     if end is not None:
@@ -558,7 +555,7 @@ async def event_page(session: AsyncSession, *, event_id: int, user: User) -> dic
     place = await session.get(Org, event.org_id)
     handlers: list[Org] = []
     if staff and event.status == S.reported:
-        alliance = await session.get(Org, reports_service.alliance_id_of(place))
+        alliance = await session.get(Org, alliance_id(place))
         handlers = await reports_service.org_choices(
             session, kinds=(OrgKind.unit, OrgKind.community, OrgKind.compound, OrgKind.grid), within=alliance
         )

@@ -7,7 +7,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.feedback import (
     RATING_LABELS,
@@ -19,11 +18,18 @@ from app.models.feedback import (
     RatingIn,
 )
 from app.models.member_reports import MemberReport, ReportStatus
-from app.models.org import Org, OrgKind, Role
+from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over, require_role_over
-from app.services import audit
+from app.permissions import (
+    ADMIN_ONLY,
+    alliance_id,
+    covered_by_role,
+    has_role_over,
+    require_role_over,
+    roles_with_orgs,
+)
+from app.services import audit, lookups
 from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
@@ -32,10 +38,8 @@ from app.services import posts as posts_service
 async def to_public(
     session: AsyncSession, rows: list[MemberFeedback], *, viewer: User
 ) -> list[FeedbackPublic]:
-    names = await reports_service.org_names(
-        session, [f.org_id for f in rows] + [f.employer_unit_id for f in rows]
-    )
-    people = await reports_service.users_by_id(session, [f.user_id for f in rows])
+    names = await lookups.org_names(session, [f.org_id for f in rows] + [f.employer_unit_id for f in rows])
+    people = await lookups.users_by_id(session, [f.user_id for f in rows])
     staff: dict[int, bool] = {}
     out = []
     for f in rows:
@@ -44,7 +48,7 @@ async def to_public(
         out.append(
             FeedbackPublic(
                 id=f.id,
-                user=reports_service.brief(
+                user=lookups.person_brief(
                     people[f.user_id], show_phone=viewer.id == f.user_id or staff[f.org_id]
                 ),
                 year=f.year,
@@ -92,9 +96,7 @@ async def rate_member(
         raise Forbidden("不能评定自己，请由其他工作人员评定", code="cannot_rate_self")
     if quarter is not None:
         branch = await session.get(Org, report.org_id)
-        settings = await reports_service.member_settings(
-            session, alliance_id=reports_service.alliance_id_of(branch)
-        )
+        settings = await reports_service.member_settings(session, alliance_id=alliance_id(branch))
         if not settings.quarterly_service_cards:
             raise Conflict("本联盟未启用季度服务卡", code="service_cards_disabled")
     period, kind = (f"{year}-Q{quarter}", "quarterly") if quarter else (str(year), "yearly")
@@ -277,14 +279,7 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
             )
         ).all()
         rated = {f.user_id: f for f in rows}
-    roles = (
-        await session.exec(
-            select(Role, Org)
-            .join(Org, Org.id == Role.org_id)
-            .where(Role.user_id == user.id)
-            .order_by(Org.path)
-        )
-    ).all()
+    roles = await roles_with_orgs(session, user_id=user.id)
     post_orgs: list[Org] = []
     for _role, org in roles:
         if org.kind != OrgKind.unit:
@@ -315,7 +310,7 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
             "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
             "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id, actor=user),
         }
-    alliance_ids = {reports_service.alliance_id_of(org) for _role, org in roles}
+    alliance_ids = {alliance_id(org) for _role, org in roles}
     quarterly = [await reports_service.member_settings(session, alliance_id=a) for a in sorted(alliance_ids)]
     return {
         "year": year,
@@ -324,7 +319,7 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
         "rated": rated,
         "post_orgs": post_orgs,
         "quarterly_cards": any(m.quarterly_service_cards for m in quarterly),
-        "this_quarter": (clock.now().astimezone(CHINA).month - 1) // 3 + 1,
+        "this_quarter": (clock.today().month - 1) // 3 + 1,
         "posts": posts,
         "units": units,
         "unit_view": unit_view,

@@ -3,31 +3,28 @@
 Periods are whole days in China time, as for the statistics (`from` 00:00 to the end of `to`).
 """
 
-import io
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.concurrency import run_in_threadpool
+from sqlmodel.sql.expression import SelectOfScalar
 
+from app import xlsx
 from app.models.lists import ClaimRow, NeedRow, ResourceRow, ResultRow
 from app.models.org import Org
 from app.models.resources import UnitResource
 from app.models.user import User
 from app.models.wishes import STATUS_LABELS, Wish, WishClaim
 from app.pagination import PageParams, paginate
-from app.permissions import require_role_over
+from app.permissions import in_subtree, require_role_over
 from app.security import mask_phone
 from app.services import orgs as orgs_service
 from app.services import resources as resources_service
 from app.services.stats import period
 from app.templating import local_time
-from app.xlsx import append_row
 
 OUTCOME_LABELS = {None: "进行中", "released": "已放弃", "overdue": "逾期退回", "done": "已完成"}
 
@@ -93,10 +90,6 @@ COLUMNS: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 
-def _in_subtree(column, org: Org):
-    return column.in_(select(Org.id).where(Org.path.startswith(org.path)))
-
-
 def _resources_stmt(org: Org, lo: datetime, hi: datetime):
     # Resources are standing offers: every one on offer by the end of the period.
     return (
@@ -130,7 +123,7 @@ def _needs_stmt(org: Org, lo: datetime, hi: datetime):
         select(Wish, Org.name, User.name, User.phone)
         .join(Org, Org.id == Wish.org_id)
         .join(User, User.id == Wish.poster_id)
-        .where(_in_subtree(Wish.org_id, org), Wish.created_at >= lo, Wish.created_at < hi)
+        .where(in_subtree(Wish.org_id, org.path), Wish.created_at >= lo, Wish.created_at < hi)
     )
 
 
@@ -157,7 +150,7 @@ def _claims_stmt(org: Org, lo: datetime, hi: datetime):
         .join(Wish, Wish.id == WishClaim.wish_id)
         .join(Org, Org.id == Wish.org_id)
         .join(User, User.id == WishClaim.user_id)
-        .where(_in_subtree(Wish.org_id, org), WishClaim.claimed_at >= lo, WishClaim.claimed_at < hi)
+        .where(in_subtree(Wish.org_id, org.path), WishClaim.claimed_at >= lo, WishClaim.claimed_at < hi)
     )
 
 
@@ -187,7 +180,7 @@ def _results_stmt(org: Org, lo: datetime, hi: datetime):
         .join(Org, Org.id == Wish.org_id)
         .outerjoin(claimer, claimer.id == Wish.claimer_id)
         .where(
-            _in_subtree(Wish.org_id, org),
+            in_subtree(Wish.org_id, org.path),
             Wish.status == "verified",
             Wish.verified_at >= lo,
             Wish.verified_at < hi,
@@ -246,10 +239,11 @@ async def list_page(
     return [to_row(r) for r in rows], cursor
 
 
-async def all_rows(session: AsyncSession, *, kind: str, org: Org, lo: datetime, hi: datetime) -> list[Any]:
-    """Every row of a list, oldest first (for the workbook)."""
-    make_stmt, to_row, id_column = KINDS[kind]
-    return [to_row(r) for r in (await session.exec(make_stmt(org, lo, hi).order_by(id_column))).all()]
+async def _stream(session: AsyncSession, stmt) -> AsyncIterator[Any]:
+    """The statement's rows through a server-side cursor, one at a time (as `session.exec` would give them)."""
+    result = await session.stream(stmt)
+    async for row in result.scalars() if isinstance(stmt, SelectOfScalar) else result:
+        yield row
 
 
 async def workbook(
@@ -263,9 +257,20 @@ async def workbook(
 ) -> tuple[bytes, str]:
     """The list as an Excel workbook (one header row, one row per item) and its file name."""
     org, lo, hi = await _scope(session, org_id=org_id, actor=actor, start=start, end=end)
-    rows = await all_rows(session, kind=kind, org=org, lo=lo, hi=hi)
+    make_stmt, to_row, id_column = KINDS[kind]
     title, columns = COLUMNS[kind]
-    data = await run_in_threadpool(_build_xlsx, title, columns, rows)
+    rows = (
+        [_cell(getattr(to_row(r), field)) for field, _ in columns]
+        async for r in _stream(session, make_stmt(org, lo, hi).order_by(id_column))
+    )
+    data = await xlsx.workbook(
+        title,
+        [header for _, header in columns],
+        rows,
+        widths=[max(10, len(header) * 2 + 2) for _, header in columns],
+        bold_header=True,
+        freeze_header=True,
+    )
     first, last = period(start, end)[:2]
     return data, f"{org.name}{title}_{first.isoformat()}_{last.isoformat()}.xlsx"
 
@@ -276,21 +281,3 @@ def _cell(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def _build_xlsx(title: str, columns: list[tuple[str, str]], rows: list[Any]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append([header for _, header in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        append_row(ws, [_cell(getattr(row, field)) for field, _ in columns])
-    for i, (_, header) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, len(header) * 2 + 2)
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

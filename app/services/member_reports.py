@@ -7,7 +7,6 @@ per member per period (a unique key on `(user_id, period, active)` with `active`
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,11 +26,11 @@ from app.models.member_reports import (
     ReportStepPublic,
 )
 from app.models.org import Org, OrgKind
-from app.models.user import User, UserBrief
+from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import ADMIN_ONLY, covered_by_role, has_role_over
-from app.security import mask_phone
-from app.services import audit
+from app.permissions import ADMIN_ONLY, alliance_id, covered_by_role, has_role_over, in_subtree, path_of
+from app.services import audit, lookups
+from app.services import orgs as orgs_service
 from app.statemachine import Machine, move
 
 S = ReportStatus
@@ -55,7 +54,7 @@ MACHINE = Machine(
 
 def this_year() -> int:
     """The current year in China."""
-    return clock.now().astimezone(CHINA).year
+    return clock.today().year
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -65,31 +64,6 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 def year_dates(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
-
-
-def alliance_id_of(org: Org) -> int:
-    """The root of the org's tree (the alliance), read off the materialised path."""
-    return int(org.path.strip("/").split("/")[0])
-
-
-async def org_names(session: AsyncSession, ids) -> dict[int, str]:
-    """Names of the given org ids, in one query."""
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {o.id: o.name for o in (await session.exec(select(Org).where(Org.id.in_(wanted)))).all()}
-
-
-async def users_by_id(session: AsyncSession, ids) -> dict[int, User]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {u.id: u for u in (await session.exec(select(User).where(User.id.in_(wanted)))).all()}
-
-
-def brief(user: User, *, show_phone: bool) -> UserBrief:
-    """A person as the viewer may see them: the phone masked unless `show_phone`."""
-    return UserBrief(id=user.id, name=user.name, phone=user.phone if show_phone else mask_phone(user.phone))
 
 
 async def member_settings(session: AsyncSession, *, alliance_id: int) -> MemberSettings:
@@ -102,8 +76,8 @@ async def member_settings(session: AsyncSession, *, alliance_id: int) -> MemberS
 
 async def current_period(session: AsyncSession, *, branch: Org) -> tuple[int, str]:
     """(year, period) a report made now belongs to: the year, or its half where the alliance re-reports twice."""
-    local = clock.now().astimezone(CHINA)
-    settings = await member_settings(session, alliance_id=alliance_id_of(branch))
+    local = clock.today()
+    settings = await member_settings(session, alliance_id=alliance_id(branch))
     if settings.half_yearly_re_report:
         return local.year, f"{local.year}-H{1 if local.month <= 6 else 2}"
     return local.year, str(local.year)
@@ -123,8 +97,10 @@ async def to_public(
     session: AsyncSession, reports: list[MemberReport], *, viewer: User, with_steps: bool = False
 ) -> list[ReportPublic]:
     """Reports as the viewer sees them; phones only for the member and staff over the branch."""
-    names = await org_names(session, [r.org_id for r in reports] + [r.employer_unit_id for r in reports])
-    people = await users_by_id(session, [r.user_id for r in reports])
+    names = await lookups.org_names(
+        session, [r.org_id for r in reports] + [r.employer_unit_id for r in reports]
+    )
+    people = await lookups.users_by_id(session, [r.user_id for r in reports])
     steps: dict[int, list[ReportStepPublic]] = {}
     if with_steps and reports:
         rows = (
@@ -147,7 +123,7 @@ async def to_public(
         out.append(
             ReportPublic(
                 id=r.id,
-                user=brief(member, show_phone=viewer.id == r.user_id or staff_cache[r.org_id]),
+                user=lookups.person_brief(member, show_phone=viewer.id == r.user_id or staff_cache[r.org_id]),
                 member_type=member.member_type,
                 org_id=r.org_id,
                 org_name=names.get(r.org_id),
@@ -203,13 +179,7 @@ async def list_reports(
     else:
         stmt = stmt.where(covered_by_role(actor.id, MemberReport.org_id))
     if org_id is not None:
-        scope = aliased(Org)
-        target = aliased(Org)
-        stmt = (
-            stmt.join(target, target.id == MemberReport.org_id)
-            .join(scope, scope.id == org_id)
-            .where(target.path.startswith(scope.path))
-        )
+        stmt = stmt.where(in_subtree(MemberReport.org_id, path_of(org_id)))
     if status:
         stmt = stmt.where(MemberReport.status == status)
     if year:
@@ -228,15 +198,13 @@ async def reports_of(session: AsyncSession, *, user_id: int, year: int | None = 
 
 async def approved_report_under(session: AsyncSession, *, user_id: int, org: Org) -> MemberReport | None:
     """The member's active approved report to `org` or a branch under it, if any."""
-    branch = aliased(Org)
     stmt = (
         select(MemberReport)
-        .join(branch, branch.id == MemberReport.org_id)
         .where(
             MemberReport.user_id == user_id,
             MemberReport.status == S.approved,
             MemberReport.active == 1,
-            branch.path.startswith(org.path),
+            in_subtree(MemberReport.org_id, org.path),
         )
         .order_by(MemberReport.id.desc())
         .limit(1)
@@ -256,7 +224,7 @@ async def _branch(session: AsyncSession, org_id: int) -> Org:
 
 async def _employer(session: AsyncSession, unit_id: int, branch: Org) -> Org:
     unit = await session.get(Org, unit_id)
-    if unit is None or unit.kind != OrgKind.unit or alliance_id_of(unit) != alliance_id_of(branch):
+    if unit is None or unit.kind != OrgKind.unit or alliance_id(unit) != alliance_id(branch):
         raise ValidationFailed("请选择本联盟的共建单位作为工作单位", code="invalid_employer_unit")
     return unit
 
@@ -393,7 +361,7 @@ async def org_choices(session: AsyncSession, *, kinds, within: Org | None = None
     """Nodes of the given kinds (under `within`, if given), in tree order, for the pages' pickers."""
     stmt = select(Org).where(Org.kind.in_(tuple(kinds)))
     if within is not None:
-        stmt = stmt.where(Org.path.startswith(within.path))
+        stmt = stmt.where(in_subtree(Org.id, within.path))
     return list((await session.exec(stmt.order_by(Org.path).limit(500))).all())
 
 
@@ -402,7 +370,7 @@ async def alliance_of_user(session: AsyncSession, *, user: User) -> Org | None:
     if not user.home_org_id:
         return None
     home = await session.get(Org, user.home_org_id)
-    return await session.get(Org, alliance_id_of(home)) if home else None
+    return await session.get(Org, alliance_id(home)) if home else None
 
 
 async def member_figures(
@@ -413,20 +381,15 @@ async def member_figures(
     `reported` counts people (not reports; rejected ones left out), `approved` those approved, `pending`
     those waiting; `rated` yearly forms written in the period, `ratings` by rating.
     """
-    scope = await session.get(Org, org_id)
-    if scope is None:
-        raise NotFound("组织不存在", code="org_not_found")
-    branch = aliased(Org)
+    scope = await orgs_service.get_org(session, org_id=org_id)
     stmt = (
         select(MemberReport.status, func.count(func.distinct(MemberReport.user_id)))
-        .join(branch, branch.id == MemberReport.org_id)
-        .where(branch.path.startswith(scope.path))
+        .where(in_subtree(MemberReport.org_id, scope.path))
         .group_by(MemberReport.status)
     )
     fb = (
         select(MemberFeedback.rating, func.count())
-        .join(branch, branch.id == MemberFeedback.org_id)
-        .where(branch.path.startswith(scope.path), MemberFeedback.kind == "yearly")
+        .where(in_subtree(MemberFeedback.org_id, scope.path), MemberFeedback.kind == "yearly")
         .group_by(MemberFeedback.rating)
     )
     if start is not None:
@@ -435,10 +398,8 @@ async def member_figures(
         stmt, fb = stmt.where(MemberReport.created_at < end), fb.where(MemberFeedback.rated_at < end)
     by_status = dict((await session.exec(stmt)).all())
     ratings = dict((await session.exec(fb)).all())
-    people_stmt = (
-        select(func.count(func.distinct(MemberReport.user_id)))
-        .join(branch, branch.id == MemberReport.org_id)
-        .where(branch.path.startswith(scope.path), MemberReport.status != S.rejected)
+    people_stmt = select(func.count(func.distinct(MemberReport.user_id))).where(
+        in_subtree(MemberReport.org_id, scope.path), MemberReport.status != S.rejected
     )
     if start is not None:
         people_stmt = people_stmt.where(MemberReport.created_at >= start)

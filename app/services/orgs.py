@@ -7,7 +7,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.models.org import CHILD_KINDS, KIND_LABELS, Org, OrgCreate, OrgKind, Role, UnitCommunity
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import ADMIN_ONLY, require_alliance_admin, require_role_over
+from app.permissions import ADMIN_ONLY, is_within, require_alliance_admin, require_role_over
 from app.services import audit
 from app.services import users as users_service
 
@@ -121,7 +121,7 @@ async def assign_unit(
     await require_role_over(session, user_id=actor.id, org_id=unit.parent_id, roles=ADMIN_ONLY)
     community = await get_org(session, org_id=community_id)
     alliance = await get_org(session, org_id=unit.parent_id)
-    if community.kind != OrgKind.community or not community.path.startswith(alliance.path):
+    if community.kind != OrgKind.community or not is_within(community, alliance):
         raise ValidationFailed("请选择本联盟的社区", code="invalid_community")
     row = (
         await session.exec(

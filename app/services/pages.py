@@ -3,8 +3,9 @@
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind, Role
+from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind
 from app.models.user import User
+from app.permissions import roles_with_orgs
 from app.services import activities as activities_service
 from app.services import stations as stations_service
 from app.services import wish_views
@@ -51,14 +52,7 @@ async def admin(session: AsyncSession, *, user: User) -> dict:
 
 
 async def _roles(session: AsyncSession, *, user: User) -> list[dict]:
-    rows = (
-        await session.exec(
-            select(Role, Org)
-            .join(Org, Org.id == Role.org_id)
-            .where(Role.user_id == user.id)
-            .order_by(Org.path)
-        )
-    ).all()
+    rows = await roles_with_orgs(session, user_id=user.id)
     return [
         {
             "org_id": org.id,

@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,9 +27,10 @@ from app.models.posts import (
 )
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import has_role_over, require_role_over
-from app.services import audit
+from app.permissions import ancestor_ids, has_role_over, in_subtree, require_role_over
+from app.services import audit, lookups
 from app.services import member_reports as reports_service
+from app.services import orgs as orgs_service
 
 
 async def _get(session: AsyncSession, post_id: int) -> Post:
@@ -41,7 +41,7 @@ async def _get(session: AsyncSession, post_id: int) -> Post:
 
 
 async def _to_public(session: AsyncSession, posts: list[Post], *, viewer: User) -> list[PostPublic]:
-    names = await reports_service.org_names(session, [p.org_id for p in posts])
+    names = await lookups.org_names(session, [p.org_id for p in posts])
     mine: set[int] = set()
     if posts:
         mine = set(
@@ -74,9 +74,7 @@ async def _to_public(session: AsyncSession, posts: list[Post], *, viewer: User) 
 
 async def create_post(session: AsyncSession, *, org_id: int, data: PostCreate, actor: User) -> PostPublic:
     """Set up a post on a branch (staff or admin over it)."""
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=org_id)
     await require_role_over(session, user_id=actor.id, org_id=org.id)
     post = Post(org_id=org.id, title=data.title, duty=data.duty, slots=data.slots, created_by_id=actor.id)
     session.add(post)
@@ -103,15 +101,8 @@ async def list_posts(
     session: AsyncSession, *, org_id: int, actor: User, params: PageParams
 ) -> tuple[list[PostPublic], str | None]:
     """The posts set up on this node and the nodes under it."""
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
-    target = aliased(Org)
-    stmt = (
-        select(Post)
-        .join(target, target.id == Post.org_id)
-        .where(target.path.startswith(org.path), Post.active.is_(True))
-    )
+    org = await orgs_service.get_org(session, org_id=org_id)
+    stmt = select(Post).where(in_subtree(Post.org_id, org.path), Post.active.is_(True))
     rows, cursor = await paginate(session, stmt, Post.id, params, newest_first=False)
     return await _to_public(session, rows, viewer=actor), cursor
 
@@ -126,7 +117,7 @@ async def posts_open_to(session: AsyncSession, *, actor: User) -> list[PostPubli
     if not reports:
         return []
     branch = await session.get(Org, reports[0].org_id)
-    ancestors = [int(x) for x in branch.path.strip("/").split("/")]
+    ancestors = ancestor_ids(branch)
     rows = (
         await session.exec(
             select(Post).where(Post.org_id.in_(ancestors), Post.active.is_(True)).order_by(Post.id)

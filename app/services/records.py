@@ -1,13 +1,10 @@
 """The record card (活动记录卡): everything a member did in the community in a year, read from the
 modules that keep it (activities, wishes, duty shifts, posts, the time bank) — never re-entered."""
 
-import io
-
-from openpyxl import Workbook
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.concurrency import run_in_threadpool
 
+from app import xlsx
 from app.errors import NotFound
 from app.hours import hours_text
 from app.models.activities import Activity, Attendance
@@ -22,10 +19,10 @@ from app.models.user import User
 from app.models.wishes import Wish
 from app.permissions import ADMIN_ONLY, has_role_over
 from app.services import feedback as feedback_service
+from app.services import lookups
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
 from app.templating import local_time
-from app.xlsx import append_row
 
 
 async def record_access(
@@ -65,7 +62,7 @@ async def record_card(session: AsyncSession, *, user_id: int, year: int, actor: 
     ledger = await ledger_minutes(session, user_id=user_id, year=year)
     forms = await feedback_service.forms_of(session, user_id=user_id, year=year, viewer=actor)
     return RecordPublic(
-        user=reports_service.brief(member, show_phone=show_phone),
+        user=lookups.person_brief(member, show_phone=show_phone),
         member_type=member.member_type,
         year=year,
         reports=await reports_service.to_public(session, reports, viewer=actor),
@@ -98,7 +95,7 @@ async def post_section(session: AsyncSession, *, user_id: int, year: int) -> lis
             .order_by(PostLog.done_on, PostLog.id)
         )
     ).all()
-    names = await reports_service.org_names(session, [p.org_id for _, p in held])
+    names = await lookups.org_names(session, [p.org_id for _, p in held])
     out = []
     for claim, post in held:
         mine = [PostLogPublic.model_validate(g, from_attributes=True) for g in logs if g.claim_id == claim.id]
@@ -127,7 +124,7 @@ async def activity_section(session: AsyncSession, *, user_id: int, year: int) ->
             .order_by(Activity.starts_at)
         )
     ).all()
-    names = await reports_service.org_names(session, [a.org_id for a, _ in rows])
+    names = await lookups.org_names(session, [a.org_id for a, _ in rows])
     items = [
         RecordItem(
             id=a.id,
@@ -157,7 +154,7 @@ async def wish_section(session: AsyncSession, *, user_id: int, year: int) -> Rec
             .order_by(Wish.done_at)
         )
     ).all()
-    names = await reports_service.org_names(session, [w.org_id for w in rows])
+    names = await lookups.org_names(session, [w.org_id for w in rows])
     items = [
         RecordItem(
             id=w.id,
@@ -279,7 +276,7 @@ async def unit_print(session: AsyncSession, *, unit_id: int, year: int, actor: U
         (await session.exec(feedback_service.unit_stmt(unit_id, year).order_by(MemberFeedback.id))).all()
     )
     forms = await feedback_service.to_public(session, rows, viewer=actor)
-    people = await reports_service.users_by_id(session, [f.user_id for f in rows])
+    people = await lookups.users_by_id(session, [f.user_id for f in rows])
     items = [
         {
             "form": f,
@@ -314,19 +311,10 @@ async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: Us
                 local_time(f.rated_at),
             ]
         )
-    return await run_in_threadpool(_workbook, f"{data['unit'].name}{year}年度反馈表", rows)
-
-
-def _workbook(title: str, rows: list[list]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "反馈表"
-    ws.append(XLSX_HEADERS)
-    for row in rows:
-        append_row(ws, row)
-    for col, width in zip("ABCDEFGHIJKLM", (10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18), strict=True):
-        ws.column_dimensions[col].width = width
-    wb.properties.title = title
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return await xlsx.workbook(
+        "反馈表",
+        XLSX_HEADERS,
+        rows,
+        widths=(10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18),
+        doc_title=f"{data['unit'].name}{year}年度反馈表",
+    )

@@ -1,6 +1,6 @@
 """Member units' service resources (服务资源清单): what each unit offers the communities it serves."""
 
-from sqlalchemy import literal, or_
+from sqlalchemy import or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -9,9 +9,8 @@ from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.resources import ResourceCreate, ResourcePublic, UnitResource
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import covered_by_role, require_role_over
-from app.security import mask_phone
-from app.services import audit, content, wish_categories
+from app.permissions import ancestor_ids, covered_by_role, in_subtree, require_role_over
+from app.services import audit, content, lookups, wish_categories
 
 
 def _public(row: UnitResource, *, unit_name: str | None, full_phone: bool) -> ResourcePublic:
@@ -23,7 +22,7 @@ def _public(row: UnitResource, *, unit_name: str | None, full_phone: bool) -> Re
         description=row.description,
         category=row.category,
         contact_name=row.contact_name,
-        contact_phone=row.contact_phone if full_phone else mask_phone(row.contact_phone),
+        contact_phone=lookups.shown_phone(row.contact_phone, full=full_phone),
         active=row.active,
         created_at=row.created_at,
     )
@@ -147,7 +146,7 @@ def units_serving_stmt(org: Org):
     its community (or, for an alliance-level view, to any community in it).
     """
     if org.kind == OrgKind.alliance:
-        return select(Org.id).where(Org.kind == OrgKind.unit, Org.path.startswith(org.path))
+        return select(Org.id).where(Org.kind == OrgKind.unit, in_subtree(Org.id, org.path))
     if org.kind == OrgKind.unit:
         return select(Org.id).where(Org.id == org.id)
     community = Org.__table__.alias("serving_community")
@@ -157,7 +156,7 @@ def units_serving_stmt(org: Org):
         .join(community, community.c.id == UnitCommunity.community_id)
         .where(
             community.c.kind == OrgKind.community,
-            or_(community.c.path.startswith(org.path), literal(org.path).startswith(community.c.path)),
+            or_(in_subtree(community.c.id, org.path), community.c.id.in_(ancestor_ids(org))),
         )
     )
 

@@ -21,6 +21,7 @@ from app.models.stations import (
     StationStats,
 )
 from app.models.user import User
+from app.permissions import in_subtree
 from app.services import audit
 from app.services import credit as credit_rule
 from app.services import stations as stations_service
@@ -365,7 +366,7 @@ async def duty_minutes(session: AsyncSession, *, org_id: int, start: datetime, e
         .join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
         .join(Station, Station.id == DutyShift.station_id)
         .where(
-            Station.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))),
+            in_subtree(Station.org_id, org.path),
             DutyShift.starts_at >= start,
             DutyShift.starts_at < end,
         )

@@ -3,11 +3,12 @@
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import func
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.db import china_day
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
 from app.models.stations import (
@@ -21,16 +22,23 @@ from app.models.stations import (
     StationPublic,
     StationUpdate,
 )
-from app.models.user import User, UserBrief
+from app.models.user import User
 from app.pagination import PageParams, decode_cursor, encode_cursor, paginate
-from app.permissions import ADMIN_ONLY, STAFF_ROLES, covered_by_role, has_role_over, require_role_over
-from app.security import mask_phone
-from app.services import audit, qr
+from app.permissions import (
+    ADMIN_ONLY,
+    STAFF_ROLES,
+    ancestor_path,
+    covered_by_role,
+    has_role_over,
+    in_subtree,
+    require_role_over,
+)
+from app.services import audit, lookups, qr
+from app.services import orgs as orgs_service
 from app.services import users as users_service
 
 EARTH_RADIUS_M = 6_371_000
 NEAR_SCAN_LIMIT = 2000  # stations ranked in one `near` query (a county has hundreds)
-CHINA_OFFSET = timedelta(hours=8)
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> int:
@@ -120,11 +128,6 @@ async def require_runner(session: AsyncSession, *, station: Station, user: User)
         raise Forbidden("只有站长、副站长或社区工作人员可以操作")
 
 
-def _brief(user: User, *, viewer: User, show_phone: bool) -> UserBrief:
-    phone = user.phone if show_phone or user.id == viewer.id else mask_phone(user.phone)
-    return UserBrief(id=user.id, name=user.name, phone=phone)
-
-
 async def to_public(
     session: AsyncSession,
     stations: list[Station],
@@ -150,9 +153,7 @@ async def to_public(
             deputies.setdefault(station_id, []).append(user)
         master_ids = {s.master_id for s in stations if s.master_id}
         if master_ids:
-            people = {
-                u.id: u for u in (await session.exec(select(User).where(User.id.in_(master_ids)))).all()
-            }
+            people = await lookups.users_by_id(session, master_ids)
     out = []
     for s in stations:
         master = people.get(s.master_id) if s.master_id else None
@@ -169,8 +170,13 @@ async def to_public(
                 services=list(s.services),
                 status=s.status,
                 card_enabled=s.card_enabled,
-                master=_brief(master, viewer=viewer, show_phone=show_phones) if master else None,
-                deputies=[_brief(u, viewer=viewer, show_phone=show_phones) for u in deputies.get(s.id, [])],
+                master=lookups.person_brief(master, show_phone=show_phones or master.id == viewer.id)
+                if master
+                else None,
+                deputies=[
+                    lookups.person_brief(u, show_phone=show_phones or u.id == viewer.id)
+                    for u in deputies.get(s.id, [])
+                ],
                 distance_m=(distances or {}).get(s.id),
             )
         )
@@ -193,9 +199,7 @@ async def _set_people(
 
 async def create_station(session: AsyncSession, *, data: StationCreate, actor: User) -> StationPublic:
     """Register a station under an org node the actor administers."""
-    org = await session.get(Org, data.org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=data.org_id)
     await require_role_over(session, user_id=actor.id, org_id=org.id, roles=ADMIN_ONLY)
     station = Station(
         org_id=org.id,
@@ -253,10 +257,6 @@ async def update_station(
     return (await to_public(session, [station], viewer=actor, show_phones=True))[0]
 
 
-def _in_subtree(org_path: str):
-    return Station.org_id.in_(select(Org.id).where(Org.path.startswith(org_path)))
-
-
 async def list_stations(
     session: AsyncSession, *, org_id: int | None, near: str | None, params: PageParams, viewer: User
 ) -> tuple[list[StationPublic], str | None]:
@@ -264,10 +264,8 @@ async def list_stations(
     point = parse_near(near)
     stmt = select(Station)
     if org_id is not None:
-        org = await session.get(Org, org_id)
-        if org is None:
-            raise NotFound("组织不存在", code="org_not_found")
-        stmt = stmt.where(_in_subtree(org.path))
+        org = await orgs_service.get_org(session, org_id=org_id)
+        stmt = stmt.where(in_subtree(Station.org_id, org.path))
     if point is None:
         rows, cursor = await paginate(session, stmt, Station.id, params, newest_first=False)
         return await to_public(session, rows, viewer=viewer), cursor
@@ -302,12 +300,13 @@ async def nearest_for_user(
     if point is None and user.home_org_id:
         home = await session.get(Org, user.home_org_id)
         if home is not None:
-            # The community is the first two levels below the alliance: "/1/5/".
-            community_path = "/".join(home.path.split("/")[:3]) + "/"
+            community_path = ancestor_path(home, 2)  # the alliance, then the community: "/1/5/"
             local = list(
                 (
                     await session.exec(
-                        stmt.where(_in_subtree(community_path)).order_by(Station.id).limit(limit)
+                        stmt.where(in_subtree(Station.org_id, community_path))
+                        .order_by(Station.id)
+                        .limit(limit)
                     )
                 ).all()
             )
@@ -341,18 +340,11 @@ async def card_qr(session: AsyncSession, *, station_id: int, actor: User) -> QrT
     return QrToken(token=token, expires_at=clock.now() + timedelta(days=3650), url=qr.scan_url(token))
 
 
-def _day_expr(session: AsyncSession, column):
-    """The China-time calendar day of a UTC timestamp, as text, on either database."""
-    if session.bind.dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
-    return func.date(column, literal_column("'+8 hours'"))
-
-
 async def visits_per_day(
     session: AsyncSession, *, station_id: int, start: datetime, end: datetime
 ) -> list[StationDay]:
     """Visits (到站人次) to one station per China-time day in [start, end)."""
-    day = _day_expr(session, Checkin.at).label("day")
+    day = china_day(Checkin.at).label("day")
     rows = (
         await session.exec(
             select(day, func.count())
@@ -379,7 +371,10 @@ async def count_visits(session: AsyncSession, *, org_id: int, start: datetime, e
         .select_from(Checkin)
         .join(Station, Station.id == Checkin.station_id)
         .where(
-            _in_subtree(org.path), Checkin.kind == CheckinKind.visit, Checkin.at >= start, Checkin.at < end
+            in_subtree(Station.org_id, org.path),
+            Checkin.kind == CheckinKind.visit,
+            Checkin.at >= start,
+            Checkin.at < end,
         )
     )
     return (await session.exec(stmt)).one()
@@ -387,15 +382,10 @@ async def count_visits(session: AsyncSession, *, org_id: int, start: datetime, e
 
 async def live_count(session: AsyncSession, *, station_id: int) -> int:
     """Scans at the station since China-time midnight (for the station's screen)."""
-    now = clock.now()
-    local = now + CHINA_OFFSET
-    midnight = now - timedelta(
-        hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond
-    )
     stmt = (
         select(func.count())
         .select_from(Checkin)
-        .where(Checkin.station_id == station_id, Checkin.at >= midnight)
+        .where(Checkin.station_id == station_id, Checkin.at >= clock.china_midnight())
     )
     return (await session.exec(stmt)).one()
 

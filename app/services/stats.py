@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, union
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app import clock
+from app import clock, xlsx
 from app.clock import CHINA
 from app.errors import ValidationFailed
 from app.models.activities import Activity, Attendance
@@ -18,14 +18,13 @@ from app.models.stations import DutyShift, ShiftSignup, Station
 from app.models.stats import EventFigures, OrgStats, WishFunnel
 from app.models.user import User
 from app.models.wishes import Wish, WishClaim, WishEvent
-from app.permissions import require_role_over
+from app.permissions import in_subtree, require_role_over
 from app.services import activities as activities_service
 from app.services import events as events_service
 from app.services import member_reports as member_reports_service
 from app.services import orgs as orgs_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
-from app.xlsx import append_row
 
 
 def period(start: date | None, end: date | None) -> tuple[date, date, datetime, datetime]:
@@ -42,13 +41,9 @@ def period(start: date | None, end: date | None) -> tuple[date, date, datetime, 
     return start, end, lo, hi
 
 
-def _in_subtree(column, org: Org):
-    return column.in_(select(Org.id).where(Org.path.startswith(org.path)))
-
-
 async def wish_funnel(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> WishFunnel:
     """Wishes posted in the period, and how many of them reached each later stage by its end."""
-    posted = and_(_in_subtree(Wish.org_id, org), Wish.created_at >= lo, Wish.created_at < hi)
+    posted = and_(in_subtree(Wish.org_id, org.path), Wish.created_at >= lo, Wish.created_at < hi)
     reached_published = exists().where(
         WishEvent.wish_id == Wish.id, WishEvent.to_status == "published", WishEvent.at < hi
     )
@@ -71,12 +66,12 @@ async def wish_funnel(session: AsyncSession, *, org: Org, lo: datetime, hi: date
 
 async def service_figures(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> dict[str, int]:
     """Minutes served, distinct people who served, and distinct people helped, in the period."""
-    verified = and_(_in_subtree(Wish.org_id, org), Wish.verified_at >= lo, Wish.verified_at < hi)
+    verified = and_(in_subtree(Wish.org_id, org.path), Wish.verified_at >= lo, Wish.verified_at < hi)
     attended = and_(
-        _in_subtree(Activity.org_id, org), Attendance.signed_in_at >= lo, Attendance.signed_in_at < hi
+        in_subtree(Activity.org_id, org.path), Attendance.signed_in_at >= lo, Attendance.signed_in_at < hi
     )
     on_duty = and_(
-        _in_subtree(Station.org_id, org),
+        in_subtree(Station.org_id, org.path),
         ShiftSignup.ended_at >= lo,
         ShiftSignup.ended_at < hi,
         ShiftSignup.served_minutes.is_not(None),
@@ -181,20 +176,6 @@ def _stats_rows(s: OrgStats) -> list[tuple[str, object]]:
     ]
 
 
-def stats_workbook(s: OrgStats) -> bytes:
-    """The figures as a two-column workbook (blocking: call through run_in_threadpool)."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "统计台账"
-    ws.append(["指标", "数值"])
-    for row in _stats_rows(s):
-        append_row(ws, list(row))
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 24
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+async def stats_workbook(s: OrgStats) -> bytes:
+    """The figures as a two-column workbook."""
+    return await xlsx.workbook("统计台账", ["指标", "数值"], _stats_rows(s), widths=[22, 24])

@@ -6,14 +6,13 @@ concurrent twin waits on the key, never on the chain), and the response is kept 
 The alliance's rules are `timebank_policy`; the rewards shelf is `timebank_rewards`.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import case, distinct, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.clock import CHINA
 from app.db import china_year
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.org import Org
@@ -39,6 +38,8 @@ from app.pagination import PageParams, paginate
 from app.permissions import (
     ADMIN_ONLY,
     has_role_over,
+    in_subtree,
+    is_within,
     require_alliance_admin,
     require_role_over,
 )
@@ -65,12 +66,6 @@ def next_star_minutes(earned_minutes: int) -> int | None:
         if earned_minutes < hours * 60:
             return hours * 60 - earned_minutes
     return None
-
-
-def china_today_start() -> datetime:
-    """Midnight today in China time, as a UTC instant."""
-    local = clock.now().astimezone(CHINA)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -169,8 +164,7 @@ async def org_yearly_totals(session: AsyncSession, *, org_id: int, actor: User) 
         .select_from(LedgerEntry)
         .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .join(Org, Org.id == LedgerTxn.org_id)
-        .where(LedgerAccount.kind == AccountKind.person, Org.path.startswith(org.path))
+        .where(LedgerAccount.kind == AccountKind.person, in_subtree(LedgerTxn.org_id, org.path))
         .group_by(year)
         .order_by(year.desc())
     )
@@ -231,7 +225,7 @@ async def transfer(
     await ledger.lock_chain(session)  # the daily sum below must not race another transfer
     source = await ledger.person_account(session, user_id=actor.id)
     if policy is not None and policy.family_transfer_daily_cap_minutes is not None:
-        today = await _transferred_since(session, account_id=source.id, since=china_today_start())
+        today = await _transferred_since(session, account_id=source.id, since=clock.china_midnight())
         if today + data.minutes > policy.family_transfer_daily_cap_minutes:
             raise Conflict(
                 f"超过每日转赠上限：今日已转赠 {today} 分钟，上限 {policy.family_transfer_daily_cap_minutes} 分钟",
@@ -301,7 +295,7 @@ async def grant(
     # the reply, read) the balance of someone outside their tree.
     if person.home_org_id is not None and person.home_org_id != org_id:
         home, org = await session.get(Org, person.home_org_id), await session.get(Org, org_id)
-        if home is None or org is None or not home.path.startswith(org.path):
+        if home is None or org is None or not is_within(home, org):
             raise NotFound("用户不存在", code="user_not_found")
     if person.id == actor.id:
         raise Forbidden("不能给自己补录或更正时间，请由其他管理员办理", code="cannot_grant_to_self")

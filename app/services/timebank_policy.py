@@ -23,10 +23,12 @@ from app.models.timebank import (
 from app.models.user import User
 from app.permissions import (
     ADMIN_ONLY,
+    alliance_id,
     has_role_over,
     require_role_over,
 )
 from app.services import audit
+from app.services import orgs as orgs_service
 
 DEFAULT_ROUNDING_UNIT = 30
 
@@ -51,23 +53,13 @@ def spendable_minutes(policy: TimebankPolicy | None, balance: int) -> int:
 # ---- policy ----------------------------------------------------------------------------------
 
 
-async def alliance_id_of(session: AsyncSession, *, org_id: int | None) -> int | None:
-    """The alliance (root) over an org node."""
-    if org_id is None:
-        return None
-    org = await session.get(Org, org_id)
-    if org is None:
-        return None
-    return int(org.path.strip("/").split("/")[0])
-
-
 async def policy_for(session: AsyncSession, *, org_id: int | None) -> TimebankPolicy | None:
     """The policy of the alliance over `org_id` (None: no limits, default rounding)."""
-    alliance_id = await alliance_id_of(session, org_id=org_id)
-    if alliance_id is None:
+    org = await session.get(Org, org_id) if org_id is not None else None
+    if org is None:
         return None
     return (
-        await session.exec(select(TimebankPolicy).where(TimebankPolicy.alliance_id == alliance_id))
+        await session.exec(select(TimebankPolicy).where(TimebankPolicy.alliance_id == alliance_id(org)))
     ).first()
 
 
@@ -84,10 +76,8 @@ def _policy_public(alliance_id: int, policy: TimebankPolicy | None) -> PolicyPub
 
 async def get_policy(session: AsyncSession, *, org_id: int, actor: User) -> PolicyPublic:
     """The time-bank policy of the alliance over `org_id`."""
-    alliance_id = await alliance_id_of(session, org_id=org_id)
-    if alliance_id is None:
-        raise NotFound("组织不存在", code="org_not_found")
-    return _policy_public(alliance_id, await policy_for(session, org_id=alliance_id))
+    org = await orgs_service.get_org(session, org_id=org_id)
+    return _policy_public(alliance_id(org), await policy_for(session, org_id=org.id))
 
 
 async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn, actor: User) -> PolicyPublic:

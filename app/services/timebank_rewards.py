@@ -5,9 +5,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.clock import CHINA
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.models.org import Org, Role
+from app.models.org import Org
 from app.models.stations import Station
 from app.models.timebank import (
     AccountKind,
@@ -26,12 +25,17 @@ from app.models.timebank import (
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
+    alliance_id,
     covered_by_role,
     has_role_over,
+    in_subtree,
+    is_within,
+    orgs_with_role,
     require_role_over,
 )
-from app.services import audit, ledger
+from app.services import audit, ledger, lookups
 from app.services import idempotency as idem
+from app.services import orgs as orgs_service
 from app.services import users as users_service
 from app.services.timebank_policy import policy_for, spendable_minutes
 
@@ -65,10 +69,8 @@ async def list_rewards(
         if actor.home_org_id is None:
             return [], None
         org_id = await ledger.issuer_org_id(session, org_id=actor.home_org_id)
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
-    stmt = select(Reward).join(Org, Org.id == Reward.org_id).where(Org.path.startswith(org.path))
+    org = await orgs_service.get_org(session, org_id=org_id)
+    stmt = select(Reward).where(in_subtree(Reward.org_id, org.path))
     if station_id is not None:
         stmt = stmt.where(Reward.station_id == station_id)
     if include_inactive:
@@ -81,14 +83,12 @@ async def list_rewards(
 
 async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -> RewardPublic:
     """Put a reward on a shelf (staff over the org)."""
-    org = await session.get(Org, data.org_id)
-    if org is None:
-        raise NotFound("组织不存在", code="org_not_found")
+    org = await orgs_service.get_org(session, org_id=data.org_id)
     await require_role_over(session, user_id=actor.id, org_id=data.org_id)
     if data.station_id is not None:
         station = await session.get(Station, data.station_id)
         station_org = await session.get(Org, station.org_id) if station else None
-        if station_org is None or not station_org.path.startswith(org.path):
+        if station_org is None or not is_within(station_org, org):
             raise ValidationFailed("请选择本组织下的驿站", code="invalid_station")
     reward = Reward(**data.model_dump(), created_by=actor.id)
     session.add(reward)
@@ -149,7 +149,7 @@ async def _check_age(session: AsyncSession, *, person: User, policy: TimebankPol
         min_age = policy.redeem_min_age_hardship
     if person.birth_year is None:
         raise Conflict("请先在“我的”中填写出生年份", code="birth_year_required")
-    if clock.now().astimezone(CHINA).year - person.birth_year < min_age:
+    if clock.today().year - person.birth_year < min_age:
         raise Conflict(f"本联盟规定年满 {min_age} 周岁方可兑换", code="redeem_age_not_reached")
 
 
@@ -177,7 +177,7 @@ async def redeem(
         # Only for people of the shelf's alliance: staff elsewhere must not spend (or read) their minutes.
         home = await session.get(Org, person.home_org_id) if person.home_org_id else None
         shelf_org = await session.get(Org, reward.org_id)
-        if home is None or shelf_org is None or home.path.split("/")[1] != shelf_org.path.split("/")[1]:
+        if home is None or shelf_org is None or alliance_id(home) != alliance_id(shelf_org):
             raise NotFound("没有找到该手机号对应的本联盟居民", code="user_not_found")
     policy = await policy_for(session, org_id=person.home_org_id or reward.org_id)
     await _check_age(session, person=person, policy=policy)
@@ -242,11 +242,7 @@ async def redeem(
 
 async def manage_page(session: AsyncSession, *, user: User) -> dict:
     """What the station master's rewards page shows: the orgs they serve and every reward there."""
-    orgs = (
-        await session.exec(
-            select(Org).join(Role, Role.org_id == Org.id).where(Role.user_id == user.id).order_by(Org.id)
-        )
-    ).all()
+    orgs = await orgs_with_role(session, user_id=user.id)
     if not orgs:
         raise Forbidden("仅站长和工作人员可以管理爱心超市")
     rewards = (
@@ -257,12 +253,5 @@ async def manage_page(session: AsyncSession, *, user: User) -> dict:
             .limit(200)
         )
     ).all()
-    names = (
-        {
-            o.id: o.name
-            for o in (await session.exec(select(Org).where(Org.id.in_({r.org_id for r in rewards})))).all()
-        }
-        if rewards
-        else {}
-    )
+    names = await lookups.org_names(session, {r.org_id for r in rewards})
     return {"orgs": orgs, "rewards": [_reward_public(r) for r in rewards], "org_names": names}

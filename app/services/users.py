@@ -5,8 +5,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound, ValidationFailed
-from app.models.org import Org, OrgKind, Role, RolePublic
+from app.models.org import Org, OrgKind, RolePublic
 from app.models.user import MePublic, MeUpdate, User
+from app.permissions import roles_of
 
 
 async def get_or_create_by_phone(session: AsyncSession, *, phone: str, name: str = "") -> User:
@@ -33,7 +34,7 @@ async def get_by_phone(session: AsyncSession, *, phone: str) -> User:
 
 async def profile(session: AsyncSession, *, user: User) -> MePublic:
     """The user's own profile with their roles."""
-    roles = (await session.exec(select(Role).where(Role.user_id == user.id).order_by(Role.org_id))).all()
+    roles = await roles_of(session, user_id=user.id)
     return MePublic(
         id=user.id,
         name=user.name,

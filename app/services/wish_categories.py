@@ -7,13 +7,8 @@ from app.errors import NotFound, ValidationFailed
 from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.models.wishes import CATEGORIES, WishCategory
-from app.permissions import ADMIN_ONLY, require_role_over
+from app.permissions import ADMIN_ONLY, alliance_id, require_role_over
 from app.services import audit, content
-
-
-def alliance_id_of(org: Org) -> int:
-    """The root alliance over a node (the first id on its materialised path)."""
-    return int(org.path.strip("/").split("/")[0])
 
 
 async def categories_for(session: AsyncSession, *, org_id: int | None) -> list[str]:
@@ -24,7 +19,7 @@ async def categories_for(session: AsyncSession, *, org_id: int | None) -> list[s
     names = (
         await session.exec(
             select(WishCategory.name)
-            .where(WishCategory.alliance_id == alliance_id_of(org))
+            .where(WishCategory.alliance_id == alliance_id(org))
             .order_by(WishCategory.sort, WishCategory.id)
         )
     ).all()

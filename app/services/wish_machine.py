@@ -8,6 +8,7 @@ from app.models.wishes import (
     WishEvent,
     WishStatus,
 )
+from app.services import notifications as notify_service
 from app.statemachine import Machine, move
 
 S = WishStatus
@@ -54,3 +55,17 @@ async def transition(
 ) -> bool:
     """Move a wish through the transition table without committing (for the demo and other services)."""
     return await MACHINE.apply(session, wish, action, actor_id=actor_id, note=note, values=values)
+
+
+async def tell(session: AsyncSession, wish: Wish, *, user_id: int, kind: str, title: str, body: str) -> None:
+    """Put a message about the wish in a person's inbox, linking to the wish (flushes)."""
+    await notify_service.notify(
+        session,
+        user_id=user_id,
+        kind=kind,
+        title=title,
+        body=body,
+        link=f"/wishes/{wish.id}",
+        ref_type="wish",
+        ref_id=wish.id,
+    )

@@ -15,8 +15,7 @@ from app.models.wishes import (
     Wish,
     WishClaim,
 )
-from app.services import notifications as notify_service
-from app.services.wish_machine import MACHINE, S
+from app.services.wish_machine import MACHINE, S, tell
 
 # A done wish the poster never confirms is confirmed by the timer after this grace period.
 CONFIRM_GRACE = timedelta(days=7)
@@ -51,15 +50,13 @@ async def release_overdue(session: AsyncSession) -> int:
                     .values(outcome="overdue", ended_at=now)
                 )
             for uid, title in ((claimer_id, "认领已逾期"), (wish.poster_id, "心愿已重新发布")):
-                await notify_service.notify(
+                await tell(
                     session,
+                    wish,
                     user_id=uid,
                     kind="claim_overdue",
                     title=title,
                     body=f"“{wish.title}”未在承诺日期前完成，已回到心愿墙",
-                    link=f"/wishes/{wish.id}",
-                    ref_type="wish",
-                    ref_id=wish.id,
                 )
     await session.commit()
     return moved
@@ -89,15 +86,13 @@ async def expire(session: AsyncSession) -> int:
             values={"closed_at": now},
         ):
             moved += 1
-            await notify_service.notify(
+            await tell(
                 session,
+                wish,
                 user_id=wish.poster_id,
                 kind="wish_expired",
                 title="心愿已过期",
                 body=f"“{wish.title}”已超过截止时间",
-                link=f"/wishes/{wish.id}",
-                ref_type="wish",
-                ref_id=wish.id,
             )
     await session.commit()
     return moved
@@ -151,15 +146,13 @@ async def remind_due(session: AsyncSession) -> int:
         )
         if result.rowcount == 1:
             moved += 1
-            await notify_service.notify(
+            await tell(
                 session,
+                wish,
                 user_id=row.user_id,
                 kind="claim_due",
                 title="认领的心愿明天到期",
                 body=f"“{wish.title}”承诺明天完成，完成后请点“服务完成”",
-                link=f"/wishes/{wish.id}",
-                ref_type="wish",
-                ref_id=wish.id,
             )
     await session.commit()
     return moved

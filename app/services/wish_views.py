@@ -7,8 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.errors import NotFound
 from app.models.member_reports import MemberReport
-from app.models.org import Org, Role
-from app.models.user import User, UserBrief
+from app.models.org import Org
+from app.models.user import User
 from app.models.wishes import (
     Wish,
     WishEvent,
@@ -17,10 +17,17 @@ from app.models.wishes import (
     WishStatus,
 )
 from app.pagination import PageParams, paginate
-from app.permissions import covered_by_role, has_role_over
-from app.security import mask_phone
-from app.services import crypto
+from app.permissions import (
+    alliance_id,
+    ancestor_path,
+    covered_by_role,
+    has_role_over,
+    holds_role_on,
+    in_subtree,
+)
+from app.services import crypto, lookups
 from app.services import notifications as notify_service
+from app.services import orgs as orgs_service
 from app.services import resources as resources_service
 from app.services.wish_machine import CLAIMED_STATES, MACHINE, PUBLIC_STATES, S
 
@@ -45,7 +52,7 @@ def _can_see(wish: Wish, *, user: User, staff: bool) -> bool:
 async def _alliance_root(session: AsyncSession, user: User) -> str | None:
     """The path prefix of the alliance the user lives in ("/1/"), if they have set a home."""
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
-    return "/" + home.path.strip("/").split("/")[0] + "/" if home else None
+    return ancestor_path(home, 1) if home else None
 
 
 async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[Wish, bool]:
@@ -59,9 +66,9 @@ async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[W
     if not _can_see(wish, user=user, staff=staff):
         raise NotFound("心愿不存在", code="wish_not_found")
     if not staff and user.id not in (wish.poster_id, wish.claimer_id):
-        root = await _alliance_root(session, user)
+        home = await session.get(Org, user.home_org_id) if user.home_org_id else None
         org = await session.get(Org, wish.org_id)
-        if root and org and not org.path.startswith(root):
+        if home and org and alliance_id(org) != alliance_id(home):
             raise NotFound("心愿不存在", code="wish_not_found")
     return wish, staff
 
@@ -70,8 +77,7 @@ async def may_claim_dispatched(session: AsyncSession, *, user: User, wish: Wish)
     """A wish dispatched to a member unit may be claimed only by that unit's people."""
     if wish.assigned_org_id is None:
         return True
-    stmt = select(Role.id).where(Role.user_id == user.id, Role.org_id == wish.assigned_org_id).limit(1)
-    if (await session.exec(stmt)).first() is not None:
+    if await holds_role_on(session, user_id=user.id, org_id=wish.assigned_org_id):
         return True
     return await _employed_by(session, user_id=user.id, unit_id=wish.assigned_org_id)
 
@@ -109,12 +115,6 @@ def actions_for(wish: Wish, *, user: User, staff: bool, may_claim: bool = True) 
     return acts
 
 
-def _brief(person: User | None, *, full: bool) -> UserBrief | None:
-    if person is None:
-        return None
-    return UserBrief(id=person.id, name=person.name, phone=person.phone if full else mask_phone(person.phone))
-
-
 def _public(
     wish: Wish,
     *,
@@ -145,8 +145,10 @@ def _public(
         category=wish.category,
         status=wish.status,
         deadline=wish.deadline,
-        poster=_brief(people.get(wish.poster_id), full=poster_full),
-        claimer=_brief(people.get(wish.claimer_id), full=claimer_full) if wish.claimer_id else None,
+        poster=lookups.person_brief(people[wish.poster_id], show_phone=poster_full),
+        claimer=lookups.person_brief(people[wish.claimer_id], show_phone=claimer_full)
+        if wish.claimer_id
+        else None,
         assigned_org_id=wish.assigned_org_id,
         reject_reason=wish.reject_reason if (staff or me == wish.poster_id) else None,
         promise_date=wish.promise_date,
@@ -170,24 +172,11 @@ def _public(
     )
 
 
-async def _people(session: AsyncSession, ids: set[int | None]) -> dict[int, User]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {u.id: u for u in (await session.exec(select(User).where(User.id.in_(ids)))).all()}
-
-
-async def _org_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {o.id: o.name for o in (await session.exec(select(Org).where(Org.id.in_(ids)))).all()}
-
-
 async def view(session: AsyncSession, *, wish: Wish, viewer: User, staff: bool | None = None) -> WishPublic:
     """One wish as this viewer may see it, with its history and the actions open to them."""
     if staff is None:
         staff = await _is_staff(session, user=viewer, wish=wish)
-    people = await _people(session, {wish.poster_id, wish.claimer_id})
+    people = await lookups.users_by_id(session, {wish.poster_id, wish.claimer_id})
     events = list(
         (
             await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))
@@ -207,8 +196,10 @@ async def view(session: AsyncSession, *, wish: Wish, viewer: User, staff: bool |
 
 
 async def _views(session: AsyncSession, rows: list[tuple[Wish, bool]], viewer: User) -> list[WishPublic]:
-    people = await _people(session, {w.poster_id for w, _ in rows} | {w.claimer_id for w, _ in rows})
-    names = await _org_names(session, {w.org_id for w, _ in rows})
+    people = await lookups.users_by_id(
+        session, {w.poster_id for w, _ in rows} | {w.claimer_id for w, _ in rows}
+    )
+    names = await lookups.org_names(session, {w.org_id for w, _ in rows})
     return [
         _public(w, viewer=viewer, staff=bool(staff), people=people, org_name=names.get(w.org_id))
         for w, staff in rows
@@ -249,13 +240,11 @@ async def list_wishes(
         public = Wish.status.in_(tuple(PUBLIC_STATES))
         root = await _alliance_root(session, actor)
         if root:
-            public = and_(public, Wish.org_id.in_(select(Org.id).where(Org.path.startswith(root))))
+            public = and_(public, in_subtree(Wish.org_id, root))
         stmt = stmt.where(or_(public, Wish.poster_id == actor.id, Wish.claimer_id == actor.id, staff))
     if org_id is not None:
-        org = await session.get(Org, org_id)
-        if org is None:
-            raise NotFound("组织不存在", code="org_not_found")
-        stmt = stmt.where(Wish.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))))
+        org = await orgs_service.get_org(session, org_id=org_id)
+        stmt = stmt.where(in_subtree(Wish.org_id, org.path))
     if status is not None:
         stmt = stmt.where(Wish.status == status)
     if category:
@@ -269,11 +258,10 @@ async def wall(
 ) -> list[WishPublic]:
     """Published wishes of the viewer's alliance, their own compound's first (the home page and /wishes)."""
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
-    stmt = select(Wish).join(Org, Org.id == Wish.org_id).where(Wish.status == S.published)
+    stmt = select(Wish).where(Wish.status == S.published)
     if home is not None:
-        root = await _alliance_root(session, user)
-        stmt = stmt.where(Org.path.startswith(root)).order_by(
-            case((Org.path.startswith(home.path), 0), else_=1), Wish.id.desc()
+        stmt = stmt.where(in_subtree(Wish.org_id, ancestor_path(home, 1))).order_by(
+            case((in_subtree(Wish.org_id, home.path), 0), else_=1), Wish.id.desc()
         )
     else:
         stmt = stmt.order_by(Wish.id.desc())
@@ -301,7 +289,7 @@ async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dic
     """The wish page: the wish as the viewer may see it, who did each step, and units to dispatch to."""
     wish, staff = await visible(session, wish_id=wish_id, user=user)
     public = await view(session, wish=wish, viewer=user, staff=staff)
-    people = await _people(session, {e.actor_id for e in public.events})
+    people = await lookups.users_by_id(session, {e.actor_id for e in public.events})
     choices = []
     if "review" in public.actions:
         choices = await resources_service.dispatch_choices(

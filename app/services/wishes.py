@@ -8,13 +8,12 @@
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
-from app.models.org import Org, OrgKind, Role
+from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.models.wishes import (
     ClaimIn,
@@ -28,13 +27,12 @@ from app.models.wishes import (
     WishEvent,
     WishPublic,
 )
-from app.permissions import has_role_over
+from app.permissions import alliance_id, has_role_over, role_holders
 from app.services import audit, content, crypto, wish_categories
 from app.services import ledger as ledger_service
-from app.services import notifications as notify_service
 from app.services import users as users_service
 from app.services.storage import get_storage
-from app.services.wish_machine import CLAIMED_STATES, MACHINE, S
+from app.services.wish_machine import CLAIMED_STATES, MACHINE, S, tell
 from app.services.wish_views import may_claim_dispatched, view, visible
 
 # A claim without a promised date promises this many days.
@@ -95,15 +93,13 @@ async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -
             org_id=org.id,
             on_behalf_of_id=poster.id,
         )
-        await notify_service.notify(
+        await tell(
             session,
+            wish,
             user_id=poster.id,
             kind="wish_submitted",
             title="已为您提交心愿",
             body=f"{actor.name}为您提交了心愿“{wish.title}”，可在社区服务站查看进度",
-            link=f"/wishes/{wish.id}",
-            ref_type="wish",
-            ref_id=wish.id,
         )
     await session.commit()
     return await view(session, wish=wish, viewer=actor)
@@ -114,7 +110,6 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
     wish, staff = await visible(session, wish_id=wish_id, user=actor)
     if not staff:
         raise Forbidden("只有该小区、社区的工作人员可以审核心愿")
-    link = f"/wishes/{wish.id}"
     if not data.approve:
         reason = (data.reason or "").strip()
         if not reason:
@@ -127,15 +122,13 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
             note=reason,
             values={"reject_reason": reason, "reviewer_id": actor.id, "closed_at": clock.now()},
         )
-        await notify_service.notify(
+        await tell(
             session,
+            wish,
             user_id=wish.poster_id,
             kind="wish_rejected",
             title="心愿未通过审核",
             body=f"“{wish.title}”：{reason}",
-            link=link,
-            ref_type="wish",
-            ref_id=wish.id,
         )
     else:
         values = {"reviewer_id": actor.id, "published_at": clock.now()}
@@ -143,36 +136,28 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         if data.assign_org_id is not None:
             unit = await session.get(Org, data.assign_org_id)
             place = await session.get(Org, wish.org_id)
-            alliance_of = wish_categories.alliance_id_of
-            if unit is None or unit.kind != OrgKind.unit or alliance_of(unit) != alliance_of(place):
+            if unit is None or unit.kind != OrgKind.unit or alliance_id(unit) != alliance_id(place):
                 raise ValidationFailed("只能派单给本联盟的共建单位", code="invalid_assign_org")
             values["assigned_org_id"] = unit.id
             note = f"派单给{unit.name}" + (f"：{data.reason}" if data.reason else "")
         await MACHINE.apply_or_conflict(session, wish, "publish", actor_id=actor.id, note=note, values=values)
         if data.assign_org_id is not None:
-            unit_people = (
-                await session.exec(select(Role.user_id).where(Role.org_id == data.assign_org_id))
-            ).all()
-            for uid in unit_people:
-                await notify_service.notify(
+            for uid in await role_holders(session, org_id=data.assign_org_id):
+                await tell(
                     session,
+                    wish,
                     user_id=uid,
                     kind="wish_dispatched",
                     title="社区派来一个心愿",
                     body=f"“{wish.title}”已派单给贵单位，请安排人员认领",
-                    link=link,
-                    ref_type="wish",
-                    ref_id=wish.id,
                 )
-        await notify_service.notify(
+        await tell(
             session,
+            wish,
             user_id=wish.poster_id,
             kind="wish_published",
             title="心愿已发布",
             body=f"“{wish.title}”已通过审核，发布到心愿墙",
-            link=link,
-            ref_type="wish",
-            ref_id=wish.id,
         )
     await audit.record(
         session,
@@ -226,15 +211,13 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
     await session.flush()
     wish.claim_id = row.id
     session.add(wish)
-    await notify_service.notify(
+    await tell(
         session,
+        wish,
         user_id=wish.poster_id,
         kind="wish_claimed",
         title="您的心愿有人认领了",
         body=f"{actor.name}认领了“{wish.title}”，承诺于{promise.isoformat()}前完成",
-        link=f"/wishes/{wish.id}",
-        ref_type="wish",
-        ref_id=wish.id,
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
@@ -269,15 +252,13 @@ async def release(session: AsyncSession, *, wish_id: int, actor: User) -> WishPu
         where=(Wish.claimer_id == actor.id,),
         values={"claimer_id": None, "claim_id": None, "claimed_at": None, "promise_date": None},
     )
-    await notify_service.notify(
+    await tell(
         session,
+        wish,
         user_id=wish.poster_id,
         kind="wish_released",
         title="认领人放弃了认领",
         body=f"“{wish.title}”已回到心愿墙，等待其他志愿者认领",
-        link=f"/wishes/{wish.id}",
-        ref_type="wish",
-        ref_id=wish.id,
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
@@ -298,15 +279,13 @@ async def mark_done(session: AsyncSession, *, wish_id: int, data: DoneIn, actor:
         where=(Wish.claimer_id == actor.id,),
         values={"done_at": clock.now(), "done_note": data.note, "minutes_spent": data.minutes_spent},
     )
-    await notify_service.notify(
+    await tell(
         session,
+        wish,
         user_id=wish.poster_id,
         kind="wish_done",
         title="您的心愿已完成，请确认",
         body=f"{actor.name}已完成“{wish.title}”，请确认并评价",
-        link=f"/wishes/{wish.id}",
-        ref_type="wish",
-        ref_id=wish.id,
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
@@ -326,15 +305,13 @@ async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor
         note=data.comment,
         values={"confirmed_at": clock.now(), "rating": data.rating, "comment": data.comment},
     )
-    await notify_service.notify(
+    await tell(
         session,
+        wish,
         user_id=wish.claimer_id,
         kind="wish_confirmed",
         title="许愿人确认了您的服务",
         body=f"“{wish.title}”获得{data.rating}星评价",
-        link=f"/wishes/{wish.id}",
-        ref_type="wish",
-        ref_id=wish.id,
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
@@ -381,15 +358,13 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
         org_id=wish.org_id,
         detail={"credit_minutes": data.credit_minutes},
     )
-    await notify_service.notify(
+    await tell(
         session,
+        wish,
         user_id=wish.claimer_id,
         kind="wish_verified",
         title="服务已验收",
         body=f"“{wish.title}”已验收，时间银行记入{data.credit_minutes}分钟",
-        link=f"/wishes/{wish.id}",
-        ref_type="wish",
-        ref_id=wish.id,
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)

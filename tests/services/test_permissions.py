@@ -9,12 +9,23 @@ from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.permissions import (
     ADMIN_ONLY,
+    alliance_id,
+    ancestor_ids,
+    ancestor_path,
     covered_by_role,
     has_any_staff_role,
     has_role_over,
+    holds_role_on,
+    in_subtree,
     is_alliance_admin,
+    is_within,
+    orgs_with_role,
+    path_of,
     require_alliance_admin,
     require_role_over,
+    role_holders,
+    roles_of,
+    roles_with_orgs,
 )
 from app.services import orgs as orgs_service
 from tests.factories import make_tree, make_user
@@ -191,3 +202,62 @@ async def test_has_role_over_is_one_query(session, db):
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 2
+
+
+# ---- the path helpers: the one place a path is read ----
+
+
+async def test_path_helpers_read_ancestors_alliance_and_levels(session):
+    tree = await make_tree(session)
+    assert ancestor_ids(tree.grid) == [tree.alliance.id, tree.community.id, tree.compound.id, tree.grid.id]
+    assert ancestor_ids(tree.grid.path) == ancestor_ids(tree.grid)
+    assert {alliance_id(getattr(tree, name)) for name in NAMES} == {tree.alliance.id}
+    assert ancestor_path(tree.grid, 1) == tree.alliance.path
+    assert ancestor_path(tree.grid, 2) == tree.community.path
+    assert ancestor_path(tree.community, 5) == tree.community.path
+    assert is_within(tree.grid, tree.community) and is_within(tree.community, tree.community)
+    assert not is_within(tree.other_compound, tree.community)
+
+
+async def test_in_subtree_selects_the_subtree_by_path_or_by_id(session):
+    tree = await make_tree(session)
+    by_path = set((await session.exec(select(Org.name).where(in_subtree(Org.id, tree.community.path)))).all())
+    assert by_path == {"幸福社区", "幸福里小区", "第一网格"}
+    by_id = set(
+        (await session.exec(select(Org.name).where(in_subtree(Org.id, path_of(tree.compound.id))))).all()
+    )
+    assert by_id == {"幸福里小区", "第一网格"}
+    assert (await session.exec(select(Org.id).where(in_subtree(Org.id, path_of(999_999))))).all() == []
+
+
+async def test_two_role_checks_in_one_statement_keep_apart(session):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    admin = await make_user(session, role=(tree.other_community, "admin"))
+    stmt = select(Org.name).where(
+        covered_by_role(staff.id, Org.id) | covered_by_role(admin.id, Org.id, ADMIN_ONLY)
+    )
+    assert set((await session.exec(stmt)).all()) == {"幸福里小区", "第一网格", "和平社区", "和平新村"}
+
+
+async def test_role_look_ups(session):
+    tree = await make_tree(session)
+    both = await make_user(session, role=(tree.compound, "staff"))
+    await orgs_service.grant_role(session, user_id=both.id, org_id=tree.unit.id, role="admin")
+    assert await role_holders(session, org_id=tree.compound.id) == [both.id]
+    assert await holds_role_on(session, user_id=both.id, org_id=tree.unit.id)
+    assert not await holds_role_on(
+        session, user_id=both.id, org_id=tree.grid.id
+    )  # covered, but not held there
+    assert [r.org_id for r in await roles_of(session, user_id=both.id)] == sorted(
+        [tree.compound.id, tree.unit.id]
+    )
+    assert [o.id for _, o in await roles_with_orgs(session, user_id=both.id)] == [
+        tree.compound.id,
+        tree.unit.id,
+    ]
+    admin_of = await orgs_with_role(session, user_id=both.id, roles=ADMIN_ONLY)
+    assert [o.id for o in admin_of] == [tree.unit.id]
+    assert [o.id for o in await orgs_with_role(session, user_id=both.id, kinds=(OrgKind.compound,))] == [
+        tree.compound.id
+    ]

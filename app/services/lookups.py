@@ -1,0 +1,41 @@
+"""Shared look-ups: people and org names by id in one query each, and a person as a viewer may see them.
+
+`person_brief` and `shown_phone` hold the one phone-masking rule: the full number for those entitled
+to it, `138****0000` for everyone else.
+"""
+
+from collections.abc import Iterable
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.org import Org
+from app.models.user import User, UserBrief
+from app.security import mask_phone
+
+
+async def users_by_id(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, User]:
+    """The people with the given ids (None and unknown ids left out), in one query."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {u.id: u for u in (await session.exec(select(User).where(User.id.in_(wanted)))).all()}
+
+
+async def org_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of the given org ids (None and unknown ids left out), in one query."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = (await session.exec(select(Org.id, Org.name).where(Org.id.in_(wanted)))).all()
+    return {org_id: name for org_id, name in rows}
+
+
+def shown_phone(phone: str | None, *, full: bool) -> str | None:
+    """A phone number as a viewer may see it: in full if they are entitled to it, masked otherwise."""
+    return phone if full else mask_phone(phone)
+
+
+def person_brief(user: User, *, show_phone: bool) -> UserBrief:
+    """A person as the viewer may see them: the phone masked unless `show_phone`."""
+    return UserBrief(id=user.id, name=user.name, phone=shown_phone(user.phone, full=show_phone))
