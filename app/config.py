@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, validation_alias="EJIA_MAX_BODY_BYTES")
     max_photo_bytes: int = Field(5 * 1024 * 1024, validation_alias="EJIA_MAX_PHOTO_BYTES")
     run_scheduler: bool = Field(True, validation_alias="EJIA_RUN_SCHEDULER")
-    db_pool_size: int = Field(10, validation_alias="EJIA_DB_POOL_SIZE")
+    db_pool_size: int = Field(20, validation_alias="EJIA_DB_POOL_SIZE")
     # FULL: an acknowledged ledger posting survives a power cut, not only a crash of the process
     # (NORMAL in WAL mode may lose the last commits when the machine loses power). Cost: README.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field("FULL", validation_alias="EJIA_SQLITE_SYNCHRONOUS")

@@ -86,4 +86,4 @@ def photo(fmt: str = "PNG", *, size: tuple[int, int] = (64, 48), gps: bool = Fal
 
 def auth(user: User) -> dict[str, str]:
     """Bearer headers for the user."""
-    return {"Authorization": f"Bearer {issue_access_token(get_settings(), user.id)}"}
+    return {"Authorization": f"Bearer {issue_access_token(get_settings(), user.id, user.token_version)}"}

@@ -1,7 +1,7 @@
 """oauth states are spent on the server
 
 Revision ID: trust_01
-Revises: hours_01
+Revises: speed_01
 Create Date: 2026-12-02 12:01:13.349199
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "trust_01"
-down_revision: str | Sequence[str] | None = "hours_01"
+down_revision: str | Sequence[str] | None = "speed_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,9 +7,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from app.deps import OptionalUser, SameSiteOnly, SessionDep, SettingsDep, client_ip
+from app.deps import (
+    CurrentUser,
+    OptionalUser,
+    SameSiteOnly,
+    SessionDep,
+    SettingsDep,
+    client_ip,
+    get_token_holder,
+)
 from app.errors import BadRequest
 from app.models.auth import LoginIn, SmsCodeIn, SmsCodeSent, TokenOut
+from app.models.user import User
 from app.security import COOKIE_NAME, read_payload, sign_payload
 from app.services import auth as auth_service
 from app.services import users as users_service
@@ -81,8 +90,24 @@ async def login(
 
 
 @router.post("/logout", status_code=204, dependencies=[SameSiteOnly])
-async def logout(response: Response) -> Response:
-    """Forget the session cookie."""
+async def logout(
+    response: Response, session: SessionDep, user: Annotated[User | None, Depends(get_token_holder)]
+) -> Response:
+    """Sign out: the token (bearer or cookie) is refused from now on, and the cookie is forgotten.
+
+    Tokens carry the person's token version, so revoking this one revokes the others issued
+    before it too (the person signs in again on each device)."""
+    if user is not None:
+        await auth_service.revoke_tokens(session, user_id=user.id)
+    response.delete_cookie(COOKIE_NAME, path="/")
+    response.status_code = 204
+    return response
+
+
+@router.post("/logout-everywhere", status_code=204, dependencies=[SameSiteOnly])
+async def logout_everywhere(response: Response, session: SessionDep, user: CurrentUser) -> Response:
+    """Sign out on every device: every token of the person is refused from now on."""
+    await auth_service.revoke_tokens(session, user_id=user.id)
     response.delete_cookie(COOKIE_NAME, path="/")
     response.status_code = 204
     return response

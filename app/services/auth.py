@@ -128,7 +128,14 @@ async def login_with_code(
     if wechat_openid:
         await bind_wechat(session, user=user, openid=wechat_openid)
     await session.commit()
-    return issue_access_token(settings, user.id), user
+    return issue_access_token(settings, user.id, user.token_version), user
+
+
+async def revoke_tokens(session: AsyncSession, *, user_id: int) -> None:
+    """Refuse every access token the person holds (logout, sign out everywhere): bump their token
+    version in one conditional statement, so concurrent revocations each take effect. Commits."""
+    await session.exec(update(User).where(User.id == user_id).values(token_version=User.token_version + 1))
+    await session.commit()
 
 
 async def bind_wechat(session: AsyncSession, *, user: User, openid: str) -> None:
@@ -174,4 +181,4 @@ async def login_with_wechat(
     if user is None:
         return None
     await session.commit()
-    return issue_access_token(settings, user.id), user
+    return issue_access_token(settings, user.id, user.token_version), user

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app import clock
 from app.config import get_settings
+from app.deps import get_app_settings
 from app.models.auth import SmsCode
 from app.models.user import User
 from app.routers.auth import sms_sender
@@ -37,7 +38,7 @@ def wrong(code: str) -> str:
 
 def use_settings(app, **changes):
     settings = get_settings().model_copy(update=changes)
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_app_settings] = lambda: settings
     return settings
 
 
