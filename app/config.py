@@ -42,8 +42,15 @@ class Settings(BaseSettings):
     aliyun_sms_notice_template: str = Field("", validation_alias="EJIA_ALIYUN_SMS_NOTICE_TEMPLATE")
     public_base_url: str = Field("http://localhost:8000", validation_alias="EJIA_PUBLIC_BASE_URL")
     upload_dir: Path = Field(Path("uploads"), validation_alias="EJIA_UPLOAD_DIR")
+    # Request bodies are refused above these sizes before anything reads them (app/limits.py);
+    # the reverse proxy should refuse the same sizes first (README, "Security model").
+    max_body_bytes: int = Field(1024 * 1024, validation_alias="EJIA_MAX_BODY_BYTES")
+    max_photo_bytes: int = Field(5 * 1024 * 1024, validation_alias="EJIA_MAX_PHOTO_BYTES")
     run_scheduler: bool = Field(True, validation_alias="EJIA_RUN_SCHEDULER")
-    db_pool_size: int = Field(10, validation_alias="EJIA_DB_POOL_SIZE")
+    db_pool_size: int = Field(20, validation_alias="EJIA_DB_POOL_SIZE")
+    # FULL: an acknowledged ledger posting survives a power cut, not only a crash of the process
+    # (NORMAL in WAL mode may lose the last commits when the machine loses power). Cost: README.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field("FULL", validation_alias="EJIA_SQLITE_SYNCHRONOUS")
     # Proxies whose X-Forwarded-For is believed (the load balancer), so per-IP limits see the caller.
     forwarded_allow_ips: str = Field("127.0.0.1", validation_alias="EJIA_FORWARDED_ALLOW_IPS")
 

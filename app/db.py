@@ -1,27 +1,80 @@
 """The database engine (SQLite pragmas and BEGIN recipe; asyncpg pool) and sessions."""
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import Integer, String, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.errors import ValidationFailed
+from app.errors import ServiceUnavailable, ValidationFailed
+
+# A connection back in the pool for longer than this is pinged before reuse; busier ones are not.
+IDLE_PING_SECONDS = 10.0
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine; on SQLite, WAL + foreign keys and explicit BEGIN (IMMEDIATE for writers)."""
+def make_engine(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "FULL") -> AsyncEngine:
+    """An async engine; on SQLite, WAL + foreign keys and explicit BEGIN (IMMEDIATE for writers).
+
+    On PostgreSQL the pool keeps `pool_size` connections open (a small overflow for bursts) and
+    recycles them after half an hour. A checkout pays no ping under load: only a connection that
+    sat idle for IDLE_PING_SECONDS is pinged, and one found dead is replaced before the request
+    sees it; a connection that dies mid-request invalidates the pool, so the others are replaced
+    at their next checkout.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        _sqlite_recipe(engine)
+        _sqlite_recipe(engine, synchronous=sqlite_synchronous)
     else:
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1800, pool_use_lifo=True
+        )
+        _ping_when_idle(engine)
     event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul)
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
     return engine
+
+
+def _connect_or_unavailable(dialect, _record, cargs, cparams):
+    # A database that cannot be reached (down, restarting, refusing connections, an unopenable file) is
+    # the service being unavailable, not a bug: 503 with Retry-After, whichever driver error it was.
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as exc:
+        raise ServiceUnavailable() from exc
+
+
+def unavailable(exc: Exception) -> ServiceUnavailable | None:
+    """The 503 for a database error that means "try again shortly": the connection was lost mid-request,
+    the pool had no connection free in time, or SQLite stayed locked past its busy timeout."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return ServiceUnavailable()
+    if isinstance(exc, sa_exc.DBAPIError) and (
+        exc.connection_invalidated or "database is locked" in str(exc.orig)
+    ):
+        return ServiceUnavailable()
+    return None
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > IDLE_PING_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except Exception as exc:  # the pool retries the checkout with a new connection
+                raise DisconnectionError("a pooled connection was found dead") from exc
 
 
 def _has_nul(value) -> bool:
@@ -42,7 +95,7 @@ def _refuse_nul(conn, cursor, statement, parameters, context, executemany) -> No
         raise ValidationFailed("内容含有无法保存的空字符，请删除后重试", code="invalid_character")
 
 
-def _sqlite_recipe(engine: AsyncEngine) -> None:
+def _sqlite_recipe(engine: AsyncEngine, *, synchronous: str) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over
     # (SQLAlchemy's documented recipe), and begin writers IMMEDIATE so two writers queue on the
     # write lock instead of failing with "database is locked" when a read upgrades to a write.
@@ -53,7 +106,7 @@ def _sqlite_recipe(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA synchronous={'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -67,13 +120,21 @@ class Database:
     reports — heavy reads (numbers, exports) that may go to a replica when DATABASE_READ_URL is set."""
 
     def __init__(self, settings: Settings):
-        self.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        self.engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            sqlite_synchronous=settings.sqlite_synchronous,
+        )
         self.is_sqlite = settings.is_sqlite
         writer = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         self.reader = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.writer = async_sessionmaker(writer, class_=AsyncSession, expire_on_commit=False)
         self.replica_engine = (
-            make_engine(settings.database_read_url, pool_size=settings.db_pool_size)
+            make_engine(
+                settings.database_read_url,
+                pool_size=settings.db_pool_size,
+                sqlite_synchronous=settings.sqlite_synchronous,
+            )
             if settings.database_read_url
             else None
         )

@@ -16,7 +16,14 @@ from app.services import todos
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+async def get_app_settings() -> Settings:
+    """The settings, as an async dependency: FastAPI runs a plain `def` one (get_settings) in a
+    worker thread on every request, and every signed-in request depends on the settings."""
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -28,10 +35,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_report_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A read-only session for numbers and exports: the replica when one is configured."""
-    async with request.app.state.db.session(write=False, report=True) as session:
+async def get_report_session(request: Request, session: SessionDep) -> AsyncIterator[AsyncSession]:
+    """A read-only session for numbers and exports: the replica when one is configured, else the
+    request's own session (one connection per request: the caller's lookup already took one)."""
+    if request.app.state.db.replica_engine is None:
         yield session
+        return
+    async with request.app.state.db.session(write=False, report=True) as report:
+        yield report
 
 
 ReportSessionDep = Annotated[AsyncSession, Depends(get_report_session)]
@@ -82,12 +93,26 @@ async def get_optional_user(request: Request, session: SessionDep, settings: Set
     `cross_site_request`, so another site cannot make a signed-in browser act (CSRF).
     """
     token, from_cookie = _token_from(request)
+    if token and from_cookie and request.method not in SAFE_METHODS and not _same_site(request, settings):
+        raise Forbidden("请求来源不明，已拒绝。请在党建e家页面内操作", code="cross_site_request")
+    return await _holder(session, settings, token)
+
+
+async def get_token_holder(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+    """The person the request's token names, if it is still valid, for signing out: the routes that
+    use it are guarded by `SameSiteOnly` instead of the cookie-write check."""
+    return await _holder(session, settings, _token_from(request)[0])
+
+
+async def _holder(session: AsyncSession, settings: Settings, token: str | None) -> User | None:
     if not token:
         return None
-    if from_cookie and request.method not in SAFE_METHODS and not _same_site(request, settings):
-        raise Forbidden("请求来源不明，已拒绝。请在党建e家页面内操作", code="cross_site_request")
-    user_id = read_access_token(settings, token)
-    return await session.get(User, user_id) if user_id else None
+    claims = read_access_token(settings, token)
+    if claims is None:
+        return None
+    user = await session.get(User, claims[0])
+    # A token issued before the person's last logout (or sign-out everywhere) is refused.
+    return user if user is not None and user.token_version == claims[1] else None
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]

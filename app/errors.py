@@ -70,5 +70,18 @@ class ValidationFailed(AppError):
     status, code, title = 422, "validation_error", "填写的内容有误"
 
 
+class PayloadTooLarge(AppError):
+    status, code, title = 413, "payload_too_large", "提交的内容太大"
+
+
+class ServiceUnavailable(AppError):
+    status, code, title = 503, "service_unavailable", "服务暂时不可用"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5, **kw):
+        super().__init__(
+            detail or "系统正在维护或繁忙，请稍后再试", headers={"Retry-After": str(retry_after)}, **kw
+        )
+
+
 class RateLimited(AppError):
     status, code, title = 429, "rate_limited", "操作太频繁，请稍后再试"

@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import scheduler
 from app.config import Settings, get_settings
-from app.db import Database
+from app.db import Database, unavailable
 from app.errors import AppError, Unauthorized, ValidationFailed
+from app.limits import BodySizeLimitMiddleware
 from app.routers import (
     activities,
     auth,
@@ -131,6 +132,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
 
 
 async def _unexpected(request: Request, exc: Exception):
+    if busy := unavailable(exc):
+        return await _app_error(request, busy)
     rid = request.scope.get("ejia.request_id") or request_id.get()
     log.exception("unhandled error, request %s %s %s", rid, request.method, request.url.path)
     error = AppError(
@@ -177,6 +180,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_access_log_redaction()
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_photo_bytes=settings.max_photo_bytes,
+    )
     app.add_middleware(RequestIdMiddleware)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

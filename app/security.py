@@ -18,19 +18,24 @@ def _serializer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt=salt)
 
 
-def issue_access_token(settings: Settings, user_id: int) -> str:
-    """A signed, timestamped token naming the user."""
-    return _serializer(settings, "access").dumps({"uid": user_id})
+def issue_access_token(settings: Settings, user_id: int, version: int = 0) -> str:
+    """A signed, timestamped token naming the user and their token version (users.token_version)."""
+    return _serializer(settings, "access").dumps({"uid": user_id, "v": version})
 
 
-def read_access_token(settings: Settings, token: str) -> int | None:
-    """The user id a valid, unexpired token names, else None."""
+def read_access_token(settings: Settings, token: str) -> tuple[int, int] | None:
+    """(user id, token version) of a valid, unexpired token, else None. Whether that version is
+    still the person's current one is for the caller to check against the user row."""
     try:
         data = _serializer(settings, "access").loads(token, max_age=settings.access_token_days * 86400)
     except (BadSignature, SignatureExpired):
         return None
-    uid = data.get("uid") if isinstance(data, dict) else None
-    return uid if isinstance(uid, int) else None
+    if not isinstance(data, dict):
+        return None
+    uid, version = data.get("uid"), data.get("v", 0)  # tokens from before versions name version 0
+    if type(uid) is not int or type(version) is not int:
+        return None
+    return uid, version
 
 
 def sign_payload(settings: Settings, salt: str, payload: dict) -> str:

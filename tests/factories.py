@@ -68,6 +68,22 @@ async def make_user(
     return user
 
 
+def photo(fmt: str = "PNG", *, size: tuple[int, int] = (64, 48), gps: bool = False) -> bytes:
+    """A real image in `fmt` (JPEG, PNG, WEBP); with `gps`, EXIF naming a place and a camera."""
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGBA" if fmt == "PNG" else "RGB", size, (200, 30, 30))
+    out = io.BytesIO()
+    exif = Image.Exif()
+    if gps:
+        exif[0x010F] = "SpyCam"  # Make
+        exif[0x8825] = {1: "N", 2: (39.0, 54.0, 27.0), 3: "E", 4: (116.0, 23.0, 17.0)}  # GPS IFD
+    img.save(out, fmt, exif=exif)
+    return out.getvalue()
+
+
 def auth(user: User) -> dict[str, str]:
     """Bearer headers for the user."""
-    return {"Authorization": f"Bearer {issue_access_token(get_settings(), user.id)}"}
+    return {"Authorization": f"Bearer {issue_access_token(get_settings(), user.id, user.token_version)}"}

@@ -1,7 +1,7 @@
 """push settings and outbox
 
 Revision ID: pages_01
-Revises: hours_01
+Revises: trust_03
 Create Date: 2026-12-02 11:56:37.435109
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "pages_01"
-down_revision: str | Sequence[str] | None = "hours_01"
+down_revision: str | Sequence[str] | None = "trust_03"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, model_validator
 from pydantic import Field as PField
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import CreatedAt, Id, Input, Instant, TimeField
@@ -32,6 +32,7 @@ class SignupStatus(StrEnum):
 
 class Activity(SQLModel, table=True):
     __tablename__ = "activities"
+    __table_args__ = (CheckConstraint("signed_up >= 0", name="signed_up_non_negative"),)
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="orgs.id", index=True)

@@ -6,7 +6,8 @@ from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Input, TimeField
+from app import clock
+from app.models.base import CreatedAt, Input, TimeField, UTCDateTime
 from app.models.user import PHONE_PATTERN, MePublic
 
 
@@ -21,6 +22,16 @@ class SmsCode(SQLModel, table=True):
     created_at: datetime = CreatedAt()
     expires_at: datetime = TimeField()
     used_at: datetime | None = TimeField(default=None)
+
+
+class OAuthStateUsed(SQLModel, table=True):
+    """A WeChat OAuth state already spent by a callback: a replayed one is refused while it could
+    still be valid (its signed cookie lives ten minutes); older rows are pruned as new ones come."""
+
+    __tablename__ = "oauth_states_used"
+
+    state: str = Field(primary_key=True, max_length=64)
+    used_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False, index=True)
 
 
 class SmsCodeIn(Input):

@@ -1,10 +1,10 @@
 """What every table shares: the metadata naming convention and UTC timestamps."""
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, get_args
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -76,7 +76,24 @@ def CreatedAt() -> datetime:  # noqa: N802
     return Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
 
 
+def _takes_int(annotation) -> bool:
+    """Whether a field holds a whole number (alone, optional, or in a list)."""
+    if annotation is int:
+        return True
+    return annotation is not bool and any(_takes_int(arg) for arg in get_args(annotation))
+
+
 class Input(BaseModel):
-    """What a person sends: text is trimmed before any length rule, so "   " is no name at all."""
+    """What a person sends: text is trimmed before any length rule, so "   " is no name at all, and a
+    whole number is a JSON number: `true` or `"10"` for minutes, a price or an id is a 422, not 1 or 10."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_int(cls, value, info):
+        if _takes_int(cls.model_fields[info.field_name].annotation):
+            items = value if isinstance(value, list) else [value]
+            if any(isinstance(item, bool | str | float) for item in items):
+                raise PydanticCustomError("int_type", "请填写整数")
+        return value

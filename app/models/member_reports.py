@@ -78,12 +78,12 @@ class ReportCreate(Input):
     note: str | None = PField(None, max_length=300)
 
 
-class ReportReview(BaseModel):
+class ReportReview(Input):
     approve: bool
     reason: str | None = PField(None, max_length=200)
 
 
-class ReportMove(BaseModel):
+class ReportMove(Input):
     org_id: Id
     note: str | None = PField(None, max_length=300)
 

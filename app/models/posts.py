@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import CreatedAt, Day, Input, TimeField
@@ -16,6 +16,7 @@ class Post(SQLModel, table=True):
     """A service post a branch sets up (设岗定责) with a number of slots."""
 
     __tablename__ = "member_posts"
+    __table_args__ = (CheckConstraint("claimed >= 0", name="claimed_non_negative"),)
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="orgs.id", index=True)

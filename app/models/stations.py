@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints, field_validator, model_validator
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import CreatedAt, Id, Input, Instant, TimeField
@@ -45,6 +45,8 @@ class Station(SQLModel, table=True):
     status: str = Field(default=StationStatus.open, max_length=10)
     # A printed card (static code) is accepted only where the station allows it, with a location check.
     card_enabled: bool = False
+    # Printed into the card's code: re-issuing a card bumps it, and every older printed card stops working.
+    card_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = CreatedAt()
 
@@ -61,6 +63,7 @@ class StationDeputy(SQLModel, table=True):
 
 class DutyShift(SQLModel, table=True):
     __tablename__ = "duty_shifts"
+    __table_args__ = (CheckConstraint("signed_up >= 0", name="signed_up_non_negative"),)
 
     id: int | None = Field(default=None, primary_key=True)
     station_id: int = Field(foreign_key="stations.id", index=True)

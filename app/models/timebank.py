@@ -135,6 +135,7 @@ class TimebankHardship(SQLModel, table=True):
 
 class Reward(SQLModel, table=True):
     __tablename__ = "timebank_rewards"
+    __table_args__ = (CheckConstraint("stock >= 0", name="stock_non_negative"),)
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="orgs.id", index=True)

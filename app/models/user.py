@@ -35,6 +35,9 @@ class User(SQLModel, table=True):
     elderly_mode: bool = False
     wechat_openid: str | None = Field(default=None, max_length=64, unique=True)
     birth_year: int | None = None
+    # Access tokens name the version they were issued at; bumping it (logout, sign out everywhere)
+    # refuses every token issued before.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = CreatedAt()
 
 

@@ -7,14 +7,23 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from app.deps import OptionalUser, SameSiteOnly, SessionDep, SettingsDep, client_ip
+from app.deps import (
+    CurrentUser,
+    OptionalUser,
+    SameSiteOnly,
+    SessionDep,
+    SettingsDep,
+    client_ip,
+    get_token_holder,
+)
 from app.errors import BadRequest
 from app.models.auth import LoginIn, SmsCodeIn, SmsCodeSent, TokenOut
+from app.models.user import User
 from app.security import COOKIE_NAME, read_payload, safe_next, sign_payload
 from app.services import auth as auth_service
 from app.services import users as users_service
 from app.services.sms import SmsSender, get_sender
-from app.services.wechat import WeChatOAuth
+from app.services.wechat import WeChatOAuth, require_configured
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -74,14 +83,31 @@ async def login(
 
 
 @router.post("/logout", status_code=204, dependencies=[SameSiteOnly])
-async def logout(response: Response) -> Response:
-    """Forget the session cookie."""
+async def logout(
+    response: Response, session: SessionDep, user: Annotated[User | None, Depends(get_token_holder)]
+) -> Response:
+    """Sign out: the token (bearer or cookie) is refused from now on, and the cookie is forgotten.
+
+    Tokens carry the person's token version, so revoking this one revokes the others issued
+    before it too (the person signs in again on each device)."""
+    if user is not None:
+        await auth_service.revoke_tokens(session, user_id=user.id)
+    response.delete_cookie(COOKIE_NAME, path="/")
+    response.status_code = 204
+    return response
+
+
+@router.post("/logout-everywhere", status_code=204, dependencies=[SameSiteOnly])
+async def logout_everywhere(response: Response, session: SessionDep, user: CurrentUser) -> Response:
+    """Sign out on every device: every token of the person is refused from now on."""
+    await auth_service.revoke_tokens(session, user_id=user.id)
     response.delete_cookie(COOKIE_NAME, path="/")
     response.status_code = 204
     return response
 
 
 def get_wechat(request: Request, settings) -> WeChatOAuth:
+    require_configured(settings)
     return WeChatOAuth(settings, request.app.state.http)
 
 
@@ -90,9 +116,10 @@ async def wechat_authorize(
     request: Request, settings: SettingsDep, next: Annotated[str | None, Query()] = None
 ):
     """Send the browser to WeChat's authorisation page (snsapi_base) with a signed, single-use state."""
+    wechat = get_wechat(request, settings)
     nonce = secrets.token_urlsafe(12)
     redirect_uri = f"{settings.public_base_url.rstrip('/')}/api/v1/auth/wechat/callback"
-    url = get_wechat(request, settings).authorize_url(redirect_uri=redirect_uri, state=nonce)
+    url = wechat.authorize_url(redirect_uri=redirect_uri, state=nonce)
     response = RedirectResponse(url, status_code=302)
     response.set_cookie(
         OAUTH_COOKIE,
@@ -116,12 +143,19 @@ async def wechat_callback(
     state: str = "",
 ):
     """Exchange WeChat's code for the openid; sign in the bound user, or ask for a phone once."""
-    saved = read_payload(settings, "wechat-state", request.cookies.get(OAUTH_COOKIE, ""), max_age=600)
+    wechat = get_wechat(request, settings)
+    saved = read_payload(
+        settings,
+        "wechat-state",
+        request.cookies.get(OAUTH_COOKIE, ""),
+        max_age=auth_service.OAUTH_STATE_SECONDS,
+    )
     if not saved or not state or not secrets.compare_digest(saved.get("s", ""), state):
         raise BadRequest("授权已过期，请重新进入", code="invalid_oauth_state")
+    await auth_service.spend_oauth_state(session, state=state)
     if not code:
         raise BadRequest("您取消了微信授权", code="wechat_auth_failed")
-    openid = await get_wechat(request, settings).openid_for_code(code)
+    openid = await wechat.openid_for_code(code)
     result = await auth_service.login_with_wechat(session, openid=openid, current=user, settings=settings)
     if result is None:
         response = RedirectResponse(

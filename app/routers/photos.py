@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Response, UploadFile
 
 from app.errors import ValidationFailed
-from app.services.storage import MAX_PHOTO_BYTES
+from app.services.storage import max_photo_bytes
 
 # The OpenAPI description of a route that answers with a photo.
 PHOTO_RESPONSES = {200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}}
@@ -14,7 +14,7 @@ PHOTO_RESPONSES = {200: {"content": {"image/jpeg": {}, "image/png": {}, "image/w
 async def read_photo(photo: UploadFile) -> bytes:
     """The uploaded photo's bytes (multipart field `photo`); one byte past the limit is read so the
     storage can refuse an oversized file. Every photo upload comes through here."""
-    data = await photo.read(MAX_PHOTO_BYTES + 1)
+    data = await photo.read(max_photo_bytes() + 1)
     if not data:
         raise ValidationFailed("请选择照片", code="photo_required")
     return data

@@ -73,6 +73,12 @@ async def station_card(station_id: Id, session: SessionDep, user: CurrentUser):
     return await stations_service.card_qr(session, station_id=station_id, actor=user)
 
 
+@router.post("/stations/{station_id}/card/reissue", response_model=QrToken)
+async def reissue_station_card(station_id: Id, session: SessionDep, user: CurrentUser):
+    """Re-issue the printable card: the new code replaces it, and every card printed before stops working."""
+    return await stations_service.reissue_card(session, station_id=station_id, actor=user)
+
+
 @router.get("/stations/{station_id}/card.svg", response_class=Response, responses=SVG_RESPONSES)
 async def station_card_svg(station_id: Id, session: SessionDep, user: CurrentUser):
     """The printable card code as an SVG image."""

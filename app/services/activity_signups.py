@@ -90,7 +90,9 @@ async def signup(session: AsyncSession, *, activity_id: int, actor: User, wait: 
     except IntegrityError:  # the same person's double tap: give the place back, keep the first sign-up
         if status == SignupStatus.signed_up:
             await session.exec(
-                update(Activity).where(Activity.id == activity.id).values(signed_up=Activity.signed_up - 1)
+                update(Activity)
+                .where(Activity.id == activity.id, Activity.signed_up > 0)
+                .values(signed_up=Activity.signed_up - 1)
             )
         row = (
             await session.exec(
@@ -144,7 +146,9 @@ async def cancel_signup(session: AsyncSession, *, activity_id: int, actor: User)
             )
         else:
             await session.exec(
-                update(Activity).where(Activity.id == activity.id).values(signed_up=Activity.signed_up - 1)
+                update(Activity)
+                .where(Activity.id == activity.id, Activity.signed_up > 0)
+                .values(signed_up=Activity.signed_up - 1)
             )
     await session.commit()
     return SignupPublic(activity_id=activity.id, user_id=actor.id, status=SignupStatus.cancelled)

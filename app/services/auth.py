@@ -3,7 +3,8 @@
 import hmac
 from datetime import timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,7 +12,7 @@ from app import clock
 from app.config import Settings
 from app.db import advisory_lock
 from app.errors import BadRequest, RateLimited
-from app.models.auth import SmsCode
+from app.models.auth import OAuthStateUsed, SmsCode
 from app.models.user import User
 from app.security import hash_otp, issue_access_token, new_otp
 from app.services import users as users_service
@@ -127,7 +128,14 @@ async def login_with_code(
     if wechat_openid:
         await bind_wechat(session, user=user, openid=wechat_openid)
     await session.commit()
-    return issue_access_token(settings, user.id), user
+    return issue_access_token(settings, user.id, user.token_version), user
+
+
+async def revoke_tokens(session: AsyncSession, *, user_id: int) -> None:
+    """Refuse every access token the person holds (logout, sign out everywhere): bump their token
+    version in one conditional statement, so concurrent revocations each take effect. Commits."""
+    await session.exec(update(User).where(User.id == user_id).values(token_version=User.token_version + 1))
+    await session.commit()
 
 
 async def bind_wechat(session: AsyncSession, *, user: User, openid: str) -> None:
@@ -144,6 +152,24 @@ async def user_by_openid(session: AsyncSession, *, openid: str) -> User | None:
     return (await session.exec(select(User).where(User.wechat_openid == openid))).first()
 
 
+OAUTH_STATE_SECONDS = 600  # how long a WeChat state (and its signed cookie) is honoured
+
+
+async def spend_oauth_state(session: AsyncSession, *, state: str) -> None:
+    """Spend a WeChat OAuth state on the server: the first callback carrying it wins, a replay is 400."""
+    await session.exec(
+        delete(OAuthStateUsed).where(
+            OAuthStateUsed.used_at < clock.now() - timedelta(seconds=OAUTH_STATE_SECONDS)
+        )
+    )
+    session.add(OAuthStateUsed(state=state))
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise BadRequest("授权已使用或已过期，请重新进入", code="invalid_oauth_state") from None
+
+
 async def login_with_wechat(
     session: AsyncSession, *, openid: str, current: User | None, settings: Settings
 ) -> tuple[str, User] | None:
@@ -155,4 +181,4 @@ async def login_with_wechat(
     if user is None:
         return None
     await session.commit()
-    return issue_access_token(settings, user.id), user
+    return issue_access_token(settings, user.id, user.token_version), user

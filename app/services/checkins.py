@@ -86,13 +86,18 @@ async def check_in(session: AsyncSession, *, data: CheckinIn, actor: User) -> Ch
         distance = stations_service.distance_m(lat, lng, station.lat, station.lng)
     window = code.n
     if code.kind == "c":
-        _judge_card(station, distance=distance, accuracy=data.accuracy)
+        _judge_card(station, version=code.n, distance=distance, accuracy=data.accuracy)
         window = qr.window_of(now)  # a card has no window of its own: the scan's moment stands in
-    key = f"s:{station.id}:{window}"
+    # A card visit keeps its own key, so the live code scanned right after it can still start a duty.
+    key = f"{'c' if code.kind == 'c' else 's'}:{station.id}:{window}"
+    # A printed card can be photographed and its station's coordinates are public, so a card scan records
+    # a visit only: starting or ending a duty (which earns minutes) needs the live code on the station's screen.
     kind, shift_id, duty = (
         CheckinKind.visit,
         None,
-        await shifts_service.active_signup(session, station_id=station.id, user_id=actor.id, at=now),
+        None
+        if code.kind == "c"
+        else await shifts_service.active_signup(session, station_id=station.id, user_id=actor.id, at=now),
     )
     if duty:
         signup, shift = duty
@@ -180,9 +185,11 @@ async def read_code(session: AsyncSession, *, text: str, actor: User, at) -> qr.
         raise
 
 
-def _judge_card(station: Station, *, distance: int | None, accuracy: float | None) -> None:
+def _judge_card(station: Station, *, version: int, distance: int | None, accuracy: float | None) -> None:
     if not station.card_enabled:
         raise Conflict("该驿站未启用纸质码，请扫描现场屏幕上的动态码", code="card_not_enabled")
+    if version != station.card_version:
+        raise qr.InvalidToken("该纸质码已作废，请扫描驿站新的纸质码或现场屏幕上的动态码", code="card_revoked")
     if distance is None:
         raise BadRequest("扫纸质码签到需要开启定位，请允许获取位置后重试", code="location_required")
     if accuracy is not None and accuracy > MAX_ACCURACY_M:

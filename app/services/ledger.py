@@ -358,12 +358,25 @@ class LedgerCheck:
 
 
 async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
-    """Walk the whole ledger: every txn sums to zero, the chain verifies, balances equal their entries.
+    """Prove the whole ledger: the chain walk, then the balance comparison (see each).
 
     Safe while postings go on: the walk stops at the chain head read first (committed txns never
     change), and balances are compared with their entries in one statement (one snapshot).
     """
     check = LedgerCheck()
+    await walk_chain(session, check, batch=batch)
+    await compare_balances(session, check)
+    if check.entries_sum != 0:
+        check.problems.append(
+            f"全部分录合计 {check.entries_sum} 分钟，不为零 (all entries sum to {check.entries_sum})"
+        )
+    return check
+
+
+async def walk_chain(session: AsyncSession, check: LedgerCheck, *, batch: int = 2000) -> None:
+    """Walk the txns in chain order up to the head read first: each sums to zero over two or more
+    entries, each entry's balance-after follows its account's running sum, and each txn's hash
+    recomputes and links to its predecessor; the head names the last one."""
     head = await session.get(LedgerHead, HEAD_ID, populate_existing=True)
     upto = head.seq if head is not None else None
     prev_hash, last_seq = GENESIS_HASH, 0
@@ -423,6 +436,11 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
     ):
         check.chain_ok = False
         check.problems.append(f"链头与最后一笔流水不符 (chain head does not match txn seq {last_seq})")
+
+
+async def compare_balances(session: AsyncSession, check: LedgerCheck) -> None:
+    """Every account's stored balance equals the sum of its entries (one statement: one snapshot),
+    and no person's balance is below zero."""
     sums = (
         select(
             LedgerAccount.id,
@@ -446,8 +464,3 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
         if kind == AccountKind.person and balance < 0:
             check.negative_person_account_ids.append(account_id)
             check.problems.append(f"个人账户 {account_id} 余额为负 (person account {account_id} is negative)")
-    if check.entries_sum != 0:
-        check.problems.append(
-            f"全部分录合计 {check.entries_sum} 分钟，不为零 (all entries sum to {check.entries_sum})"
-        )
-    return check

@@ -5,7 +5,7 @@ A token is `v1.<kind>.<object id>.<n>.<signature>`:
 - `s` a station's live code and `a` an activity's live sign-in code: `n` is the 30-second window
   it was issued in; the current and the previous window are accepted (one window ahead too, for
   clock skew between app processes), anything older is `token_expired`;
-- `c` a station's printed card: `n` is 0, no window; the scan must carry a location near the station;
+- `c` a station's printed card: `n` is the card's issue (re-issuing revokes older cards), no window; the scan must carry a location near the station;
 - `t` a person's ticket for an activity: `n` is the person's id; the organiser scans it.
 
 The signature is HMAC-SHA256 (128 bits kept) under a key derived from the secret for codes alone
@@ -103,9 +103,10 @@ def live_token(kind: str, object_id: int, *, at: datetime) -> tuple[str, datetim
     )
 
 
-def card_token(station_id: int) -> str:
-    """A station's printed card: no window, so every scan of it must prove where the phone is."""
-    return make_token("c", station_id, 0)
+def card_token(station_id: int, version: int = 0) -> str:
+    """A station's printed card of this issue: no window, so every scan of it must prove where the phone
+    is, and it records a visit only (a duty needs the live code); a re-issue bumps `version`."""
+    return make_token("c", station_id, version)
 
 
 def ticket_token(activity_id: int, user_id: int) -> str:

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -154,9 +154,7 @@ async def signup_shift(session: AsyncSession, *, shift_id: int, actor: User) -> 
             session.add(row)
             await session.flush()
     except IntegrityError:  # the same person's double tap: give the place back, keep the first sign-up
-        await session.exec(
-            update(DutyShift).where(DutyShift.id == shift.id).values(signed_up=DutyShift.signed_up - 1)
-        )
+        await _give_back_place(session, shift_id=shift.id)
         row = (
             await session.exec(
                 select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.user_id == actor.id)
@@ -178,12 +176,27 @@ async def cancel_shift_signup(session: AsyncSession, *, shift_id: int, actor: Us
         raise NotFound("您没有报名该班次", code="shift_signup_not_found")
     if row.started_at is not None:
         raise InvalidState("已开始值班，不能取消", code="invalid_state")
-    await session.delete(row)
-    await session.flush()
-    await session.exec(
-        update(DutyShift).where(DutyShift.id == shift.id).values(signed_up=DutyShift.signed_up - 1)
+    # Five taps on "cancel" must give back one place: only the statement that really removed the row
+    # (rowcount 1) may decrement, and every concurrent loser is told there is nothing to cancel.
+    removed = await session.exec(
+        delete(ShiftSignup)
+        .where(ShiftSignup.id == row.id, ShiftSignup.started_at.is_(None))
+        .execution_options(synchronize_session=False)
     )
+    if removed.rowcount != 1:
+        raise NotFound("您没有报名该班次", code="shift_signup_not_found")
+    await _give_back_place(session, shift_id=shift.id)
     await session.commit()
+
+
+async def _give_back_place(session: AsyncSession, *, shift_id: int) -> None:
+    """One place back on the shift; the counter never goes below zero (a CHECK backs this up)."""
+    await session.exec(
+        update(DutyShift)
+        .where(DutyShift.id == shift_id, DutyShift.signed_up > 0)
+        .values(signed_up=DutyShift.signed_up - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def active_signup(

@@ -3,7 +3,7 @@
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -336,8 +336,31 @@ async def card_qr(session: AsyncSession, *, station_id: int, actor: User) -> QrT
     await require_runner(session, station=station, user=actor)
     if not station.card_enabled:
         raise Conflict("该驿站未启用纸质码，请使用现场屏幕上的动态码", code="card_not_enabled")
-    token = qr.card_token(station.id)
+    token = qr.card_token(station.id, station.card_version)
     return QrToken(token=token, expires_at=clock.now() + timedelta(days=3650), url=qr.scan_url(token))
+
+
+async def reissue_card(session: AsyncSession, *, station_id: int, actor: User) -> QrToken:
+    """Print a new card for the station: every card printed before it stops working at once."""
+    station = await get_station(session, station_id=station_id)
+    await require_runner(session, station=station, user=actor)
+    if not station.card_enabled:
+        raise Conflict("该驿站未启用纸质码，请使用现场屏幕上的动态码", code="card_not_enabled")
+    await session.exec(
+        update(Station).where(Station.id == station.id).values(card_version=Station.card_version + 1)
+    )
+    await session.refresh(station, ["card_version"])
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="station.card_reissued",
+        object_type="station",
+        object_id=station.id,
+        org_id=station.org_id,
+        detail={"card_version": station.card_version},
+    )
+    await session.commit()
+    return await card_qr(session, station_id=station.id, actor=actor)
 
 
 async def visits_per_day(

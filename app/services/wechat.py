@@ -6,11 +6,24 @@ from urllib.parse import urlencode
 import httpx
 
 from app.config import Settings
-from app.errors import BadRequest
+from app.errors import BadRequest, ServiceUnavailable
 
 
 class WeChatAuthFailed(BadRequest):
     code, title = "wechat_auth_failed", "微信授权失败"
+
+
+def require_configured(settings: Settings) -> None:
+    """503 wechat_unavailable when no WeChat app is configured (rather than an `appid=` WeChat refuses)."""
+    if not configured(settings):
+        raise ServiceUnavailable(
+            "本站未开通微信登录，请使用手机号登录", code="wechat_unavailable", title="微信登录不可用"
+        )
+
+
+def configured(settings: Settings) -> bool:
+    """Whether a WeChat Official Account app is set up (both its id and its secret)."""
+    return bool(settings.wechat_app_id and settings.wechat_app_secret)
 
 
 class OAuthProvider(Protocol):

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app import clock
 from app.config import get_settings
+from app.deps import get_app_settings
 from app.models.auth import SmsCode
 from app.models.user import User
 from app.routers.auth import sms_sender
@@ -37,7 +38,7 @@ def wrong(code: str) -> str:
 
 def use_settings(app, **changes):
     settings = get_settings().model_copy(update=changes)
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_app_settings] = lambda: settings
     return settings
 
 
@@ -417,6 +418,31 @@ async def test_state_is_single_use(client, wechat, session):
     assert replay.json()["code"] == "invalid_oauth_state"
 
 
+async def test_a_replayed_state_with_its_saved_cookie_is_refused_by_the_server(client, wechat, session):
+    await make_user(session, phone=next_phone())
+    state = await authorize(client)
+    cookie = client.cookies["ejia_oauth"]  # an attacker keeps the signed cookie as well as the state
+    first = await client.get(
+        "/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-twice"), "state": state}
+    )
+    assert first.status_code == 302
+    client.cookies.set("ejia_oauth", cookie)
+    replay = await client.get(
+        "/api/v1/auth/wechat/callback", params={"code": wechat.issue_code("o-twice"), "state": state}
+    )
+    assert replay.status_code == 400
+    assert replay.json()["code"] == "invalid_oauth_state"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/wechat/authorize", "/api/v1/auth/wechat/callback"])
+async def test_without_a_wechat_app_sign_in_is_503_wechat_unavailable(app, client, path):
+    use_settings(app, wechat_app_id="", wechat_app_secret="")
+    resp = await client.get(path, params={"code": "c", "state": "s"})
+    assert resp.status_code == 503
+    assert resp.json()["code"] == "wechat_unavailable"
+    assert "location" not in resp.headers
+
+
 async def test_invalid_code_is_400_wechat_auth_failed(client, wechat):
     state = await authorize(client)
     resp = await client.get("/api/v1/auth/wechat/callback", params={"code": "not-a-code", "state": state})
@@ -434,7 +460,11 @@ async def test_invalid_code_is_400_wechat_auth_failed(client, wechat):
 
 async def test_unreachable_wechat_is_400_wechat_auth_failed(app, client, wechat):
     use_settings(
-        app, wechat_api_base="http://127.0.0.1:9", wechat_app_id=wechat.app_id, public_base_url=PUBLIC
+        app,
+        wechat_api_base="http://127.0.0.1:9",
+        wechat_app_id=wechat.app_id,
+        wechat_app_secret=wechat.secret,
+        public_base_url=PUBLIC,
     )
     state = await authorize(client)
     resp = await client.get("/api/v1/auth/wechat/callback", params={"code": "any", "state": state})
@@ -524,12 +554,20 @@ async def test_login_page_drops_an_offsite_next(client, target):
     assert 'data-next="/"' in resp.text
 
 
-async def test_login_page_offers_wechat_only_inside_wechat(client):
+async def test_login_page_offers_wechat_only_inside_wechat(client, wechat):
     plain = await client.get("/login", params={"next": "/me"})
     assert "微信一键登录" not in plain.text
     inside = await client.get("/login", params={"next": "/me"}, headers={"User-Agent": WECHAT_UA})
     assert 'href="/api/v1/auth/wechat/authorize?next=/me"' in inside.text
     assert "微信一键登录" in inside.text
+
+
+async def test_login_page_hides_wechat_when_no_wechat_app_is_configured(app, client):
+    use_settings(app, wechat_app_id="", wechat_app_secret="")
+    inside = await client.get("/login", params={"next": "/me"}, headers={"User-Agent": WECHAT_UA})
+    assert inside.status_code == 200
+    assert "微信一键登录" not in inside.text
+    assert "/api/v1/auth/wechat/authorize" not in inside.text
 
 
 async def test_login_page_for_a_wechat_newcomer_asks_to_bind_the_phone(client):

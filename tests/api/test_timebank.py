@@ -507,3 +507,66 @@ async def test_yearly_totals_follow_the_calendar_in_china(client, session):
         await credit(session, tree.compound, user, minutes, ref_id=ref)
     years = (await client.get(f"{API}/me/years", headers=auth(user))).json()
     assert [(y["year"], y["earned_minutes"]) for y in years] == [(2026, 60), (2025, 30)]
+
+
+async def test_audit_shows_only_the_callers_alliance(client, session):
+    from app.models.org import OrgKind
+    from app.services import orgs as orgs_service
+
+    tree = await make_tree(session)
+    boss = await make_user(session, role=(tree.alliance, "admin"))
+    ours = await make_user(session, home=tree.compound)
+    theirs_alliance = await orgs_service.add_org(session, name="另一联盟", kind=OrgKind.alliance, parent=None)
+    theirs_compound = await orgs_service.add_org(
+        session, name="别处小区", kind=OrgKind.compound, parent=theirs_alliance
+    )
+    await session.commit()
+    theirs = await make_user(session, home=theirs_compound)
+    await credit(session, tree.compound, ours, 90, ref_id=1)
+    await credit(session, theirs_compound, theirs, 30, ref_id=2)
+    await credit(session, theirs_compound, theirs, 40, ref_id=3)
+    tampered = await ledger.find_by_ref(session, ref_type="wish", ref_id=3, user_id=theirs.id)
+    await session.exec(text("UPDATE ledger_txns SET memo = '篡改' WHERE id = :i"), params={"i": tampered.id})
+
+    body = (await client.get(f"{API}/audit", headers=auth(boss))).json()
+    # One txn of ours; the other alliance's two (and its tampering) are neither counted nor named.
+    assert (body["ok"], body["transactions"], body["chain_ok"], body["problems"]) == (True, 1, True, [])
+    other_boss = await make_user(session, role=(theirs_alliance, "admin"))
+    theirs_view = (await client.get(f"{API}/audit", headers=auth(other_boss))).json()
+    assert (theirs_view["transactions"], theirs_view["first_broken_txn_id"]) == (2, tampered.id)
+    # The whole chain is still proven by the CLI's check.
+    whole = await ledger.verify(session)
+    assert (whole.transactions, whole.chain_ok) == (3, False)
+
+
+async def test_a_sender_without_the_minutes_learns_nothing_about_the_phone(client, session):
+    tree = await make_tree(session)
+    giver = await make_user(session, home=tree.compound)
+    son = await make_user(session, name="王小明", home=tree.compound)
+    await credit(session, tree.compound, giver, 10)
+    replies = []
+    for i, phone in enumerate((son.phone, "13199999999")):
+        resp = await client.post(
+            f"{API}/transfers",
+            json={"to_phone": phone, "minutes": 11},
+            headers={**auth(giver), **key(f"probe-{i}")},
+        )
+        replies.append((resp.status_code, resp.json()["code"], resp.json()["detail"]))
+    assert replies[0] == replies[1] == (409, "insufficient_balance", "余额不足：当前余额 10 分钟")
+
+
+async def test_a_transfer_confirms_the_recipient_by_a_masked_name(client, session):
+    tree = await make_tree(session)
+    giver = await make_user(session, home=tree.compound)
+    son = await make_user(session, name="王小明", home=tree.compound)
+    await credit(session, tree.compound, giver, 60)
+    resp = await client.post(
+        f"{API}/transfers", json={"to_phone": son.phone, "minutes": 5}, headers={**auth(giver), **key("m")}
+    )
+    assert resp.status_code == 201, resp.text
+    assert (resp.json()["to_name"], resp.json()["to_phone"]) == (
+        "王**",
+        son.phone[:3] + "****" + son.phone[-4:],
+    )
+    statement = (await client.get(f"{API}/me/entries", headers=auth(giver))).json()
+    assert "王小明" not in str(statement)

@@ -198,3 +198,43 @@ async def test_reversal_undoes_a_txn_once(session):
     account = (await session.exec(select(LedgerAccount).where(LedgerAccount.user_id == user.id))).one()
     assert account.balance_minutes == 0
     assert (await ledger.verify(session)).ok is True
+
+
+async def test_the_chain_walk_and_the_balance_comparison_each_find_their_own_kind_of_tampering(session):
+    tree = await make_tree(session)
+    user = await make_user(session)
+    txn = await ledger.credit_service(
+        session,
+        org_id=tree.compound.id,
+        user_id=user.id,
+        minutes=10,
+        ref_type="wish",
+        ref_id=1,
+        memo="",
+        actor_id=None,
+    )
+    await session.commit()
+    person = await ledger.find_person_account(session, user_id=user.id)
+    # A stored balance edited alone: the chain still walks clean; the comparison sees it.
+    await session.exec(
+        text("UPDATE ledger_accounts SET balance_minutes = 500 WHERE id = :a"), params={"a": person.id}
+    )
+    walked = ledger.LedgerCheck()
+    await ledger.walk_chain(session, walked)
+    assert (walked.chain_ok, walked.balances_ok, walked.transactions, walked.problems) == (True, True, 1, [])
+    compared = ledger.LedgerCheck()
+    await ledger.compare_balances(session, compared)
+    assert compared.balances_ok is False
+    assert compared.mismatched_accounts == [(person.id, 500, 10)]
+    assert compared.chain_ok is True
+    # A txn's memo edited: the walk sees the broken hash; the comparison is blind to it.
+    await session.exec(
+        text("UPDATE ledger_accounts SET balance_minutes = 10 WHERE id = :a"), params={"a": person.id}
+    )
+    await session.exec(text("UPDATE ledger_txns SET memo = '改过' WHERE id = :t"), params={"t": txn.id})
+    walked = ledger.LedgerCheck()
+    await ledger.walk_chain(session, walked)
+    assert (walked.chain_ok, walked.first_broken_txn_id) == (False, txn.id)
+    compared = ledger.LedgerCheck()
+    await ledger.compare_balances(session, compared)
+    assert (compared.balances_ok, compared.problems) == (True, [])

@@ -64,6 +64,18 @@
     });
   });
 
+  /* Re-issuing a card revokes every copy printed before (a photo of the old one no longer works). */
+  document.querySelectorAll("[data-card-reissue]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      if (!window.confirm("重新制作后，旧的纸质码立即作废，需要打印张贴新码。确定吗？")) return;
+      btn.disabled = true;
+      ejia.api("POST", "/stations/" + btn.dataset.cardReissue + "/card/reissue").then(function () {
+        ejia.toast("已作废旧码，请打印新的纸质码");
+        setTimeout(function () { location.href = "/api/v1/stations/" + btn.dataset.cardReissue + "/card.svg"; }, 800);
+      }, function (p) { btn.disabled = false; ejia.toast(ejia.problemText(p)); });
+    });
+  });
+
   var shiftForm = document.getElementById("shift-form");
   if (shiftForm) {
     shiftForm.addEventListener("submit", function (ev) {

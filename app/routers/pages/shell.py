@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
-from app.deps import OptionalUser, PageUser, SessionDep, StaffPageUser
+from app.deps import OptionalUser, PageUser, SessionDep, SettingsDep, StaffPageUser
 from app.security import safe_next
 from app.services import pages as pages_service
+from app.services.wechat import configured as wechat_configured
 from app.templating import in_wechat, render
 
 router = APIRouter()
@@ -21,13 +22,22 @@ async def home(request: Request, session: SessionDep, user: PageUser):
 
 @router.get("/login")
 async def login_page(
-    request: Request, user: OptionalUser, next: Annotated[str | None, Query()] = None, bind: int = 0
+    request: Request,
+    user: OptionalUser,
+    settings: SettingsDep,
+    next: Annotated[str | None, Query()] = None,
+    bind: int = 0,
 ):
     """Phone and SMS code (and WeChat sign-in inside WeChat)."""
     target = safe_next(next)
     if user and not bind:
         return RedirectResponse(target, status_code=303)
-    context = {"next": target, "bind": bool(bind), "in_wechat": in_wechat(request)}
+    # The WeChat button only inside WeChat, and only when a WeChat app is configured.
+    context = {
+        "next": target,
+        "bind": bool(bind),
+        "in_wechat": in_wechat(request) and wechat_configured(settings),
+    }
     return render(request, "auth/login.html", context)
 
 
