@@ -39,11 +39,13 @@ async def test_login_page_drops_a_tab_smuggled_next(client):
     assert 'data-next="/"' in resp.text
 
 
-async def test_wechat_authorize_keeps_only_a_safe_next(client):
+async def test_wechat_authorize_keeps_only_a_safe_next(client, monkeypatch):
     from app.config import get_settings
     from app.routers.auth import OAUTH_COOKIE
     from app.security import read_payload
 
+    monkeypatch.setattr(get_settings(), "wechat_app_id", "wx-next")
+    monkeypatch.setattr(get_settings(), "wechat_app_secret", "wx-next-secret")
     resp = await client.get("/api/v1/auth/wechat/authorize?next=/%09/evil.example", follow_redirects=False)
     saved = read_payload(get_settings(), "wechat-state", resp.cookies[OAUTH_COOKIE], max_age=600)
     assert saved["next"] == "/"
