@@ -50,10 +50,20 @@ def _connect_or_unavailable(dialect, _record, cargs, cparams):
         raise ServiceUnavailable() from exc
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back whole.
+LOST_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    """True for a transaction PostgreSQL rolled back to break a deadlock or a serialisation conflict."""
+    return isinstance(exc, sa_exc.DBAPIError) and getattr(exc.orig, "sqlstate", None) in LOST_RACE_SQLSTATES
+
+
 def unavailable(exc: Exception) -> ServiceUnavailable | None:
     """The 503 for a database error that means "try again shortly": the connection was lost mid-request,
-    the pool had no connection free in time, or SQLite stayed locked past its busy timeout."""
-    if isinstance(exc, sa_exc.TimeoutError):
+    the pool had no connection free in time, SQLite stayed locked past its busy timeout, or a request
+    lost a race twice (see app/retry.py)."""
+    if isinstance(exc, sa_exc.TimeoutError) or is_lost_race(exc):
         return ServiceUnavailable()
     if isinstance(exc, sa_exc.DBAPIError) and (
         exc.connection_invalidated or "database is locked" in str(exc.orig)
@@ -162,6 +172,10 @@ async def advisory_lock(session: AsyncSession, key: str) -> None:
 
     PostgreSQL takes a transaction-scoped advisory lock; SQLite writers already hold the one
     database write lock (BEGIN IMMEDIATE), so there is nothing more to take.
+
+    Lock order, everywhere: an object's advisory lock before any of its rows (a conditional
+    UPDATE that waited keeps its row locked even when its re-check fails, so row-then-advisory
+    deadlocks against advisory-then-row). A victim that still loses is retried once (app/retry.py).
     """
     if session.bind.dialect.name == "postgresql":
         from sqlalchemy import text

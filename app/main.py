@@ -20,6 +20,7 @@ from app.config import Settings, get_settings
 from app.db import Database, unavailable
 from app.errors import AppError, Unauthorized, ValidationFailed
 from app.limits import BodySizeLimitMiddleware
+from app.retry import RetryLostRaceMiddleware
 from app.routers import (
     activities,
     auth,
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_access_log_redaction()
+    app.add_middleware(RetryLostRaceMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -25,7 +25,19 @@ from app.services import qr
 from app.services.activities import get_activity
 
 
+async def lock_places(session: AsyncSession, activity_id: int) -> None:
+    """Hold the activity's places until the transaction ends: the one lock order for places.
+
+    Every writer of `signed_up` takes this advisory lock before the activity row. Taking the row
+    first deadlocks on PostgreSQL: an UPDATE that waited for a cancellation keeps the row locked
+    even when its re-check finds no place, and would then wait here for the canceller.
+    """
+    await advisory_lock(session, f"activity:{activity_id}")
+
+
 async def take_place(session: AsyncSession, activity_id: int) -> bool:
+    """Take one place if any is left (under `lock_places`, so a waiter never jumps a freed place)."""
+    await lock_places(session, activity_id)
     result = await session.exec(
         update(Activity)
         .where(Activity.id == activity_id, Activity.signed_up < Activity.capacity)
@@ -75,9 +87,7 @@ async def signup(session: AsyncSession, *, activity_id: int, actor: User, wait: 
     if not await take_place(session, activity.id):
         if not wait:
             raise Conflict("活动名额已满，可选择候补", code="activity_full")
-        # Serialise with cancellations, so no waiter queues behind a place freed this instant.
-        await advisory_lock(session, f"activity:{activity.id}")
-        status = SignupStatus.signed_up if await take_place(session, activity.id) else SignupStatus.waiting
+        status = SignupStatus.waiting
     now = clock.now()
     try:
         async with session.begin_nested():
@@ -110,7 +120,7 @@ async def signup(session: AsyncSession, *, activity_id: int, actor: User, wait: 
 async def cancel_signup(session: AsyncSession, *, activity_id: int, actor: User) -> SignupPublic:
     """Cancel a sign-up (or leave the waiting list); a freed place goes to the first waiter."""
     activity = await get_activity(session, activity_id=activity_id)
-    await advisory_lock(session, f"activity:{activity.id}")
+    await lock_places(session, activity.id)
     row = (
         await session.exec(
             select(ActivitySignup).where(
