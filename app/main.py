@@ -40,6 +40,7 @@ from app.routers import (
     stations,
     stats,
     timebank,
+    users,
     wishes,
 )
 from app.routers.pages import router as pages_router
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         auth,
         me,
+        users,
         orgs,
         timebank,
         wishes,

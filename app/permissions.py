@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Forbidden
 from app.models.org import Org, OrgKind, Role
+from app.models.user import User
 
 STAFF_ROLES = ("admin", "staff")
 ADMIN_ONLY = ("admin",)
@@ -109,6 +110,27 @@ async def require_role_over(
     """Raise Forbidden unless the user holds one of `roles` over `org_id`."""
     if not await has_role_over(session, user_id=user_id, org_id=org_id, roles=roles):
         raise Forbidden("您在该组织没有相应的权限")
+
+
+def belonging_org_id(person: User) -> int | None:
+    """The node a person belongs to for every rule about them: their home, or where they were registered.
+
+    Whoever may act for the person (redeem, grant, correct, mark hardship) needs a role over this
+    node, and the alliance policies that bind them are read from it. None: nobody may act for them.
+    """
+    return person.home_org_id or person.registered_org_id
+
+
+async def may_act_for(
+    session: AsyncSession, *, actor_id: int, person: User, roles: Iterable[str] = STAFF_ROLES
+) -> bool:
+    """Whether the actor holds one of `roles` over the node the person belongs to (never over themselves)."""
+    org_id = belonging_org_id(person)
+    return (
+        org_id is not None
+        and actor_id != person.id
+        and await has_role_over(session, user_id=actor_id, org_id=org_id, roles=roles)
+    )
 
 
 async def is_alliance_admin(session: AsyncSession, *, user_id: int) -> bool:

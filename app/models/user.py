@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=11, unique=True, index=True)
     name: str = Field(default="", max_length=50)
     home_org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
+    # Where a person without a home was registered (the activity, station, wish or role that
+    # first brought them in): that alliance's staff, and nobody else, may act on their minutes.
+    registered_org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
     is_party_member: bool = False
     member_type: str | None = Field(default=None, max_length=20)
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -67,6 +70,14 @@ class MeUpdate(Input):
     # Left out means unchanged; null would blank a column that has no empty state (member_type and home_org_id
     # may be cleared with null, these may not).
     _not_null = field_validator("name", "is_party_member", "skills", "elderly_mode")(not_null)
+
+
+class ProfileCorrection(Input):
+    """Staff correcting a field a person cannot change once set (their home, their birth year)."""
+
+    home_org_id: Id | None = None
+    birth_year: int | None = PField(None, ge=1900, le=2030)
+    reason: str = PField(min_length=2, max_length=200)
 
 
 class UserBrief(BaseModel):

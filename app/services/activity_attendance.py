@@ -174,7 +174,9 @@ async def sign_in_by_phone(
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
     # Someone without a smartphone may have no account yet: the organiser registers them at the door.
-    person = await users_service.get_or_create_by_phone(session, phone=phone, name=name or "")
+    person = await users_service.get_or_create_by_phone(
+        session, phone=phone, name=name or "", registered_at=activity.org_id
+    )
     if activity.signup_required and activity.closed_at is None:
         await _sign_up_at_door(session, activity=activity, person=person)
     attendance, _, duplicate = await attend(

@@ -258,7 +258,9 @@ async def report_event(session: AsyncSession, *, data: EventCreate, actor: User)
     reporter, acted_by = actor, None
     if data.on_behalf_of_phone:
         await require_role_over(session, user_id=actor.id, org_id=org.id)
-        reporter = await users_service.get_or_create_by_phone(session, phone=data.on_behalf_of_phone)
+        reporter = await users_service.get_or_create_by_phone(
+            session, phone=data.on_behalf_of_phone, registered_at=org.id
+        )
         acted_by = actor
     now = clock.now()
     event = GridEvent(

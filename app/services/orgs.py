@@ -71,7 +71,7 @@ async def assign_role(session: AsyncSession, *, org_id: int, phone: str, role: s
     """Give the person with `phone` a role on the node (creating the person if new)."""
     org = await get_org(session, org_id=org_id)
     await require_role_over(session, user_id=actor.id, org_id=org.id, roles=ADMIN_ONLY)
-    user = await users_service.get_or_create_by_phone(session, phone=phone)
+    user = await users_service.get_or_create_by_phone(session, phone=phone, registered_at=org.id)
     row = await grant_role(session, user_id=user.id, org_id=org.id, role=role)
     await audit.record(
         session,

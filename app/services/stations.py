@@ -187,11 +187,17 @@ async def _set_people(
     session: AsyncSession, station: Station, *, master_phone: str | None, deputy_phones: list[str] | None
 ) -> None:
     if master_phone:
-        station.master_id = (await users_service.get_or_create_by_phone(session, phone=master_phone)).id
+        station.master_id = (
+            await users_service.get_or_create_by_phone(
+                session, phone=master_phone, registered_at=station.org_id
+            )
+        ).id
     if deputy_phones is not None:
         await session.exec(delete(StationDeputy).where(StationDeputy.station_id == station.id))
         for phone in dict.fromkeys(deputy_phones):
-            person = await users_service.get_or_create_by_phone(session, phone=phone)
+            person = await users_service.get_or_create_by_phone(
+                session, phone=phone, registered_at=station.org_id
+            )
             session.add(StationDeputy(station_id=station.id, user_id=person.id))
     session.add(station)
     await session.flush()

@@ -37,10 +37,12 @@ from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
     ADMIN_ONLY,
+    belonging_org_id,
     covered_by_role,
     has_role_over,
     in_subtree,
     is_within,
+    may_act_for,
     require_alliance_admin,
     require_role_over,
 )
@@ -48,7 +50,7 @@ from app.security import mask_phone
 from app.services import audit, ledger
 from app.services import idempotency as idem
 from app.services.crypto import mask_name
-from app.services.timebank_policy import policy_for, spendable_minutes
+from app.services.timebank_policy import policy_of, spendable_minutes
 from app.services.timebank_rewards import list_rewards
 
 STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
@@ -79,7 +81,7 @@ async def balance(session: AsyncSession, *, user: User) -> BalancePublic:
     bal, earned, spent = (
         (account.balance_minutes, account.earned_minutes, account.spent_minutes) if account else (0, 0, 0)
     )
-    policy = await policy_for(session, org_id=user.home_org_id)
+    policy = await policy_of(session, person=user)
     return BalancePublic(
         balance_minutes=bal,
         earned_minutes=earned,
@@ -286,7 +288,9 @@ async def transfer(
         return replay
     if data.to_phone == actor.phone:
         raise Conflict("不能转赠给自己", code="cannot_transfer_to_self")
-    policy = await policy_for(session, org_id=actor.home_org_id)
+    if belonging_org_id(actor) is None:
+        raise Conflict("请先在“我的”中选择所在小区，再转赠时间", code="home_required")
+    policy = await policy_of(session, person=actor)
     if policy is not None and not policy.family_transfer_allowed:
         raise Conflict("本联盟的时间银行不允许转赠", code="transfer_not_allowed")
     await ledger.lock_chain(session)  # the daily sum below must not race another transfer
@@ -360,19 +364,18 @@ async def grant(
     person = await session.get(User, data.user_id)
     if person is None:
         raise NotFound("用户不存在", code="user_not_found")
-    org_id = data.org_id or person.home_org_id
-    if org_id is None:
-        raise ValidationFailed("该用户没有所属小区，请指定组织 org_id", code="org_required")
-    if not await has_role_over(session, user_id=actor.id, org_id=org_id, roles=ADMIN_ONLY):
-        raise Forbidden("只有该组织的管理员可以补录或更正时间")
-    # Only people who live under the crediting org: an admin elsewhere must not move (or, through
-    # the reply, read) the balance of someone outside their tree.
-    if person.home_org_id is not None and person.home_org_id != org_id:
-        home, org = await session.get(Org, person.home_org_id), await session.get(Org, org_id)
-        if home is None or org is None or not is_within(home, org):
-            raise NotFound("用户不存在", code="user_not_found")
     if person.id == actor.id:
         raise Forbidden("不能给自己补录或更正时间，请由其他管理员办理", code="cannot_grant_to_self")
+    # Only an admin over the node the person belongs to (their home, or where they were registered):
+    # an admin elsewhere must not move (or, through the reply, read) anyone else's minutes.
+    if not await may_act_for(session, actor_id=actor.id, person=person):
+        raise NotFound("用户不存在", code="user_not_found")
+    org_id = data.org_id or belonging_org_id(person)
+    if not await has_role_over(session, user_id=actor.id, org_id=org_id, roles=ADMIN_ONLY):
+        raise Forbidden("只有该组织的管理员可以补录或更正时间")
+    home, org = await session.get(Org, belonging_org_id(person)), await session.get(Org, org_id)
+    if home is None or org is None or not is_within(home, org):
+        raise ValidationFailed("补录的组织应为该居民所在的小区或其上级", code="invalid_org")
     await ledger.lock_chain(session)
     issuer = await ledger.issuing_account(session, org_id=org_id)
     account = await ledger.person_account(session, user_id=person.id)
@@ -418,7 +421,7 @@ async def page(session: AsyncSession, *, user: User) -> dict:
     rewards, _ = await list_rewards(
         session, org_id=None, station_id=None, include_inactive=False, params=PageParams(limit=50), actor=user
     )
-    policy = await policy_for(session, org_id=user.home_org_id)
+    policy = await policy_of(session, person=user)
     return {
         "balance": bal,
         "entries": entries,

@@ -24,7 +24,8 @@ from app.models.user import User
 from app.permissions import (
     ADMIN_ONLY,
     alliance_id,
-    has_role_over,
+    belonging_org_id,
+    may_act_for,
     require_role_over,
 )
 from app.services import audit
@@ -61,6 +62,12 @@ async def policy_for(session: AsyncSession, *, org_id: int | None) -> TimebankPo
     return (
         await session.exec(select(TimebankPolicy).where(TimebankPolicy.alliance_id == alliance_id(org)))
     ).first()
+
+
+async def policy_of(session: AsyncSession, *, person: User) -> TimebankPolicy | None:
+    """The policy that binds a person: their alliance's, read from the node they belong to (their
+    locked home, or where they were registered), never from a field they can clear themselves."""
+    return await policy_for(session, org_id=belonging_org_id(person))
 
 
 async def served_minutes_for(session: AsyncSession, *, org_id: int, minutes: int) -> int:
@@ -108,11 +115,7 @@ async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn,
 async def set_hardship(session: AsyncSession, *, user_id: int, hardship: bool, actor: User) -> bool:
     """Mark or unmark a resident as in hardship (the lower redeem age), by staff over their home."""
     person = await session.get(User, user_id)
-    if (
-        person is None
-        or person.home_org_id is None
-        or not await has_role_over(session, user_id=actor.id, org_id=person.home_org_id)
-    ):
+    if person is None or not await may_act_for(session, actor_id=actor.id, person=person):
         raise NotFound("用户不存在", code="user_not_found")
     row = (await session.exec(select(TimebankHardship).where(TimebankHardship.user_id == user_id))).first()
     if hardship and row is None:
@@ -125,7 +128,7 @@ async def set_hardship(session: AsyncSession, *, user_id: int, hardship: bool, a
         action="timebank.hardship",
         object_type="user",
         object_id=user_id,
-        org_id=person.home_org_id,
+        org_id=belonging_org_id(person),
         detail={"hardship": hardship},
     )
     await session.commit()

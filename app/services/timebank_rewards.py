@@ -25,11 +25,11 @@ from app.models.timebank import (
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
-    alliance_id,
     covered_by_role,
     has_role_over,
     in_subtree,
     is_within,
+    may_act_for,
     orgs_with_role,
     require_role_over,
 )
@@ -37,7 +37,7 @@ from app.services import audit, ledger, lookups
 from app.services import idempotency as idem
 from app.services import orgs as orgs_service
 from app.services import users as users_service
-from app.services.timebank_policy import policy_for, spendable_minutes
+from app.services.timebank_policy import policy_for, policy_of, spendable_minutes
 
 # ---- the rewards shelf (爱心超市) ------------------------------------------------------------------
 
@@ -174,12 +174,11 @@ async def redeem(
         if not await has_role_over(session, user_id=actor.id, org_id=reward.org_id):
             raise Forbidden("只有该站点的工作人员可以代办兑换")
         person = await users_service.get_by_phone(session, phone=data.for_phone)
-        # Only for people of the shelf's alliance: staff elsewhere must not spend (or read) their minutes.
-        home = await session.get(Org, person.home_org_id) if person.home_org_id else None
-        shelf_org = await session.get(Org, reward.org_id)
-        if home is None or shelf_org is None or alliance_id(home) != alliance_id(shelf_org):
-            raise NotFound("没有找到该手机号对应的本联盟居民", code="user_not_found")
-    policy = await policy_for(session, org_id=person.home_org_id or reward.org_id)
+        # Acting for someone needs a staff role over the node they belong to, not merely the same
+        # alliance: staff of another compound must not spend (or read) their minutes.
+        if not await may_act_for(session, actor_id=actor.id, person=person):
+            raise NotFound("没有找到该手机号对应的本辖区居民", code="user_not_found")
+    policy = await policy_of(session, person=person) or await policy_for(session, org_id=reward.org_id)
     await _check_age(session, person=person, policy=policy)
     await ledger.lock_chain(session)  # chain first, then the reward row: one lock order everywhere
     account = await ledger.person_account(session, user_id=person.id)

@@ -58,7 +58,9 @@ async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -
     if on_behalf:
         if not await has_role_over(session, user_id=actor.id, org_id=org.id):
             raise Forbidden("只有该小区的工作人员可以代居民许愿")
-        poster = await users_service.get_or_create_by_phone(session, phone=data.on_behalf_of_phone)
+        poster = await users_service.get_or_create_by_phone(
+            session, phone=data.on_behalf_of_phone, registered_at=org.id
+        )
     if data.deadline is not None and data.deadline <= clock.now():
         raise ValidationFailed("截止时间应晚于现在", code="invalid_deadline")
     now = clock.now()

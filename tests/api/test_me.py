@@ -225,14 +225,12 @@ async def test_patch_null_for_a_field_without_an_empty_state_is_422_and_changes_
     assert (resp.json()["name"], resp.json()["skills"], resp.json()["elderly_mode"]) == ("张阿姨", [], False)
 
 
-async def test_patch_null_clears_member_type_and_home(client, session):
+async def test_patch_null_clears_member_type(client, session):
     tree = await make_tree(session)
     user = await make_user(session, home=tree.compound, party="in_service")
-    resp = await client.patch(
-        "/api/v1/me", json={"member_type": None, "home_org_id": None}, headers=auth(user)
-    )
+    resp = await client.patch("/api/v1/me", json={"member_type": None}, headers=auth(user))
     assert resp.status_code == 200, resp.text
-    assert (resp.json()["member_type"], resp.json()["home_org_id"]) == (None, None)
+    assert (resp.json()["member_type"], resp.json()["home_org_id"]) == (None, tree.compound.id)
 
 
 async def test_patch_home_beyond_any_id_is_422(client, session):

@@ -9,7 +9,9 @@
     var body = { name: form.elements.name.value.trim(), is_party_member: party.checked,
                  skills: form.elements.skills.value.split(/[、,，;；\s]+/).filter(function (s) { return s; }) };
     if (party.checked) body.member_type = form.elements.member_type.value || null;
-    if (form.elements.home_org_id.value) body.home_org_id = parseInt(form.elements.home_org_id.value, 10);
+    var home = form.elements.home_org_id, born = form.elements.birth_year;
+    if (!home.disabled && home.value) body.home_org_id = parseInt(home.value, 10);
+    if (!born.disabled && born.value) body.birth_year = parseInt(born.value, 10);
     ejia.api("PATCH", "/me", body).then(function () {
       if (form._clearDraft) form._clearDraft();
       ejia.toast("已保存");
