@@ -57,6 +57,8 @@ async def make_user(
         name=name,
         phone=phone or next_phone(),
         home_org_id=home.id if home else None,
+        # As orgs.assign_role does: a person without a home belongs where their role brought them in.
+        registered_org_id=role[0].id if role and not home else None,
         is_party_member=party is not None,
         member_type=party,
     )

@@ -4,6 +4,7 @@
 from app.models import (  # noqa: E402,F401,I001
     activities,
     base,  # noqa: F401  (naming convention first)
+    claim_policy,
     cobuilding,
     events,
     feedback,

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 
 from app.deps import CurrentUser, SessionDep
 from app.models.base import Id
+from app.models.claim_policy import ClaimPolicyIn, ClaimPolicyPublic
 from app.models.wishes import (
     CategoriesIn,
     ClaimIn,
@@ -17,7 +18,7 @@ from app.models.wishes import (
 )
 from app.pagination import Page, PageDep
 from app.routers.photos import PHOTO_RESPONSES, UploadedPhoto, photo_response
-from app.services import wish_categories, wish_views
+from app.services import claim_policy, wish_categories, wish_views
 from app.services import wishes as wishes_service
 
 router = APIRouter(prefix="/wishes", tags=["wishes"])
@@ -44,6 +45,18 @@ async def list_wishes(
         session, actor=user, params=page, org_id=org_id, status=status, category=category, mine=mine
     )
     return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/claim-policy", response_model=ClaimPolicyPublic)
+async def get_claim_policy(org_id: Id, session: SessionDep, user: CurrentUser):
+    """The claiming limits of the alliance over `org_id`: open claims, claims and releases a day."""
+    return await claim_policy.get_policy(session, org_id=org_id)
+
+
+@router.put("/claim-policy/{alliance_id}", response_model=ClaimPolicyPublic)
+async def set_claim_policy(alliance_id: Id, body: ClaimPolicyIn, session: SessionDep, user: CurrentUser):
+    """An alliance admin sets the alliance's claiming limits."""
+    return await claim_policy.set_policy(session, alliance=alliance_id, data=body, actor=user)
 
 
 @router.get("/categories", response_model=list[str])

@@ -28,7 +28,7 @@ from app.models.wishes import (
     WishPublic,
 )
 from app.permissions import alliance_id, has_role_over, role_holders
-from app.services import audit, content, crypto, wish_categories
+from app.services import audit, claim_policy, content, crypto, wish_categories
 from app.services import ledger as ledger_service
 from app.services import users as users_service
 from app.services.storage import get_storage
@@ -185,6 +185,9 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
         raise InvalidState("心愿尚未发布或已关闭，不能认领")
     if not await may_claim_dispatched(session, user=actor, wish=wish):
         raise Forbidden("该心愿已派单给共建单位，仅该单位人员可以认领", code="wish_dispatched_to_unit")
+    await claim_policy.check_may_claim(
+        session, actor=actor, wish=wish, dispatched_to_them=wish.assigned_org_id is not None
+    )
     today = clock.today()
     promise = data.promise_date
     if promise is None:
@@ -213,6 +216,7 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
     await session.flush()
     wish.claim_id = row.id
     session.add(wish)
+    await _record_reveal(session, wish, claimer=actor)
     await tell(
         session,
         wish,
@@ -223,6 +227,21 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
+
+
+async def _record_reveal(session: AsyncSession, wish: Wish, *, claimer: User) -> None:
+    """A live claim shows the claimer the poster's phone (and a child's details): write who saw what."""
+    revealed = ["poster_phone"] + (["child_name", "child_school"] if wish.child_name_enc else [])
+    await audit.record(
+        session,
+        actor_id=claimer.id,
+        action="wish.reveal_contact",
+        object_type="wish",
+        object_id=wish.id,
+        org_id=wish.org_id,
+        on_behalf_of_id=wish.poster_id,
+        detail={"fields": revealed, "claim_id": wish.claim_id},
+    )
 
 
 async def _end_claim(session: AsyncSession, wish: Wish, outcome: str) -> None:

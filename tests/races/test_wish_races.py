@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlmodel import func, select
 
 from app import clock
+from app.models.org import Org
 from app.models.wishes import Wish, WishEvent
 from app.services import wish_timers
 from tests.factories import auth, make_tree, make_user
@@ -34,7 +35,8 @@ async def _published_wish(live, **fields) -> tuple[Wish, object, object]:
 async def test_fifty_concurrent_claims_exactly_one_wins(live):
     wish, _, _ = await _published_wish(live)
     async with live.db.session() as s:
-        people = [await make_user(s, name=f"志愿者{i}") for i in range(CLAIMERS)]
+        home = await s.get(Org, wish.org_id)
+        people = [await make_user(s, name=f"志愿者{i}", home=home) for i in range(CLAIMERS)]
     async with live.client() as c:
         responses = await asyncio.gather(
             *(c.post(f"/api/v1/wishes/{wish.id}/claim", headers=auth(p)) for p in people)
@@ -152,3 +154,33 @@ async def test_concurrent_verify_credits_once(live):
             )
         ).one()
         assert txns == 1
+
+
+async def test_one_persons_concurrent_claims_never_pass_the_open_claims_limit(live):
+    async with live.db.session() as s:
+        tree = await make_tree(s)
+        poster = await make_user(s, name="许愿人", home=tree.compound)
+        wishes = [
+            Wish(
+                org_id=tree.compound.id,
+                poster_id=poster.id,
+                title=f"心愿{i}",
+                category="生活服务",
+                status="published",
+            )
+            for i in range(8)
+        ]
+        s.add_all(wishes)
+        await s.commit()
+        volunteer = await make_user(s, name="志愿者", home=tree.compound)
+    async with live.client() as c:
+        responses = await asyncio.gather(
+            *(c.post(f"/api/v1/wishes/{w.id}/claim", headers=auth(volunteer)) for w in wishes)
+        )
+    assert sorted(r.status_code for r in responses) == [200] * 3 + [409] * 5
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"too_many_open_claims"}
+    async with live.db.session() as s:
+        held = (
+            await s.exec(select(func.count()).select_from(Wish).where(Wish.claimer_id == volunteer.id))
+        ).one()
+    assert held == 3
