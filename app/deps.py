@@ -111,8 +111,10 @@ async def _holder(session: AsyncSession, settings: Settings, token: str | None) 
     if claims is None:
         return None
     user = await session.get(User, claims[0])
-    # A token issued before the person's last logout (or sign-out everywhere) is refused.
-    return user if user is not None and user.token_version == claims[1] else None
+    # A token issued before the person's last logout (or sign-out everywhere, phone change, block) is
+    # refused, and a blocked account is refused whatever its token.
+    ok = user is not None and user.token_version == claims[1] and user.blocked_at is None
+    return user if ok else None
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]

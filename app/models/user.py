@@ -9,7 +9,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Id, Input
+from app.models.base import CreatedAt, Id, Input, TimeField
 from app.models.org import RolePublic
 from app.validation import not_null
 
@@ -41,6 +41,10 @@ class User(SQLModel, table=True):
     # Access tokens name the version they were issued at; bumping it (logout, sign out everywhere)
     # refuses every token issued before.
     token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # An admin over the node the person belongs to may stop the account (spam, a stolen phone):
+    # every token is refused and signing in is refused until they lift it.
+    blocked_at: datetime | None = TimeField(default=None, nullable=True)
+    blocked_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = CreatedAt()
 
 
@@ -78,6 +82,15 @@ class ProfileCorrection(Input):
     home_org_id: Id | None = None
     birth_year: int | None = PField(None, ge=1900, le=2030)
     reason: str = PField(min_length=2, max_length=200)
+
+
+class BlockIn(Input):
+    reason: str = PField(min_length=2, max_length=200)
+
+
+class PhoneChangeIn(Input):
+    phone: str = PField(pattern=r"^1[3-9]\d{9}$")
+    code: str = PField(pattern=r"^\d{6}$")
 
 
 class UserBrief(BaseModel):

@@ -18,7 +18,7 @@ from app.deps import (
 )
 from app.errors import BadRequest
 from app.models.auth import LoginIn, SmsCodeIn, SmsCodeSent, TokenOut
-from app.models.user import User
+from app.models.user import PhoneChangeIn, User
 from app.security import COOKIE_NAME, read_payload, safe_next, sign_payload
 from app.services import auth as auth_service
 from app.services import users as users_service
@@ -79,6 +79,21 @@ async def login(
     )
     set_session_cookie(response, token, settings)
     response.delete_cookie(BIND_COOKIE, path="/")
+    return TokenOut(access_token=token, user=await users_service.profile(session, user=user))
+
+
+@router.post("/change-phone", response_model=TokenOut, dependencies=[SameSiteOnly])
+async def change_phone(
+    body: PhoneChangeIn, response: Response, session: SessionDep, settings: SettingsDep, user: CurrentUser
+):
+    """Move your account to a new phone, proven by a code sent to it (POST /auth/sms-code first).
+
+    Every token issued before is refused from now on (other devices sign in again); this reply
+    carries the new one and sets the cookie."""
+    token = await auth_service.change_phone(
+        session, user=user, phone=body.phone, code=body.code, settings=settings
+    )
+    set_session_cookie(response, token, settings)
     return TokenOut(access_token=token, user=await users_service.profile(session, user=user))
 
 

@@ -11,10 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.config import Settings
 from app.db import advisory_lock
-from app.errors import BadRequest, RateLimited
+from app.errors import BadRequest, Conflict, Forbidden, RateLimited
 from app.models.auth import OAuthStateUsed, SmsCode
 from app.models.user import User
-from app.security import hash_otp, issue_access_token, new_otp
+from app.permissions import belonging_org_id
+from app.security import hash_otp, issue_access_token, mask_phone, new_otp
+from app.services import audit
 from app.services import users as users_service
 from app.services.sms import SmsSender
 
@@ -84,6 +86,60 @@ async def login_with_code(
     session: AsyncSession, *, phone: str, code: str, settings: Settings, wechat_openid: str | None = None
 ) -> tuple[str, User]:
     """Check the code (at most `otp_max_attempts` tries), create the user on first login, issue a token."""
+    await use_code(session, phone=phone, code=code, settings=settings)
+    user = await users_service.get_or_create_by_phone(session, phone=phone)
+    token = token_for(settings, user)
+    if wechat_openid:
+        await bind_wechat(session, user=user, openid=wechat_openid)
+    await session.commit()
+    return token, user
+
+
+async def change_phone(
+    session: AsyncSession, *, user: User, phone: str, code: str, settings: Settings
+) -> str:
+    """Move the account to a new phone proven by a code sent to it; every older token is refused
+    (the new one is returned). The old number is freed; a number in use by another account is 409."""
+    if phone == user.phone:
+        raise Conflict("新手机号与当前手机号相同", code="same_phone")
+    taken = (await session.exec(select(User.id).where(User.phone == phone))).first()
+    if taken is not None:
+        raise Conflict("该手机号已注册其他账号，请联系社区工作人员处理", code="phone_taken")
+    await use_code(session, phone=phone, code=code, settings=settings)
+    old = user.phone
+    try:
+        async with session.begin_nested():
+            await session.exec(
+                update(User)
+                .where(User.id == user.id)
+                .values(phone=phone, token_version=User.token_version + 1)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:  # taken by another account in the same instant
+        raise Conflict("该手机号已注册其他账号，请联系社区工作人员处理", code="phone_taken") from None
+    await session.refresh(user)
+    await audit.record(
+        session,
+        actor_id=user.id,
+        action="user.change_phone",
+        object_type="user",
+        object_id=user.id,
+        org_id=belonging_org_id(user),
+        detail={"from": mask_phone(old), "to": mask_phone(phone)},
+    )
+    await session.commit()
+    return token_for(settings, user)
+
+
+def token_for(settings: Settings, user: User) -> str:
+    """A fresh access token for a person who may sign in (a blocked account may not)."""
+    if user.blocked_at is not None:
+        raise Forbidden("该账号已被停用，如有疑问请联系社区工作人员", code="account_blocked")
+    return issue_access_token(settings, user.id, user.token_version)
+
+
+async def use_code(session: AsyncSession, *, phone: str, code: str, settings: Settings) -> None:
+    """Spend the latest live code sent to `phone`, or raise (at most `otp_max_attempts` tries); flushes."""
     now = clock.now()
     row = (
         await session.exec(
@@ -124,11 +180,6 @@ async def login_with_code(
         if row.attempts >= limit:
             raise RateLimited("验证码错误次数过多，请重新获取验证码", code="too_many_attempts")
         raise BadRequest("验证码已使用，请重新获取", code="invalid_code", title="验证码无效")
-    user = await users_service.get_or_create_by_phone(session, phone=phone)
-    if wechat_openid:
-        await bind_wechat(session, user=user, openid=wechat_openid)
-    await session.commit()
-    return issue_access_token(settings, user.id, user.token_version), user
 
 
 async def revoke_tokens(session: AsyncSession, *, user_id: int) -> None:
@@ -180,5 +231,6 @@ async def login_with_wechat(
         user = current
     if user is None:
         return None
+    token = token_for(settings, user)
     await session.commit()
-    return issue_access_token(settings, user.id, user.token_version), user
+    return token, user

@@ -1,13 +1,23 @@
 """People: finding or creating them by phone, their profile and roles."""
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import clock
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.models.org import Org, OrgKind, RolePublic
 from app.models.user import MePublic, MeUpdate, ProfileCorrection, User
-from app.permissions import alliance_id, belonging_org_id, has_role_over, may_act_for, roles_of
+from app.permissions import (
+    ADMIN_ONLY,
+    alliance_id,
+    belonging_org_id,
+    has_role_over,
+    may_act_for,
+    require_role_over,
+    roles_of,
+)
 from app.services import audit
 
 
@@ -88,6 +98,36 @@ async def update_profile(session: AsyncSession, *, user: User, data: MeUpdate) -
     session.add(user)
     await session.commit()
     return await profile(session, user=user)
+
+
+async def set_blocked(session: AsyncSession, *, user_id: int, reason: str | None, actor: User) -> None:
+    """An admin over the node a person belongs to stops (reason given) or restores (None) their account.
+
+    Stopping revokes every token at once (the token version moves on) and refuses sign-in until restored.
+    """
+    person = await session.get(User, user_id)
+    if person is None or not await may_act_for(session, actor_id=actor.id, person=person):
+        raise NotFound("用户不存在", code="user_not_found")
+    await require_role_over(session, user_id=actor.id, org_id=belonging_org_id(person), roles=ADMIN_ONLY)
+    values = (
+        {"blocked_at": clock.now(), "blocked_reason": reason}
+        if reason
+        else {"blocked_at": None, "blocked_reason": None}
+    )
+    if reason:
+        values["token_version"] = User.token_version + 1
+    await session.exec(update(User).where(User.id == person.id).values(**values))
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="user.block" if reason else "user.unblock",
+        object_type="user",
+        object_id=person.id,
+        org_id=belonging_org_id(person),
+        on_behalf_of_id=person.id,
+        detail={"reason": reason},
+    )
+    await session.commit()
 
 
 async def correct_profile(

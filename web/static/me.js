@@ -17,6 +17,19 @@
       ejia.toast("已保存");
     }, function (p) { ejia.toast(ejia.problemText(p)); });
   });
+  var phoneForm = document.getElementById("phone-form");
+  document.getElementById("new-phone-code").addEventListener("click", function () {
+    ejia.api("POST", "/auth/sms-code", { phone: phoneForm.elements.phone.value.trim() }).then(function (data) {
+      if (data && data.debug_code) phoneForm.elements.code.value = data.debug_code;
+      ejia.toast("验证码已发送");
+    }, function (p) { ejia.toast(ejia.problemText(p)); });
+  });
+  phoneForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    ejia.api("POST", "/auth/change-phone", { phone: phoneForm.elements.phone.value.trim(), code: phoneForm.elements.code.value.trim() })
+      .then(function () { ejia.toast("手机号已更换"); setTimeout(function () { location.reload(); }, 800); },
+        function (p) { ejia.toast(ejia.problemText(p)); });
+  });
   document.getElementById("elderly-switch").addEventListener("change", function (ev) {
     var on = ev.target.checked;
     ejia.api("PATCH", "/me", { elderly_mode: on }).then(function () {
