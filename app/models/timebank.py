@@ -10,7 +10,7 @@ from pydantic import Field as PField
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import MAX_INT, CreatedAt, Id, Input
+from app.models.base import MAX_INT, CreatedAt, Id, Input, TimeField
 
 
 class AccountKind:
@@ -160,6 +160,11 @@ class Redemption(SQLModel, table=True):
     txn_id: int = Field(foreign_key="ledger_txns.id", unique=True)
     minutes: int
     created_at: datetime = CreatedAt()
+    # The voucher: the resident shows the pickup code at the station, whose staff hand the thing over.
+    pickup_code: str | None = Field(default=None, max_length=8, unique=True)
+    status: str = Field(default="redeemed", max_length=12, sa_column_kwargs={"server_default": "redeemed"})
+    handed_over_at: datetime | None = TimeField(default=None, nullable=True)
+    handed_over_by: int | None = Field(default=None, foreign_key="users.id")
 
 
 # ---- schemas ---------------------------------------------------------------------------------
@@ -297,3 +302,27 @@ class RedemptionPublic(BaseModel):
     balance_minutes: int
     stock_left: int
     created_at: datetime
+    pickup_code: str | None = None
+
+
+class VoucherPublic(BaseModel):
+    """A redemption as its holder (or the station handing it over) sees it: what, where, which code."""
+
+    redemption_id: int
+    reward_id: int
+    reward_name: str
+    minutes: int
+    pickup_code: str | None
+    status: str  # redeemed (to collect) / handed_over
+    station_name: str | None
+    station_address: str | None
+    station_open_hours: str | None
+    station_lat: float | None
+    station_lng: float | None
+    created_at: datetime
+    handed_over_at: datetime | None
+    holder: str | None = None  # the person's masked name, for the station
+
+
+class HandOverIn(Input):
+    code: str = PField(pattern=r"^\d{8}$")

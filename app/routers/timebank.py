@@ -13,6 +13,7 @@ from app.models.timebank import (
     EntryPublic,
     GrantIn,
     GrantPublic,
+    HandOverIn,
     PolicyIn,
     PolicyPublic,
     RedeemIn,
@@ -22,6 +23,7 @@ from app.models.timebank import (
     RewardUpdate,
     TransferIn,
     TransferPublic,
+    VoucherPublic,
     YearTotal,
 )
 from app.pagination import Page, PageDep
@@ -153,3 +155,15 @@ async def redeem(
             session, reward_id=reward_id, data=body or RedeemIn(), idempotency_key=idempotency_key, actor=user
         )
     )
+
+
+@router.get("/redemptions", response_model=list[VoucherPublic])
+async def my_redemptions(session: SessionDep, user: CurrentUser):
+    """Your redemptions (我的兑换), newest first: what to collect at which station, with the pickup code."""
+    return await timebank_rewards.my_vouchers(session, user=user)
+
+
+@router.post("/redemptions/handover", response_model=VoucherPublic)
+async def hand_over(body: HandOverIn, session: SessionDep, user: CurrentUser):
+    """Staff over the shelf hand the thing over against the resident's 8-digit pickup code (once)."""
+    return await timebank_rewards.hand_over(session, code=body.code, actor=user)

@@ -47,7 +47,7 @@ from app.permissions import (
     require_role_over,
 )
 from app.security import mask_phone
-from app.services import audit, ledger
+from app.services import audit, ledger, timebank_rewards
 from app.services import idempotency as idem
 from app.services.crypto import mask_name
 from app.services.timebank_policy import policy_of, spendable_minutes
@@ -431,4 +431,5 @@ async def page(session: AsyncSession, *, user: User) -> dict:
         "kind_labels": TXN_KIND_LABELS,
         "next_star_minutes": next_star_minutes(bal.earned_minutes),
         "years": await yearly_totals(session, user=user),
+        "vouchers": await timebank_rewards.my_vouchers(session, user=user, limit=10),
     }

@@ -1,5 +1,7 @@
 """The rewards shelf (爱心超市): rewards stations offer for time-bank minutes, and redeeming them."""
 
+import secrets
+
 from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +23,7 @@ from app.models.timebank import (
     TimebankHardship,
     TimebankPolicy,
     TxnKind,
+    VoucherPublic,
 )
 from app.models.user import User
 from app.pagination import PageParams, paginate
@@ -37,6 +40,7 @@ from app.services import audit, ledger, lookups
 from app.services import idempotency as idem
 from app.services import orgs as orgs_service
 from app.services import users as users_service
+from app.services.crypto import mask_name
 from app.services.timebank_policy import policy_for, policy_of, spendable_minutes
 
 # ---- the rewards shelf (爱心超市) ------------------------------------------------------------------
@@ -208,7 +212,12 @@ async def redeem(
         org_id=reward.org_id,
     )
     redemption = Redemption(
-        reward_id=reward.id, user_id=person.id, actor_id=actor.id, txn_id=txn.id, minutes=reward.price_minutes
+        reward_id=reward.id,
+        user_id=person.id,
+        actor_id=actor.id,
+        txn_id=txn.id,
+        minutes=reward.price_minutes,
+        pickup_code=await _new_pickup_code(session),
     )
     session.add(redemption)
     await session.flush()
@@ -233,10 +242,100 @@ async def redeem(
         balance_minutes=account.balance_minutes,
         stock_left=reward.stock,
         created_at=txn.created_at,
+        pickup_code=redemption.pickup_code,
     ).model_dump(mode="json")
     stored = await idem.complete(session, row, status_code=201, body=body)
     await session.commit()
     return stored
+
+
+# ---- vouchers: the pickup code and the hand-over ----------------------------------------------------
+
+
+async def _new_pickup_code(session: AsyncSession) -> str:
+    """8 random digits not yet used (10^8 codes: a clash is rare, and retried)."""
+    while True:
+        code = f"{secrets.randbelow(10**8):08d}"
+        if (await session.exec(select(Redemption.id).where(Redemption.pickup_code == code))).first() is None:
+            return code
+
+
+def _voucher(
+    redemption: Redemption, reward: Reward, station: Station | None, holder: User | None = None
+) -> VoucherPublic:
+    return VoucherPublic(
+        redemption_id=redemption.id,
+        reward_id=reward.id,
+        reward_name=reward.name,
+        minutes=redemption.minutes,
+        pickup_code=redemption.pickup_code,
+        status=redemption.status,
+        station_name=station.name if station else None,
+        station_address=station.address if station else None,
+        station_open_hours=station.open_hours if station else None,
+        station_lat=station.lat if station else None,
+        station_lng=station.lng if station else None,
+        created_at=redemption.created_at,
+        handed_over_at=redemption.handed_over_at,
+        holder=mask_name(holder.name) if holder else None,
+    )
+
+
+async def my_vouchers(session: AsyncSession, *, user: User, limit: int = 50) -> list[VoucherPublic]:
+    """The person's redemptions, newest first: what to collect where, with which code (我的兑换)."""
+    rows = (
+        await session.exec(
+            select(Redemption, Reward, Station)
+            .join(Reward, Reward.id == Redemption.reward_id)
+            .join(Station, Station.id == Reward.station_id, isouter=True)
+            .where(Redemption.user_id == user.id)
+            .order_by(Redemption.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [_voucher(r, reward, station) for r, reward, station in rows]
+
+
+async def hand_over(session: AsyncSession, *, code: str, actor: User) -> VoucherPublic:
+    """The station's staff hand the thing over against the resident's pickup code, once.
+
+    A code of another node's shelf is 404 like an unknown one; a second hand-over is 409
+    `already_handed_over` (the conditional update decides, so two taps at once hand over once).
+    """
+    row = (
+        await session.exec(
+            select(Redemption, Reward, Station)
+            .join(Reward, Reward.id == Redemption.reward_id)
+            .join(Station, Station.id == Reward.station_id, isouter=True)
+            .where(Redemption.pickup_code == code)
+        )
+    ).first()
+    if row is None or not await has_role_over(session, user_id=actor.id, org_id=row[1].org_id):
+        raise NotFound("没有找到该兑换码，请核对后重试", code="voucher_not_found")
+    redemption, reward, station = row
+    now = clock.now()
+    moved = await session.exec(
+        update(Redemption)
+        .where(Redemption.id == redemption.id, Redemption.status == "redeemed")
+        .values(status="handed_over", handed_over_at=now, handed_over_by=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise Conflict("该兑换已领取，不能重复发放", code="already_handed_over")
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="timebank.hand_over",
+        object_type="redemption",
+        object_id=redemption.id,
+        org_id=reward.org_id,
+        on_behalf_of_id=redemption.user_id,
+        detail={"reward_id": reward.id},
+    )
+    await session.commit()
+    await session.refresh(redemption)
+    holder = await session.get(User, redemption.user_id)
+    return _voucher(redemption, reward, station, holder)
 
 
 async def manage_page(session: AsyncSession, *, user: User) -> dict:

@@ -47,3 +47,54 @@ async def test_double_submitted_donation_posts_once(page, page_db, login, axe_ch
         assert transfers == 1
         assert (await ledger.find_person_account(s, user_id=son.id)).balance_minutes == 90
         assert (await ledger.find_person_account(s, user_id=giver.id)).balance_minutes == 660
+
+
+async def test_a_redeemed_reward_is_a_voucher_the_station_master_hands_over(page, page_db, login):
+    from app.models.stations import Station
+    from app.models.timebank import Reward
+
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        granny = await make_user(s, name="王秀英", home=tree.compound)
+        master = await make_user(s, name="站长", role=(tree.compound, "staff"))
+        station = Station(
+            org_id=tree.compound.id, name="幸福里红色驿站", lat=30.1, lng=120.1, open_hours="8:00-18:00"
+        )
+        s.add(station)
+        await s.flush()
+        s.add(
+            Reward(org_id=tree.compound.id, station_id=station.id, name="大米一袋", price_minutes=60, stock=3)
+        )
+        await ledger.credit_service(
+            s,
+            org_id=tree.compound.id,
+            user_id=granny.id,
+            minutes=90,
+            ref_type="wish",
+            ref_id=1,
+            memo="服务",
+            actor_id=None,
+        )
+        await s.commit()
+    await login(page, granny)
+    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
+    await page.goto("/timebank")
+    await page.locator("[data-redeem]").first.tap()
+    await page.wait_for_selector("#toast:has-text('领取码')")
+    await page.wait_for_selector("#vouchers")
+    code = (await page.locator(".tb-code").first.inner_text()).replace(" ", "")
+    assert len(code) == 8
+    assert "幸福里红色驿站" in await page.locator("#vouchers").inner_text()
+
+    await page.context.clear_cookies()
+    await login(page, master)
+    await page.goto("/timebank/rewards/manage")
+    await page.fill("#pickup-code", code)
+    await page.get_by_role("button", name="核对并发放").tap()
+    await page.wait_for_selector("#handover-result:has-text('大米一袋')")
+    assert "王**" in await page.locator("#handover-result").inner_text()
+
+    await page.context.clear_cookies()
+    await login(page, granny)
+    await page.goto("/timebank")
+    assert "已领取" in await page.locator("#vouchers").inner_text()

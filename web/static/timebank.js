@@ -68,7 +68,7 @@
         document.getElementById("tb-balance").textContent = hoursText(res.balance_minutes);
         var stock = document.querySelector("[data-stock='" + id + "']");
         if (stock) stock.textContent = res.stock_left;
-        ejia.toast("兑换成功，请到站点领取");
+        ejia.toast(res.pickup_code ? "兑换成功，领取码 " + res.pickup_code : "兑换成功，请到站点领取");
         setTimeout(function () { location.reload(); }, 1200);
       }, function (p) { settle(action, p); ejia.toast(ejia.problemText(p)); }).then(function () { busy(button, false); });
     });
@@ -146,6 +146,23 @@
       }, function (p) { ejia.toast(ejia.problemText(p)); });
     });
   });
+
+  var handover = document.getElementById("handover-form");
+  if (handover) {
+    handover.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var code = handover.elements.code.value.replace(/\D/g, "");
+      if (code.length !== 8) { ejia.toast("领取码是 8 位数字"); return; }
+      var button = handover.querySelector("button[type=submit]");
+      busy(button, true);
+      ejia.api("POST", "/timebank/redemptions/handover", { code: code }).then(function (v) {
+        document.getElementById("handover-result").textContent =
+          "已发放：" + v.reward_name + "（" + (v.holder || "居民") + "）";
+        handover.reset();
+        ejia.toast("已发放");
+      }, function (p) { ejia.toast(ejia.problemText(p)); }).then(function () { busy(button, false); });
+    });
+  }
 
   document.querySelectorAll("[data-redeem-for]").forEach(function (button) {
     button.addEventListener("click", function () {
