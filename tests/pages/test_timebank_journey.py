@@ -1,7 +1,5 @@
 """The /timebank page in a phone-sized browser: hours shown in Chinese, a double submit donates once."""
 
-import asyncio
-
 import pytest
 from sqlmodel import func, select
 
@@ -29,7 +27,6 @@ async def test_double_submitted_donation_posts_once(page, page_db, login, axe_ch
         )
         await s.commit()
     await login(page, giver)
-    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.goto("/timebank")
     assert (await page.text_content("#tb-balance")).strip() == "12小时30分"
     await axe_check(page)
@@ -39,6 +36,9 @@ async def test_double_submitted_donation_posts_once(page, page_db, login, axe_ch
     await page.evaluate(
         "() => { const f = document.getElementById('transfer-form'); f.requestSubmit(); f.requestSubmit(); }"
     )
+    # One WeUI dialog asks once for both submits.
+    assert await page.locator(".app-dialog").count() == 1
+    await page.locator(".app-dialog").get_by_role("button", name="确认转赠").tap()
     await page.wait_for_selector("#toast:has-text('已转赠')")
     async with page_db.session(write=False) as s:
         transfers = (
@@ -77,9 +77,9 @@ async def test_a_redeemed_reward_is_a_voucher_the_station_master_hands_over(page
         )
         await s.commit()
     await login(page, granny)
-    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.goto("/timebank")
     await page.locator("[data-redeem]").first.tap()
+    await page.locator(".app-dialog").get_by_role("button", name="兑换").tap()
     await page.wait_for_selector("#toast:has-text('领取码')")
     await page.wait_for_selector("#vouchers")
     code = (await page.locator(".tb-code").first.inner_text()).replace(" ", "")

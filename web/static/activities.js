@@ -23,8 +23,12 @@
 
   document.querySelectorAll("[data-signup-cancel]").forEach(function (btn) {
     btn.addEventListener("click", function () {
-      if (!confirm("确定取消报名吗？")) return;
-      ejia.api("DELETE", "/activities/" + id + "/signup").then(function () { reloadSoon("已取消"); }, fail);
+      ejia.confirm("确定取消报名吗？", { ok: "取消报名", cancel: "再想想", danger: true }).then(function (yes) {
+        if (!yes) return;
+        ejia.busy(btn, true);
+        ejia.api("DELETE", "/activities/" + id + "/signup").then(function () { reloadSoon("已取消"); },
+          function (p) { ejia.busy(btn, false); fail(p); });
+      });
     });
   });
 
@@ -55,10 +59,13 @@
   var closeBtn = document.querySelector("[data-close]");
   if (closeBtn) {
     closeBtn.addEventListener("click", function () {
-      if (!confirm("结束后将为已签到的人记入时间银行，未签到的记为缺席。确定结束吗？")) return;
-      ejia.api("POST", "/activities/" + id + "/close").then(function (r) {
-        reloadSoon("活动已结束：签到 " + r.attended + " 人，缺席 " + r.no_shows + " 人");
-      }, fail);
+      ejia.confirm("结束后将为已签到的人记入时间银行，未签到的记为缺席。确定结束吗？", { ok: "结束活动", danger: true }).then(function (yes) {
+        if (!yes) return;
+        ejia.busy(closeBtn, true);
+        ejia.api("POST", "/activities/" + id + "/close").then(function (r) {
+          reloadSoon("活动已结束：签到 " + r.attended + " 人，缺席 " + r.no_shows + " 人");
+        }, function (p) { ejia.busy(closeBtn, false); fail(p); });
+      });
     });
   }
 

@@ -93,6 +93,112 @@
     return body;
   }
 
+  /* A WeUI dialog instead of the browser's confirm()/prompt() (which WeChat titles with the site's
+     address and some builds suppress). Resolves with the typed text (or "" with no input) on OK and
+     null on cancel. One at a time: a second call while one is open gets the same answer, so a
+     double tap never asks twice. */
+  var openDialog = null;
+  function dialog(opts) {
+    if (openDialog) return openDialog;
+    var previous = document.activeElement;
+    var wrap = document.createElement("div");
+    var mask = document.createElement("div");
+    mask.className = "weui-mask";
+    var box = document.createElement("div");
+    box.className = "weui-dialog app-dialog";
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-modal", "true");
+    var id = "dlg-" + Date.now();
+    box.setAttribute("aria-labelledby", id);
+    var bd = document.createElement("div");
+    bd.className = "weui-dialog__bd";
+    var text = document.createElement("p");
+    text.id = id;
+    text.textContent = opts.text;
+    bd.appendChild(text);
+    var input = null;
+    if (opts.input) {
+      input = document.createElement("input");
+      input.className = "weui-input app-dialog__input";
+      input.setAttribute("aria-labelledby", id);
+      Object.keys(opts.input).forEach(function (k) { input.setAttribute(k, opts.input[k]); });
+      bd.appendChild(input);
+    }
+    var ft = document.createElement("div");
+    ft.className = "weui-dialog__ft";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "weui-dialog__btn weui-dialog__btn_default";
+    cancel.textContent = opts.cancel || "取消";
+    var ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "weui-dialog__btn weui-dialog__btn_primary" + (opts.danger ? " app-dialog__btn_danger" : "");
+    ok.textContent = opts.ok || "确定";
+    ft.appendChild(cancel);
+    ft.appendChild(ok);
+    box.appendChild(bd);
+    box.appendChild(ft);
+    wrap.appendChild(mask);
+    wrap.appendChild(box);
+    document.body.appendChild(wrap);
+    openDialog = new Promise(function (resolve) {
+      function done(value) {
+        document.removeEventListener("keydown", onKey, true);
+        wrap.parentNode.removeChild(wrap);
+        openDialog = null;
+        if (previous && previous.focus) previous.focus();
+        resolve(value);
+      }
+      function onKey(ev) {
+        if (ev.key === "Escape") { ev.preventDefault(); done(null); }
+        else if (ev.key === "Enter" && input) { ev.preventDefault(); done(input.value.trim()); }
+      }
+      cancel.addEventListener("click", function () { done(null); });
+      mask.addEventListener("click", function () { done(null); });
+      ok.addEventListener("click", function () { done(input ? input.value.trim() : ""); });
+      document.addEventListener("keydown", onKey, true);
+    });
+    (input || ok).focus();
+    return openDialog;
+  }
+  function confirmDialog(text, options) {
+    return dialog(Object.assign({ text: text }, options || {})).then(function (v) { return v !== null; });
+  }
+  function ask(text, input, options) {
+    return dialog(Object.assign({ text: text, input: input || {} }, options || {}));
+  }
+
+  /* A button shows 提交中… while its request is in flight (and cannot be tapped again). */
+  function busy(button, on) {
+    if (!button) return;
+    if (on && !button.disabled) {
+      button.dataset.idleText = button.textContent;
+      button.textContent = "提交中…";
+    } else if (!on && button.dataset.idleText !== undefined) {
+      button.textContent = button.dataset.idleText;
+      delete button.dataset.idleText;
+    }
+    button.disabled = on;
+    button.classList.toggle("weui-btn_loading", on);
+    button.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  /* Every form's submit button says 提交中… while the write it started is in flight: the submit is
+     remembered, and the next non-GET api() call marks that button until it settles. */
+  var submitted = null;
+  document.addEventListener("submit", function (ev) {
+    submitted = ev.submitter || (ev.target.querySelector && ev.target.querySelector("[type=submit]"));
+  }, true);
+  var rawApi = api;
+  api = function (method, path, body, headers) {
+    var button = method !== "GET" ? submitted : null;
+    submitted = null;
+    if (button && button.disabled) button = null;  // already marked by its page
+    busy(button, true);
+    return rawApi(method, path, body, headers).then(function (data) { busy(button, false); return data; },
+      function (p) { busy(button, false); throw p; });
+  };
+
   function newIdempotencyKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -102,6 +208,6 @@
 
   window.ejia = {
     api: api, toast: toast, problemText: problemText, keepDraft: keepDraft, collect: collect,
-    newIdempotencyKey: newIdempotencyKey
+    newIdempotencyKey: newIdempotencyKey, confirm: confirmDialog, ask: ask, busy: busy
   };
 })();

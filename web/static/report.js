@@ -8,14 +8,18 @@
       var body = ejia.collect(form);
       var path = pathOf(body);
       var button = form.querySelector("[type=submit]");
-      if (button) button.disabled = true;
-      ejia.api(form.dataset.method || "POST", path, body).then(function () {
-        if (form._clearDraft) form._clearDraft();
-        ejia.toast(form.dataset.ok || "已提交");
-        setTimeout(function () { location.reload(); }, 700);
-      }, function (p) {
-        if (button) button.disabled = false;
-        ejia.toast(ejia.problemText(p));
+      var asked = form.dataset.confirm ? ejia.confirm(form.dataset.confirm, { danger: true }) : Promise.resolve(true);
+      asked.then(function (yes) {
+        if (!yes) return;
+        ejia.busy(button, true);
+        ejia.api(form.dataset.method || "POST", path, body).then(function () {
+          if (form._clearDraft) form._clearDraft();
+          ejia.toast(form.dataset.ok || "已提交");
+          setTimeout(function () { location.reload(); }, 700);
+        }, function (p) {
+          ejia.busy(button, false);
+          ejia.toast(ejia.problemText(p));
+        });
       });
     });
   }

@@ -58,21 +58,30 @@
   document.querySelectorAll("[data-station-toggle]").forEach(function (btn) {
     btn.addEventListener("click", function () {
       var next = btn.dataset.status === "open" ? "closed" : "open";
-      ejia.api("PATCH", "/stations/" + btn.dataset.stationToggle, { status: next }).then(function () {
-        location.reload();
-      }, function (p) { ejia.toast(ejia.problemText(p)); });
+      var asked = next === "closed"
+        ? ejia.confirm("暂停开放后，居民将看到该驿站“暂停开放”，扫码签到也会暂停。确定吗？", { ok: "暂停开放", danger: true })
+        : Promise.resolve(true);
+      asked.then(function (yes) {
+        if (!yes) return;
+        ejia.busy(btn, true);
+        ejia.api("PATCH", "/stations/" + btn.dataset.stationToggle, { status: next }).then(function () {
+          location.reload();
+        }, function (p) { ejia.busy(btn, false); ejia.toast(ejia.problemText(p)); });
+      });
     });
   });
 
   /* Re-issuing a card revokes every copy printed before (a photo of the old one no longer works). */
   document.querySelectorAll("[data-card-reissue]").forEach(function (btn) {
     btn.addEventListener("click", function () {
-      if (!window.confirm("重新制作后，旧的纸质码立即作废，需要打印张贴新码。确定吗？")) return;
-      btn.disabled = true;
-      ejia.api("POST", "/stations/" + btn.dataset.cardReissue + "/card/reissue").then(function () {
-        ejia.toast("已作废旧码，请打印新的纸质码");
-        setTimeout(function () { location.href = "/api/v1/stations/" + btn.dataset.cardReissue + "/card.svg"; }, 800);
-      }, function (p) { btn.disabled = false; ejia.toast(ejia.problemText(p)); });
+      ejia.confirm("重新制作后，旧的纸质码立即作废，需要打印张贴新码。确定吗？", { ok: "重新制作", danger: true }).then(function (yes) {
+        if (!yes) return;
+        ejia.busy(btn, true);
+        ejia.api("POST", "/stations/" + btn.dataset.cardReissue + "/card/reissue").then(function () {
+          ejia.toast("已作废旧码，请打印新的纸质码");
+          setTimeout(function () { location.href = "/api/v1/stations/" + btn.dataset.cardReissue + "/card.svg"; }, 800);
+        }, function (p) { ejia.busy(btn, false); ejia.toast(ejia.problemText(p)); });
+      });
     });
   });
 

@@ -28,11 +28,7 @@
     if (!problem || problem.code !== "network_error") delete keys[action];
   }
 
-  function busy(button, on) {
-    if (!button) return;
-    button.disabled = on;
-    button.classList.toggle("weui-btn_loading", on);
-  }
+  var busy = ejia.busy;
 
   var transfer = document.getElementById("transfer-form");
   if (transfer) {
@@ -44,33 +40,38 @@
       if (transfer.elements.memo.value.trim()) body.memo = transfer.elements.memo.value.trim();
       var button = transfer.querySelector("button[type=submit]");
       var action = "transfer:" + JSON.stringify(body);
-      if (!window.confirm("确认转赠 " + hoursText(minutes) + " 给 " + body.to_phone + "？")) return;
-      busy(button, true);
-      ejia.api("POST", "/timebank/transfers", body, { "Idempotency-Key": keyFor(action) }).then(function (res) {
-        settle(action);
-        if (transfer._clearDraft) transfer._clearDraft();
-        transfer.reset();
-        document.getElementById("tb-balance").textContent = hoursText(res.balance_minutes);
-        ejia.toast("已转赠给 " + res.to_name);
-        setTimeout(function () { location.reload(); }, 1200);
-      }, function (p) { settle(action, p); ejia.toast(ejia.problemText(p)); }).then(function () { busy(button, false); });
+      var key = keyFor(action);
+      ejia.confirm("确认转赠 " + hoursText(minutes) + " 给 " + body.to_phone + "？", { ok: "确认转赠" }).then(function (yes) {
+        if (!yes) return;
+        busy(button, true);
+        ejia.api("POST", "/timebank/transfers", body, { "Idempotency-Key": key }).then(function (res) {
+          settle(action);
+          if (transfer._clearDraft) transfer._clearDraft();
+          transfer.reset();
+          document.getElementById("tb-balance").textContent = hoursText(res.balance_minutes);
+          ejia.toast("已转赠给 " + res.to_name);
+          setTimeout(function () { location.reload(); }, 1200);
+        }, function (p) { settle(action, p); ejia.toast(ejia.problemText(p)); }).then(function () { busy(button, false); });
+      });
     });
   }
 
   document.querySelectorAll("[data-redeem]").forEach(function (button) {
     button.addEventListener("click", function () {
       var id = button.dataset.redeem;
-      if (!window.confirm("用 " + button.dataset.price + " 兑换“" + button.dataset.name + "”？")) return;
       var action = "redeem:" + id;
-      busy(button, true);
-      ejia.api("POST", "/timebank/rewards/" + id + "/redeem", {}, { "Idempotency-Key": keyFor(action) }).then(function (res) {
-        settle(action);
-        document.getElementById("tb-balance").textContent = hoursText(res.balance_minutes);
-        var stock = document.querySelector("[data-stock='" + id + "']");
-        if (stock) stock.textContent = res.stock_left;
-        ejia.toast(res.pickup_code ? "兑换成功，领取码 " + res.pickup_code : "兑换成功，请到站点领取");
-        setTimeout(function () { location.reload(); }, 1200);
-      }, function (p) { settle(action, p); ejia.toast(ejia.problemText(p)); }).then(function () { busy(button, false); });
+      ejia.confirm("用 " + button.dataset.price + " 兑换“" + button.dataset.name + "”？", { ok: "兑换" }).then(function (yes) {
+        if (!yes) return;
+        busy(button, true);
+        ejia.api("POST", "/timebank/rewards/" + id + "/redeem", {}, { "Idempotency-Key": keyFor(action) }).then(function (res) {
+          settle(action);
+          document.getElementById("tb-balance").textContent = hoursText(res.balance_minutes);
+          var stock = document.querySelector("[data-stock='" + id + "']");
+          if (stock) stock.textContent = res.stock_left;
+          ejia.toast(res.pickup_code ? "兑换成功，领取码 " + res.pickup_code : "兑换成功，请到站点领取");
+          setTimeout(function () { location.reload(); }, 1200);
+        }, function (p) { settle(action, p); ejia.toast(ejia.problemText(p)); }).then(function () { busy(button, false); });
+      });
     });
   });
 
@@ -126,14 +127,17 @@
 
   document.querySelectorAll("[data-restock]").forEach(function (button) {
     button.addEventListener("click", function () {
-      var add = parseInt(window.prompt("补货多少件？", "10"), 10);
-      if (!(add > 0)) return;
-      var stock = parseInt(button.dataset.stockNow, 10) + add;
-      ejia.api("PATCH", "/timebank/rewards/" + button.dataset.restock, { stock: stock }).then(function (r) {
-        button.dataset.stockNow = r.stock;
-        document.querySelector("[data-stock='" + r.id + "']").textContent = r.stock;
-        ejia.toast("库存已更新为 " + r.stock + " 件");
-      }, function (p) { ejia.toast(ejia.problemText(p)); });
+      ejia.ask("补货多少件？", { inputmode: "numeric", value: "10", maxlength: "5" }, { ok: "补货" }).then(function (typed) {
+        var add = parseInt(typed, 10);
+        if (typed === null) return;
+        if (!(add > 0)) { ejia.toast("请填写补货件数"); return; }
+        var stock = parseInt(button.dataset.stockNow, 10) + add;
+        ejia.api("PATCH", "/timebank/rewards/" + button.dataset.restock, { stock: stock }).then(function (r) {
+          button.dataset.stockNow = r.stock;
+          document.querySelector("[data-stock='" + r.id + "']").textContent = r.stock;
+          ejia.toast("库存已更新为 " + r.stock + " 件");
+        }, function (p) { ejia.toast(ejia.problemText(p)); });
+      });
     });
   });
 
@@ -166,16 +170,19 @@
 
   document.querySelectorAll("[data-redeem-for]").forEach(function (button) {
     button.addEventListener("click", function () {
-      var phone = (window.prompt("为哪位居民兑换“" + button.dataset.name + "”？请输入居民手机号") || "").trim();
-      if (!/^1[3-9]\d{9}$/.test(phone)) { if (phone) ejia.toast("手机号格式不对"); return; }
-      var id = button.dataset.redeemFor;
-      var action = "redeem-for:" + id + ":" + phone;
-      busy(button, true);
-      ejia.api("POST", "/timebank/rewards/" + id + "/redeem", { for_phone: phone }, { "Idempotency-Key": keyFor(action) }).then(function (res) {
-        settle(action);
-        document.querySelector("[data-stock='" + id + "']").textContent = res.stock_left;
-        ejia.toast("已代兑换，居民余额 " + hoursText(res.balance_minutes));
-      }, function (p) { settle(action, p); ejia.toast(ejia.problemText(p)); }).then(function () { busy(button, false); });
+      ejia.ask("为哪位居民兑换“" + button.dataset.name + "”？请输入居民手机号",
+        { type: "tel", inputmode: "numeric", maxlength: "11", placeholder: "11 位手机号" }, { ok: "代为兑换" }).then(function (phone) {
+        if (phone === null) return;
+        if (!/^1[3-9]\d{9}$/.test(phone)) { ejia.toast("手机号格式不对"); return; }
+        var id = button.dataset.redeemFor;
+        var action = "redeem-for:" + id + ":" + phone;
+        busy(button, true);
+        ejia.api("POST", "/timebank/rewards/" + id + "/redeem", { for_phone: phone }, { "Idempotency-Key": keyFor(action) }).then(function (res) {
+          settle(action);
+          document.querySelector("[data-stock='" + id + "']").textContent = res.stock_left;
+          ejia.toast("已代兑换，居民余额 " + hoursText(res.balance_minutes) + (res.pickup_code ? "，领取码 " + res.pickup_code : ""));
+        }, function (p) { settle(action, p); ejia.toast(ejia.problemText(p)); }).then(function () { busy(button, false); });
+      });
     });
   });
 })();

@@ -86,9 +86,12 @@
 
   document.querySelectorAll("[data-wish-simple]").forEach(function (btn) {
     btn.addEventListener("click", function () {
-      if (btn.dataset.confirm && !window.confirm(btn.dataset.confirm)) return;
-      btn.disabled = true;
-      act(btn.dataset.wishSimple).catch(function () { btn.disabled = false; });
+      var asked = btn.dataset.confirm ? ejia.confirm(btn.dataset.confirm, { danger: true }) : Promise.resolve(true);
+      asked.then(function (yes) {
+        if (!yes) return;
+        ejia.busy(btn, true);
+        act(btn.dataset.wishSimple).catch(function () { ejia.busy(btn, false); });
+      });
     });
   });
 

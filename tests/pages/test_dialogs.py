@@ -1,0 +1,72 @@
+"""Risky acts ask in a WeUI dialog (never the browser's confirm or prompt), and a write says 提交中… (issue 14, items 10–11)."""
+
+from datetime import timedelta
+
+import pytest
+from playwright.async_api import expect
+from sqlmodel import select
+
+from app import clock
+from app.models.activities import Activity, ActivitySignup
+from tests.factories import make_tree, make_user
+
+pytestmark = pytest.mark.browser
+
+
+async def test_cancelling_a_sign_up_asks_first_and_再想想_keeps_it(page, page_db, login):
+    native: list[str] = []
+    page.on("dialog", lambda d: native.append(d.message))
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        user = await make_user(s, name="赵阿姨", home=tree.compound)
+        start = clock.now() + timedelta(days=1)
+        act = Activity(
+            org_id=tree.compound.id,
+            title="包饺子",
+            kind="志愿服务",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=5,
+        )
+        s.add(act)
+        await s.commit()
+    await login(page, user)
+    await page.goto(f"/activities/{act.id}")
+    await page.get_by_role("button", name="我要报名").tap()
+    cancel = page.get_by_role("button", name="取消报名")
+    await expect(cancel).to_be_visible()
+    await cancel.tap()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_contain_text("确定取消报名吗？")
+    await dialog.get_by_role("button", name="再想想").tap()
+    await expect(dialog).to_have_count(0)
+    async with page_db.session(write=False) as s:
+        assert (await s.exec(select(ActivitySignup.status))).one() == "signed_up"
+    await cancel.tap()
+    await page.get_by_role("dialog").get_by_role("button", name="取消报名").tap()
+    await expect(page.locator("#toast")).to_have_text("已取消")
+    async with page_db.session(write=False) as s:
+        assert (await s.exec(select(ActivitySignup.status))).one() == "cancelled"
+    assert native == []
+
+
+async def test_a_submit_button_says_提交中_while_its_write_is_in_flight(page, page_db, login):
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        user = await make_user(s, name="孙大爷", home=tree.compound)
+    await login(page, user)
+    await page.goto("/me")
+
+    async def slow(route):
+        await page.wait_for_timeout(600)
+        await route.continue_()
+
+    await page.route("**/api/v1/me", slow)
+    save = page.get_by_role("button", name="保存")
+    await save.tap()
+    busy = page.locator("#profile-form button[type=submit]")
+    await expect(busy).to_have_text("提交中…")
+    await expect(busy).to_be_disabled()
+    await expect(page.locator("#toast")).to_have_text("已保存")
+    await expect(busy).to_have_text("保存")
+    await expect(busy).to_be_enabled()
