@@ -5,7 +5,7 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select
+from sqlalchemy import Select, select, tuple_
 
 from app.errors import ValidationFailed
 from app.models.base import MAX_INT
@@ -45,12 +45,22 @@ def decode_cursor(cursor: str) -> int:
     return value
 
 
-async def paginate(session, stmt: Select, id_column, params: PageParams, *, newest_first: bool = True):
-    """Run `stmt` one page at a time, keyed on `id_column`; returns (rows, next_cursor)."""
+async def paginate(
+    session, stmt: Select, id_column, params: PageParams, *, newest_first: bool = True, sort_column=None
+):
+    """Run `stmt` one page at a time, keyed on `id_column` (or on `sort_column` then the id, e.g. the
+    start time, so tomorrow comes before next week whatever order things were made in); returns
+    (rows, next_cursor). The cursor is always the last row's id."""
+    keys = (id_column,) if sort_column is None else (sort_column, id_column)
     if params.cursor:
         last = decode_cursor(params.cursor)
-        stmt = stmt.where(id_column < last if newest_first else id_column > last)
-    stmt = stmt.order_by(id_column.desc() if newest_first else id_column.asc()).limit(params.limit + 1)
+        if sort_column is None:
+            after = id_column < last if newest_first else id_column > last
+        else:
+            anchor = (select(sort_column).where(id_column == last).scalar_subquery(), last)
+            after = tuple_(*keys) < tuple_(*anchor) if newest_first else tuple_(*keys) > tuple_(*anchor)
+        stmt = stmt.where(after)
+    stmt = stmt.order_by(*(k.desc() if newest_first else k.asc() for k in keys)).limit(params.limit + 1)
     rows = list((await session.exec(stmt)).all())
     more = len(rows) > params.limit
     rows = rows[: params.limit]

@@ -42,7 +42,25 @@ def day_label(value, today=None) -> str:
     return f"{year}{day.month}月{day.day}日 周{WEEKDAYS[day.weekday()]}"
 
 
+def moment(value) -> str:
+    """An instant as people say it: 明天 周四 09:00 (see day_label)."""
+    if value is None:
+        return ""
+    return f"{day_label(value)} {value.astimezone(CHINA):%H:%M}"
+
+
+def when(start, end=None) -> str:
+    """A span as people say it: 明天 周四 09:00–13:00, or both ends in full across days."""
+    if end is None:
+        return moment(start)
+    if start.astimezone(CHINA).date() == end.astimezone(CHINA).date():
+        return f"{moment(start)}–{end.astimezone(CHINA):%H:%M}"
+    return f"{moment(start)} – {moment(end)}"
+
+
 templates.env.filters["hours"] = hours_text
+templates.env.filters["moment"] = moment
+templates.env.filters["when"] = when
 templates.env.filters["day_label"] = day_label
 templates.env.filters["local_time"] = local_time
 

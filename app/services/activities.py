@@ -105,7 +105,10 @@ async def list_activities(
         stmt = stmt.where(in_subtree(Activity.org_id, org.path))
     if upcoming:
         stmt = stmt.where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
-    rows, cursor = await paginate(session, stmt, Activity.id, params, newest_first=not upcoming)
+    # Upcoming: soonest first (tomorrow before next week); past: the latest first.
+    rows, cursor = await paginate(
+        session, stmt, Activity.id, params, newest_first=not upcoming, sort_column=Activity.starts_at
+    )
     return await _with_mine(session, rows, viewer=viewer), cursor
 
 

@@ -410,3 +410,35 @@ async def test_end_before_start_names_the_reason_in_chinese(client, session):
     assert resp.json()["errors"] == [
         {"field": "body", "code": "value_error", "message": "结束时间须晚于开始时间"}
     ]
+
+
+async def test_upcoming_activities_come_soonest_first_across_pages(client, session):
+    from datetime import timedelta
+
+    from app import clock
+    from app.models.activities import Activity
+
+    tree = await make_tree(session)
+    now = clock.now()
+    for title, days in (("下周", 7), ("明天", 1), ("后天", 2)):
+        start = now + timedelta(days=days)
+        session.add(
+            Activity(
+                org_id=tree.compound.id,
+                title=title,
+                kind="志愿服务",
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                capacity=5,
+            )
+        )
+    await session.commit()
+    user = await make_user(session, home=tree.compound)
+    first = (await client.get("/api/v1/activities?upcoming=true&limit=2", headers=auth(user))).json()
+    second = (
+        await client.get(
+            f"/api/v1/activities?upcoming=true&limit=2&cursor={first['next_cursor']}", headers=auth(user)
+        )
+    ).json()
+    assert [a["title"] for a in first["items"] + second["items"]] == ["明天", "后天", "下周"]
+    assert second["next_cursor"] is None
