@@ -23,6 +23,7 @@ from app.services import push as push_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 from app.services import stats as stats_service
+from app.services.users import default_name
 
 
 async def home(session: AsyncSession, *, user: User) -> dict:
@@ -30,10 +31,16 @@ async def home(session: AsyncSession, *, user: User) -> dict:
     stations, upcoming activities."""
     home_org = await session.get(Org, user.home_org_id) if user.home_org_id else None
     waiting = await todos.mine(session, user=user)
-    if await has_any_staff_role(session, user_id=user.id):
+    is_staff = await has_any_staff_role(session, user_id=user.id)
+    if is_staff:
         waiting += todos.staff_cards(await todos.staff_counts(session, user=user))
+    # First sign-in: the account is named 用户1234 and lives nowhere; ask both on home, once.
+    welcome = home_org is None or user.name == default_name(user.phone)
     return {
         "home_org": home_org,
+        "is_staff": is_staff,
+        "welcome": welcome,
+        "home_choices": await _home_choices(session) if welcome else [],
         "todos": waiting,
         "wishes": await wish_views.wall(session, user=user, limit=5),
         "stations": await stations_service.nearest_for_user(session, user=user, limit=3),
@@ -41,17 +48,17 @@ async def home(session: AsyncSession, *, user: User) -> dict:
     }
 
 
+async def _home_choices(session: AsyncSession) -> list[Org]:
+    """The communities and compounds a person may say they live in, in tree order."""
+    stmt = (
+        select(Org).where(Org.kind.in_((OrgKind.compound, OrgKind.community))).order_by(Org.path).limit(500)
+    )
+    return list((await session.exec(stmt)).all())
+
+
 async def me(session: AsyncSession, *, user: User) -> dict:
-    choices = (
-        await session.exec(
-            select(Org)
-            .where(Org.kind.in_((OrgKind.compound, OrgKind.community)))
-            .order_by(Org.path)
-            .limit(500)
-        )
-    ).all()
     return {
-        "home_choices": choices,
+        "home_choices": await _home_choices(session),
         "roles": await _roles(session, user=user),
         "push": await push_service.get_settings_for(session, user=user),
     }

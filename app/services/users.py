@@ -21,6 +21,11 @@ from app.permissions import (
 from app.services import audit
 
 
+def default_name(phone: str | None) -> str:
+    """What a person is called until they say their name: 用户 and the phone's last four digits."""
+    return f"用户{(phone or '')[-4:]}"
+
+
 async def get_or_create_by_phone(
     session: AsyncSession, *, phone: str, name: str = "", registered_at: int | None = None
 ) -> User:
@@ -36,7 +41,7 @@ async def get_or_create_by_phone(
             user.registered_org_id = registered_at
             session.add(user)
         return user
-    user = User(phone=phone, name=name or f"用户{phone[-4:]}", registered_org_id=registered_at)
+    user = User(phone=phone, name=name or default_name(phone), registered_org_id=registered_at)
     try:
         async with session.begin_nested():
             session.add(user)

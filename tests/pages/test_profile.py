@@ -42,3 +42,35 @@ async def test_a_resident_changes_their_phone_and_signs_in_with_it(page, page_db
     await page.get_by_role("button", name="确认更换").tap()
     await expect(page.locator("#toast")).to_have_text("手机号已更换")
     await expect(page.locator(".app-profile__meta")).to_contain_text(f"{new_phone[:3]}****{new_phone[-4:]}")
+
+
+async def test_a_newcomer_is_welcomed_once_with_name_compound_and_larger_text(page, page_db, login):
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        phone = next_phone()
+        newcomer = await make_user(s, name=f"用户{phone[-4:]}", phone=phone)
+    await login(page, newcomer)
+    await page.goto("/")
+    welcome = page.locator("#welcome-form")
+    await expect(welcome).to_be_visible()
+    await page.get_by_label("怎么称呼您").fill("周阿姨")
+    await page.get_by_label("所在小区").select_option(label=tree.compound.name)
+    await page.get_by_label("字大一些（长辈版）").tap()
+    await page.get_by_role("button", name="开始使用").tap()
+    await expect(page.locator("#toast")).to_have_text("欢迎，周阿姨")
+    await expect(page.locator(".app-hero__sub")).to_have_text(tree.compound.name)
+    await expect(page.locator("#welcome-form")).to_have_count(0)
+    await expect(page.locator("html")).to_have_class(re.compile(r"\belderly\b"))
+    await expect(
+        page.get_by_role("navigation", name="常用功能").get_by_role("link", name="时间银行")
+    ).to_be_visible()
+
+
+async def test_staff_find_the_console_on_home(page, page_db, login):
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        staff = await make_user(s, name="刘书记", home=tree.compound, role=(tree.community, "staff"))
+    await login(page, staff)
+    await page.goto("/")
+    await page.get_by_role("navigation", name="常用功能").get_by_role("link", name="工作台").tap()
+    await expect(page).to_have_url(re.compile(r"/admin$"))

@@ -1,6 +1,20 @@
 /* Home: confirm a finished wish right from its "待您处理" card (a rating must be chosen). */
 (function () {
   "use strict";
+  /* First sign-in: name, compound and the larger text, in one step. */
+  var welcome = document.getElementById("welcome-form");
+  if (welcome) {
+    welcome.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var f = welcome.elements;
+      var body = { name: f.name.value.trim(), elderly_mode: f.elderly_mode.checked };
+      if (f.home_org_id) body.home_org_id = parseInt(f.home_org_id.value, 10);
+      ejia.api("PATCH", "/me", body).then(function () {
+        ejia.toast("欢迎，" + body.name);
+        setTimeout(function () { location.reload(); }, 700);
+      }, function (p) { ejia.toast(ejia.problemText(p)); });
+    });
+  }
   document.querySelectorAll("form[data-confirm-wish]").forEach(function (form) {
     var stars = form.querySelector(".wish-stars");
     stars.addEventListener("change", function () {
