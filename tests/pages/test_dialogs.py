@@ -70,3 +70,36 @@ async def test_a_submit_button_says_提交中_while_its_write_is_in_flight(page,
     await expect(page.locator("#toast")).to_have_text("已保存")
     await expect(busy).to_have_text("保存")
     await expect(busy).to_be_enabled()
+
+
+async def test_a_photo_too_big_for_the_server_is_shrunk_on_the_phone_and_goes_up(
+    page, page_db, login, tmp_path
+):
+    import os
+
+    from PIL import Image
+
+    from app.models.wishes import Wish
+
+    big = tmp_path / "big.png"
+    Image.frombytes("RGB", (3000, 2000), os.urandom(3000 * 2000 * 3)).save(big)
+    assert big.stat().st_size > 5 * 1024 * 1024  # the server alone would refuse it (413)
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        user = await make_user(s, name="钱阿姨", home=tree.compound)
+    await login(page, user)
+    sizes: list[int] = []
+    page.on(
+        "request",
+        lambda r: sizes.append(len(r.post_data_buffer or b"")) if r.url.endswith("/photos") else None,
+    )
+    await page.goto("/wishes/new")
+    await page.get_by_role("button", name="助老").tap()
+    await page.get_by_label("心愿").fill("帮忙换灯泡")
+    await page.locator("#photo").set_input_files(str(big))
+    await page.get_by_role("button", name="提交心愿").tap()
+    await expect(page.locator("#toast")).to_have_text("已提交，等待社区审核")
+    async with page_db.session(write=False) as s:
+        wish = (await s.exec(select(Wish))).one()
+        assert len(wish.photos) == 1
+    assert sizes and max(sizes) < 5 * 1024 * 1024

@@ -199,6 +199,40 @@
       function (p) { busy(button, false); throw p; });
   };
 
+  /* Photos are shrunk on the phone before upload (a 12 MP shot is 4–8 MB; 2048 px JPEG is a few
+     hundred KB, and the server re-encodes to the same size anyway), so they go up quickly on a weak
+     network and never hit the 5 MB limit (app/limits.py) for a reason nobody is told. */
+  var PHOTO_LIMIT = 5 * 1024 * 1024, PHOTO_SIDE = 2048;
+  function shrink(file) {
+    if (!/^image\//.test(file.type) || !window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.size <= PHOTO_LIMIT && file.type === "image/jpeg") return file;
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
+      });
+    }, function () { return file; });  // not decodable here: let the server judge it
+  }
+  /* Upload one photo to `path` (e.g. /wishes/7/photos); resolves on success, rejects with a problem
+     whose text says why (too large, not an image, no network). */
+  function uploadPhoto(path, file) {
+    return shrink(file).then(function (blob) {
+      if (blob.size > PHOTO_LIMIT) {
+        throw { code: "payload_too_large", detail: "照片太大（超过 5 MB），请换一张或截图后再传" };
+      }
+      var data = new FormData();
+      data.append("photo", blob, (file.name || "photo").replace(/\.\w+$/, "") + ".jpg");
+      return fetch("/api/v1" + path, { method: "POST", body: data, credentials: "same-origin" }).then(function (r) {
+        if (r.ok) return r.json().catch(function () { return {}; });
+        return r.json().catch(function () { return {}; }).then(function (p) { p.status = r.status; throw p; });
+      }, function () { throw { code: "network_error", detail: "网络不太好，照片没有传上去" }; });
+    });
+  }
+
   function newIdempotencyKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -208,6 +242,6 @@
 
   window.ejia = {
     api: api, toast: toast, problemText: problemText, keepDraft: keepDraft, collect: collect,
-    newIdempotencyKey: newIdempotencyKey, confirm: confirmDialog, ask: ask, busy: busy
+    newIdempotencyKey: newIdempotencyKey, confirm: confirmDialog, ask: ask, busy: busy, uploadPhoto: uploadPhoto
   };
 })();

@@ -34,11 +34,10 @@
         var next = function () { location.href = "/events/" + created.id; };
         var file = form.elements.photo.files && form.elements.photo.files[0];
         if (!file) { ejia.toast("已提交，网格员会尽快处理"); setTimeout(next, 600); return; }
-        var data = new FormData();
-        data.append("photo", file);
-        fetch("/api/v1/events/" + created.id + "/photos", { method: "POST", body: data, credentials: "same-origin" })
-          .then(function (r) { ejia.toast(r.ok ? "已提交，网格员会尽快处理" : "问题已提交，照片未能上传"); setTimeout(next, 800); },
-                function () { ejia.toast("问题已提交，照片未能上传"); setTimeout(next, 800); });
+        ejia.uploadPhoto("/events/" + created.id + "/photos", file).then(function () {
+          ejia.toast("已提交，网格员会尽快处理");
+          setTimeout(next, 800);
+        }, function (p) { ejia.toast("问题已提交，照片未能上传：" + ejia.problemText(p), 4000); setTimeout(next, 4000); });
       }, function (p) { submit.disabled = false; ejia.toast(ejia.problemText(p)); });
     });
   }

@@ -34,11 +34,10 @@
         var file = form.elements.photo.files && form.elements.photo.files[0];
         var next = function () { location.href = "/wishes/" + wish.id; };
         if (!file) { ejia.toast("已提交，等待社区审核"); setTimeout(next, 600); return; }
-        var data = new FormData();
-        data.append("photo", file);
-        fetch("/api/v1/wishes/" + wish.id + "/photos", { method: "POST", body: data, credentials: "same-origin" })
-          .then(function (r) { ejia.toast(r.ok ? "已提交，等待社区审核" : "心愿已提交，照片未能上传"); setTimeout(next, 800); },
-                function () { ejia.toast("心愿已提交，照片未能上传"); setTimeout(next, 800); });
+        ejia.uploadPhoto("/wishes/" + wish.id + "/photos", file).then(function () {
+          ejia.toast("已提交，等待社区审核");
+          setTimeout(next, 800);
+        }, function (p) { ejia.toast("心愿已提交，照片未能上传：" + ejia.problemText(p), 4000); setTimeout(next, 4000); });
       }, function (p) { submit.disabled = false; ejia.toast(ejia.problemText(p)); });
     });
   }
