@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.clock import CHINA
 from app.errors import Forbidden
 from app.models.activities import ACTIVITY_KINDS
-from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind
+from app.models.org import KIND_LABELS, ROLE_LABELS, Org, OrgKind, Role
 from app.models.stations import SERVICE_CHOICES
 from app.models.user import User
 from app.pagination import PageParams
@@ -78,17 +78,32 @@ async def notifications(session: AsyncSession, *, user: User) -> dict:
     return {"days": days, "unread": sum(1 for i in items if i.read_at is None)}
 
 
-# The staff console's sections; each domain's pages module serves its own.
+# The staff console's sections, and who sees each: "place" = a role on the territorial tree
+# (alliance, community, compound, grid), "place_admin" = an admin role there, "unit" = a role on a
+# member unit, "any" = any role. Nobody is offered a section that would answer 403: a hospital's
+# unit admin sees its resources, reports and activities, not station registration.
 ADMIN_LINKS = [
-    ("/admin/wishes", "心愿审核与验收"),
-    ("/admin/reports", "在职党员报到、岗位与反馈"),
-    ("/admin/events", "网格事件分派与督查"),
-    ("/admin/stations", "红色驿站与值班"),
-    ("/timebank/rewards/manage", "爱心超市（兑换与上架）"),
-    ("/admin/activities", "活动与签到"),
-    ("/admin/resources", "共建单位服务资源清单"),
-    ("/admin/stats", "台账统计与四项清单导出"),
+    ("/admin/wishes", "心愿审核与验收", "place"),
+    ("/admin/reports", "在职党员报到、岗位与反馈", "any"),
+    ("/admin/events", "网格事件分派与督查", "place"),
+    ("/admin/stations", "红色驿站与值班", "place_admin"),
+    ("/timebank/rewards/manage", "爱心超市（兑换与上架）", "place"),
+    ("/admin/activities", "活动与签到", "any"),
+    ("/admin/resources", "共建单位服务资源清单", "unit"),
+    ("/admin/stats", "台账统计与四项清单导出", "any"),
 ]
+
+
+def admin_links_for(roles: list[tuple[Role, Org]], *, runs_a_station: bool = False) -> list[tuple[str, str]]:
+    """The console sections this person's roles open (station masters also see their stations)."""
+    held = {"any"} if roles else set()
+    for role, org in roles:
+        held.add("unit" if org.kind == OrgKind.unit else "place")
+        if org.kind != OrgKind.unit and role.role == "admin":
+            held.add("place_admin")
+    if runs_a_station:
+        held.add("place_admin")
+    return [(href, label) for href, label, who in ADMIN_LINKS if who in held]
 
 
 # Which to-do counts show beside which console section.
@@ -103,7 +118,13 @@ async def admin(session: AsyncSession, *, user: User) -> dict:
     """The console's entrance: the person's roles and each section with what waits in it."""
     counts = await todos.staff_counts(session, user=user)
     pending = {href: sum(counts[k] for k in keys) for href, keys in ADMIN_COUNTS.items()}
-    return {"roles": await _roles(session, user=user), "admin_links": ADMIN_LINKS, "pending": pending}
+    roles = await roles_with_orgs(session, user_id=user.id)
+    runs_a_station = bool(await stations_service.admin_list(session, actor=user))
+    return {
+        "roles": await _roles(session, user=user),
+        "admin_links": admin_links_for(roles, runs_a_station=runs_a_station),
+        "pending": pending,
+    }
 
 
 async def stats(

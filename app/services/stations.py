@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.db import china_day
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.models.org import Org
+from app.models.org import Org, OrgKind
 from app.models.stations import (
     Checkin,
     CheckinKind,
@@ -448,11 +448,6 @@ async def screen_state(session: AsyncSession, *, station_id: int, actor: User) -
 
 
 async def admin_orgs(session: AsyncSession, *, actor: User) -> list[Org]:
-    """The org nodes in the subtrees the actor administers (where they may register stations)."""
-    return list(
-        (
-            await session.exec(
-                select(Org).where(covered_by_role(actor.id, Org.id, ADMIN_ONLY)).order_by(Org.path).limit(300)
-            )
-        ).all()
-    )
+    """The places in the subtrees the actor administers (where they may register stations; not units)."""
+    stmt = select(Org).where(covered_by_role(actor.id, Org.id, ADMIN_ONLY), Org.kind != OrgKind.unit)
+    return list((await session.exec(stmt.order_by(Org.path).limit(300))).all())
