@@ -13,6 +13,9 @@ from app.models.base import CreatedAt, Id, Input, Instant, TimeField
 from app.models.user import PHONE_PATTERN, UserBrief
 from app.validation import not_null
 
+# A station's public number: a mobile, or a landline with its area code ("0571-8888 1234"); empty for none.
+PUBLIC_PHONE_PATTERN = r"^(|1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
+
 SERVICE_CHOICES = ["休息", "饮水", "充电", "热饭", "图书", "调解", "急救", "理发", "维修", "如厕", "雨具"]
 
 
@@ -40,6 +43,8 @@ class Station(SQLModel, table=True):
     lng: float
     radius_m: int = 150
     open_hours: str = Field(default="", max_length=100)
+    # The station's public number (a landline or the duty phone), shown for residents to tap and call.
+    phone: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     master_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     status: str = Field(default=StationStatus.open, max_length=10)
@@ -141,6 +146,9 @@ class StationCreate(Input):
     lng: Lng
     services: list[ServiceName] = PField(default_factory=list, max_length=30)
     open_hours: str = PField("", max_length=100, description="开放时间，如 “周一至周日 8:00-20:00”")
+    phone: str = PField(
+        "", pattern=PUBLIC_PHONE_PATTERN, description="驿站对外电话（座机或值班手机），居民可点击拨打"
+    )
     master_phone: str | None = PField(None, pattern=PHONE_PATTERN, description="站长手机号（新号码自动建档）")
     deputy_phones: list[Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]] = PField(
         default_factory=list, max_length=10
@@ -156,6 +164,7 @@ class StationUpdate(Input):
     lng: Lng | None = None
     services: list[ServiceName] | None = PField(None, max_length=30)
     open_hours: str | None = PField(None, max_length=100)
+    phone: str | None = PField(None, pattern=PUBLIC_PHONE_PATTERN)
     status: StationStatus | None = None
     master_phone: str | None = PField(None, pattern=PHONE_PATTERN)
     deputy_phones: list[Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]] | None = PField(
@@ -179,8 +188,10 @@ class StationPublic(BaseModel):
     lng: float = PField(description="经度，GCJ-02 坐标系")
     radius_m: int
     open_hours: str
+    phone: str = ""
     services: list[str]
     status: str
+    open_now: bool | None = PField(None, description="按开放时间此刻是否开放；无法识别开放时间时为 null")
     card_enabled: bool
     master: UserBrief | None = None
     deputies: list[UserBrief] = []

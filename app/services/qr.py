@@ -17,6 +17,7 @@ A live code also has a short form to type, `S12-123456`: six digits derived from
 import base64
 import hashlib
 import hmac
+import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -172,7 +173,13 @@ def _read_short(kind: str, object_id: int, digits: str, *, at: datetime) -> Code
 
 
 def _svg(content: str) -> str:
-    return make_qr(content, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff")
+    # One SVG for both uses: with its namespace (a standalone .svg file renders when opened or
+    # printed) and a viewBox instead of a fixed size, so CSS scales it centred on any screen.
+    out = io.BytesIO()
+    make_qr(content, error="m").save(
+        out, kind="svg", xmldecl=False, scale=8, border=2, dark="#111", light="#fff", omitsize=True
+    )
+    return out.getvalue().decode()
 
 
 async def svg(content: str) -> str:

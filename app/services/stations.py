@@ -36,6 +36,7 @@ from app.permissions import (
 from app.services import audit, lookups, qr
 from app.services import orgs as orgs_service
 from app.services import users as users_service
+from app.services.opening_hours import open_now
 
 EARTH_RADIUS_M = 6_371_000
 NEAR_SCAN_LIMIT = 2000  # stations ranked in one `near` query (a county has hundreds)
@@ -155,6 +156,7 @@ async def to_public(
         if master_ids:
             people = await lookups.users_by_id(session, master_ids)
     out = []
+    now = clock.now()
     for s in stations:
         master = people.get(s.master_id) if s.master_id else None
         out.append(
@@ -167,8 +169,10 @@ async def to_public(
                 lng=s.lng,
                 radius_m=s.radius_m,
                 open_hours=s.open_hours,
+                phone=s.phone,
                 services=list(s.services),
                 status=s.status,
+                open_now=open_now(s.open_hours, now),
                 card_enabled=s.card_enabled,
                 master=lookups.person_brief(master, show_phone=show_phones or master.id == viewer.id)
                 if master
@@ -215,6 +219,7 @@ async def create_station(session: AsyncSession, *, data: StationCreate, actor: U
         lng=data.lng,
         radius_m=data.radius_m,
         open_hours=data.open_hours,
+        phone=data.phone,
         services=list(dict.fromkeys(data.services)),
         card_enabled=data.card_enabled,
         created_by_id=actor.id,

@@ -449,3 +449,33 @@ async def test_station_stats_period_without_offset_or_at_year_one_is_422(client,
         resp = await client.get(f"/api/v1/stations/{station.id}/stats?{query}", headers=auth(staff))
         assert resp.status_code == 422, query
         assert [(e["field"], e["code"]) for e in resp.json()["errors"]] == [(field, code)]
+
+
+async def test_a_station_has_a_public_number_to_call_and_is_open_by_its_hours(client, session):
+    from datetime import datetime
+
+    from app import clock
+    from app.clock import CHINA
+
+    tree = await make_tree(session)
+    admin = await make_user(session, role=(tree.community, "admin"))
+    body = {
+        "org_id": tree.compound.id,
+        "name": "幸福里红色驿站",
+        "lat": 30.27,
+        "lng": 120.15,
+        "open_hours": "周一至周五 8:00-18:00",
+        "phone": "0571-8888 1234",
+    }
+    bad = await client.post("/api/v1/stations", json=body, headers=auth(admin))
+    assert bad.status_code == 422
+    made = await client.post("/api/v1/stations", json={**body, "phone": "0571-88881234"}, headers=auth(admin))
+    assert made.status_code == 201, made.text
+    sid = made.json()["id"]
+    clock.travel(datetime(2026, 12, 2, 10, 0, tzinfo=CHINA) - clock.now())  # a Wednesday morning
+    open_ = (await client.get(f"/api/v1/stations/{sid}", headers=auth(admin))).json()
+    assert (open_["phone"], open_["open_now"]) == ("0571-88881234", True)
+    clock.travel(datetime(2026, 12, 5, 10, 0, tzinfo=CHINA) - clock.now())  # Saturday
+    page = await client.get(f"/stations/{sid}", headers=auth(admin))
+    assert "休息中" in page.text
+    assert 'href="tel:057188881234"' in page.text and "uri.amap.com/marker?position=120.15,30.27" in page.text

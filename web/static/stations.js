@@ -52,7 +52,12 @@
       }).catch(function () { status.textContent = "网络中断，正在重试…"; });
     };
     setInterval(refresh, 5000);
-    document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
+    /* Keep the tablet awake while the code is shown (the lock drops when the page is hidden). */
+    var awake = function () {
+      if (navigator.wakeLock && !document.hidden) navigator.wakeLock.request("screen").catch(function () {});
+    };
+    awake();
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); awake(); } });
   }
 
   document.querySelectorAll("[data-station-toggle]").forEach(function (btn) {
@@ -114,7 +119,7 @@
       var services = Array.prototype.filter.call(stationForm.querySelectorAll("input[name=services]"),
         function (c) { return c.checked; }).map(function (c) { return c.value; });
       var body = { org_id: parseInt(f.org_id.value, 10), name: f.name.value.trim(), address: f.address.value.trim(),
-                   lat: parseFloat(f.lat.value), lng: parseFloat(f.lng.value), open_hours: f.open_hours.value.trim(),
+                   lat: parseFloat(f.lat.value), lng: parseFloat(f.lng.value), open_hours: f.open_hours.value.trim(), phone: f.phone.value.trim(),
                    services: services };
       if (f.master_phone.value.trim()) body.master_phone = f.master_phone.value.trim();
       ejia.api("POST", "/stations", body).then(function (s) {
