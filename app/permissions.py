@@ -133,6 +133,19 @@ async def may_act_for(
     )
 
 
+async def belongs_in_alliance_of(session: AsyncSession, *, person: User, org_id: int) -> bool:
+    """Whether the node the person belongs to lies in the alliance of `org_id` (False if they belong nowhere).
+
+    Minutes are earned and spent inside one alliance: a reward is for the people who belong there.
+    """
+    own = belonging_org_id(person)
+    if own is None:
+        return False
+    rows = (await session.exec(select(Org.id, Org.path).where(Org.id.in_((own, org_id))))).all()
+    paths = {row[0]: row[1] for row in rows}
+    return own in paths and org_id in paths and ancestor_ids(paths[own])[0] == ancestor_ids(paths[org_id])[0]
+
+
 async def is_alliance_admin(session: AsyncSession, *, user_id: int) -> bool:
     """Whether the user is an admin on an alliance (root) node."""
     return (await session.exec(_ALLIANCE_ADMIN, params={"user_id": user_id})).first() is not None

@@ -28,6 +28,7 @@ from app.models.timebank import (
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
+    belongs_in_alliance_of,
     covered_by_role,
     has_role_over,
     in_subtree,
@@ -182,6 +183,10 @@ async def redeem(
         # alliance: staff of another compound must not spend (or read) their minutes.
         if not await may_act_for(session, actor_id=actor.id, person=person):
             raise NotFound("没有找到该手机号对应的本辖区居民", code="user_not_found")
+    # Minutes are spent where they were earned: another alliance's shelf is not for them (404, as if
+    # the reward did not exist for this person).
+    if not await belongs_in_alliance_of(session, person=person, org_id=reward.org_id):
+        raise NotFound("奖励不存在或已下架", code="reward_not_found")
     policy = await policy_of(session, person=person) or await policy_for(session, org_id=reward.org_id)
     await _check_age(session, person=person, policy=policy)
     await ledger.lock_chain(session)  # chain first, then the reward row: one lock order everywhere

@@ -18,8 +18,8 @@ from app.models.wishes import (
 )
 from app.pagination import PageParams, paginate
 from app.permissions import (
-    alliance_id,
     ancestor_path,
+    belonging_org_id,
     covered_by_role,
     has_role_over,
     holds_role_on,
@@ -50,25 +50,29 @@ def _can_see(wish: Wish, *, user: User, staff: bool) -> bool:
 
 
 async def _alliance_root(session: AsyncSession, user: User) -> str | None:
-    """The path prefix of the alliance the user lives in ("/1/"), if they have set a home."""
-    home = await session.get(Org, user.home_org_id) if user.home_org_id else None
-    return ancestor_path(home, 1) if home else None
+    """The path prefix ("/1/") of the alliance the user belongs to: their home's, or, without a home, the
+    alliance whose staff registered them or gave them a role (`permissions.belonging_org_id`). None for
+    someone who belongs nowhere yet (a new sign-up), who sees every alliance's wall."""
+    org_id = belonging_org_id(user)
+    org = await session.get(Org, org_id) if org_id else None
+    return ancestor_path(org, 1) if org else None
 
 
 async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[Wish, bool]:
     """The wish and whether the user is staff over it; someone else's private wish is 404.
 
-    Published wishes are for the people of the alliance they were posted in (anyone without a
-    home yet sees every alliance's wall).
+    Published wishes are for the people of the alliance they were posted in (`_alliance_root`: staff
+    and people registered at the door belong to an alliance too; only someone who belongs nowhere yet
+    sees every alliance's wall).
     """
     wish = await _get(session, wish_id)
     staff = await _is_staff(session, user=user, wish=wish)
     if not _can_see(wish, user=user, staff=staff):
         raise NotFound("心愿不存在", code="wish_not_found")
     if not staff and user.id not in (wish.poster_id, wish.claimer_id):
-        home = await session.get(Org, user.home_org_id) if user.home_org_id else None
+        root = await _alliance_root(session, user)
         org = await session.get(Org, wish.org_id)
-        if home and org and alliance_id(org) != alliance_id(home):
+        if root and org and not org.path.startswith(root):
             raise NotFound("心愿不存在", code="wish_not_found")
     return wish, staff
 
@@ -258,11 +262,12 @@ async def wall(
 ) -> list[WishPublic]:
     """Published wishes of the viewer's alliance, their own compound's first (the home page and /wishes)."""
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
+    root = await _alliance_root(session, user)
     stmt = select(Wish).where(Wish.status == S.published)
+    if root is not None:
+        stmt = stmt.where(in_subtree(Wish.org_id, root))
     if home is not None:
-        stmt = stmt.where(in_subtree(Wish.org_id, ancestor_path(home, 1))).order_by(
-            case((in_subtree(Wish.org_id, home.path), 0), else_=1), Wish.id.desc()
-        )
+        stmt = stmt.order_by(case((in_subtree(Wish.org_id, home.path), 0), else_=1), Wish.id.desc())
     else:
         stmt = stmt.order_by(Wish.id.desc())
     if category:
