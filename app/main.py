@@ -39,6 +39,7 @@ from app.routers import (
     resources,
     stations,
     stats,
+    teams,
     timebank,
     wishes,
 )
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cobuilding,
         events,
         stats,
+        teams,
     ):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)

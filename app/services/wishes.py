@@ -29,11 +29,14 @@ from app.models.wishes import (
 )
 from app.permissions import alliance_id, has_role_over, role_holders
 from app.services import audit, content, crypto, wish_categories
+from app.services import auth as auth_service
 from app.services import ledger as ledger_service
+from app.services import push as push_service
+from app.services import teams as teams_service
 from app.services import users as users_service
 from app.services.storage import get_storage
 from app.services.wish_machine import CLAIMED_STATES, MACHINE, S, tell
-from app.services.wish_views import may_claim_dispatched, view, visible
+from app.services.wish_views import dispatch_refusal, view, visible
 
 # A claim without a promised date promises this many days.
 DEFAULT_PROMISE_DAYS = 7
@@ -140,7 +143,15 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
                 raise ValidationFailed("只能派单给本联盟的共建单位", code="invalid_assign_org")
             values["assigned_org_id"] = unit.id
             note = f"派单给{unit.name}" + (f"：{data.reason}" if data.reason else "")
+        team = None
+        if data.assign_team_id is not None:
+            team = await teams_service.dispatch_target(
+                session, team_id=data.assign_team_id, place=await session.get(Org, wish.org_id)
+            )
+            values["assigned_team_id"] = team.id
+            note = f"派单给{team.name}" + (f"：{data.reason}" if data.reason else "")
         await MACHINE.apply_or_conflict(session, wish, "publish", actor_id=actor.id, note=note, values=values)
+        await _tell_dispatched(session, wish, team=team)
         if data.assign_org_id is not None:
             for uid in await role_holders(session, org_id=data.assign_org_id):
                 await tell(
@@ -166,7 +177,11 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         object_type="wish",
         object_id=wish.id,
         org_id=wish.org_id,
-        detail={"approve": data.approve, "assign_org_id": data.assign_org_id},
+        detail={
+            "approve": data.approve,
+            "assign_org_id": data.assign_org_id,
+            "assign_team_id": data.assign_team_id,
+        },
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
@@ -181,8 +196,8 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
         raise Conflict("这个心愿已经被认领了", code="wish_already_claimed")
     if not MACHINE.allowed("claim", wish.status):
         raise InvalidState("心愿尚未发布或已关闭，不能认领")
-    if not await may_claim_dispatched(session, user=actor, wish=wish):
-        raise Forbidden("该心愿已派单给共建单位，仅该单位人员可以认领", code="wish_dispatched_to_unit")
+    if refusal := await dispatch_refusal(session, user=actor, wish=wish):
+        raise refusal
     today = clock.today()
     promise = data.promise_date
     if promise is None:
@@ -292,7 +307,10 @@ async def mark_done(session: AsyncSession, *, wish_id: int, data: DoneIn, actor:
 
 
 async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor: User) -> WishPublic:
-    """The poster confirms the help and rates it (1–5 stars)."""
+    """The poster confirms the help and rates it (1–5 stars); staff who posted it for a resident may
+    confirm for them (`on_behalf`), with the rating the resident gave."""
+    if data.on_behalf:
+        return await confirm_on_behalf(session, wish_id=wish_id, data=data, actor=actor)
     wish, staff = await visible(session, wish_id=wish_id, user=actor)
     if wish.poster_id != actor.id:
         raise Forbidden("只有许愿人可以确认", code="not_wish_poster")
@@ -315,6 +333,78 @@ async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
+
+
+async def confirm_on_behalf(
+    session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor: User
+) -> WishPublic:
+    """Staff who posted the wish for a resident confirm it for them: audited as on behalf, and the
+    resident is told (by SMS where they have never used the app)."""
+    wish, staff = await visible(session, wish_id=wish_id, user=actor)
+    if wish.acted_by_id != actor.id or not staff:
+        raise Forbidden("只有代居民提交该心愿的工作人员可以代为确认", code="not_acting_staff")
+    content.check_text(data.comment)
+    note = f"由{actor.name}代为确认（居民口述评价）" + (f"：{data.comment}" if data.comment else "")
+    await MACHINE.apply_or_conflict(
+        session,
+        wish,
+        "confirm",
+        actor_id=actor.id,
+        note=note,
+        values={"confirmed_at": clock.now(), "rating": data.rating, "comment": data.comment},
+    )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="wish.confirm_on_behalf",
+        object_type="wish",
+        object_id=wish.id,
+        org_id=wish.org_id,
+        on_behalf_of_id=wish.poster_id,
+        detail={"rating": data.rating},
+    )
+    await tell(
+        session,
+        wish,
+        user_id=wish.claimer_id,
+        kind="wish_confirmed",
+        title="许愿人确认了您的服务",
+        body=f"“{wish.title}”获得{data.rating}星评价（由{actor.name}代为确认）",
+    )
+    await tell_resident(
+        session, wish, title="您的心愿已完成", body=f"{actor.name}已为您确认“{wish.title}”已完成"
+    )
+    await session.commit()
+    return await view(session, wish=wish, viewer=actor, staff=staff)
+
+
+async def tell_resident(session: AsyncSession, wish: Wish, *, title: str, body: str) -> None:
+    """Tell a resident staff act for: in the app, and by SMS if they have never signed in to it."""
+    await tell(session, wish, user_id=wish.poster_id, kind="wish_for_you", title=title, body=body)
+    poster = await session.get(User, wish.poster_id)
+    if not await auth_service.has_signed_in(session, user=poster):
+        await push_service.enqueue_sms(
+            session, user_id=poster.id, kind="wish_for_you", title=title, body=body, link=f"/wishes/{wish.id}"
+        )
+
+
+async def _tell_dispatched(session: AsyncSession, wish: Wish, *, team) -> None:
+    """A team's leader hears of a wish dispatched to it first; a member a resident asked for hears it too."""
+    told = set()
+    for uid in ([team.leader_id] if team else []) + (
+        [wish.assigned_user_id] if wish.assigned_user_id else []
+    ):
+        if uid in told:
+            continue
+        told.add(uid)
+        await tell(
+            session,
+            wish,
+            user_id=uid,
+            kind="wish_dispatched",
+            title="有一个心愿派给您" if uid == wish.assigned_user_id else "社区派来一个心愿",
+            body=f"“{wish.title}”已派单给{team.name if team and uid != wish.assigned_user_id else '您'}，请安排认领",
+        )
 
 
 async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: User) -> WishPublic:
