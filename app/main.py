@@ -26,6 +26,7 @@ from app.routers import (
     auth,
     checkins,
     cobuilding,
+    demonstration,
     events,
     feedback,
     health,
@@ -37,6 +38,7 @@ from app.routers import (
     posts,
     records,
     resources,
+    station_services,
     stations,
     stats,
     teams,
@@ -214,6 +216,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events,
         stats,
         teams,
+        demonstration,
+        station_services,
     ):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)
