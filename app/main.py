@@ -32,6 +32,7 @@ from app.routers import (
     health,
     lists,
     me,
+    member_cards,
     member_reports,
     notifications,
     orgs,
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         teams,
         demonstration,
         station_services,
+        member_cards,
     ):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)

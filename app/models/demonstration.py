@@ -27,6 +27,7 @@ class DemonstrationPost(SQLModel, table=True):
 
 class DemonstrationPostCreate(Input):
     user_id: Id | None = None
+    user_phone: str | None = PField(None, pattern=r"^1[3-9]\d{9}$", description="或以手机号指定党员")
     station_id: Id | None = None
     title: str = PField(min_length=2, max_length=30)
     duty: str = PField(min_length=1, max_length=300)

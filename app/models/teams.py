@@ -70,7 +70,10 @@ class TeamCreate(Input):
     name: str = PField(min_length=2, max_length=40)
     kind: TeamKind
     org_id: Id
-    leader_id: Id
+    leader_id: Id | None = None
+    leader_phone: str | None = PField(
+        None, pattern=r"^1[3-9]\d{9}$", description="或以手机号指定队长（新号码自动建档）"
+    )
     skills: list[Skill] = PField(default_factory=list, max_length=20)
     service_area: str = PField("", max_length=100)
     description: str = PField("", max_length=300)

@@ -72,6 +72,9 @@ async def create_post(
     session: AsyncSession, *, data: DemonstrationPostCreate, actor: User
 ) -> DemonstrationPostPublic:
     """Give a party member (by their home) or a station a demonstration post (staff over it)."""
+    if data.user_id is None and data.user_phone:
+        found = await session.exec(select(User.id).where(User.phone == data.user_phone))
+        data = data.model_copy(update={"user_id": found.first() or 0})
     if data.user_id is None and data.station_id is None:
         raise ValidationFailed("请指定示范岗的党员或驿站", code="holder_required")
     if data.ends_on is not None and data.ends_on < data.starts_on:
@@ -79,7 +82,7 @@ async def create_post(
     content.check_text(data.title, data.duty)
     org_id = None
     if data.user_id is not None:
-        member = await session.get(User, data.user_id)
+        member = await session.get(User, data.user_id) if data.user_id else None
         if member is None:
             raise ValidationFailed("找不到该党员", code="member_not_found")
         if not member.is_party_member:

@@ -18,6 +18,7 @@ from app.permissions import has_any_staff_role, roles_with_orgs
 from app.services import activities as activities_service
 from app.services import activity_attendance, activity_signups, todos, wish_categories, wish_views
 from app.services import checkins as checkins_service
+from app.services import demonstration as demonstration_service
 from app.services import notifications as notifications_service
 from app.services import push as push_service
 from app.services import shifts as shifts_service
@@ -192,7 +193,8 @@ async def station(session: AsyncSession, *, station_id: int, user: User) -> dict
     runs = await stations_service.can_run(
         session, station=await stations_service.get_station(session, station_id=station_id), user=user
     )
-    return {"station": detail, "shifts": shifts, "runs": runs}
+    demo_posts = await demonstration_service.held_by(session, station_id=station_id)
+    return {"station": detail, "shifts": shifts, "runs": runs, "demo_posts": demo_posts}
 
 
 async def station_screen(session: AsyncSession, *, station_id: int, user: User) -> dict:

@@ -193,7 +193,12 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, actor: User) -
     org = await orgs_service.get_org(session, org_id=data.org_id)
     await require_role_over(session, user_id=actor.id, org_id=org.id)
     content.check_text(data.name, data.description, data.service_area)
-    leader = await session.get(User, data.leader_id)
+    if data.leader_id is not None:
+        leader = await session.get(User, data.leader_id)
+    elif data.leader_phone:
+        leader = await users_service.get_or_create_by_phone(session, phone=data.leader_phone)
+    else:
+        raise ValidationFailed("请指定队长", code="leader_required")
     if leader is None:
         raise ValidationFailed("找不到指定的队长", code="invalid_leader")
     team = Team(
@@ -476,3 +481,16 @@ async def _tell(session: AsyncSession, team: Team, *, user_id: int, title: str, 
         ref_type="team",
         ref_id=team.id,
     )
+
+
+async def dispatch_choices(session: AsyncSession, *, place: Org, limit: int = 100) -> list[Team]:
+    """Teams a wish in `place` may be dispatched to: the active teams of its alliance, those of its own
+    community first."""
+    community = ancestor_path(place, 2)
+    stmt = (
+        select(Team)
+        .where(Team.active.is_(True), in_subtree(Team.org_id, ancestor_path(place, 1)))
+        .order_by(in_subtree(Team.org_id, community).desc(), Team.id)
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())

@@ -310,15 +310,17 @@ async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dic
     wish, staff = await visible(session, wish_id=wish_id, user=user)
     public = await view(session, wish=wish, viewer=user, staff=staff)
     people = await lookups.users_by_id(session, {e.actor_id for e in public.events})
-    choices = []
+    choices, teams = [], []
     if "review" in public.actions:
         choices = await resources_service.dispatch_choices(
             session, org_id=wish.org_id, category=wish.category
         )
+        teams = await teams_service.dispatch_choices(session, place=await session.get(Org, wish.org_id))
     return {
         "wish": public,
         "actor_names": {i: u.name for i, u in people.items()},
         "dispatch_choices": choices,
+        "team_choices": teams,
         "staff": staff,
         "today": clock.today(),
     }

@@ -46,8 +46,17 @@ MAX_PHOTOS = 3
 # ---- the use cases ----
 
 
-async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -> WishPublic:
-    """Post a wish (submitted, awaiting review); staff may post for a resident without a smartphone."""
+async def create_wish(
+    session: AsyncSession,
+    *,
+    data: WishCreate,
+    actor: User,
+    asked_of: User | None = None,
+    team_id: int | None = None,
+) -> WishPublic:
+    """Post a wish (submitted, awaiting review); staff may post for a resident without a smartphone.
+
+    A wish from a member's card (扫码为你服务) is `asked_of` that member, or of their team (`team_id`)."""
     content.check_text(data.title, data.description, data.child_name, data.child_school)
     on_behalf = bool(data.on_behalf_of_phone)
     org_id = data.org_id or (None if on_behalf else actor.home_org_id)
@@ -75,12 +84,16 @@ async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -
         deadline=data.deadline,
         child_name_enc=crypto.encrypt(data.child_name),
         child_school_enc=crypto.encrypt(data.child_school),
+        assigned_user_id=asked_of.id if asked_of else None,
+        assigned_team_id=team_id,
         created_at=now,
         updated_at=now,
     )
     session.add(wish)
     await session.flush()
     note = f"由{actor.name}代为提交" if poster is not actor else None
+    if asked_of is not None:
+        note = f"扫码请{asked_of.name}帮忙"
     session.add(
         WishEvent(
             wish_id=wish.id, at=now, actor_id=actor.id, action="submit", to_status=S.submitted, note=note
@@ -390,6 +403,8 @@ async def tell_resident(session: AsyncSession, wish: Wish, *, title: str, body: 
 
 async def _tell_dispatched(session: AsyncSession, wish: Wish, *, team) -> None:
     """A team's leader hears of a wish dispatched to it first; a member a resident asked for hears it too."""
+    if team is None and wish.assigned_team_id is not None:  # asked of a team from a member's card
+        team = await teams_service.get_team(session, team_id=wish.assigned_team_id)
     told = set()
     for uid in ([team.leader_id] if team else []) + (
         [wish.assigned_user_id] if wish.assigned_user_id else []
