@@ -3,7 +3,7 @@ a period; the public list (公示) names who holds them, never their phone numbe
 
 from datetime import date
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -163,3 +163,10 @@ async def held_by(
     when = overlapping(first, last) if first and last else current_on(clock.today())
     stmt = select(DemonstrationPost).where(or_(*conds), when).order_by(DemonstrationPost.id)
     return await to_public(session, list((await session.exec(stmt)).all()))
+
+
+def held_in(*, org_path: str, first: date, last: date):
+    """SQL: demonstration posts of a subtree held on some day of [first, last] (for the figures)."""
+    return select(func.count()).where(
+        in_subtree(DemonstrationPost.org_id, org_path), overlapping(first, last)
+    )

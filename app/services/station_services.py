@@ -133,3 +133,12 @@ async def totals(
     return sorted(
         (StationServiceTotal(kind=k, count=int(n or 0)) for k, n in rows), key=lambda t: (-t.count, t.kind)
     )
+
+
+def served_in(*, org_path: str, first: date, last: date):
+    """SQL: people served at the stations of a subtree over [first, last] (for the figures)."""
+    return select(func.coalesce(func.sum(StationService.count), 0)).where(
+        in_subtree(StationService.org_id, org_path),
+        StationService.served_on >= first,
+        StationService.served_on <= last,
+    )

@@ -494,3 +494,8 @@ async def dispatch_choices(session: AsyncSession, *, place: Org, limit: int = 10
         .limit(limit)
     )
     return list((await session.exec(stmt)).all())
+
+
+def active_in(*, org_path: str):
+    """SQL: active teams on a subtree (for the figures)."""
+    return select(func.count()).where(in_subtree(Team.org_id, org_path), Team.active.is_(True))

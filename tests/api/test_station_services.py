@@ -106,3 +106,38 @@ async def test_future_service_is_refused_and_unknown_station_is_404(client, sess
     assert (resp.status_code, resp.json()["code"]) == (422, "future_service")
     resp = await client.post("/api/v1/stations/999999/services", json={"kind": "理发"}, headers=auth(master))
     assert resp.status_code == 404
+
+
+async def test_services_posts_and_teams_count_in_the_figures(client, session):
+    from app import clock
+
+    tree = await make_tree(session)
+    station, master, _ = await _station(session, tree)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    member = await make_user(session, home=tree.compound, party="retired")
+    await client.post(
+        f"/api/v1/stations/{station.id}/services", json={"kind": "理发", "count": 5}, headers=auth(master)
+    )
+    await client.post(
+        f"/api/v1/stations/{station.id}/services", json={"kind": "调解", "count": 2}, headers=auth(master)
+    )
+    await client.post(
+        "/api/v1/demonstration-posts",
+        json={
+            "user_id": member.id,
+            "title": "示范岗",
+            "duty": "调解",
+            "starts_on": clock.today().isoformat(),
+        },
+        headers=auth(staff),
+    )
+    await client.post(
+        "/api/v1/teams",
+        json={"name": "志愿服务队", "kind": "volunteer", "org_id": tree.compound.id, "leader_id": member.id},
+        headers=auth(staff),
+    )
+    here = (await client.get(f"/api/v1/orgs/{tree.community.id}/stats", headers=auth(staff))).json()
+    assert (here["station_services"], here["demonstration_posts"], here["teams"]) == (7, 1, 1)
+    admin = await make_user(session, role=(tree.alliance, "admin"))
+    there = (await client.get(f"/api/v1/orgs/{tree.other_community.id}/stats", headers=auth(admin))).json()
+    assert (there["station_services"], there["demonstration_posts"], there["teams"]) == (0, 0, 0)
