@@ -26,3 +26,9 @@ async def list_posts(
         session, actor=user, params=page, org_id=org_id, current=current
     )
     return Page(items=items, next_cursor=cursor)
+
+
+@router.post("/{post_id}/end", response_model=DemonstrationPostPublic)
+async def end_post(post_id: Id, session: SessionDep, user: CurrentUser):
+    """End a demonstration post today (staff over where it belongs)."""
+    return await demonstration_service.end_post(session, post_id=post_id, actor=user)

@@ -84,15 +84,16 @@ async def publicity(session: AsyncSession, *, user: User, org_id: int | None) ->
     }
 
 
-async def my_card(session: AsyncSession, *, user: User) -> dict:
-    """My service card: the code and QR to print, and my promises."""
+async def my_card(session: AsyncSession, *, user: User, user_id: int | None = None) -> dict:
+    """My service card (or, for staff over them, a member's): the code and QR to print, and the promises."""
+    owner = await session.get(User, user_id) if user_id else user
     try:
-        card = await cards_service.get_card(session, user_id=user.id, actor=user)
+        card = await cards_service.get_card(session, user_id=user_id or user.id, actor=user)
     except Conflict as exc:
         if exc.code != "card_not_available":
             raise
         card = None
-    return {"card": card}
+    return {"card": card, "owner": owner, "own": owner is not None and owner.id == user.id}
 
 
 async def scanned(session: AsyncSession, *, code: str, user: User) -> dict:

@@ -8,7 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.errors import ValidationFailed
+from app.errors import InvalidState, NotFound, ValidationFailed
 from app.models.demonstration import (
     DemonstrationPost,
     DemonstrationPostCreate,
@@ -170,3 +170,27 @@ def held_in(*, org_path: str, first: date, last: date):
     return select(func.count()).where(
         in_subtree(DemonstrationPost.org_id, org_path), overlapping(first, last)
     )
+
+
+async def end_post(session: AsyncSession, *, post_id: int, actor: User) -> DemonstrationPostPublic:
+    """End a demonstration post today (staff over where it belongs)."""
+    post = await session.get(DemonstrationPost, post_id)
+    if post is None:
+        raise NotFound("示范岗不存在", code="demonstration_post_not_found")
+    await require_role_over(session, user_id=actor.id, org_id=post.org_id)
+    today = clock.today()
+    if post.ends_on is not None and post.ends_on < today:
+        raise InvalidState("该示范岗已结束")
+    post.ends_on = max(today, post.starts_on)
+    session.add(post)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="demonstration_post.end",
+        object_type="demonstration_post",
+        object_id=post.id,
+        org_id=post.org_id,
+    )
+    await session.commit()
+    return (await to_public(session, [post]))[0]

@@ -81,6 +81,8 @@ ADMIN_LINKS = [
     ("/timebank/rewards/manage", "爱心超市（兑换与上架）"),
     ("/admin/activities", "活动与签到"),
     ("/admin/resources", "共建单位服务资源清单"),
+    ("/teams", "志愿服务队、党员先锋队"),
+    ("/demonstration-posts", "党员示范岗（设立与公示）"),
     ("/admin/stats", "台账统计与四项清单导出"),
 ]
 

@@ -124,3 +124,26 @@ async def test_wish_page_offers_team_dispatch_and_confirm_on_behalf(client, sess
     )
     page = await client.get(f"/wishes/{wish['id']}", headers=auth(staff))
     assert "代居民确认" in page.text and 'name="on_behalf"' in page.text
+
+
+async def test_station_and_record_pages_show_demonstration_posts_and_staff_print_cards(client, session):
+    tree, staff, member, _ = await setup(client, session)
+    station = Station(org_id=tree.compound.id, name="幸福里驿站", lat=34.28, lng=119.23)
+    session.add(station)
+    await session.commit()
+    today = clock.today().isoformat()
+    for holder in ({"station_id": station.id}, {"user_id": member.id}):
+        resp = await client.post(
+            "/api/v1/demonstration-posts",
+            json={**holder, "title": "调解先锋岗", "duty": "就地调解", "starts_on": today},
+            headers=auth(staff),
+        )
+        assert resp.status_code == 201, resp.text
+    detail = await client.get(f"/stations/{station.id}", headers=auth(member))
+    assert 'id="demo-posts"' in detail.text and "调解先锋岗" in detail.text
+    record = await client.get(f"/admin/reports/members/{member.id}", headers=auth(member))
+    assert 'id="record-demo-posts"' in record.text and "调解先锋岗" in record.text
+    card = await client.get(f"/card?user_id={member.id}", headers=auth(staff))
+    assert f"/api/v1/members/{member.id}/card.svg" in card.text and 'id="promises"' not in card.text
+    publicity = await client.get("/demonstration-posts", headers=auth(staff))
+    assert f"/card?user_id={member.id}" in publicity.text

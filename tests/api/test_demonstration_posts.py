@@ -132,3 +132,32 @@ async def test_post_shows_on_the_record_card(client, session):
     )
     card = (await client.get(f"/api/v1/members/{member.id}/record", headers=auth(member))).json()
     assert [p["title"] for p in card["demonstration_posts"]] == ["党员示范岗"]
+
+
+@pytest.mark.parametrize(("who", "status"), [("staff", 200), ("other_staff", 403), ("member", 403)])
+async def test_who_may_end_a_post_and_it_leaves_the_current_list(client, session, who, status):
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.compound, "staff"))
+    member = await make_user(session, home=tree.compound, party="in_service")
+    start = (clock.today() - timedelta(days=10)).isoformat()
+    post = (
+        await client.post(
+            "/api/v1/demonstration-posts", json=body(user_id=member.id, starts_on=start), headers=auth(staff)
+        )
+    ).json()
+    actor = {
+        "staff": staff,
+        "other_staff": await make_user(session, role=(tree.other_community, "staff")),
+        "member": member,
+    }[who]
+    resp = await client.post(f"/api/v1/demonstration-posts/{post['id']}/end", headers=auth(actor))
+    assert resp.status_code == status, resp.text
+    if status == 200:
+        assert (resp.json()["ends_on"], resp.json()["current"]) == (clock.today().isoformat(), True)
+        clock.travel(timedelta(days=1))
+        listed = (
+            await client.get(f"/api/v1/demonstration-posts?org_id={tree.compound.id}", headers=auth(member))
+        ).json()
+        assert listed["items"] == []
+        again = await client.post(f"/api/v1/demonstration-posts/{post['id']}/end", headers=auth(staff))
+        assert (again.status_code, again.json()["code"]) == (409, "invalid_state")

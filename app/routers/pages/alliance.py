@@ -32,9 +32,9 @@ async def publicity_page(request: Request, session: SessionDep, user: PageUser, 
 
 
 @router.get("/card")
-async def my_card_page(request: Request, session: SessionDep, user: PageUser):
-    """My service card (扫码为你服务): the QR to print and my promises."""
-    context = await alliance_pages.my_card(session, user=user)
+async def my_card_page(request: Request, session: SessionDep, user: PageUser, user_id: Id | None = None):
+    """My service card (扫码为你服务): the QR to print and my promises; staff open a member's with `user_id`."""
+    context = await alliance_pages.my_card(session, user=user, user_id=user_id)
     return render(request, "alliance/card.html", context, tab="me")
 
 
