@@ -111,6 +111,7 @@ class TeamStats(BaseModel):
     wishes_done: int
     minutes_served: int
     hours: float
+    activities: int = 0
 
 
 class TeamPublic(BaseModel):

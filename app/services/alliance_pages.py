@@ -33,7 +33,8 @@ async def team(session: AsyncSession, *, team_id: int, user: User) -> dict:
     """One team, its members, and the wishes dispatched to it that wait for a member."""
     public = await teams_service.get_team_view(session, team_id=team_id, actor=user)
     waiting = await teams_service.dispatched_wishes(session, team_id=team_id)
-    return {**LABELS, "team": public, "waiting": waiting}
+    activities = await teams_service.activities_run(session, team_id=team_id)
+    return {**LABELS, "team": public, "waiting": waiting, "activities": activities}
 
 
 async def _community_of(session: AsyncSession, user: User, org_id: int | None) -> Org | None:

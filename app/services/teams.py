@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from app.models.activities import Activity
 from app.models.org import Org
 from app.models.teams import (
     TEAM_KIND_LABELS,
@@ -70,7 +71,7 @@ async def is_active_member(session: AsyncSession, *, team_id: int, user_id: int)
 
 
 async def stats(session: AsyncSession, *, team_ids: list[int]) -> dict[int, TeamStats]:
-    """Members, pending requests, wishes done for the team and the minutes they took, per team."""
+    """Members, pending requests, wishes done for the team and the minutes they took, activities it ran, per team."""
     if not team_ids:
         return {}
     counts = (
@@ -91,7 +92,19 @@ async def stats(session: AsyncSession, *, team_ids: list[int]) -> dict[int, Team
             .group_by(Wish.assigned_team_id)
         )
     ).all()
-    out = {i: {"members": 0, "pending": 0, "wishes_done": 0, "minutes_served": 0} for i in team_ids}
+    held = (
+        await session.exec(
+            select(Activity.team_id, func.count())
+            .where(Activity.team_id.in_(team_ids), Activity.starts_at <= clock.now())
+            .group_by(Activity.team_id)
+        )
+    ).all()
+    out = {
+        i: {"members": 0, "pending": 0, "wishes_done": 0, "minutes_served": 0, "activities": 0}
+        for i in team_ids
+    }
+    for team_id, n in held:
+        out[team_id]["activities"] = n
     for team_id, status, n in counts:
         if status == MemberStatus.active:
             out[team_id]["members"] = n
@@ -443,12 +456,28 @@ async def teams_of(session: AsyncSession, *, user_id: int) -> list[Team]:
     return list((await session.exec(stmt)).all())
 
 
-async def dispatch_target(session: AsyncSession, *, team_id: int, place: Org) -> Team:
-    """The team a wish in `place` may be dispatched to: active and of the same alliance (422 otherwise)."""
+async def _serving(session: AsyncSession, *, team_id: int, place: Org) -> Team | None:
+    """The team, if it is active and of the same alliance as `place`."""
     team = await session.get(Team, team_id)
     org = await session.get(Org, team.org_id) if team else None
     if team is None or not team.active or org is None or alliance_id(org) != alliance_id(place):
+        return None
+    return team
+
+
+async def dispatch_target(session: AsyncSession, *, team_id: int, place: Org) -> Team:
+    """The team a wish in `place` may be dispatched to: active and of the same alliance (422 otherwise)."""
+    team = await _serving(session, team_id=team_id, place=place)
+    if team is None:
         raise ValidationFailed("只能派单给本联盟在册的队伍", code="invalid_assign_team")
+    return team
+
+
+async def organiser(session: AsyncSession, *, team_id: int, place: Org) -> Team:
+    """The team an activity in `place` may be run by: active and of the same alliance (422 otherwise)."""
+    team = await _serving(session, team_id=team_id, place=place)
+    if team is None:
+        raise ValidationFailed("只能由本联盟在册的队伍承办", code="invalid_team")
     return team
 
 
@@ -499,3 +528,11 @@ async def dispatch_choices(session: AsyncSession, *, place: Org, limit: int = 10
 def active_in(*, org_path: str):
     """SQL: active teams on a subtree (for the figures)."""
     return select(func.count()).where(in_subtree(Team.org_id, org_path), Team.active.is_(True))
+
+
+async def activities_run(session: AsyncSession, *, team_id: int, limit: int = 10) -> list[Activity]:
+    """The activities the team runs, the latest first."""
+    stmt = (
+        select(Activity).where(Activity.team_id == team_id).order_by(Activity.starts_at.desc()).limit(limit)
+    )
+    return list((await session.exec(stmt)).all())

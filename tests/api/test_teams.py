@@ -31,7 +31,14 @@ async def test_staff_sets_up_team_with_leader_as_first_member(client, session):
     assert team["members"] == [
         {"user_id": leader.id, "name": "王队长", "phone": leader.phone, "status": "active", "is_leader": True}
     ]
-    assert team["stats"] == {"members": 1, "pending": 0, "wishes_done": 0, "minutes_served": 0, "hours": 0.0}
+    assert team["stats"] == {
+        "members": 1,
+        "pending": 0,
+        "wishes_done": 0,
+        "minutes_served": 0,
+        "hours": 0.0,
+        "activities": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -251,3 +258,32 @@ async def test_dispatch_to_unknown_or_closed_team_is_422(client, session):
     for team_id in (team["id"], 999999):
         wish, _, _ = await published_wish(client, session, tree, team_id=team_id, expect=422)
         assert wish["code"] == "invalid_assign_team"
+
+
+async def test_activity_run_by_a_team_counts_for_it(client, session):
+    from datetime import timedelta
+
+    from app import clock
+
+    tree = await make_tree(session)
+    team, leader, staff = await new_team(client, session, tree)
+    start = clock.now() + timedelta(days=1)
+    body = {
+        "org_id": tree.community.id,
+        "title": "义诊进小区",
+        "kind": "志愿服务",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "capacity": 20,
+        "team_id": team["id"],
+    }
+    resp = await client.post("/api/v1/activities", json=body, headers=auth(staff))
+    assert (resp.status_code, resp.json()["team_id"]) == (201, team["id"]), resp.text
+    resp = await client.post("/api/v1/activities", json=body | {"team_id": 999999}, headers=auth(staff))
+    assert (resp.status_code, resp.json()["code"]) == (422, "invalid_team")
+    before = (await client.get(f"/api/v1/teams/{team['id']}", headers=auth(leader))).json()["stats"]
+    clock.travel(timedelta(days=2))
+    after = (await client.get(f"/api/v1/teams/{team['id']}", headers=auth(leader))).json()["stats"]
+    assert (before["activities"], after["activities"]) == (0, 1)
+    page = await client.get(f"/teams/{team['id']}", headers=auth(leader))
+    assert 'id="team-activities"' in page.text and "义诊进小区" in page.text
