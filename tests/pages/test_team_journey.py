@@ -66,3 +66,65 @@ async def test_join_approve_and_ask_for_help(browser, server, page_db, login, ax
     await page.wait_for_url("**/wishes/*")
     await expect(page.locator("body")).to_contain_text("请帮忙理发")
     await ctx.close()
+
+
+async def test_staff_dispatch_to_team_and_confirm_for_the_resident(browser, server, page_db, login):
+    import httpx
+
+    from tests.factories import auth
+
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        staff = await make_user(s, name="赵网格员", role=(tree.compound, "staff"))
+        leader = await make_user(s, name="王队长", home=tree.compound)
+    async with httpx.AsyncClient(base_url=server + "/api/v1") as api:
+        team = (
+            await api.post(
+                "/teams",
+                json={
+                    "name": "幸福志愿服务队",
+                    "kind": "volunteer",
+                    "org_id": tree.compound.id,
+                    "leader_id": leader.id,
+                },
+                headers=auth(staff),
+            )
+        ).json()
+        wish = (
+            await api.post(
+                "/wishes",
+                json={
+                    "title": "帮老人换灯泡",
+                    "category": "助老",
+                    "org_id": tree.compound.id,
+                    "on_behalf_of_phone": "13966660001",
+                },
+                headers=auth(staff),
+            )
+        ).json()
+
+    context = await browser.new_context(
+        viewport={"width": 375, "height": 667}, is_mobile=True, locale="zh-CN", base_url=server
+    )
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: pytest.fail(f"JS error: {exc}"))
+    await login(page, staff)
+    await page.goto(f"/wishes/{wish['id']}")
+    await page.select_option("#assign_team_id", str(team["id"]))
+    await page.get_by_role("button", name="通过并发布").click()
+    await expect(page.locator("#wish-status")).to_have_text("待认领")
+
+    async with httpx.AsyncClient(base_url=server + "/api/v1") as api:
+        assert (await api.post(f"/wishes/{wish['id']}/claim", headers=auth(leader))).status_code == 200
+        done = await api.post(
+            f"/wishes/{wish['id']}/done", json={"note": "换好了", "minutes_spent": 20}, headers=auth(leader)
+        )
+        assert done.status_code == 200, done.text
+
+    await page.goto(f"/wishes/{wish['id']}")
+    await expect(page.get_by_text("代居民确认（记录居民口述的评价）")).to_be_visible()
+    await page.fill("#comment", "老人说谢谢")
+    await page.get_by_role("button", name="确认并评价").click()
+    await expect(page.locator("#wish-status")).to_have_text("已确认")
+    await expect(page.locator("#rating")).to_contain_text("老人说谢谢")
+    await context.close()
