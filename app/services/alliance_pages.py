@@ -11,10 +11,11 @@ from app.models.station_services import SERVICE_KINDS
 from app.models.teams import MEMBER_STATUS_LABELS, TEAM_KIND_LABELS
 from app.models.user import User
 from app.pagination import PageParams
-from app.permissions import ancestor_ids, in_subtree, orgs_with_role
+from app.permissions import ancestor_ids, ancestor_path, in_subtree, orgs_with_role
 from app.services import demonstration as demonstration_service
 from app.services import lookups, station_services, wish_categories
 from app.services import member_cards as cards_service
+from app.services import orgs as orgs_service
 from app.services import stations as stations_service
 from app.services import teams as teams_service
 
@@ -40,7 +41,7 @@ async def team(session: AsyncSession, *, team_id: int, user: User) -> dict:
 async def _community_of(session: AsyncSession, user: User, org_id: int | None) -> Org | None:
     """The node a 公示 page is for: the one asked for, else the viewer's community."""
     if org_id is not None:
-        return await session.get(Org, org_id)
+        return await orgs_service.get_org(session, org_id=org_id)
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
     if home is None:
         return None
@@ -73,9 +74,10 @@ async def publicity(session: AsyncSession, *, user: User, org_id: int | None) ->
             if uid in people
         ]
     staff_orgs = await orgs_with_role(session, user_id=user.id)
-    communities = (
-        await session.exec(select(Org).where(Org.kind == OrgKind.community).order_by(Org.id).limit(100))
-    ).all()
+    stmt = select(Org).where(Org.kind == OrgKind.community)
+    if org is not None:
+        stmt = stmt.where(in_subtree(Org.id, ancestor_path(org, 1)))
+    communities = (await session.exec(stmt.order_by(Org.id).limit(100))).all()
     return {
         "org": org,
         "demo_posts": demo,

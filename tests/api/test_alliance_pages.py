@@ -147,3 +147,16 @@ async def test_station_and_record_pages_show_demonstration_posts_and_staff_print
     assert f"/api/v1/members/{member.id}/card.svg" in card.text and 'id="promises"' not in card.text
     publicity = await client.get("/demonstration-posts", headers=auth(staff))
     assert f"/card?user_id={member.id}" in publicity.text
+
+
+async def test_publicity_of_an_unknown_org_is_404_and_other_alliances_are_not_offered(client, session):
+    tree, staff, _, _ = await setup(client, session)
+    from app.models.org import OrgKind
+    from app.services import orgs as orgs_service
+
+    elsewhere = await orgs_service.add_org(session, name="外县联盟", kind=OrgKind.alliance, parent=None)
+    await orgs_service.add_org(session, name="外县社区", kind=OrgKind.community, parent=elsewhere)
+    await session.commit()
+    assert (await client.get("/demonstration-posts?org_id=999999", headers=auth(staff))).status_code == 404
+    page = await client.get(f"/demonstration-posts?org_id={tree.community.id}", headers=auth(staff))
+    assert "和平社区" in page.text and "外县社区" not in page.text
