@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.demo import members as members_demo
 from app.demo import stations as stations_demo
+from app.demo import teams as teams_demo
 from app.demo import timebank as timebank_demo
 from app.demo import wishes as wishes_demo
 from app.models.org import Org, OrgKind, UnitCommunity
@@ -88,6 +89,7 @@ SEEDERS: list = [
     members_demo.seed,
     stations_demo.seed,
     timebank_demo.seed,
+    teams_demo.seed,
 ]
 
 

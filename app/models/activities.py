@@ -49,6 +49,7 @@ class Activity(SQLModel, table=True):
     signup_required: bool = True
     closed_at: datetime | None = TimeField(default=None, nullable=True)
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)  # run by a volunteer team
     created_at: datetime = CreatedAt()
 
 
@@ -95,6 +96,7 @@ class ActivityCreate(Input):
     capacity: int = PField(ge=1, le=10000)
     credit_minutes: int = PField(0, ge=0, le=24 * 60)
     signup_required: bool = PField(True, description="签到是否须先报名")
+    team_id: Id | None = PField(None, description="由哪支志愿服务队、党员先锋队承办")
 
     @model_validator(mode="after")
     def _order(self) -> "ActivityCreate":
@@ -120,6 +122,7 @@ class ActivityPublic(BaseModel):
     credit_minutes: int
     signup_required: bool
     closed: bool
+    team_id: int | None = None
     my_status: str | None = PField(None, description="我的报名状态：signed_up / waiting / cancelled / null")
     attended: bool = False
     is_organiser: bool = False

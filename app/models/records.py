@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from app.models.demonstration import DemonstrationPostPublic
 from app.models.feedback import FeedbackPublic
 from app.models.member_reports import ReportPublic
 from app.models.posts import PostLogPublic
@@ -49,3 +50,4 @@ class RecordPublic(BaseModel):
     ledger_minutes: int | None  # minutes credited to the member's time bank that year, if the ledger exists
     total_minutes: int
     feedback: list[FeedbackPublic]
+    demonstration_posts: list[DemonstrationPostPublic] = []  # 党员示范岗 held in the year

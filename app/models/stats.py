@@ -38,5 +38,8 @@ class OrgStats(BaseModel):
     members_approved: int = Field(0, description="其中已审核通过的")
     members_rated: int = Field(0, description="本期写下年度评价的人数")
     events: EventFigures
+    station_services: int = Field(0, description="驿站登记的服务人次（调解、理发、骑手歇脚等）")
+    demonstration_posts: int = Field(0, description="本期在岗的党员示范岗数")
+    teams: int = Field(0, description="在册的志愿服务队、党员先锋队数")
 
     model_config = {"populate_by_name": True}

@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "publish": "审核通过并发布",
     "reject": "审核未通过",
     "dispatch": "派单给共建单位",
+    "confirm_on_behalf": "工作人员代为确认",
     "claim": "认领",
     "release": "放弃认领",
     "release_overdue": "逾期未完成，退回心愿墙",
@@ -87,6 +88,9 @@ class Wish(SQLModel, table=True):
     reviewer_id: int | None = Field(default=None, foreign_key="users.id")
     reject_reason: str | None = Field(default=None, max_length=200)
     assigned_org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
+    # Dispatched to a volunteer team (any active member may claim) or asked of one person (扫码为你服务).
+    assigned_team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)
+    assigned_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     published_at: datetime | None = TimeField(default=None, nullable=True)
     claimer_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     claim_id: int | None = Field(default=None)
@@ -155,6 +159,7 @@ class ReviewIn(Input):
     approve: bool
     reason: str | None = PField(None, max_length=200)
     assign_org_id: Id | None = None
+    assign_team_id: Id | None = None
 
 
 class ClaimIn(Input):
@@ -169,6 +174,8 @@ class DoneIn(Input):
 class ConfirmIn(Input):
     rating: int = PField(ge=1, le=5)
     comment: str | None = PField(None, max_length=300)
+    # Staff who posted the wish for a resident confirm it for them, with the rating the resident gave.
+    on_behalf: bool = False
 
 
 class VerifyIn(Input):
@@ -203,6 +210,8 @@ class WishPublic(BaseModel):
     poster: UserBrief
     claimer: UserBrief | None = None
     assigned_org_id: int | None = None
+    assigned_team_id: int | None = None
+    assigned_user_id: int | None = None
     reject_reason: str | None = None
     promise_date: date | None = None
     claimed_at: datetime | None = None

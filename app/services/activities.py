@@ -34,6 +34,7 @@ from app.permissions import (
 )
 from app.services import audit
 from app.services import orgs as orgs_service
+from app.services import teams as teams_service
 
 
 async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
@@ -56,10 +57,12 @@ async def require_organiser(session: AsyncSession, *, activity: Activity, user: 
 
 async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor: User) -> ActivityPublic:
     """Publish an activity under an org node the actor is staff or admin over."""
-    await orgs_service.get_org(session, org_id=data.org_id)
+    org = await orgs_service.get_org(session, org_id=data.org_id)
     await require_role_over(session, user_id=actor.id, org_id=data.org_id, roles=STAFF_ROLES)
     if data.kind not in ACTIVITY_KINDS:
         raise ValidationFailed(f"活动类型应为：{'、'.join(ACTIVITY_KINDS)}", code="invalid_activity_kind")
+    if data.team_id is not None:
+        await teams_service.organiser(session, team_id=data.team_id, place=org)
     activity = Activity(**data.model_dump(), created_by_id=actor.id)
     session.add(activity)
     await session.flush()
@@ -91,6 +94,7 @@ def _public(activity: Activity, **extra) -> ActivityPublic:
         credit_minutes=activity.credit_minutes,
         signup_required=activity.signup_required,
         closed=activity.closed_at is not None,
+        team_id=activity.team_id,
         **extra,
     )
 

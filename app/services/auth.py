@@ -234,3 +234,14 @@ async def login_with_wechat(
     token = token_for(settings, user)
     await session.commit()
     return token, user
+
+
+async def has_signed_in(session: AsyncSession, *, user: User) -> bool:
+    """Whether the person has ever signed in to the app (a spent SMS code or a bound WeChat): someone
+    staff act for who never has is told by SMS instead."""
+    if user.wechat_openid:
+        return True
+    if not user.phone:
+        return False
+    stmt = select(SmsCode.id).where(SmsCode.phone == user.phone, SmsCode.used_at.is_not(None)).limit(1)
+    return (await session.exec(stmt)).first() is not None

@@ -18,6 +18,7 @@ from app.permissions import has_any_staff_role, roles_with_orgs
 from app.services import activities as activities_service
 from app.services import activity_attendance, activity_signups, todos, wish_categories, wish_views
 from app.services import checkins as checkins_service
+from app.services import demonstration as demonstration_service
 from app.services import notifications as notifications_service
 from app.services import push as push_service
 from app.services import shifts as shifts_service
@@ -90,6 +91,8 @@ ADMIN_LINKS = [
     ("/timebank/rewards/manage", "爱心超市（兑换与上架）", "place"),
     ("/admin/activities", "活动与签到", "any"),
     ("/admin/resources", "共建单位服务资源清单", "unit"),
+    ("/teams", "志愿服务队、党员先锋队", "any"),
+    ("/demonstration-posts", "党员示范岗（设立与公示）", "place"),
     ("/admin/stats", "台账统计与四项清单导出", "any"),
 ]
 
@@ -220,7 +223,8 @@ async def station(session: AsyncSession, *, station_id: int, user: User) -> dict
     runs = await stations_service.can_run(
         session, station=await stations_service.get_station(session, station_id=station_id), user=user
     )
-    return {"station": detail, "shifts": shifts, "runs": runs}
+    demo_posts = await demonstration_service.held_by(session, station_id=station_id)
+    return {"station": detail, "shifts": shifts, "runs": runs, "demo_posts": demo_posts}
 
 
 async def station_screen(session: AsyncSession, *, station_id: int, user: User) -> dict:

@@ -88,6 +88,21 @@ async def enqueue(
     return message
 
 
+async def enqueue_sms(
+    session: AsyncSession, *, user_id: int, kind: str, title: str, body: str, link: str | None
+) -> PushMessage | None:
+    """Queue an SMS whatever the person's settings (someone staff act for, who has no app to read it in)."""
+    user = await session.get(User, user_id)
+    if user is None or not user.phone:
+        return None
+    message = PushMessage(
+        user_id=user_id, channel="sms", kind=kind, title=title[:60], body=body[:300], link=link
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
 # ---- channels ----
 
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}

@@ -1,6 +1,8 @@
 """The record card (活动记录卡): everything a member did in the community in a year, read from the
 modules that keep it (activities, wishes, duty shifts, posts, the time bank) — never re-entered."""
 
+from datetime import date
+
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +20,7 @@ from app.models.timebank import LedgerAccount, LedgerEntry, LedgerTxn
 from app.models.user import User
 from app.models.wishes import Wish
 from app.permissions import ADMIN_ONLY, has_role_over
+from app.services import demonstration as demonstration_service
 from app.services import feedback as feedback_service
 from app.services import lookups
 from app.services import member_reports as reports_service
@@ -74,6 +77,9 @@ async def record_card(session: AsyncSession, *, user_id: int, year: int, actor: 
         ledger_minutes=ledger,
         total_minutes=post_minutes + activities.minutes + wishes.minutes + shifts.minutes,
         feedback=forms,
+        demonstration_posts=await demonstration_service.held_by(
+            session, user_id=user_id, first=date(year, 1, 1), last=date(year, 12, 31)
+        ),
     )
 
 

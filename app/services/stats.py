@@ -20,11 +20,14 @@ from app.models.user import User
 from app.models.wishes import Wish, WishClaim, WishEvent
 from app.permissions import in_subtree, require_role_over
 from app.services import activities as activities_service
+from app.services import demonstration as demonstration_service
 from app.services import events as events_service
 from app.services import member_reports as member_reports_service
 from app.services import orgs as orgs_service
 from app.services import shifts as shifts_service
+from app.services import station_services
 from app.services import stations as stations_service
+from app.services import teams as teams_service
 
 
 def period(start: date | None, end: date | None) -> tuple[date, date, datetime, datetime]:
@@ -147,7 +150,22 @@ async def org_stats(
             handling_rate=events["handling_rate"],
             overdue=events["overdue"],
         ),
+        **await alliance_figures(session, org=org, first=day_from, last=day_to),
     )
+
+
+async def alliance_figures(session: AsyncSession, *, org: Org, first: date, last: date) -> dict[str, int]:
+    """Station services given, demonstration posts held and active teams, in one statement."""
+    row = (
+        await session.exec(
+            select(
+                station_services.served_in(org_path=org.path, first=first, last=last).scalar_subquery(),
+                demonstration_service.held_in(org_path=org.path, first=first, last=last).scalar_subquery(),
+                teams_service.active_in(org_path=org.path).scalar_subquery(),
+            )
+        )
+    ).one()
+    return {"station_services": int(row[0]), "demonstration_posts": row[1], "teams": row[2]}
 
 
 def _stats_rows(s: OrgStats) -> list[tuple[str, object]]:
@@ -173,6 +191,9 @@ def _stats_rows(s: OrgStats) -> list[tuple[str, object]]:
         ("网格事件上报", s.events.reported),
         ("网格事件办结", s.events.closed),
         ("按期处置率", "" if s.events.on_time_rate is None else round(s.events.on_time_rate, 4)),
+        ("驿站服务人次", s.station_services),
+        ("党员示范岗", s.demonstration_posts),
+        ("志愿服务队", s.teams),
     ]
 
 

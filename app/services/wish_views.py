@@ -5,7 +5,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.models.member_reports import MemberReport
 from app.models.org import Org
 from app.models.user import User
@@ -29,6 +29,7 @@ from app.services import crypto, lookups
 from app.services import notifications as notify_service
 from app.services import orgs as orgs_service
 from app.services import resources as resources_service
+from app.services import teams as teams_service
 from app.services.wish_machine import CLAIMED_STATES, MACHINE, PUBLIC_STATES, S
 
 # ---- reading ----
@@ -79,8 +80,23 @@ async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[W
 
 async def may_claim_dispatched(session: AsyncSession, *, user: User, wish: Wish) -> bool:
     """A wish dispatched to a member unit may be claimed only by that unit's people."""
-    if wish.assigned_org_id is None:
-        return True
+    return await dispatch_refusal(session, user=user, wish=wish) is None
+
+
+async def dispatch_refusal(session: AsyncSession, *, user: User, wish: Wish) -> Forbidden | None:
+    """Why the person may not claim a dispatched wish, or None: a team's wish is for its active
+    members, a wish asked of one member (扫码为你服务) for that member, a unit's for its people."""
+    if wish.assigned_team_id is not None:
+        if not await teams_service.is_active_member(session, team_id=wish.assigned_team_id, user_id=user.id):
+            return Forbidden("该心愿已派单给志愿服务队，仅该队队员可以认领", code="wish_dispatched_to_team")
+    elif wish.assigned_user_id is not None and wish.assigned_user_id != user.id:
+        return Forbidden("该心愿是居民点名请某位党员帮忙的，仅该党员可以认领", code="wish_asked_of_member")
+    if wish.assigned_org_id is None or await _unit_may_claim(session, user=user, wish=wish):
+        return None
+    return Forbidden("该心愿已派单给共建单位，仅该单位人员可以认领", code="wish_dispatched_to_unit")
+
+
+async def _unit_may_claim(session: AsyncSession, *, user: User, wish: Wish) -> bool:
     if await holds_role_on(session, user_id=user.id, org_id=wish.assigned_org_id):
         return True
     return await _employed_by(session, user_id=user.id, unit_id=wish.assigned_org_id)
@@ -112,6 +128,8 @@ def actions_for(wish: Wish, *, user: User, staff: bool, may_claim: bool = True) 
         acts += ["release", "done"]
     if me == wish.poster_id and MACHINE.allowed("confirm", wish.status):
         acts.append("confirm")
+    if me == wish.acted_by_id and me != wish.poster_id and MACHINE.allowed("confirm", wish.status):
+        acts.append("confirm_on_behalf")
     if staff and MACHINE.allowed("verify", wish.status):
         acts.append("verify")
     if me == wish.poster_id and MACHINE.allowed("cancel", wish.status):
@@ -154,6 +172,8 @@ def _public(
         if wish.claimer_id
         else None,
         assigned_org_id=wish.assigned_org_id,
+        assigned_team_id=wish.assigned_team_id,
+        assigned_user_id=wish.assigned_user_id,
         reject_reason=wish.reject_reason if (staff or me == wish.poster_id) else None,
         promise_date=wish.promise_date,
         claimed_at=wish.claimed_at,
@@ -295,15 +315,17 @@ async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dic
     wish, staff = await visible(session, wish_id=wish_id, user=user)
     public = await view(session, wish=wish, viewer=user, staff=staff)
     people = await lookups.users_by_id(session, {e.actor_id for e in public.events})
-    choices = []
+    choices, teams = [], []
     if "review" in public.actions:
         choices = await resources_service.dispatch_choices(
             session, org_id=wish.org_id, category=wish.category
         )
+        teams = await teams_service.dispatch_choices(session, place=await session.get(Org, wish.org_id))
     return {
         "wish": public,
         "actor_names": {i: u.name for i, u in people.items()},
         "dispatch_choices": choices,
+        "team_choices": teams,
         "staff": staff,
         "today": clock.today(),
     }

@@ -29,11 +29,14 @@ from app.models.wishes import (
 )
 from app.permissions import alliance_id, has_role_over, role_holders
 from app.services import audit, claim_policy, content, crypto, wish_categories
+from app.services import auth as auth_service
 from app.services import ledger as ledger_service
+from app.services import push as push_service
+from app.services import teams as teams_service
 from app.services import users as users_service
 from app.services.storage import get_storage
 from app.services.wish_machine import CLAIMED_STATES, MACHINE, S, tell
-from app.services.wish_views import may_claim_dispatched, view, visible
+from app.services.wish_views import dispatch_refusal, view, visible
 
 # A claim without a promised date promises this many days.
 DEFAULT_PROMISE_DAYS = 7
@@ -43,8 +46,17 @@ MAX_PHOTOS = 3
 # ---- the use cases ----
 
 
-async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -> WishPublic:
-    """Post a wish (submitted, awaiting review); staff may post for a resident without a smartphone."""
+async def create_wish(
+    session: AsyncSession,
+    *,
+    data: WishCreate,
+    actor: User,
+    asked_of: User | None = None,
+    team_id: int | None = None,
+) -> WishPublic:
+    """Post a wish (submitted, awaiting review); staff may post for a resident without a smartphone.
+
+    A wish from a member's card (扫码为你服务) is `asked_of` that member, or of their team (`team_id`)."""
     content.check_text(data.title, data.description, data.child_name, data.child_school)
     on_behalf = bool(data.on_behalf_of_phone)
     org_id = data.org_id or (None if on_behalf else actor.home_org_id)
@@ -74,12 +86,16 @@ async def create_wish(session: AsyncSession, *, data: WishCreate, actor: User) -
         deadline=data.deadline,
         child_name_enc=crypto.encrypt(data.child_name),
         child_school_enc=crypto.encrypt(data.child_school),
+        assigned_user_id=asked_of.id if asked_of else None,
+        assigned_team_id=team_id,
         created_at=now,
         updated_at=now,
     )
     session.add(wish)
     await session.flush()
     note = f"由{actor.name}代为提交" if poster is not actor else None
+    if asked_of is not None:
+        note = f"扫码请{asked_of.name}帮忙"
     session.add(
         WishEvent(
             wish_id=wish.id, at=now, actor_id=actor.id, action="submit", to_status=S.submitted, note=note
@@ -142,7 +158,15 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
                 raise ValidationFailed("只能派单给本联盟的共建单位", code="invalid_assign_org")
             values["assigned_org_id"] = unit.id
             note = f"派单给{unit.name}" + (f"：{data.reason}" if data.reason else "")
+        team = None
+        if data.assign_team_id is not None:
+            team = await teams_service.dispatch_target(
+                session, team_id=data.assign_team_id, place=await session.get(Org, wish.org_id)
+            )
+            values["assigned_team_id"] = team.id
+            note = f"派单给{team.name}" + (f"：{data.reason}" if data.reason else "")
         await MACHINE.apply_or_conflict(session, wish, "publish", actor_id=actor.id, note=note, values=values)
+        await _tell_dispatched(session, wish, team=team)
         if data.assign_org_id is not None:
             for uid in await role_holders(session, org_id=data.assign_org_id):
                 await tell(
@@ -168,7 +192,11 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         object_type="wish",
         object_id=wish.id,
         org_id=wish.org_id,
-        detail={"approve": data.approve, "assign_org_id": data.assign_org_id},
+        detail={
+            "approve": data.approve,
+            "assign_org_id": data.assign_org_id,
+            "assign_team_id": data.assign_team_id,
+        },
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
@@ -183,11 +211,12 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
         raise Conflict("这个心愿已经被认领了", code="wish_already_claimed")
     if not MACHINE.allowed("claim", wish.status):
         raise InvalidState("心愿尚未发布或已关闭，不能认领")
-    if not await may_claim_dispatched(session, user=actor, wish=wish):
-        raise Forbidden("该心愿已派单给共建单位，仅该单位人员可以认领", code="wish_dispatched_to_unit")
-    await claim_policy.check_may_claim(
-        session, actor=actor, wish=wish, dispatched_to_them=wish.assigned_org_id is not None
+    if refusal := await dispatch_refusal(session, user=actor, wish=wish):
+        raise refusal
+    dispatched = any(
+        x is not None for x in (wish.assigned_org_id, wish.assigned_team_id, wish.assigned_user_id)
     )
+    await claim_policy.check_may_claim(session, actor=actor, wish=wish, dispatched_to_them=dispatched)
     today = clock.today()
     promise = data.promise_date
     if promise is None:
@@ -313,7 +342,10 @@ async def mark_done(session: AsyncSession, *, wish_id: int, data: DoneIn, actor:
 
 
 async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor: User) -> WishPublic:
-    """The poster confirms the help and rates it (1–5 stars)."""
+    """The poster confirms the help and rates it (1–5 stars); staff who posted it for a resident may
+    confirm for them (`on_behalf`), with the rating the resident gave."""
+    if data.on_behalf:
+        return await confirm_on_behalf(session, wish_id=wish_id, data=data, actor=actor)
     wish, staff = await visible(session, wish_id=wish_id, user=actor)
     if wish.poster_id != actor.id:
         raise Forbidden("只有许愿人可以确认", code="not_wish_poster")
@@ -336,6 +368,80 @@ async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
+
+
+async def confirm_on_behalf(
+    session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor: User
+) -> WishPublic:
+    """Staff who posted the wish for a resident confirm it for them: audited as on behalf, and the
+    resident is told (by SMS where they have never used the app)."""
+    wish, staff = await visible(session, wish_id=wish_id, user=actor)
+    if wish.acted_by_id != actor.id or not staff:
+        raise Forbidden("只有代居民提交该心愿的工作人员可以代为确认", code="not_acting_staff")
+    content.check_text(data.comment)
+    note = f"由{actor.name}代为确认（居民口述评价）" + (f"：{data.comment}" if data.comment else "")
+    await MACHINE.apply_or_conflict(
+        session,
+        wish,
+        "confirm",
+        actor_id=actor.id,
+        note=note,
+        values={"confirmed_at": clock.now(), "rating": data.rating, "comment": data.comment},
+    )
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="wish.confirm_on_behalf",
+        object_type="wish",
+        object_id=wish.id,
+        org_id=wish.org_id,
+        on_behalf_of_id=wish.poster_id,
+        detail={"rating": data.rating},
+    )
+    await tell(
+        session,
+        wish,
+        user_id=wish.claimer_id,
+        kind="wish_confirmed",
+        title="许愿人确认了您的服务",
+        body=f"“{wish.title}”获得{data.rating}星评价（由{actor.name}代为确认）",
+    )
+    await tell_resident(
+        session, wish, title="您的心愿已完成", body=f"{actor.name}已为您确认“{wish.title}”已完成"
+    )
+    await session.commit()
+    return await view(session, wish=wish, viewer=actor, staff=staff)
+
+
+async def tell_resident(session: AsyncSession, wish: Wish, *, title: str, body: str) -> None:
+    """Tell a resident staff act for: in the app, and by SMS if they have never signed in to it."""
+    await tell(session, wish, user_id=wish.poster_id, kind="wish_for_you", title=title, body=body)
+    poster = await session.get(User, wish.poster_id)
+    if not await auth_service.has_signed_in(session, user=poster):
+        await push_service.enqueue_sms(
+            session, user_id=poster.id, kind="wish_for_you", title=title, body=body, link=f"/wishes/{wish.id}"
+        )
+
+
+async def _tell_dispatched(session: AsyncSession, wish: Wish, *, team) -> None:
+    """A team's leader hears of a wish dispatched to it first; a member a resident asked for hears it too."""
+    if team is None and wish.assigned_team_id is not None:  # asked of a team from a member's card
+        team = await teams_service.get_team(session, team_id=wish.assigned_team_id)
+    told = set()
+    for uid in ([team.leader_id] if team else []) + (
+        [wish.assigned_user_id] if wish.assigned_user_id else []
+    ):
+        if uid in told:
+            continue
+        told.add(uid)
+        await tell(
+            session,
+            wish,
+            user_id=uid,
+            kind="wish_dispatched",
+            title="有一个心愿派给您" if uid == wish.assigned_user_id else "社区派来一个心愿",
+            body=f"“{wish.title}”已派单给{team.name if team and uid != wish.assigned_user_id else '您'}，请安排认领",
+        )
 
 
 async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: User) -> WishPublic:

@@ -61,6 +61,19 @@ async def build_site(page_db, server) -> Site:
             headers=auth(resident),
         )
         assert event.status_code == 201, event.text
+        team = await api.post(
+            "/teams",
+            json={
+                "name": "幸福志愿服务队",
+                "kind": "volunteer",
+                "org_id": tree.community.id,
+                "leader_id": staff.id,
+            },
+            headers=auth(staff),
+        )
+        assert team.status_code == 201, team.text
+        card = await api.get(f"/members/{staff.id}/card", headers=auth(staff))
+        assert card.status_code == 200, card.text
     pages = [
         "/",
         "/me",
@@ -86,5 +99,11 @@ async def build_site(page_db, server) -> Site:
         "/admin/reports",
         "/admin/stats",
         "/timebank/rewards/manage",
+        "/teams",
+        f"/teams/{team.json()['id']}",
+        "/demonstration-posts",
+        "/card",
+        f"/m/{card.json()['code']}",
+        f"/stations/{station.id}/services",
     ]
     return Site(staff=staff, resident=resident, pages=pages)

@@ -38,6 +38,9 @@
 
   function submit(text, loc) {
     if (busy || !text) return;
+    /* A member's service card (扫码为你服务) opens their page rather than signing in. */
+    var card = /\/m\/(\d+-[A-Za-z0-9_-]+)/.exec(text);
+    if (card) { location.href = "/m/" + card[1]; return; }
     busy = true;
     var body = Object.assign({ token: text.trim() }, loc || {});
     ejia.api("POST", "/checkins", body).then(function (c) {

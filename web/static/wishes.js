@@ -64,6 +64,7 @@
         if (el.reason.value.trim()) body.reason = el.reason.value.trim();
         if (!body.approve && !body.reason) { ejia.toast("请填写不通过的原因"); el.reason.focus(); return; }
         if (body.approve && el.assign_org_id.value) body.assign_org_id = number(el.assign_org_id.value);
+        if (body.approve && el.assign_team_id && el.assign_team_id.value) body.assign_team_id = number(el.assign_team_id.value);
       } else if (action === "claim") {
         if (el.promise_date.value) body.promise_date = el.promise_date.value;
       } else if (action === "done") {
@@ -73,6 +74,7 @@
         var checked = f.querySelector("input[name=rating]:checked");
         body = { rating: checked ? number(checked.value) : 5 };
         if (el.comment.value.trim()) body.comment = el.comment.value.trim();
+        if (el.on_behalf) body.on_behalf = true;
       } else if (action === "verify") {
         body = { credit_minutes: number(el.credit_minutes.value) || 0 };
         if (el.note.value.trim()) body.note = el.note.value.trim();

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.routers.pages import (
     activities,
     admin,
+    alliance,
     events,
     report,
     resources,
@@ -16,5 +17,17 @@ from app.routers.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (shell, admin, wishes, resources, timebank, stations, activities, scan, report, events):
+for module in (
+    shell,
+    admin,
+    wishes,
+    resources,
+    timebank,
+    stations,
+    activities,
+    scan,
+    report,
+    events,
+    alliance,
+):
     router.include_router(module.router)
