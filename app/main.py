@@ -31,6 +31,7 @@ from app.routers import (
     health,
     lists,
     me,
+    meetings,
     member_reports,
     notifications,
     orgs,
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cobuilding,
         events,
         stats,
+        meetings,
     ):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)

@@ -3,11 +3,13 @@
 # One module per domain; importing it puts its tables on the metadata.
 from app.models import (  # noqa: E402,F401,I001
     activities,
+    assessments,
     base,  # noqa: F401  (naming convention first)
     cobuilding,
     events,
     feedback,
     idempotency,
+    meetings,
     member_reports,
     notifications,
     posts,
