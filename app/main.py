@@ -23,6 +23,7 @@ from app.limits import BodySizeLimitMiddleware
 from app.retry import RetryLostRaceMiddleware
 from app.routers import (
     activities,
+    assessments,
     auth,
     checkins,
     cobuilding,
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events,
         stats,
         meetings,
+        assessments,
     ):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)

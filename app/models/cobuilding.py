@@ -87,3 +87,9 @@ class AssessmentPublic(BaseModel):
     score: int
     reasons: str
     rated_at: datetime
+    items: list[dict] = PField(
+        default_factory=list, description="逐项评分：item, weight, source, auto（自动指标值）, score, reason"
+    )
+    total: float | None = PField(None, description="逐项评分的加权总分")
+    approved: bool = False
+    approved_at: datetime | None = None
