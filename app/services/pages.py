@@ -80,6 +80,8 @@ ADMIN_LINKS = [
     ("/timebank/rewards/manage", "爱心超市（兑换与上架）"),
     ("/admin/activities", "活动与签到"),
     ("/admin/resources", "共建单位服务资源清单"),
+    ("/admin/meetings", "会议纪要、督办与轮值主席"),
+    ("/admin/assessments", "共驻共建考核（评分、审定、排名）"),
     ("/admin/stats", "台账统计与四项清单导出"),
 ]
 

@@ -6,6 +6,7 @@ from app.routers.pages import (
     activities,
     admin,
     events,
+    meetings,
     report,
     resources,
     scan,
@@ -16,5 +17,17 @@ from app.routers.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (shell, admin, wishes, resources, timebank, stations, activities, scan, report, events):
+for module in (
+    shell,
+    admin,
+    wishes,
+    resources,
+    timebank,
+    stations,
+    activities,
+    scan,
+    report,
+    events,
+    meetings,
+):
     router.include_router(module.router)
