@@ -1,8 +1,9 @@
-"""meetings assessments
+"""Meetings (minutes, resolutions, action items, chair rotation) and units that deliver (commitments,
+assessment items, itemised and approved assessments)
 
 Revision ID: alliance_02
 Revises: pages_01
-Create Date: 2026-12-02 14:50:47.279963
+Create Date: 2026-12-02 15:02:27.512901
 """
 
 from collections.abc import Sequence
@@ -66,6 +67,7 @@ def upgrade() -> None:
         sa.Column("escalated_org_id", sa.Integer(), nullable=True),
         sa.Column("overdue_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("done_note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("photos", sa.JSON(), server_default="[]", nullable=False),
         sa.Column("done_by_id", sa.Integer(), nullable=True),
         sa.Column("done_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
@@ -129,6 +131,7 @@ def upgrade() -> None:
         sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
         sa.Column("public", sa.Boolean(), nullable=False),
         sa.Column("chair_unit_id", sa.Integer(), nullable=True),
+        sa.Column("photos", sa.JSON(), server_default="[]", nullable=False),
         sa.Column("written_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),

@@ -13,6 +13,10 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import CreatedAt, Day, Id, Input, TimeField
 
+# How many photos a meeting's minutes, and an action item, may keep.
+MAX_MINUTES_PHOTOS = 9
+MAX_ITEM_PHOTOS = 3
+
 # The activity kinds that are meetings: only these keep minutes, resolutions and action items.
 MEETING_KINDS = ("议事会", "联席会议", "民情研判会")
 JOINT_MEETING = "联席会议"
@@ -39,6 +43,9 @@ class MeetingMinutes(SQLModel, table=True):
     public: bool = False
     # The joint meeting's chair unit (轮值主席), kept so the next chair follows on from it.
     chair_unit_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
+    photos: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     written_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = CreatedAt()
     updated_at: datetime = CreatedAt()
@@ -72,6 +79,9 @@ class ActionItem(SQLModel, table=True):
     escalated_org_id: int | None = Field(default=None, foreign_key="orgs.id")
     overdue_at: datetime | None = TimeField(default=None, nullable=True)
     done_note: str | None = Field(default=None, max_length=1000)
+    photos: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     done_by_id: int | None = Field(default=None, foreign_key="users.id")
     done_at: datetime | None = TimeField(default=None, nullable=True)
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
@@ -122,6 +132,7 @@ class MinutesPublic(BaseModel):
     chair_unit_id: int | None
     chair_unit_name: str | None = None
     resolutions: list[ResolutionPublic]
+    photos: list[str] = PField(default_factory=list, description="会议照片的地址（仅参会人和工作人员可见）")
     updated_at: datetime
 
 
@@ -157,6 +168,7 @@ class ActionItemPublic(BaseModel):
     escalated_org_id: int | None
     done_note: str | None
     done_at: datetime | None
+    photos: list[str] = PField(default_factory=list, description="办结照片的地址")
     created_at: datetime
     can_mark_done: bool = False
 

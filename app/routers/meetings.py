@@ -1,6 +1,6 @@
 """Meetings (议事会, 联席会议, 民情研判会): minutes and resolutions, action items, the rotating chair."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.deps import CurrentUser, SessionDep
 from app.models.base import Id
@@ -15,6 +15,7 @@ from app.models.meetings import (
     MinutesPublic,
 )
 from app.pagination import Page, PageDep
+from app.routers.photos import PHOTO_RESPONSES, UploadedPhoto, photo_response
 from app.services import action_items as items_service
 from app.services import meetings as meetings_service
 
@@ -31,6 +32,23 @@ async def write_minutes(activity_id: Id, body: MinutesIn, session: SessionDep, u
 async def read_minutes(activity_id: Id, session: SessionDep, user: CurrentUser):
     """A meeting's minutes: in full for attendees and staff, the resolutions only for the community when public."""
     return await meetings_service.read_minutes(session, activity_id=activity_id, viewer=user)
+
+
+@router.post("/activities/{activity_id}/minutes/photos", response_model=MinutesPublic, status_code=201)
+async def add_minutes_photo(activity_id: Id, session: SessionDep, user: CurrentUser, photo: UploadedPhoto):
+    """Add a photo of the meeting (multipart field `photo`: JPG, PNG or WebP, at most 5 MB, nine a meeting)."""
+    return await meetings_service.add_minutes_photo(session, activity_id=activity_id, data=photo, actor=user)
+
+
+@router.get(
+    "/activities/{activity_id}/minutes/photos/{index}", response_class=Response, responses=PHOTO_RESPONSES
+)
+async def minutes_photo(activity_id: Id, index: int, session: SessionDep, user: CurrentUser):
+    """A photo of a meeting (attendees and staff)."""
+    data, media_type = await meetings_service.minutes_photo(
+        session, activity_id=activity_id, index=index, viewer=user
+    )
+    return photo_response(data, media_type)
 
 
 @router.get("/resolutions", response_model=list[MinutesPublic])
@@ -55,6 +73,19 @@ async def meeting_action_items(activity_id: Id, session: SessionDep, user: Curre
 async def action_item_done(item_id: Id, body: ActionItemDone, session: SessionDep, user: CurrentUser):
     """Report an action item done with a note (the owner, or an admin of the owning unit)."""
     return await items_service.mark_done(session, item_id=item_id, note=body.note, actor=user)
+
+
+@router.post("/action-items/{item_id}/photos", response_model=ActionItemPublic, status_code=201)
+async def add_action_item_photo(item_id: Id, session: SessionDep, user: CurrentUser, photo: UploadedPhoto):
+    """Add a photo of what was done (the owner; multipart field `photo`, three an item)."""
+    return await items_service.add_photo(session, item_id=item_id, data=photo, actor=user)
+
+
+@router.get("/action-items/{item_id}/photos/{index}", response_class=Response, responses=PHOTO_RESPONSES)
+async def action_item_photo(item_id: Id, index: int, session: SessionDep, user: CurrentUser):
+    """A photo of an action item (its owner and the staff over its meeting)."""
+    data, media_type = await items_service.item_photo(session, item_id=item_id, index=index, viewer=user)
+    return photo_response(data, media_type)
 
 
 @router.get("/action-items", response_model=Page[ActionItemPublic])

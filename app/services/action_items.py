@@ -10,9 +10,15 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.models.activities import Activity
-from app.models.meetings import ActionItem, ActionItemCreate, ActionItemPublic, ActionItemStatus
+from app.models.meetings import (
+    MAX_ITEM_PHOTOS,
+    ActionItem,
+    ActionItemCreate,
+    ActionItemPublic,
+    ActionItemStatus,
+)
 from app.models.org import Org
 from app.models.user import User
 from app.pagination import PageParams, paginate
@@ -32,6 +38,7 @@ from app.services import notifications as notify_service
 from app.services import orgs as orgs_service
 from app.services.activities import get_activity, require_organiser
 from app.services.meetings import Access, minutes_access, require_meeting
+from app.services.storage import get_storage
 
 S = ActionItemStatus
 
@@ -80,6 +87,7 @@ async def _publics(session: AsyncSession, items: list[ActionItem], viewer: User)
                 escalated_org_id=i.escalated_org_id,
                 done_note=i.done_note,
                 done_at=i.done_at,
+                photos=[f"/api/v1/action-items/{i.id}/photos/{n}" for n in range(len(i.photos))],
                 created_at=i.created_at,
                 can_mark_done=i.status != S.done and await _may_mark_done(session, i, viewer),
             )
@@ -153,15 +161,45 @@ async def items_of_meeting(
     return await _publics(session, list(rows), viewer)
 
 
-async def mark_done(session: AsyncSession, *, item_id: int, note: str, actor: User) -> ActionItemPublic:
-    """The owner (or an admin of the owning unit) reports the item done, with a note: open/overdue → done."""
+async def _visible_item(session: AsyncSession, *, item_id: int, user: User) -> tuple[ActionItem, bool]:
+    """The item, if the user owns it (or administers the owning unit) or is staff over its meeting: (item, owner)."""
     item = await session.get(ActionItem, item_id)
     if item is None:
         raise NotFound("督办事项不存在", code="action_item_not_found")
-    if not await _may_mark_done(session, item, actor):
-        if await has_role_over(session, user_id=actor.id, org_id=item.org_id, roles=STAFF_ROLES):
-            raise Forbidden("只有责任人或责任单位的管理员可以办结")
-        raise NotFound("督办事项不存在", code="action_item_not_found")
+    if await _may_mark_done(session, item, user):
+        return item, True
+    if await has_role_over(session, user_id=user.id, org_id=item.org_id, roles=STAFF_ROLES):
+        return item, False
+    raise NotFound("督办事项不存在", code="action_item_not_found")
+
+
+async def add_photo(session: AsyncSession, *, item_id: int, data: bytes, actor: User) -> ActionItemPublic:
+    """The owner adds a photo of what was done (at most MAX_ITEM_PHOTOS)."""
+    item, owner = await _visible_item(session, item_id=item_id, user=actor)
+    if not owner:
+        raise Forbidden("只有责任人或责任单位的管理员可以上传照片")
+    if len(item.photos) >= MAX_ITEM_PHOTOS:
+        raise Conflict(f"每个事项最多{MAX_ITEM_PHOTOS}张照片", code="too_many_photos")
+    key = await get_storage().save(data, folder=f"action_items/{item.id}")
+    item.photos = [*item.photos, key]
+    session.add(item)
+    await session.commit()
+    return (await _publics(session, [item], actor))[0]
+
+
+async def item_photo(session: AsyncSession, *, item_id: int, index: int, viewer: User) -> tuple[bytes, str]:
+    """A photo of an action item, for its owner and the staff over its meeting."""
+    item, _ = await _visible_item(session, item_id=item_id, user=viewer)
+    if not 0 <= index < len(item.photos):
+        raise NotFound("照片不存在", code="photo_not_found")
+    return await get_storage().load(item.photos[index])
+
+
+async def mark_done(session: AsyncSession, *, item_id: int, note: str, actor: User) -> ActionItemPublic:
+    """The owner (or an admin of the owning unit) reports the item done, with a note: open/overdue → done."""
+    item, owner = await _visible_item(session, item_id=item_id, user=actor)
+    if not owner:
+        raise Forbidden("只有责任人或责任单位的管理员可以办结")
     now = clock.now()
     result = await session.exec(
         update(ActionItem)

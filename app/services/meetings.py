@@ -17,6 +17,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models.activities import Activity, Attendance
 from app.models.meetings import (
     JOINT_MEETING,
+    MAX_MINUTES_PHOTOS,
     MEETING_KINDS,
     ChairRotation,
     ChairRotationIn,
@@ -42,6 +43,7 @@ from app.permissions import (
 from app.services import audit, lookups
 from app.services import orgs as orgs_service
 from app.services.activities import get_activity, is_organiser, require_organiser
+from app.services.storage import get_storage
 
 
 class Access(Enum):
@@ -115,6 +117,11 @@ async def _public(
             ResolutionPublic(id=r.id, position=r.position, text=r.text)
             for r in await _resolutions(session, activity.id)
         ],
+        photos=(
+            [f"/api/v1/activities/{activity.id}/minutes/photos/{i}" for i in range(len(minutes.photos))]
+            if access == Access.full
+            else []
+        ),
         updated_at=minutes.updated_at,
     )
 
@@ -182,6 +189,37 @@ async def read_minutes(session: AsyncSession, *, activity_id: int, viewer: User)
     if minutes is None:
         raise NotFound("本次会议尚未记录纪要", code="minutes_not_found")
     return await _public(session, activity, minutes, access)
+
+
+async def add_minutes_photo(
+    session: AsyncSession, *, activity_id: int, data: bytes, actor: User
+) -> MinutesPublic:
+    """The organiser adds a photo of the meeting to its minutes (written first)."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    minutes = await _minutes_row(session, activity.id)
+    if minutes is None:
+        raise Conflict("请先记录会议纪要，再上传照片", code="minutes_required")
+    if len(minutes.photos) >= MAX_MINUTES_PHOTOS:
+        raise Conflict(f"每次会议最多{MAX_MINUTES_PHOTOS}张照片", code="too_many_photos")
+    key = await get_storage().save(data, folder=f"meetings/{activity.id}")
+    minutes.photos = [*minutes.photos, key]
+    minutes.updated_at = clock.now()
+    session.add(minutes)
+    await session.commit()
+    return await _public(session, activity, minutes, Access.full)
+
+
+async def minutes_photo(
+    session: AsyncSession, *, activity_id: int, index: int, viewer: User
+) -> tuple[bytes, str]:
+    """A photo of a meeting, for those who read its full minutes."""
+    activity = await get_activity(session, activity_id=activity_id)
+    minutes = await _minutes_row(session, activity.id)
+    access = await minutes_access(session, activity=activity, minutes=minutes, viewer=viewer)
+    if minutes is None or access != Access.full or not 0 <= index < len(minutes.photos):
+        raise NotFound("照片不存在", code="photo_not_found")
+    return await get_storage().load(minutes.photos[index])
 
 
 async def minutes_or_none(session: AsyncSession, *, activity: Activity, viewer: User) -> MinutesPublic | None:

@@ -81,6 +81,7 @@ async def test_a_whole_joint_meeting_through_the_pages(client, world):
     ).json()
     mine = await client.get("/meetings/action-items", headers=auth(people["unit_admin"]))
     assert "开放单位停车场" in mine.text and f'data-done="{item["id"]}"' in mine.text
+    assert f'data-upload="/action-items/{item["id"]}/photos"' in mine.text
     await client.post(
         f"/api/v1/action-items/{item['id']}/done", json={"note": "已开放"}, headers=auth(people["unit_admin"])
     )

@@ -12,7 +12,7 @@ from app.models.notifications import Notification
 from app.models.org import UnitCommunity
 from app.services import action_items as items_service
 from app.services import orgs as orgs_service
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, photo
 
 MINUTES = {
     "text": "讨论了小区停车难和楼道照明问题。",
@@ -333,3 +333,47 @@ async def test_a_rotation_names_only_units_of_the_community(client, session, wor
     units = await _units(session, tree, 1)
     r = await client.put(url, json={"unit_ids": [units[0].id, units[0].id]}, headers=h)
     assert (r.status_code, r.json()["code"]) == (422, "duplicate_unit")
+
+
+# ---- photos ----
+
+
+async def test_meeting_photos_are_for_attendees_and_staff(client, world):
+    _, people, meeting = world
+    url = f"/api/v1/activities/{meeting}/minutes/photos"
+    files = {"photo": ("a.png", photo("PNG"), "image/png")}
+    r = await client.post(url, files=files, headers=auth(people["organiser"]))
+    assert (r.status_code, r.json()["code"]) == (409, "minutes_required")
+    await client.post(
+        f"/api/v1/activities/{meeting}/minutes", json=MINUTES, headers=auth(people["organiser"])
+    )
+    assert (await client.post(url, files=files, headers=auth(people["attendee"]))).status_code == 403
+    r = await client.post(url, files=files, headers=auth(people["organiser"]))
+    assert r.status_code == 201
+    assert r.json()["photos"] == [f"/api/v1/activities/{meeting}/minutes/photos/0"]
+    got = await client.get(f"{url}/0", headers=auth(people["attendee"]))
+    assert (got.status_code, got.headers["content-type"]) == (200, "image/jpeg")
+    assert (await client.get(f"{url}/0", headers=auth(people["resident"]))).status_code == 404
+    public = (
+        await client.get(f"/api/v1/activities/{meeting}/minutes", headers=auth(people["resident"]))
+    ).json()
+    assert public["photos"] == []
+
+
+async def test_the_owner_adds_photos_of_what_was_done(client, world):
+    tree, people, meeting = world
+    item = (
+        await client.post(
+            f"/api/v1/activities/{meeting}/action-items",
+            json=_item(owner_org_id=tree.unit.id),
+            headers=auth(people["organiser"]),
+        )
+    ).json()
+    url = f"/api/v1/action-items/{item['id']}/photos"
+    files = {"photo": ("a.png", photo("PNG"), "image/png")}
+    assert (await client.post(url, files=files, headers=auth(people["organiser"]))).status_code == 403
+    assert (await client.post(url, files=files, headers=auth(people["resident"]))).status_code == 404
+    r = await client.post(url, files=files, headers=auth(people["unit_admin"]))
+    assert r.json()["photos"] == [f"{url}/0"]
+    assert (await client.get(f"{url}/0", headers=auth(people["organiser"]))).status_code == 200
+    assert (await client.get(f"{url}/1", headers=auth(people["organiser"]))).status_code == 404

@@ -68,3 +68,20 @@
     });
   });
 })();
+
+/* Photos: a picked file goes straight up (the server re-encodes it), then the page shows it. */
+(function () {
+  "use strict";
+  document.querySelectorAll("input[data-upload]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      var data = new FormData();
+      data.append("photo", file);
+      fetch("/api/v1" + input.dataset.upload, { method: "POST", body: data, credentials: "same-origin" }).then(function (r) {
+        if (r.ok) { ejia.toast("照片已上传"); setTimeout(function () { location.reload(); }, 800); return; }
+        return r.json().then(function (p) { ejia.toast(ejia.problemText(p)); });
+      }, function () { ejia.toast("网络不太好，照片未能上传"); });
+    });
+  });
+})();
