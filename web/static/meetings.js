@@ -38,12 +38,12 @@
     });
   }
 
-  document.querySelectorAll("[data-done]").forEach(function (btn) {
-    btn.addEventListener("click", function () {
-      var note = prompt("办结情况（必填）");
-      if (!note || !note.trim()) return;
+  document.querySelectorAll("form[data-done]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var btn = form.querySelector("button");
       btn.disabled = true;
-      ejia.api("POST", "/action-items/" + btn.dataset.done + "/done", { note: note.trim() }).then(function () {
+      ejia.api("POST", "/action-items/" + form.dataset.done + "/done", { note: form.elements.note.value.trim() }).then(function () {
         reloadSoon("已办结");
       }, function (p) { btn.disabled = false; fail(p); });
     });
