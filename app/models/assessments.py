@@ -133,6 +133,26 @@ class ItemisedAssessmentIn(Input):
         return self
 
 
+class ScoringItem(BaseModel):
+    name: str
+    weight: int
+    source: str | None
+    source_label: str | None
+    auto: int | None = PField(description="该单位本年度的自动指标值（无自动指标时为 null）")
+    score: int | None = PField(description="已打的分（未打为 null）")
+    reason: str
+
+
+class ScoringForm(BaseModel):
+    unit_id: int
+    unit_name: str
+    community_id: int
+    community_name: str
+    year: int
+    approved: bool
+    items: list[ScoringItem]
+
+
 class RankingRow(BaseModel):
     rank: int
     unit_id: int

@@ -10,6 +10,7 @@ from app.models.assessments import (
     CommitmentPublic,
     FigureValue,
     RankingRow,
+    ScoringForm,
     UnitProgress,
 )
 from app.models.base import Id
@@ -59,6 +60,16 @@ async def get_assessment_items(org_id: Id, session: SessionDep, user: CurrentUse
 async def set_assessment_items(org_id: Id, body: AssessmentItemsIn, session: SessionDep, user: CurrentUser):
     """Set the alliance's assessment items; weights sum to 100 (alliance admin)."""
     return await assessments_service.set_items(session, org_id=org_id, data=body, actor=user)
+
+
+@router.get("/units/{unit_id}/assessments/{year}/form", response_model=ScoringForm)
+async def scoring_form(
+    unit_id: Id, year: Year, session: SessionDep, user: CurrentUser, community_id: Id | None = None
+):
+    """The items to score with the unit's automatic figures and the scores given so far (community admin)."""
+    return await assessments_service.scoring_form(
+        session, unit_id=unit_id, year=year, community_id=community_id, actor=user
+    )
 
 
 @router.post("/units/{unit_id}/assessments/{year}/approve", response_model=list[AssessmentPublic])

@@ -17,6 +17,8 @@ from app.models.assessments import (
     FigureValue,
     ItemisedAssessmentIn,
     RankingRow,
+    ScoringForm,
+    ScoringItem,
     UnitProgress,
 )
 from app.models.cobuilding import AssessmentIn, AssessmentPublic, CoBuildingAgreement, CoBuildingAssessment
@@ -270,8 +272,9 @@ async def approve(
 
 async def scoring_form(
     session: AsyncSession, *, unit_id: int, year: int, community_id: int | None, actor: User
-) -> dict:
-    """For the scoring page: the items with the unit's automatic figures and the scores given so far."""
+) -> ScoringForm:
+    """The scoring form: the alliance's items with the unit's automatic figures and the scores given so far
+    (admin of the scoring community)."""
     unit = await commitments_service.unit_of(session, unit_id)
     community = await _scoring_community(session, unit=unit, community_id=community_id, actor=actor)
     figures = await auto_figures(session, unit=unit, community=community, year=year)
@@ -286,23 +289,26 @@ async def scoring_form(
     ).first()
     given = {i["item"]: i for i in (existing.items if existing else [])}
     items = [
-        {
-            "name": i.name,
-            "weight": i.weight,
-            "source_label": unit_figures.label(i.source),
-            "auto": figures.get(i.source) if i.source else None,
-            "score": given.get(i.name, {}).get("score"),
-            "reason": given.get(i.name, {}).get("reason", ""),
-        }
+        ScoringItem(
+            name=i.name,
+            weight=i.weight,
+            source=i.source,
+            source_label=unit_figures.label(i.source),
+            auto=figures.get(i.source) if i.source else None,
+            score=given.get(i.name, {}).get("score"),
+            reason=given.get(i.name, {}).get("reason", ""),
+        )
         for i in await _items(session, alliance_id(unit))
     ]
-    return {
-        "unit": unit,
-        "community": community,
-        "year": year,
-        "items": items,
-        "approved": bool(existing and existing.approved_at),
-    }
+    return ScoringForm(
+        unit_id=unit.id,
+        unit_name=unit.name,
+        community_id=community.id,
+        community_name=community.name,
+        year=year,
+        approved=bool(existing and existing.approved_at),
+        items=items,
+    )
 
 
 # ---- the yearly ranking ----

@@ -197,23 +197,25 @@ async def scoring(
         await session.exec(
             select(CoBuildingAgreement)
             .where(
-                CoBuildingAgreement.unit_id == form["unit"].id,
-                CoBuildingAgreement.community_id == form["community"].id,
+                CoBuildingAgreement.unit_id == form.unit_id,
+                CoBuildingAgreement.community_id == form.community_id,
             )
             .order_by(CoBuildingAgreement.signed_on.desc())
         )
     ).all()
-    names = {form["unit"].id: form["unit"].name, form["community"].id: form["community"].name}
-    form["agreements"] = [
-        {
-            "agreement": cobuilding_service.agreement_public(a, names),
-            "commitments": await commitments_service.commitments_of(session, agreement=a),
-        }
-        for a in agreements
-    ]
-    form["kind_labels"] = COMMITMENT_KIND_LABELS
-    form["period_labels"] = PERIOD_LABELS
-    return form
+    names = {form.unit_id: form.unit_name, form.community_id: form.community_name}
+    return {
+        "form": form,
+        "agreements": [
+            {
+                "agreement": cobuilding_service.agreement_public(a, names),
+                "commitments": await commitments_service.commitments_of(session, agreement=a),
+            }
+            for a in agreements
+        ],
+        "kind_labels": COMMITMENT_KIND_LABELS,
+        "period_labels": PERIOD_LABELS,
+    }
 
 
 async def unit_progress(session: AsyncSession, *, unit_id: int | None, year: int | None, user: User) -> dict:

@@ -323,3 +323,40 @@ async def test_who_sees_a_units_progress(client, world, who, status):
             "action_items_done",
         ]
         assert [len(a["commitments"]) for a in body["agreements"]] == [1]
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("community_admin", 200), ("community_staff", 403), ("unit_admin", 403), ("other_admin", 403)],
+)
+async def test_the_scoring_form_shows_each_item_with_its_automatic_figure(
+    client, session, world, who, status
+):
+    tree, people, _ = world
+    await client.put(
+        f"/api/v1/orgs/{tree.alliance.id}/assessment-items",
+        json=ITEMS,
+        headers=auth(people["alliance_admin"]),
+    )
+    now = clock.now()
+    session.add(
+        Activity(
+            org_id=tree.unit.id,
+            title="义诊",
+            kind="志愿服务",
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+            capacity=10,
+        )
+    )
+    await session.commit()
+    r = await client.get(f"/api/v1/units/{tree.unit.id}/assessments/{YEAR}/form", headers=auth(people[who]))
+    assert r.status_code == status
+    if status == 200:
+        form = r.json()
+        assert form["community_id"] == tree.community.id
+        assert [(i["name"], i["auto"], i["score"]) for i in form["items"]] == [
+            ("项目认领", 0, None),
+            ("活动开展", 1, None),
+            ("联席会议参与", None, None),
+        ]
