@@ -3,6 +3,7 @@ a member signs in by the QR code, the organiser records minutes with two resolut
 item to a unit, the unit reports it done, and the resolutions show as 公示 for the community."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
@@ -14,6 +15,9 @@ from app.services import qr
 from tests.factories import make_tree, make_user
 
 pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/ejia-meetings-shots")
+SHOTS.mkdir(exist_ok=True)
 
 
 async def _fits(page):
@@ -79,6 +83,7 @@ async def test_a_joint_meeting_from_chair_to_public_resolutions(page, page_db, l
     await page.get_by_label("完成期限").fill((clock.today() + timedelta(days=14)).isoformat())
     await page.get_by_role("button", name="交办").tap()
     await expect(page.locator(".app-item")).to_contain_text("进行中")
+    await page.screenshot(path=SHOTS / "meeting.png", full_page=True)
 
     # The hospital finds it in its action items and reports it done.
     await login(page, hospital)
@@ -89,6 +94,7 @@ async def test_a_joint_meeting_from_chair_to_public_resolutions(page, page_db, l
     await page.get_by_label("办结情况").fill("方案已印发，夜间 19 点后开放")
     await page.get_by_role("button", name="办结").tap()
     await expect(page.locator(".app-item")).to_contain_text("已办结")
+    await page.screenshot(path=SHOTS / "action-items.png", full_page=True)
 
     # A resident of the community sees the resolutions (公示), not the minutes' text.
     await login(page, member)
@@ -96,5 +102,6 @@ async def test_a_joint_meeting_from_chair_to_public_resolutions(page, page_db, l
     await expect(page.locator(f'[data-meeting="{meeting.id}"]')).to_contain_text("增设临时停车位")
     await expect(page.locator(f'[data-meeting="{meeting.id}"]')).to_contain_text("轮值主席：县医院")
     await expect(page.get_by_text("研究小区停车难问题")).to_have_count(0)
+    await page.screenshot(path=SHOTS / "resolutions.png", full_page=True)
     await _fits(page)
     await axe_check(page)
