@@ -52,9 +52,9 @@ async def minutes_photo(activity_id: Id, index: int, session: SessionDep, user: 
 
 
 @router.get("/resolutions", response_model=list[MinutesPublic])
-async def public_resolutions(session: SessionDep, user: CurrentUser):
-    """公示: public resolutions of meetings in your community, newest first."""
-    return await meetings_service.public_resolutions(session, viewer=user)
+async def public_resolutions(session: SessionDep, user: CurrentUser, org_id: Id | None = None):
+    """公示: public resolutions of meetings in your community (or org_id's, if you live there or are staff over it)."""
+    return await meetings_service.public_resolutions(session, viewer=user, org_id=org_id)
 
 
 @router.post("/activities/{activity_id}/action-items", response_model=ActionItemPublic, status_code=201)

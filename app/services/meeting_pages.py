@@ -97,10 +97,12 @@ async def my_items(session: AsyncSession, *, user: User, org_id: int | None, sta
     }
 
 
-async def resolutions(session: AsyncSession, *, user: User) -> dict:
-    """公示: the public resolutions of the person's community."""
-    home = await session.get(Org, user.home_org_id) if user.home_org_id else None
-    return {"meetings": await meetings_service.public_resolutions(session, viewer=user), "home": home}
+async def resolutions(session: AsyncSession, *, user: User, org_id: int | None) -> dict:
+    """公示: the public resolutions of the person's community (or of org_id's)."""
+    place = org_id or user.home_org_id
+    home = await session.get(Org, place) if place else None
+    meetings = await meetings_service.public_resolutions(session, viewer=user, org_id=org_id)
+    return {"meetings": meetings, "home": home}
 
 
 async def meetings_admin(session: AsyncSession, *, user: User) -> dict:
@@ -151,7 +153,9 @@ async def meetings_admin(session: AsyncSession, *, user: User) -> dict:
                     "units": units,
                 }
             )
+    staff_orgs = await orgs_with_role(session, user_id=user.id, roles=STAFF_ROLES)
     return {
+        "staff_orgs": [o for o in staff_orgs if o.kind != OrgKind.unit],
         "meetings": meetings,
         "with_minutes": with_minutes,
         "open_items": open_items,

@@ -57,10 +57,13 @@ def require_meeting(activity: Activity) -> None:
         raise Conflict(f"只有{'、'.join(MEETING_KINDS)}可以记录纪要和督办事项", code="not_a_meeting")
 
 
+async def _community_node(session: AsyncSession, org: Org) -> Org:
+    """The community an org node lies in (the alliance itself for the alliance and its units)."""
+    return (await session.exec(select(Org).where(Org.path == ancestor_path(org, 2)))).one()
+
+
 async def _community_of(session: AsyncSession, activity: Activity) -> Org:
-    org = await orgs_service.get_org(session, org_id=activity.org_id)
-    path = ancestor_path(org, 2)
-    return (await session.exec(select(Org).where(Org.path == path))).one()
+    return await _community_node(session, await orgs_service.get_org(session, org_id=activity.org_id))
 
 
 async def minutes_access(
@@ -231,13 +234,23 @@ async def minutes_or_none(session: AsyncSession, *, activity: Activity, viewer: 
     return None if access == Access.none else await _public(session, activity, minutes, access)
 
 
-async def public_resolutions(session: AsyncSession, *, viewer: User, limit: int = 30) -> list[MinutesPublic]:
-    """公示: the public resolutions of meetings held in the viewer's community (and above it), newest first."""
-    if not viewer.home_org_id:
-        return []
-    home = await session.get(Org, viewer.home_org_id)
-    if home is None:
-        return []
+async def public_resolutions(
+    session: AsyncSession, *, viewer: User, org_id: int | None = None, limit: int = 30
+) -> list[MinutesPublic]:
+    """公示: the public resolutions of meetings held in a community (and at its alliance), newest first:
+    the viewer's own community, or with org_id the community of a node they live in or are staff over."""
+    if org_id is not None:
+        home = await orgs_service.get_org(session, org_id=org_id)
+        lives_there = False
+        if viewer.home_org_id:
+            own = await session.get(Org, viewer.home_org_id)
+            lives_there = own is not None and is_within(own, await _community_node(session, home))
+        if not lives_there:
+            await require_role_over(session, user_id=viewer.id, org_id=home.id)
+    else:
+        home = await session.get(Org, viewer.home_org_id) if viewer.home_org_id else None
+        if home is None:
+            return []
     community_path = ancestor_path(home, 2)
     # Meetings of the community's subtree, and of the alliance itself.
     rows = (

@@ -96,6 +96,8 @@ async def test_a_whole_joint_meeting_through_the_pages(client, world):
     assert "增设停车位" in resident_view.text and "研究停车难" not in resident_view.text
     attendee_view = await client.get(f"/activities/{meeting}/meeting", headers=auth(people["attendee"]))
     assert "研究停车难" in attendee_view.text and "已开放" in attendee_view.text
+    staff_view = await client.get(f"/meetings/resolutions?org_id={tree.community.id}", headers=h)
+    assert "增设停车位" in staff_view.text and "幸福社区" in staff_view.text
     admin = await client.get("/admin/meetings", headers=h)
     assert "第三季度联席会议" in admin.text and "已记纪要" in admin.text
 

@@ -377,3 +377,24 @@ async def test_the_owner_adds_photos_of_what_was_done(client, world):
     assert r.json()["photos"] == [f"{url}/0"]
     assert (await client.get(f"{url}/0", headers=auth(people["organiser"]))).status_code == 200
     assert (await client.get(f"{url}/1", headers=auth(people["organiser"]))).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "org", "status", "count"),
+    [
+        ("resident", "community", 200, 1),
+        ("resident", "other_community", 403, None),
+        ("other_staff", "community", 403, None),
+        ("other_staff", "other_community", 200, 0),
+        ("alliance_admin", "community", 200, 1),
+    ],
+)
+async def test_who_may_read_a_communitys_public_resolutions(client, world, who, org, status, count):
+    tree, people, meeting = world
+    await client.post(
+        f"/api/v1/activities/{meeting}/minutes", json=MINUTES, headers=auth(people["organiser"])
+    )
+    r = await client.get(f"/api/v1/resolutions?org_id={getattr(tree, org).id}", headers=auth(people[who]))
+    assert r.status_code == status
+    if status == 200:
+        assert len(r.json()) == count

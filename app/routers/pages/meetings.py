@@ -34,9 +34,11 @@ async def action_items_page(
 
 
 @router.get("/meetings/resolutions")
-async def resolutions_page(request: Request, session: SessionDep, user: PageUser):
-    """公示: the public resolutions of the person's community."""
-    context = await meeting_pages.resolutions(session, user=user)
+async def resolutions_page(
+    request: Request, session: SessionDep, user: PageUser, org_id: Annotated[Id | None, Query()] = None
+):
+    """公示: the public resolutions of the person's community (or org_id's, for its staff)."""
+    context = await meeting_pages.resolutions(session, user=user, org_id=org_id)
     return render(request, "meetings/resolutions.html", context, tab="home")
 
 
