@@ -90,6 +90,8 @@ async def set_items(
     for item in data.items:
         if item.source is not None and item.source not in unit_figures.FIGURES:
             raise ValidationFailed(f"自动指标应为：{'、'.join(unit_figures.FIGURES)}", code="unknown_source")
+    # Two admins saving at once replace the list one after the other, never interleaved.
+    await session.exec(select(Org.id).where(Org.id == alliance.id).with_for_update())
     await session.exec(delete(AssessmentItem).where(AssessmentItem.org_id == alliance.id))
     rows = [
         AssessmentItem(org_id=alliance.id, position=n, name=i.name, weight=i.weight, source=i.source)
