@@ -23,6 +23,7 @@ from app.limits import BodySizeLimitMiddleware
 from app.retry import RetryLostRaceMiddleware
 from app.routers import (
     activities,
+    assessments,
     auth,
     checkins,
     cobuilding,
@@ -32,6 +33,7 @@ from app.routers import (
     health,
     lists,
     me,
+    meetings,
     member_cards,
     member_reports,
     notifications,
@@ -222,6 +224,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         demonstration,
         station_services,
         member_cards,
+        meetings,
+        assessments,
     ):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database
-from app.services import event_timers, push, shifts, wish_timers
+from app.services import action_items, event_timers, push, shifts, wish_timers
 
 log = logging.getLogger("ejia.scheduler")
 
@@ -26,6 +26,7 @@ def jobs() -> list[tuple[str, Job]]:
     return [
         *wish_timers.JOBS.items(),
         *event_timers.JOBS.items(),
+        *action_items.JOBS.items(),
         ("shifts.close_overdue", shifts.close_overdue_shifts),
         ("push.deliver", push.deliver_pending),
     ]

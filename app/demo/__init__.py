@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.demo import meetings as meetings_demo
 from app.demo import members as members_demo
 from app.demo import stations as stations_demo
 from app.demo import teams as teams_demo
@@ -87,6 +88,7 @@ PEOPLE = [
 SEEDERS: list = [
     wishes_demo.seed,
     members_demo.seed,
+    meetings_demo.seed,
     stations_demo.seed,
     timebank_demo.seed,
     teams_demo.seed,

@@ -3,6 +3,7 @@
 # One module per domain; importing it puts its tables on the metadata.
 from app.models import (  # noqa: E402,F401,I001
     activities,
+    assessments,
     base,  # noqa: F401  (naming convention first)
     claim_policy,
     cobuilding,
@@ -11,6 +12,7 @@ from app.models import (  # noqa: E402,F401,I001
     feedback,
     idempotency,
     member_cards,
+    meetings,
     member_reports,
     notifications,
     posts,

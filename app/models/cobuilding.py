@@ -8,7 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import CreatedAt, Day, Id, Input
+from app.models.base import CreatedAt, Day, Id, Input, TimeField
 
 
 class CoBuildingAgreement(SQLModel, table=True):
@@ -40,6 +40,13 @@ class CoBuildingAssessment(SQLModel, table=True):
     reasons: str = Field(max_length=1000)
     rater_id: int | None = Field(default=None, foreign_key="users.id")
     rated_at: datetime = CreatedAt()
+    # Itemised scores (items set by the alliance: name, weight, auto figure, score, reason); `score` is their
+    # weighted total. Approved (审定) by the alliance admin, after which nothing changes.
+    items: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    approved_by_id: int | None = Field(default=None, foreign_key="users.id")
+    approved_at: datetime | None = TimeField(default=None, nullable=True)
 
 
 class AgreementCreate(Input):
@@ -80,3 +87,9 @@ class AssessmentPublic(BaseModel):
     score: int
     reasons: str
     rated_at: datetime
+    items: list[dict] = PField(
+        default_factory=list, description="逐项评分：item, weight, source, auto（自动指标值）, score, reason"
+    )
+    total: float | None = PField(None, description="逐项评分的加权总分")
+    approved: bool = False
+    approved_at: datetime | None = None

@@ -3,9 +3,11 @@
 from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep
+from app.models.assessments import ItemisedAssessmentIn
 from app.models.base import Id
-from app.models.cobuilding import AgreementCreate, AgreementPublic, AssessmentIn, AssessmentPublic
+from app.models.cobuilding import AgreementCreate, AgreementPublic, AssessmentPublic
 from app.routers.params import Year, YearQuery
+from app.services import assessments as assessments_service
 from app.services import cobuilding as cobuilding_service
 
 router = APIRouter(prefix="", tags=["members"])
@@ -24,9 +26,12 @@ async def list_agreements(unit_id: Id, session: SessionDep, user: CurrentUser):
 
 
 @router.put("/units/{unit_id}/assessments/{year}", response_model=AssessmentPublic)
-async def assess_unit(unit_id: Id, year: Year, body: AssessmentIn, session: SessionDep, user: CurrentUser):
-    """Score the unit's co-building work for a year, with reasons (admin of the community)."""
-    return await cobuilding_service.assess_unit(session, unit_id=unit_id, year=year, data=body, actor=user)
+async def assess_unit(
+    unit_id: Id, year: Year, body: ItemisedAssessmentIn, session: SessionDep, user: CurrentUser
+):
+    """Score the unit's co-building work for a year item by item with reasons (admin of the community);
+    refused once approved. `{community_id, score, reasons}` (one number) is still accepted."""
+    return await assessments_service.assess(session, unit_id=unit_id, year=year, data=body, actor=user)
 
 
 @router.get("/units/{unit_id}/assessments", response_model=list[AssessmentPublic])

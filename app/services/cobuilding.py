@@ -42,7 +42,7 @@ async def _unit(session: AsyncSession, unit_id: int) -> Org:
     return unit
 
 
-async def _assigned_community(session: AsyncSession, *, unit: Org, community_id: int, actor: User) -> Org:
+async def assigned_community(session: AsyncSession, *, unit: Org, community_id: int, actor: User) -> Org:
     """The community, which the actor administers and the unit is assigned to."""
     community = await session.get(Org, community_id)
     if community is None or community.kind != OrgKind.community:
@@ -60,7 +60,7 @@ async def _assigned_community(session: AsyncSession, *, unit: Org, community_id:
     return community
 
 
-def _agreement_public(a: CoBuildingAgreement, names: dict[int, str]) -> AgreementPublic:
+def agreement_public(a: CoBuildingAgreement, names: dict[int, str]) -> AgreementPublic:
     return AgreementPublic(
         id=a.id,
         unit_id=a.unit_id,
@@ -80,7 +80,7 @@ async def create_agreement(
 ) -> AgreementPublic:
     """Record a signed co-building agreement (admin of the community)."""
     unit = await _unit(session, unit_id)
-    community = await _assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
+    community = await assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
     row = CoBuildingAgreement(
         unit_id=unit.id,
         community_id=community.id,
@@ -101,7 +101,7 @@ async def create_agreement(
         detail={"unit_id": unit.id},
     )
     await session.commit()
-    return _agreement_public(row, {unit.id: unit.name, community.id: community.name})
+    return agreement_public(row, {unit.id: unit.name, community.id: community.name})
 
 
 async def _visible(session: AsyncSession, *, unit: Org, actor: User, community_column):
@@ -120,10 +120,10 @@ async def list_agreements(session: AsyncSession, *, unit_id: int, actor: User) -
         stmt = stmt.where(scope)
     rows = (await session.exec(stmt.order_by(CoBuildingAgreement.signed_on.desc()))).all()
     names = await lookups.org_names(session, [unit.id] + [r.community_id for r in rows])
-    return [_agreement_public(r, names) for r in rows]
+    return [agreement_public(r, names) for r in rows]
 
 
-def _assessment_public(a: CoBuildingAssessment, names: dict[int, str]) -> AssessmentPublic:
+def assessment_public(a: CoBuildingAssessment, names: dict[int, str]) -> AssessmentPublic:
     return AssessmentPublic(
         id=a.id,
         unit_id=a.unit_id,
@@ -134,7 +134,16 @@ def _assessment_public(a: CoBuildingAssessment, names: dict[int, str]) -> Assess
         score=a.score,
         reasons=a.reasons,
         rated_at=a.rated_at,
+        items=list(a.items or []),
+        total=weighted_total(a.items) if a.items else float(a.score),
+        approved=a.approved_at is not None,
+        approved_at=a.approved_at,
     )
+
+
+def weighted_total(items: list[dict]) -> float:
+    """The weighted total of itemised scores (weights sum to 100), to one decimal."""
+    return round(sum(i["score"] * i["weight"] for i in items) / 100, 1)
 
 
 async def assess_unit(
@@ -142,7 +151,7 @@ async def assess_unit(
 ) -> AssessmentPublic:
     """Score a unit's co-building work for a year, with reasons (admin of the community); a second score replaces it."""
     unit = await _unit(session, unit_id)
-    community = await _assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
+    community = await assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
 
     def find():
         return (
@@ -171,7 +180,10 @@ async def assess_unit(
                 await session.flush()
         except IntegrityError:
             row = (await session.exec(find())).one()
+    if row.approved_at is not None:
+        raise Conflict("考核结果已审定，不能再修改", code="assessment_approved")
     row.score, row.reasons, row.rater_id, row.rated_at = data.score, data.reasons, actor.id, clock.now()
+    row.items = []
     session.add(row)
     await session.flush()
     await audit.record(
@@ -184,7 +196,7 @@ async def assess_unit(
         detail={"unit_id": unit.id, "year": year, "score": data.score},
     )
     await session.commit()
-    return _assessment_public(row, {unit.id: unit.name, community.id: community.name})
+    return assessment_public(row, {unit.id: unit.name, community.id: community.name})
 
 
 async def list_assessments(
@@ -204,7 +216,7 @@ async def list_assessments(
         await session.exec(stmt.order_by(CoBuildingAssessment.year.desc(), CoBuildingAssessment.id))
     ).all()
     names = await lookups.org_names(session, [unit.id] + [r.community_id for r in rows])
-    return [_assessment_public(r, names) for r in rows]
+    return [assessment_public(r, names) for r in rows]
 
 
 # ---- what the staff console shows ----
@@ -258,8 +270,8 @@ async def community_units(session: AsyncSession, *, user: User, year: int) -> li
             rows.append(
                 {
                     "unit": unit,
-                    "agreements": [_agreement_public(a, names) for a in agreements],
-                    "score": _assessment_public(score, names) if score else None,
+                    "agreements": [agreement_public(a, names) for a in agreements],
+                    "score": assessment_public(score, names) if score else None,
                 }
             )
         out.append({"community": community, "units": rows})

@@ -93,6 +93,8 @@ ADMIN_LINKS = [
     ("/admin/resources", "共建单位服务资源清单", "unit"),
     ("/teams", "志愿服务队、党员先锋队", "any"),
     ("/demonstration-posts", "党员示范岗（设立与公示）", "place"),
+    ("/admin/meetings", "会议纪要、督办与轮值主席", "any"),
+    ("/admin/assessments", "共驻共建考核（评分、审定、排名）", "place_admin"),
     ("/admin/stats", "台账统计与四项清单导出", "any"),
 ]
 

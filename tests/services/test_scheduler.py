@@ -19,6 +19,7 @@ def test_every_timed_job_is_registered_on_its_own():
         "wishes.remind_due",
         "events.escalate_overdue",
         "events.close_unanswered",
+        "meetings.mark_overdue",
         "shifts.close_overdue",
         "push.deliver",
     ]

@@ -7,6 +7,7 @@ from app.routers.pages import (
     admin,
     alliance,
     events,
+    meetings,
     report,
     resources,
     scan,
@@ -29,5 +30,6 @@ for module in (
     report,
     events,
     alliance,
+    meetings,
 ):
     router.include_router(module.router)
