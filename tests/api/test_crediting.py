@@ -282,3 +282,11 @@ async def test_credit_above_the_alliance_ceiling_needs_the_alliance_admin(client
     assert resp.json()["code"] == "credit_above_ceiling"
     assert "4小时" in resp.json()["detail"]
     assert (await client.post(ACTS, json=body, headers=auth(admin))).status_code == 201
+
+
+async def test_the_wish_page_shows_reported_and_credited_time_as_hours(client, session):
+    url, staff, volunteer, _ = await _confirmed_wish(client, session, reported=75)
+    await client.post(f"{url}/verify", json={"credit_minutes": 75}, headers=auth(staff))
+    page = (await client.get(url.replace("/api/v1", ""), headers=auth(volunteer))).text
+    assert "（用时 1小时15分）" in page
+    assert "记入时间银行 1小时30分" in page
