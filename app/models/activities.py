@@ -77,6 +77,8 @@ class Attendance(SQLModel, table=True):
     signed_in_at: datetime = CreatedAt()
     signed_out_at: datetime | None = TimeField(default=None, nullable=True)
     credited_minutes: int | None = None
+    # When the crediting rule settled it (sign-out or close): the date its minutes count on.
+    credited_at: datetime | None = TimeField(default=None, nullable=True, index=True)
 
 
 # --- schemas -----------------------------------------------------------------------------------

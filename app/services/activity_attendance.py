@@ -219,7 +219,7 @@ async def _credit_attendance(
         won = await session.exec(
             update(Attendance)
             .where(Attendance.id == attendance.id, Attendance.credited_minutes.is_(None))
-            .values(credited_minutes=minutes)
+            .values(credited_minutes=minutes, credited_at=clock.now())
         )
         return won.rowcount == 1
 

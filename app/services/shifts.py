@@ -249,7 +249,7 @@ async def end_duty(
             .where(
                 ShiftSignup.id == signup.id, ShiftSignup.ended_at.is_(None), ShiftSignup.credited.is_(False)
             )
-            .values(ended_at=at, served_minutes=minutes, credited=True)
+            .values(ended_at=at, served_minutes=minutes, credited=True, credited_at=clock.now())
         )
         return result.rowcount == 1
 
