@@ -44,3 +44,92 @@ class OrgStats(BaseModel):
     events: EventFigures
 
     model_config = {"populate_by_name": True}
+
+
+# ---- the cuts (issue 11 item 4) ----
+
+
+class ChildCut(BaseModel):
+    org_id: int
+    name: str
+    wishes_posted: int
+    wishes_verified: int
+    minutes_served: int
+    volunteers: int
+
+
+class MonthCut(BaseModel):
+    month: str = Field(description="YYYY-MM（中国时间）")
+    wishes_posted: int
+    wishes_claimed: int
+    wishes_verified: int
+    minutes_served: int
+
+
+class CategoryCut(BaseModel):
+    category: str
+    posted: int
+    verified: int
+
+
+class GroupCut(BaseModel):
+    people: int = Field(description="本期有服务时长、完成心愿或认领岗位的人数")
+    minutes_served: int
+    wishes_done: int = Field(description="本期验收的、由其完成的心愿")
+    posts_claimed: int = Field(description="本期认领的岗位（设岗定责）")
+
+
+class MemberTypeCut(GroupCut):
+    member_type: str = Field(description="in_service / retired / mobile / resident（群众）")
+    label: str
+
+
+class UnitCut(GroupCut):
+    unit_id: int
+    name: str
+
+
+class PersonRank(BaseModel):
+    user_id: int
+    name: str
+    minutes: int
+
+
+class Duration(BaseModel):
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class StatsCuts(BaseModel):
+    org_id: int
+    org_name: str
+    from_: date = Field(alias="from")
+    to: date
+    by_child: list[ChildCut]
+    by_month: list[MonthCut]
+    by_category: list[CategoryCut]
+    by_member_type: list[MemberTypeCut]
+    by_unit: list[UnitCut]
+    top_volunteers: list[PersonRank]
+    time_to_claim: Duration = Field(description="上墙到首次认领（小时），本期认领的心愿")
+    time_to_finish: Duration = Field(description="首次认领到验收（小时），本期验收的心愿")
+
+    model_config = {"populate_by_name": True}
+
+
+class UnitStats(BaseModel):
+    unit_id: int
+    unit_name: str
+    from_: date = Field(alias="from")
+    to: date
+    wishes_dispatched: int = Field(description="本期派给本单位的心愿（按提交日期）")
+    wishes_done: int = Field(description="本期验收的派单心愿")
+    wish_minutes: int
+    members: int = Field(description="报到的本单位党员")
+    members_serving: int = Field(description="其中本期有服务时长的")
+    member_minutes: int = Field(description="本单位党员本期在联盟内的服务时长")
+    activities_hosted: int
+    assessment_score: float | None = Field(description="本年度共驻共建考核得分（各社区平均）")
+
+    model_config = {"populate_by_name": True}

@@ -9,14 +9,13 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.clock import CHINA
 from app.models.activities import Attendance
 from app.models.org import Org, OrgKind
 from app.models.stations import ShiftSignup
@@ -110,21 +109,6 @@ async def check_records(session: AsyncSession, result: Reconciliation) -> None:
             result.problems.append(f"{_name(key)} 记录 {minutes} 分钟，时间银行没有对应记入")
 
 
-def _months(first: date, last: date) -> list[tuple[date, date]]:
-    out, day = [], date(first.year, first.month, 1)
-    while day <= last:
-        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-        out.append((day, following - timedelta(days=1)))
-        day = following
-    return out
-
-
-def _instants(start: date, end: date) -> tuple[datetime, datetime]:
-    return datetime.combine(start, time.min, CHINA), datetime.combine(
-        end + timedelta(days=1), time.min, CHINA
-    )
-
-
 async def _ledger_minutes(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> int:
     """Service minutes the ledger credited to people for service in the subtree in [lo, hi)."""
     reversed_ids = select(LedgerTxn.ref_id).where(LedgerTxn.ref_type == "reversal")
@@ -154,11 +138,11 @@ async def check_periods(session: AsyncSession, result: Reconciliation, *, start:
             select(Org).where(Org.kind.in_((OrgKind.alliance, OrgKind.community))).order_by(Org.path)
         )
     ).all()
-    months = _months(start, end)
+    months = stats_service.months(start, end)
     for org in nodes:
         sums: dict[str, int] = defaultdict(int)
         for first, last in months:
-            lo, hi = _instants(first, last)
+            lo, hi = stats_service.instants(first, last)
             figures = await stats_service.service_figures(session, org=org, lo=lo, hi=hi)
             funnel = await stats_service.wish_funnel(session, org=org, lo=lo, hi=hi)
             ledger = await _ledger_minutes(session, org=org, lo=lo, hi=hi)
@@ -170,7 +154,7 @@ async def check_periods(session: AsyncSession, result: Reconciliation, *, start:
                 )
             for key, value in (("minutes_served", figures["minutes_served"]), *funnel.model_dump().items()):
                 sums[key] += value
-        lo, hi = _instants(months[0][0], months[-1][1])
+        lo, hi = stats_service.instants(months[0][0], months[-1][1])
         whole = await stats_service.service_figures(session, org=org, lo=lo, hi=hi)
         funnel = await stats_service.wish_funnel(session, org=org, lo=lo, hi=hi)
         for key, value in (("minutes_served", whole["minutes_served"]), *funnel.model_dump().items()):

@@ -42,6 +42,23 @@ def period(start: date | None, end: date | None) -> tuple[date, date, datetime, 
     return start, end, lo, hi
 
 
+def months(first: date, last: date) -> list[tuple[date, date]]:
+    """The calendar months touching [first, last], each as its first and last day."""
+    out, day = [], date(first.year, first.month, 1)
+    while day <= last:
+        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        out.append((day, following - timedelta(days=1)))
+        day = following
+    return out
+
+
+def instants(start: date, end: date) -> tuple[datetime, datetime]:
+    """Whole China days [start, end] as UTC-comparable instants [lo, hi)."""
+    return datetime.combine(start, time.min, CHINA), datetime.combine(
+        end + timedelta(days=1), time.min, CHINA
+    )
+
+
 async def wish_funnel(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> WishFunnel:
     """Wishes of the subtree by the date each stage was reached in the period (figures.FIGURES)."""
     here = in_subtree(Wish.org_id, org.path)
