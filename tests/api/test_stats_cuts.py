@@ -152,3 +152,15 @@ async def test_who_may_read_the_cuts_and_a_units_stats(client, session, who, cut
     assert got.status_code == cuts, got.text
     got = await client.get(f"/api/v1/units/{tree.unit.id}/stats?{Q}", headers=auth(actor))
     assert got.status_code == unit, got.text
+
+
+async def test_the_stats_page_shows_the_cuts_and_drills_down_to_a_child(client, session):
+    tree, *_ = await _county(session)
+    admin = await make_user(session, role=(tree.alliance, "admin"))
+    page = (await client.get(f"/admin/stats?org_id={tree.alliance.id}&{Q}", headers=auth(admin))).text
+    assert f'href="/admin/stats?org_id={tree.community.id}&amp;from=2026-03-01&amp;to=2026-04-30"' in page
+    for text in ("在职党员（1 人）", "完成心愿 1 · 1小时", "县医院（1 人）", "1. 蒋志愿者", "中位 1.0 小时"):
+        assert text in page, text
+    child = (await client.get(f"/admin/stats?org_id={tree.community.id}&{Q}", headers=auth(admin))).text
+    assert f'<option value="{tree.community.id}" selected>幸福社区</option>' in child
+    assert 'id="minutes-served">1小时30分<' in child
