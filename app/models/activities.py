@@ -120,6 +120,9 @@ class ActivityPublic(BaseModel):
     signed_up: int
     waiting: int = 0
     credit_minutes: int
+    service: bool = PField(
+        False, description="是否志愿服务类（计入时间银行和星级）；党课、会议等只记出勤，不计时长"
+    )
     signup_required: bool
     closed: bool
     my_status: str | None = PField(None, description="我的报名状态：signed_up / waiting / cancelled / null")

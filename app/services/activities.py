@@ -107,6 +107,7 @@ def _public(activity: Activity, **extra) -> ActivityPublic:
         capacity=activity.capacity,
         signed_up=activity.signed_up,
         credit_minutes=activity.credit_minutes,
+        service=credit_rule.is_service_kind(activity.kind),
         signup_required=activity.signup_required,
         closed=activity.closed_at is not None,
         **extra,

@@ -290,3 +290,14 @@ async def test_the_wish_page_shows_reported_and_credited_time_as_hours(client, s
     page = (await client.get(url.replace("/api/v1", ""), headers=auth(volunteer))).text
     assert "（用时 1小时15分）" in page
     assert "记入时间银行 1小时30分" in page
+
+
+async def test_the_activity_says_whether_it_counts_as_service(client, session):
+    lesson, _, [person] = await _signed_in(client, session, kind="党课")
+    service, _, _ = await _signed_in(client, session, kind="志愿服务", credit=60)
+    assert (await client.get(f"{ACTS}/{lesson['id']}", headers=auth(person))).json()["service"] is False
+    assert (await client.get(f"{ACTS}/{service['id']}", headers=auth(person))).json()["service"] is True
+    page = (await client.get(f"/activities/{lesson['id']}", headers=auth(person))).text
+    assert "记出勤，不计志愿服务时长" in page
+    page = (await client.get(f"/activities/{service['id']}", headers=auth(person))).text
+    assert "按签到至签退的在场时长记入，最多 1小时" in page
