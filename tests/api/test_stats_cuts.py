@@ -164,3 +164,11 @@ async def test_the_stats_page_shows_the_cuts_and_drills_down_to_a_child(client, 
     child = (await client.get(f"/admin/stats?org_id={tree.community.id}&{Q}", headers=auth(admin))).text
     assert f'<option value="{tree.community.id}" selected>幸福社区</option>' in child
     assert 'id="minutes-served">1小时30分<' in child
+
+
+async def test_the_unit_admins_page_shows_the_units_own_figures(client, session):
+    tree, *_ = await _county(session)
+    unit_admin = await make_user(session, role=(tree.unit, "admin"))
+    page = (await client.get("/admin/reports?year=2026", headers=auth(unit_admin))).text
+    assert "县医院 · 2026年度共建成效" in page
+    assert "1 / 1（1小时）" in page  # the dispatched wish its member completed
