@@ -420,7 +420,13 @@ async def page(session: AsyncSession, *, user: User) -> dict:
         session, org_id=None, station_id=None, include_inactive=False, params=PageParams(limit=50), actor=user
     )
     policy = await policy_for(session, org_id=user.home_org_id)
+    from app.services import member_reports, records  # the record card's own definitions (no cycle)
+
+    year = member_reports.this_year()
+    post_minutes = sum(p.minutes for p in await records.post_section(session, user_id=user.id, year=year))
     return {
+        "post_year": year,
+        "post_minutes": post_minutes,
         "balance": bal,
         "entries": entries,
         "next_cursor": cursor,

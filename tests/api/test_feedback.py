@@ -451,3 +451,16 @@ async def test_agreement_signed_at_the_end_of_the_calendar_is_422_not_500(client
     assert resp.json()["errors"] == [
         {"field": "signed_on", "code": "date_out_of_range", "message": "日期超出可用范围（1900—2100年）"}
     ]
+
+
+async def test_timebank_page_shows_post_work_beside_not_inside_the_bank(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    post = await new_post(client, session, tree)
+    await client.post(f"/api/v1/posts/{post['id']}/claim", headers=auth(member))
+    await client.post(
+        f"/api/v1/posts/{post['id']}/logs", json={"minutes": 45, "note": "巡防"}, headers=auth(member)
+    )
+    page = (await client.get("/timebank", headers=auth(member))).text
+    assert f"{YEAR}年岗位履职 45分（党员自报，记入活动记录卡，不计入时间银行）" in page
+    assert (await client.get("/api/v1/timebank/me", headers=auth(member))).json()["earned_minutes"] == 0
