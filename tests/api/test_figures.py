@@ -146,3 +146,14 @@ async def test_the_stats_page_explains_each_figure(client, session):
     page = (await client.get(f"/admin/stats?org_id={tree.community.id}", headers=auth(staff))).text
     assert "统计口径" in page
     assert "处置期限在本期且已到期的事件中，按期处置的比例；到期未处置的计为逾期" in page
+
+
+async def test_the_event_page_says_a_dissatisfied_reporter_sends_it_back(client, session):
+    tree, resident, staff, handler, eid = await _checked(client, session)
+    page = (await client.get(f"/events/{eid}", headers=auth(resident))).text
+    assert "选“不满意”将退回处置单位重新办理" in page
+    await client.post(
+        f"{URL}/{eid}/feedback", json={"satisfied": False, "comment": "没修好"}, headers=auth(resident)
+    )
+    page = (await client.get(f"/events/{eid}", headers=auth(resident))).text
+    assert "不满意（已退回重办）：没修好" in page
