@@ -1,4 +1,4 @@
-"""The `ejia` command: serve, migrate, create-admin, demo, tick."""
+"""The `ejia` command: serve, migrate, create-admin, demo, tick, audit-ledger, reconcile."""
 
 import asyncio
 import json
@@ -108,6 +108,43 @@ def audit_ledger() -> None:
         raise typer.Exit(1)
     typer.echo(
         f"账本完好 (ledger OK): {check.transactions} 笔流水，分录合计 {check.entries_sum} 分钟，哈希链完整"
+    )
+
+
+@cli.command()
+def reconcile(
+    start: str = typer.Option(None, "--from", help="first day, YYYY-MM-DD (default: 12 months back)"),
+    end: str = typer.Option(None, "--to", help="last day, YYYY-MM-DD (default: today)"),
+) -> None:
+    """Prove the ledger and the records agree: every service credit has its source and vice versa,
+    per node and month the stats' minutes equal the ledger's, monthly series sum to the period."""
+    from datetime import date
+
+    from app.services import reconcile as reconcile_service
+
+    async def run():
+        from app.db import Database
+
+        db = Database(get_settings())
+        try:
+            async with db.session(write=False, report=True) as session:
+                return await reconcile_service.reconcile(
+                    session,
+                    start=date.fromisoformat(start) if start else None,
+                    end=date.fromisoformat(end) if end else None,
+                )
+        finally:
+            await db.dispose()
+
+    result = asyncio.run(run())
+    if not result.ok:
+        for line in result.problems:
+            typer.echo(line, err=True)
+        typer.echo(f"对账不符 (reconcile FAILED): {len(result.problems)} 处问题", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"对账相符 (reconcile OK): {result.credits} 笔服务记入均有来源记录，"
+        f"{result.sources} 条来源记录均已记入，{result.periods} 个节点月份的统计与账本一致"
     )
 
 

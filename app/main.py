@@ -229,6 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         router = module.router
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(stats.units_router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(pages_router)
     app.mount("/static", assets, name="static")

@@ -136,6 +136,22 @@ def test_demo_loads_once_then_skips(tmp_path):
         "SELECT u.name FROM roles r JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = r.org_id "
         "WHERE o.kind = 'alliance' AND r.role = 'admin'",
     ) == [("王书记",)]
+    # The auditor's check on the demo: every credit backed, stats equal to the ledger month by month.
+    reconciled = ejia(tmp_path, "reconcile", timeout=240)
+    assert reconciled.returncode == 0, reconciled.stderr
+    assert "对账相符 (reconcile OK)" in reconciled.stdout
+    with sqlite3.connect(db) as conn:  # a hand edit of one attendance's minutes
+        (aid,) = conn.execute(
+            "SELECT min(activity_id) FROM activity_attendances WHERE credited_minutes > 0"
+        ).fetchone()
+        conn.execute(
+            "UPDATE activity_attendances SET credited_minutes = credited_minutes + 30 WHERE activity_id = ?",
+            (aid,),
+        )
+    caught = ejia(tmp_path, "reconcile", timeout=240)
+    assert caught.returncode == 1
+    assert f"活动 {aid}（用户" in caught.stderr
+    assert "对账不符 (reconcile FAILED)" in caught.stderr
     counts = query(db, "SELECT (SELECT count(*) FROM orgs), (SELECT count(*) FROM users)")
     second = ejia(tmp_path, "demo", timeout=240)
     assert second.returncode == 0, second.stderr

@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 from app import clock
+from app.demo.history import clock_at
 from app.models.activities import Activity, ActivitySignup, Attendance, SignupStatus
 from app.models.stations import Checkin, CheckinKind, DutyShift, ShiftSignup, Station, StationDeputy
-from app.services.shifts import credit
+from app.services.credit import is_service_kind
+from app.services.credit import post as credit
 
 # name, org, address, (lat, lng) in GCJ-02, hours, services, master, deputies, card allowed
 STATIONS = [
@@ -134,6 +136,7 @@ async def seed(session, ctx) -> None:
                 ended_at=served.ends_at,
                 served_minutes=minutes,
                 credited=True,
+                credited_at=served.closed_at,
             )
         )
         session.add(
@@ -146,16 +149,17 @@ async def seed(session, ctx) -> None:
                 at=start,
             )
         )
-        await credit(
-            session,
-            org_id=stations[1].org_id,
-            user_id=people[who].id,
-            minutes=minutes,
-            ref_type="shift",
-            ref_id=served.id,
-            memo=f"红色驿站值班：{stations[1].name}",
-            actor_id=None,
-        )
+        with clock_at(served.closed_at):
+            await credit(
+                session,
+                org_id=stations[1].org_id,
+                user_id=people[who].id,
+                minutes=minutes,
+                ref_type="shift",
+                ref_id=served.id,
+                memo=f"红色驿站值班：{stations[1].name}",
+                actor_id=None,
+            )
     for offset, station, who in (
         (1, stations[0], ["冯医生"]),
         (2, stations[2], []),
@@ -221,6 +225,8 @@ async def seed(session, ctx) -> None:
                     no_show=past and name not in came,
                 )
             )
+        # The crediting rule: service kinds earn their minutes, study and meetings attendance only.
+        earned = minutes if is_service_kind(kind) else 0
         for name in came or []:
             session.add(
                 Attendance(
@@ -228,7 +234,8 @@ async def seed(session, ctx) -> None:
                     user_id=people[name].id,
                     method="code",
                     signed_in_at=start - timedelta(minutes=10),
-                    credited_minutes=minutes,
+                    credited_minutes=earned,
+                    credited_at=activity.closed_at,
                 )
             )
             session.add(
@@ -240,15 +247,16 @@ async def seed(session, ctx) -> None:
                     at=start - timedelta(minutes=10),
                 )
             )
-            await credit(
-                session,
-                org_id=activity.org_id,
-                user_id=people[name].id,
-                minutes=minutes,
-                ref_type="activity",
-                ref_id=activity.id,
-                memo=f"参加活动：{title}",
-                actor_id=None,
-            )
+            with clock_at(activity.closed_at):
+                await credit(
+                    session,
+                    org_id=activity.org_id,
+                    user_id=people[name].id,
+                    minutes=earned,
+                    ref_type="activity",
+                    ref_id=activity.id,
+                    memo=f"参加活动：{title}",
+                    actor_id=None,
+                )
         session.add(activity)
     await session.flush()

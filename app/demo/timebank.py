@@ -1,11 +1,18 @@
 """Demo time bank: believable balances through real posted transactions, a policy, a rewards shelf."""
 
+from datetime import timedelta
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import clock
+from app.demo.history import clock_at
+from app.models.activities import Activity, ActivitySignup, Attendance, SignupStatus
 from app.models.timebank import AccountKind, Redemption, Reward, TimebankPolicy, TxnKind
+from app.services import credit as credit_rule
 from app.services import ledger
 
-# (person, org where the service happened, minutes, memo) — issued by that community's account.
+# (person, org where the service happened, minutes, memo) — each a past volunteer activity, credited
+# through the crediting rule's posting by that community's issuing account.
 SERVICE = [
     ("冯医生", "幸福里小区", 120, "社区义诊：测血压、讲用药"),
     ("冯医生", "幸福里小区", 90, "上门为钱大爷换药"),
@@ -29,6 +36,55 @@ REWARDS = [
 ]
 
 
+async def _past_service(session: AsyncSession, ctx) -> None:
+    """The year's earlier service: each a volunteer activity attended, signed out, closed and credited
+    on its own day (spread over the past twelve months), so every credit has its record."""
+    day = clock.now().replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 China time
+    for i, (name, org_name, minutes, memo) in enumerate(SERVICE):
+        start = day - timedelta(days=20 + 28 * i)
+        end = start + timedelta(minutes=minutes)
+        activity = Activity(
+            org_id=ctx.orgs[org_name].id,
+            title=memo,
+            kind="志愿服务",
+            starts_at=start,
+            ends_at=end,
+            capacity=10,
+            signed_up=1,
+            credit_minutes=minutes,
+            closed_at=end,
+            created_by_id=ctx.people["李主任"].id,
+            created_at=start - timedelta(days=5),
+        )
+        session.add(activity)
+        await session.flush()
+        person = ctx.people[name]
+        session.add(ActivitySignup(activity_id=activity.id, user_id=person.id, status=SignupStatus.signed_up))
+        session.add(
+            Attendance(
+                activity_id=activity.id,
+                user_id=person.id,
+                method="code",
+                signed_in_at=start,
+                signed_out_at=end,
+                credited_minutes=minutes,
+                credited_at=end,
+            )
+        )
+        await session.flush()
+        with clock_at(end):
+            await credit_rule.post(
+                session,
+                org_id=activity.org_id,
+                user_id=person.id,
+                minutes=minutes,
+                ref_type="activity",
+                ref_id=activity.id,
+                memo=f"参加活动：{memo}",
+                actor_id=None,
+            )
+
+
 async def seed(session: AsyncSession, ctx) -> None:
     """Post the demo service credits, one family donation and one redemption; set the alliance policy."""
     session.add(
@@ -41,18 +97,7 @@ async def seed(session: AsyncSession, ctx) -> None:
             rounding_unit_minutes=30,
         )
     )
-    for i, (name, org_name, minutes, memo) in enumerate(SERVICE, start=1):
-        # ref_type "demo": never collides with the wishes/activities the other seeders credit.
-        await ledger.credit_service(
-            session,
-            org_id=ctx.orgs[org_name].id,
-            user_id=ctx.people[name].id,
-            minutes=minutes,
-            ref_type="demo",
-            ref_id=i,
-            memo=memo,
-            actor_id=None,
-        )
+    await _past_service(session, ctx)
     rewards = {}
     for org_name, name, description, price, stock in REWARDS:
         reward = Reward(

@@ -6,6 +6,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.demo.history import clock_at
 from app.models.resources import UnitResource
 from app.models.wishes import Wish, WishClaim, WishEvent
 from app.services import crypto, wish_machine
@@ -312,28 +313,47 @@ async def seed(session: AsyncSession, ctx) -> None:
             verify_note="电话回访，群众满意",
             closed_at=created + timedelta(days=2),
         )
-        await ledger_service.credit_service(
-            session,
-            org_id=wish.org_id,
-            user_id=claimer.id,
-            minutes=minutes,
-            ref_type="wish",
-            ref_id=wish.id,
-            memo=f"微心愿：{title}",
-            actor_id=staff.id,
-        )
+        with clock_at(wish.verified_at):  # the statement shows the day it was verified
+            await ledger_service.credit_service(
+                session,
+                org_id=wish.org_id,
+                user_id=claimer.id,
+                minutes=minutes,
+                ref_type="wish",
+                ref_id=wish.id,
+                memo=f"微心愿：{title}",
+                actor_id=staff.id,
+            )
     await session.flush()
     await _spread_history(session)
 
 
 async def _spread_history(session: AsyncSession) -> None:
-    """Give each demo wish's steps believable times after it was posted (the machine stamps them 'now')."""
+    """Give each demo wish's steps the times its own record holds (the machine stamps them 'now'):
+    a step with a timestamp column takes it, the others fall a few hours after the one before."""
+    own = {
+        "publish": "published_at",
+        "done": "done_at",
+        "confirm": "confirmed_at",
+        "auto_confirm": "confirmed_at",
+        "verify": "verified_at",
+        "cancel": "closed_at",
+        "expire": "closed_at",
+    }
     wishes = (await session.exec(select(Wish))).all()
     for wish in wishes:
         events = (
             await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))
         ).all()
-        for k, event in enumerate(events):
-            event.at = wish.created_at + timedelta(hours=5 * k)
+        claims = (
+            await session.exec(select(WishClaim).where(WishClaim.wish_id == wish.id).order_by(WishClaim.id))
+        ).all()
+        at = wish.created_at
+        for event in events:
+            stamp = getattr(wish, own.get(event.action, ""), None)
+            if event.action == "claim" and claims:
+                stamp = claims[0].claimed_at
+            at = stamp if stamp is not None and stamp >= at else at + timedelta(hours=1)
+            event.at = at
             session.add(event)
     await session.flush()

@@ -78,6 +78,8 @@ class Attendance(SQLModel, table=True):
     signed_in_at: datetime = CreatedAt()
     signed_out_at: datetime | None = TimeField(default=None, nullable=True)
     credited_minutes: int | None = None
+    # When the crediting rule settled it (sign-out or close): the date its minutes count on.
+    credited_at: datetime | None = TimeField(default=None, nullable=True, index=True)
 
 
 # --- schemas -----------------------------------------------------------------------------------
@@ -120,6 +122,9 @@ class ActivityPublic(BaseModel):
     signed_up: int
     waiting: int = 0
     credit_minutes: int
+    service: bool = PField(
+        False, description="是否志愿服务类（计入时间银行和星级）；党课、会议等只记出勤，不计时长"
+    )
     signup_required: bool
     closed: bool
     team_id: int | None = None

@@ -94,6 +94,8 @@ class ShiftSignup(SQLModel, table=True):
     served_minutes: int | None = None
     # Set once, by the conditional UPDATE that ends the duty; the ledger is idempotent as well.
     credited: bool = False
+    # When the crediting rule settled it: the date its minutes count on.
+    credited_at: datetime | None = TimeField(default=None, nullable=True, index=True)
     no_show: bool = False
     created_at: datetime = CreatedAt()
 

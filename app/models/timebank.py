@@ -115,7 +115,7 @@ class TimebankPolicy(SQLModel, table=True):
     rounding_unit_minutes: int = 30  # served time rounds half-up to this unit (0 = exact minutes)
     # The crediting rule's knobs (app/services/credit.py reads them, nothing else does):
     raise_margin_percent: int = 150  # a verifier may raise reported time, with a reason, up to this
-    min_stay_minutes: int = 15  # attendance shorter than this earns nothing and cannot sign out
+    min_stay_minutes: int = 15  # attendance shorter than this earns nothing (the sign-out is kept)
     no_signout_minutes: int | None = None  # credit for who never signed out (None: until the end)
     activity_ceiling_minutes: int = 240  # more per attendee needs the alliance admin
     updated_by: int | None = Field(default=None, foreign_key="users.id")

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import CurrentUser, ReportSessionDep
 from app.models.base import Day, Id
-from app.models.stats import OrgStats
+from app.models.stats import OrgStats, StatsCuts, UnitStats
 from app.services import stats as stats_service
+from app.services import stats_cuts
 from app.xlsx import XLSX, xlsx_response
 
 router = APIRouter(prefix="/orgs", tags=["stats"])
@@ -24,6 +25,14 @@ async def org_stats(
     return await stats_service.org_stats(session, org_id=org_id, start=from_, end=to, actor=user)
 
 
+@router.get("/{org_id}/stats/cuts", response_model=StatsCuts, response_model_by_alias=True)
+async def org_stats_cuts(
+    org_id: Id, session: ReportSessionDep, user: CurrentUser, from_: FromQ = None, to: ToQ = None
+):
+    """The subtree's figures by child node, month, category, member type and employer unit; rankings; timings."""
+    return await stats_cuts.cuts(session, org_id=org_id, start=from_, end=to, actor=user)
+
+
 @router.get("/{org_id}/stats.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 async def org_stats_xlsx(
     org_id: Id, session: ReportSessionDep, user: CurrentUser, from_: FromQ = None, to: ToQ = None
@@ -32,3 +41,14 @@ async def org_stats_xlsx(
     figures = await stats_service.org_stats(session, org_id=org_id, start=from_, end=to, actor=user)
     data = await stats_service.stats_workbook(figures)
     return xlsx_response(data, f"stats-{org_id}-{figures.from_}-{figures.to}.xlsx")
+
+
+units_router = APIRouter(prefix="/units", tags=["stats"])
+
+
+@units_router.get("/{unit_id}/stats", response_model=UnitStats, response_model_by_alias=True)
+async def unit_stats(
+    unit_id: Id, session: ReportSessionDep, user: CurrentUser, from_: FromQ = None, to: ToQ = None
+):
+    """A member unit's own figures: dispatched wishes done, its members' service, activities hosted, score."""
+    return await stats_cuts.unit_stats(session, unit_id=unit_id, start=from_, end=to, actor=user)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import Forbidden, NotFound, ValidationFailed
+from app.hours import hours_text
 from app.models.activities import (
     ACTIVITY_KINDS,
     Activity,
@@ -25,7 +26,9 @@ from app.models.org import Org
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
+    ADMIN_ONLY,
     STAFF_ROLES,
+    alliance_id,
     ancestor_ids,
     covered_by_role,
     has_role_over,
@@ -33,6 +36,7 @@ from app.permissions import (
     require_role_over,
 )
 from app.services import audit
+from app.services import credit as credit_rule
 from app.services import orgs as orgs_service
 from app.services import teams as teams_service
 
@@ -63,6 +67,7 @@ async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor:
         raise ValidationFailed(f"活动类型应为：{'、'.join(ACTIVITY_KINDS)}", code="invalid_activity_kind")
     if data.team_id is not None:
         await teams_service.organiser(session, team_id=data.team_id, place=org)
+    await _check_ceiling(session, data=data, actor=actor)
     activity = Activity(**data.model_dump(), created_by_id=actor.id)
     session.add(activity)
     await session.flush()
@@ -79,6 +84,19 @@ async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor:
     return _public(activity, is_organiser=True)
 
 
+async def _check_ceiling(session: AsyncSession, *, data: ActivityCreate, actor: User) -> None:
+    """More credit per attendee than the alliance's ceiling needs its admin (the crediting rule's knob)."""
+    policy = await credit_rule.policy_for(session, org_id=data.org_id)
+    if data.credit_minutes <= policy.activity_ceiling:
+        return
+    org = await session.get(Org, data.org_id)
+    if not await has_role_over(session, user_id=actor.id, org_id=alliance_id(org), roles=ADMIN_ONLY):
+        raise Forbidden(
+            f"每人记入时长超过联盟上限（{hours_text(policy.activity_ceiling)}），须由联盟管理员发布",
+            code="credit_above_ceiling",
+        )
+
+
 def _public(activity: Activity, **extra) -> ActivityPublic:
     return ActivityPublic(
         id=activity.id,
@@ -92,6 +110,7 @@ def _public(activity: Activity, **extra) -> ActivityPublic:
         capacity=activity.capacity,
         signed_up=activity.signed_up,
         credit_minutes=activity.credit_minutes,
+        service=credit_rule.is_service_kind(activity.kind),
         signup_required=activity.signup_required,
         closed=activity.closed_at is not None,
         team_id=activity.team_id,

@@ -23,10 +23,10 @@ from app.models.activities import (
 from app.models.stations import Checkin, CheckinKind, QrToken
 from app.models.user import User
 from app.services import audit, lookups, qr
+from app.services import credit as credit_rule
 from app.services import users as users_service
 from app.services.activities import get_activity, require_organiser
 from app.services.activity_signups import take_place
-from app.services.shifts import credit
 
 EARLY_SIGN_IN = timedelta(minutes=30)
 
@@ -198,27 +198,49 @@ async def sign_in_by_phone(
 
 
 async def _credit_attendance(
-    session: AsyncSession, *, activity: Activity, attendance_id: int, user_id: int, actor_id: int | None
+    session: AsyncSession,
+    *,
+    activity: Activity,
+    attendance: Attendance,
+    actor_id: int | None,
+    policy: credit_rule.CreditPolicy | None = None,
 ) -> bool:
-    """Credit one attendee's minutes once: the conditional UPDATE decides, the ledger is idempotent too."""
-    won = await session.exec(
-        update(Attendance)
-        .where(Attendance.id == attendance_id, Attendance.credited_minutes.is_(None))
-        .values(credited_minutes=activity.credit_minutes)
+    """Credit one attendee once by the crediting rule: service kinds earn the stay (bounded by the
+    activity and rounded), study and meetings record attendance with 0 minutes. The conditional
+    UPDATE of `credited_minutes` decides who settles it; the ledger is idempotent too."""
+    policy = policy or await credit_rule.policy_for(session, org_id=activity.org_id)
+    stay = policy.stay(
+        signed_in_at=attendance.signed_in_at,
+        signed_out_at=attendance.signed_out_at,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        closed_at=activity.closed_at,
     )
-    if won.rowcount != 1:
-        return False
-    await credit(
+
+    async def settle(minutes: int) -> bool:
+        won = await session.exec(
+            update(Attendance)
+            .where(Attendance.id == attendance.id, Attendance.credited_minutes.is_(None))
+            .values(credited_minutes=minutes, credited_at=clock.now())
+        )
+        return won.rowcount == 1
+
+    credited = await credit_rule.award(
         session,
         org_id=activity.org_id,
-        user_id=user_id,
-        minutes=activity.credit_minutes,
+        user_id=attendance.user_id,
+        served=stay if credit_rule.is_service_kind(activity.kind) else 0,
+        bound=credit_rule.CreditPolicy.activity_bound(
+            starts_at=activity.starts_at, ends_at=activity.ends_at, stated=activity.credit_minutes
+        ),
         ref_type="activity",
         ref_id=activity.id,
         memo=f"参加活动：{activity.title}",
         actor_id=actor_id,
+        policy=policy,
+        settle=settle,
     )
-    return True
+    return credited is not None
 
 
 async def sign_out(
@@ -251,9 +273,8 @@ async def sign_out(
             .where(Attendance.id == attendance.id, Attendance.signed_out_at.is_(None))
             .values(signed_out_at=now)
         )
-        await _credit_attendance(
-            session, activity=activity, attendance_id=attendance.id, user_id=person.id, actor_id=actor.id
-        )
+        attendance.signed_out_at = now
+        await _credit_attendance(session, activity=activity, attendance=attendance, actor_id=actor.id)
         if person.id != actor.id:
             await audit.record(
                 session,
@@ -281,16 +302,18 @@ async def close_activity(session: AsyncSession, *, activity_id: int, actor: User
     )
     credited = 0
     if won.rowcount == 1:
+        activity.closed_at = now
         rows = (
             await session.exec(
-                select(Attendance.id, Attendance.user_id).where(
+                select(Attendance).where(
                     Attendance.activity_id == activity.id, Attendance.credited_minutes.is_(None)
                 )
             )
         ).all()
-        for attendance_id, user_id in rows:
+        policy = await credit_rule.policy_for(session, org_id=activity.org_id)
+        for attendance in rows:
             if await _credit_attendance(
-                session, activity=activity, attendance_id=attendance_id, user_id=user_id, actor_id=actor.id
+                session, activity=activity, attendance=attendance, actor_id=actor.id, policy=policy
             ):
                 credited += 1
         attended = select(Attendance.user_id).where(Attendance.activity_id == activity.id)

@@ -14,6 +14,7 @@ Every domain that credits service asks this module, with its alliance's policy (
   (attendance on the party-member record, no time-bank credit).
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,18 +83,24 @@ class CreditPolicy:
         """The most a verifier may credit for `reported` minutes without the alliance admin."""
         return reported * self.raise_margin_percent // 100
 
+    def check_raise(self, *, reported: int, requested: int, reason: str | None, alliance_admin: bool) -> bool:
+        """Refuse a verifier's figure the rule does not allow; True when it lies above the margin
+        (allowed to the alliance's admin only, and the use case audits it)."""
+        if requested <= reported:
+            return False
+        if not (reason or "").strip():
+            raise ValidationFailed("记入时长超过志愿者填报的时长，请填写说明", code="credit_reason_required")
+        above = requested > self.margin(reported)
+        if above and not alliance_admin:
+            raise Forbidden(
+                f"记入时长超过填报时长的 {self.raise_margin_percent}%，须由联盟管理员验收",
+                code="credit_above_margin",
+            )
+        return above
+
     def verified(self, *, reported: int, requested: int, reason: str | None, alliance_admin: bool) -> int:
         """A verifier's figure for reported time: lower freely, raise with a reason up to the margin."""
-        if requested > reported:
-            if not (reason or "").strip():
-                raise ValidationFailed(
-                    "记入时长超过志愿者填报的时长，请填写说明", code="credit_reason_required"
-                )
-            if requested > self.margin(reported) and not alliance_admin:
-                raise Forbidden(
-                    f"记入时长超过填报时长的 {self.raise_margin_percent}%，须由联盟管理员验收",
-                    code="credit_above_margin",
-                )
+        self.check_raise(reported=reported, requested=requested, reason=reason, alliance_admin=alliance_admin)
         return self.rounded(requested)
 
     def stayed(
@@ -102,6 +109,31 @@ class CreditPolicy:
         """Whole minutes present within the activity's window."""
         start, end = max(signed_in_at, starts_at), min(until, ends_at)
         return max(0, int((end - start).total_seconds() // 60))
+
+    def stay(
+        self,
+        *,
+        signed_in_at: datetime,
+        signed_out_at: datetime | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        closed_at: datetime | None = None,
+    ) -> int:
+        """An attendee's served minutes before bounding and rounding: the stay inside the window (to the
+        end, or the close if earlier, for a no-sign-out, capped by the alliance's default if it set one);
+        nothing under the minimum stay."""
+        until = signed_out_at or min(closed_at or ends_at, ends_at)
+        stay = self.stayed(signed_in_at, until, starts_at=starts_at, ends_at=ends_at)
+        if stay < self.min_stay:
+            return 0
+        if signed_out_at is None and self.no_signout is not None:
+            stay = min(stay, self.no_signout)
+        return stay
+
+    @staticmethod
+    def activity_bound(*, starts_at: datetime, ends_at: datetime, stated: int) -> int:
+        """An activity's own length: its window, and the credit it states."""
+        return min(int((ends_at - starts_at).total_seconds() // 60), stated)
 
     def attended(
         self,
@@ -112,20 +144,57 @@ class CreditPolicy:
         ends_at: datetime,
         stated: int,
     ) -> int:
-        """An attendee's credit: the stay (to the end for a no-sign-out, or the alliance default),
-        nothing under the minimum stay, bounded by the activity's length and its stated credit."""
-        length = int((ends_at - starts_at).total_seconds() // 60)
-        stay = self.stayed(signed_in_at, signed_out_at or ends_at, starts_at=starts_at, ends_at=ends_at)
-        if stay < self.min_stay:
-            return 0
-        if signed_out_at is None and self.no_signout is not None:
-            stay = min(stay, self.no_signout)
-        return self.served(stay, bound=min(length, stated))
+        """An attendee's credit: the stay, bounded by the activity's length and its stated credit."""
+        stay = self.stay(
+            signed_in_at=signed_in_at, signed_out_at=signed_out_at, starts_at=starts_at, ends_at=ends_at
+        )
+        return self.served(
+            stay, bound=self.activity_bound(starts_at=starts_at, ends_at=ends_at, stated=stated)
+        )
 
 
 async def policy_for(session: AsyncSession, *, org_id: int | None) -> CreditPolicy:
     """The crediting policy of the alliance over `org_id`."""
     return CreditPolicy.of(await timebank_policy.policy_for(session, org_id=org_id))
+
+
+async def award(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    served: int,
+    bound: int,
+    ref_type: str,
+    ref_id: int,
+    memo: str,
+    actor_id: int | None,
+    policy: CreditPolicy | None = None,
+    settle: Callable[[int], Awaitable[bool]] | None = None,
+) -> int | None:
+    """The one crediting rule, the function every domain calls: `served` minutes (attended, on duty,
+    reported or the verifier's figure) bounded by the thing's own length `bound`, rounded by the
+    alliance's unit, and credited once.
+
+    `settle(minutes)` records the decided minutes on the domain's own row with a conditional UPDATE
+    and says whether this call won; a loser (someone settled it first) gets None and posts nothing.
+    The ledger is idempotent by reference as well. Flushes only; the caller's use case commits.
+    """
+    policy = policy or await policy_for(session, org_id=org_id)
+    minutes = policy.served(served, bound=bound)
+    if settle is not None and not await settle(minutes):
+        return None
+    await post(
+        session,
+        org_id=org_id,
+        user_id=user_id,
+        minutes=minutes,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        memo=memo,
+        actor_id=actor_id,
+    )
+    return minutes
 
 
 async def post(

@@ -38,6 +38,7 @@ from app.permissions import (
     in_subtree,
     path_of,
     require_role_over,
+    role_holders,
 )
 from app.services import audit, lookups
 from app.services import member_reports as reports_service
@@ -62,6 +63,7 @@ MACHINE = Machine(
         "check": move({S.handled}, S.checked),
         "check_failed": move({S.handled}, S.dispatched),
         "feedback": move({S.checked}, S.closed),
+        "reopen": move({S.checked}, S.dispatched),  # the reporter is not satisfied: back to the handler
         "auto_close": move({S.checked}, S.closed),
     },
     history=lambda event, at, actor_id, action, src, dst, note: GridEventStep(
@@ -429,18 +431,51 @@ async def check_event(session: AsyncSession, *, event_id: int, data: CheckIn, ac
 async def give_feedback(
     session: AsyncSession, *, event_id: int, data: EventFeedbackIn, actor: User
 ) -> EventPublic:
-    """The reporter says whether they are satisfied (反馈); the event is closed."""
+    """The reporter says whether they are satisfied (反馈): satisfied closes the event; not satisfied
+    reopens it (back to the handler, dispatched with a fresh due date and the reporter's words)."""
     event, _, _ = await _visible(session, event_id=event_id, user=actor)
     if event.reporter_id != actor.id:
         raise Forbidden("只有反映问题的本人可以评价")
-    await MACHINE.apply_or_conflict(
-        session,
-        event,
-        "feedback",
-        actor_id=actor.id,
-        note=data.comment,
-        values={"closed_at": clock.now(), "satisfied": data.satisfied, "feedback_comment": data.comment},
-    )
+    now = clock.now()
+    if data.satisfied:
+        await MACHINE.apply_or_conflict(
+            session,
+            event,
+            "feedback",
+            actor_id=actor.id,
+            note=data.comment,
+            values={"closed_at": now, "satisfied": True, "feedback_comment": data.comment},
+        )
+    else:
+        span = (
+            (event.due_at - event.dispatched_at)
+            if event.due_at and event.dispatched_at
+            else timedelta(days=3)
+        )
+        await MACHINE.apply_or_conflict(
+            session,
+            event,
+            "reopen",
+            actor_id=actor.id,
+            note=f"群众不满意：{data.comment}" if data.comment else "群众不满意",
+            values={
+                "satisfied": False,
+                "feedback_comment": data.comment,
+                "due_at": now + max(span, timedelta(hours=1)),
+                "dispatched_at": now,
+                "overdue": False,
+                "handled_on_time": None,
+            },
+        )
+        if event.handler_org_id is not None:
+            for user_id in await role_holders(session, org_id=event.handler_org_id):
+                await tell(
+                    session,
+                    event.id,
+                    user_id=user_id,
+                    title="群众对处置结果不满意，事件已退回",
+                    body=data.comment or "",
+                )
     await session.commit()
     return await get_event(session, event_id=event.id, actor=actor)
 
@@ -476,32 +511,41 @@ async def get_photo(session: AsyncSession, *, event_id: int, index: int, actor: 
 async def event_figures(
     session: AsyncSession, *, org_id: int, start: datetime | None = None, end: datetime | None = None
 ) -> dict:
-    """Events reported in the subtree in [start, end): counts, handling rate, on-time rate, satisfaction.
+    """The subtree's event figures in [start, end), each on its own date (figures.FIGURES):
 
-    `handling_rate` = handled (handled, checked or closed) / reported; `on_time_rate` = handled by the
-    due date / handled; `satisfaction_rate` = satisfied / answered. Rates are None when nothing to divide.
+    `reported` by report date, `handled` by handling date, `closed` by closing date (a reporter who is
+    not satisfied reopens instead); `on_time_rate` over the events whose due date fell in the period and
+    is decided (handled, or the date has passed): handled by it / all of them, so one open past its due
+    date counts as late; `overdue` those still open past it; `satisfaction_rate` = satisfied / answered
+    among those reported. Rates are None when nothing to divide.
     """
     scope = await orgs_service.get_org(session, org_id=org_id)
-    done = GridEvent.status.in_((S.handled, S.checked, S.closed))
+    now = clock.now()
+    lo = start or datetime(1970, 1, 1, tzinfo=now.tzinfo)
+    hi = end or datetime(9999, 1, 1, tzinfo=now.tzinfo)
+
+    def within(col):
+        return and_(col >= lo, col < hi)
 
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
+    open_overdue = and_(
+        GridEvent.status == S.dispatched,
+        or_(GridEvent.overdue.is_(True), GridEvent.due_at < now),
+    )
+    due_here = and_(within(GridEvent.due_at), or_(GridEvent.handled_on_time.is_not(None), open_overdue))
     stmt = select(
-        func.count(GridEvent.id),
-        count(done),
-        count(GridEvent.status == S.closed),
-        count(and_(done, GridEvent.handled_on_time.is_(True))),
-        count(and_(done, GridEvent.handled_on_time.is_not(None))),
-        count(GridEvent.satisfied.is_(True)),
-        count(GridEvent.satisfied.is_not(None)),
-        count(and_(GridEvent.overdue.is_(True), GridEvent.status == S.dispatched)),
+        count(within(GridEvent.created_at)),
+        count(within(GridEvent.handled_at)),
+        count(and_(GridEvent.status == S.closed, within(GridEvent.closed_at))),
+        count(and_(due_here, GridEvent.handled_on_time.is_(True))),
+        count(due_here),
+        count(and_(within(GridEvent.created_at), GridEvent.satisfied.is_(True))),
+        count(and_(within(GridEvent.created_at), GridEvent.satisfied.is_not(None))),
+        count(and_(within(GridEvent.due_at), open_overdue)),
     ).where(in_subtree(GridEvent.org_id, scope.path))
-    if start is not None:
-        stmt = stmt.where(GridEvent.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(GridEvent.created_at < end)
-    reported, handled, closed, on_time, timed, satisfied, answered, overdue = (
+    reported, handled, closed, on_time, due, satisfied, answered, overdue = (
         int(v or 0) for v in (await session.exec(stmt)).one()
     )
     return {
@@ -510,7 +554,7 @@ async def event_figures(
         "closed": closed,
         "overdue": overdue,
         "handling_rate": _rate(handled, reported),
-        "on_time_rate": _rate(on_time, timed),
+        "on_time_rate": _rate(on_time, due),
         "satisfaction_rate": _rate(satisfied, answered),
     }
 

@@ -1,6 +1,8 @@
 """The feedback form (在职党员社区表现反馈表): the branch rates each reported member once a year (and,
 where the alliance asks, on a quarterly service card); the employer unit's admin reads and exports them."""
 
+from datetime import date
+
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -29,7 +31,7 @@ from app.permissions import (
     require_role_over,
     roles_with_orgs,
 )
-from app.services import audit, lookups
+from app.services import audit, lookups, stats_cuts
 from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
@@ -309,6 +311,13 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
             **await cobuilding_service.unit_work(session, unit_id=chosen.id),
             "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
             "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id, actor=user),
+            "stats": await stats_cuts.unit_stats(
+                session,
+                unit_id=chosen.id,
+                start=date(year, 1, 1),
+                end=min(clock.today(), date(year, 12, 31)),
+                actor=user,
+            ),
         }
     alliance_ids = {alliance_id(org) for _role, org in roles}
     quarterly = [await reports_service.member_settings(session, alliance_id=a) for a in sorted(alliance_ids)]

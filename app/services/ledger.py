@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import Conflict, NotFound
+from app.hours import hours_text
 from app.models.org import Org, OrgKind
 from app.models.timebank import AccountKind, LedgerAccount, LedgerEntry, LedgerHead, LedgerTxn, TxnKind
 
@@ -193,7 +194,7 @@ async def post(
     for account_id, delta in totals.items():
         account = by_id[account_id]
         if account.kind == AccountKind.person and account.balance_minutes + delta < 0:
-            raise InsufficientBalance(f"余额不足：当前余额 {account.balance_minutes} 分钟")
+            raise InsufficientBalance(f"余额不足：当前余额 {hours_text(account.balance_minutes)}")
     now = clock.now()
     entries: list[tuple[int, int, int]] = []
     for account_id in sorted(totals):

@@ -16,9 +16,10 @@ from app.models.user import User
 from app.pagination import PageParams
 from app.permissions import has_any_staff_role, roles_with_orgs
 from app.services import activities as activities_service
-from app.services import activity_attendance, activity_signups, todos, wish_categories, wish_views
+from app.services import activity_attendance, activity_signups, stats_cuts, todos, wish_categories, wish_views
 from app.services import checkins as checkins_service
 from app.services import demonstration as demonstration_service
+from app.services import figures as figures_table
 from app.services import notifications as notifications_service
 from app.services import push as push_service
 from app.services import shifts as shifts_service
@@ -139,7 +140,14 @@ async def stats(
     roles = await _roles(session, user=user)
     org_id = org_id or roles[0]["org_id"]
     figures = await stats_service.org_stats(session, org_id=org_id, start=start, end=end, actor=user)
-    return {"roles": roles, "stats": figures, "org_id": org_id}
+    cuts = await stats_cuts.cuts(session, org_id=org_id, start=start, end=end, actor=user)
+    return {
+        "roles": roles,
+        "stats": figures,
+        "cuts": cuts,
+        "org_id": org_id,
+        "figure_definitions": figures_table.FIGURES,
+    }
 
 
 # --- wishes -------------------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ async def record_card(session: AsyncSession, *, user_id: int, year: int, actor: 
         shifts=shifts,
         post_minutes=post_minutes,
         ledger_minutes=ledger,
-        total_minutes=post_minutes + activities.minutes + wishes.minutes + shifts.minutes,
+        # Verified time-bank service only; self-logged post work is shown beside it (post_minutes).
+        total_minutes=activities.minutes + wishes.minutes + shifts.minutes,
         feedback=forms,
         demonstration_posts=await demonstration_service.held_by(
             session, user_id=user_id, first=date(year, 1, 1), last=date(year, 12, 31)
@@ -120,13 +121,15 @@ async def post_section(session: AsyncSession, *, user_id: int, year: int) -> lis
 
 
 async def activity_section(session: AsyncSession, *, user_id: int, year: int) -> RecordSection:
-    """Activities attended in the year (activity sign-ins)."""
+    """Activities attended, on the day they were credited (or signed in, while unsettled); credited
+    minutes (0 for study and meetings: attendance only)."""
     lo, hi = reports_service.year_bounds(year)
+    on = func.coalesce(Attendance.credited_at, Attendance.signed_in_at)
     rows = (
         await session.exec(
             select(Activity, Attendance)
             .join(Attendance, Attendance.activity_id == Activity.id)
-            .where(Attendance.user_id == user_id, Activity.starts_at >= lo, Activity.starts_at < hi)
+            .where(Attendance.user_id == user_id, on >= lo, on < hi)
             .order_by(Activity.starts_at)
         )
     ).all()
@@ -145,17 +148,19 @@ async def activity_section(session: AsyncSession, *, user_id: int, year: int) ->
 
 
 async def wish_section(session: AsyncSession, *, user_id: int, year: int) -> RecordSection:
-    """Wishes the member fulfilled (marked done) in the year; verified minutes where verified."""
+    """Wishes the member fulfilled: verified ones on their verify date with the credited minutes,
+    done ones awaiting verification on their done date with none yet (reported time is not credit)."""
     lo, hi = reports_service.year_bounds(year)
+    on = func.coalesce(Wish.verified_at, Wish.done_at)
     rows = (
         await session.exec(
             select(Wish)
             .where(
                 Wish.claimer_id == user_id,
                 Wish.done_at.is_not(None),
-                Wish.done_at >= lo,
-                Wish.done_at < hi,
                 Wish.status.in_(("done", "confirmed", "verified")),
+                on >= lo,
+                on < hi,
             )
             .order_by(Wish.done_at)
         )
@@ -164,10 +169,10 @@ async def wish_section(session: AsyncSession, *, user_id: int, year: int) -> Rec
     items = [
         RecordItem(
             id=w.id,
-            title=w.title,
-            at=w.done_at,
+            title=w.title if w.status == "verified" else f"{w.title}（待验收）",
+            at=w.verified_at or w.done_at,
             org_name=names.get(w.org_id),
-            minutes=(w.credit_minutes if w.status == "verified" else w.minutes_spent) or 0,
+            minutes=(w.credit_minutes or 0) if w.status == "verified" else 0,
         )
         for w in rows
     ]
@@ -175,19 +180,15 @@ async def wish_section(session: AsyncSession, *, user_id: int, year: int) -> Rec
 
 
 async def shift_section(session: AsyncSession, *, user_id: int, year: int) -> RecordSection:
-    """Duty shifts served at red stations in the year."""
+    """Duty shifts served at red stations, on the day they were credited (or started, while on duty)."""
     lo, hi = reports_service.year_bounds(year)
+    on = func.coalesce(ShiftSignup.credited_at, ShiftSignup.started_at)
     rows = (
         await session.exec(
             select(Station, DutyShift, ShiftSignup)
             .join(DutyShift, DutyShift.station_id == Station.id)
             .join(ShiftSignup, ShiftSignup.shift_id == DutyShift.id)
-            .where(
-                ShiftSignup.user_id == user_id,
-                ShiftSignup.started_at.is_not(None),
-                DutyShift.starts_at >= lo,
-                DutyShift.starts_at < hi,
-            )
+            .where(ShiftSignup.user_id == user_id, ShiftSignup.started_at.is_not(None), on >= lo, on < hi)
             .order_by(DutyShift.starts_at)
         )
     ).all()
@@ -229,7 +230,8 @@ async def summary(session: AsyncSession, *, user_id: int, year: int) -> dict:
         "activities": len(activities.items),
         "wishes": len(wishes.items),
         "shifts": len(shifts.items),
-        "minutes": sum(p.minutes for p in posts) + activities.minutes + wishes.minutes + shifts.minutes,
+        # Time-bank service (what /timebank counts); self-logged post work stays beside it.
+        "minutes": activities.minutes + wishes.minutes + shifts.minutes,
     }
 
 
@@ -271,6 +273,7 @@ XLSX_HEADERS = [
     "驿站值班",
     "认领岗位",
     "服务时长",
+    "岗位履职时长（自报）",
     "评定时间",
 ]
 
@@ -314,6 +317,7 @@ async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: Us
                 s["shifts"],
                 "、".join(s["posts"]),
                 hours_text(s["minutes"]),
+                hours_text(s["post_minutes"]),
                 local_time(f.rated_at),
             ]
         )
@@ -321,6 +325,6 @@ async def unit_xlsx(session: AsyncSession, *, unit_id: int, year: int, actor: Us
         "反馈表",
         XLSX_HEADERS,
         rows,
-        widths=(10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 18),
+        widths=(10, 14, 12, 16, 8, 10, 40, 10, 10, 10, 24, 14, 16, 18),
         doc_title=f"{data['unit'].name}{year}年度反馈表",
     )

@@ -242,26 +242,29 @@ async def end_duty(
 ) -> int | None:
     """End the duty and credit its minutes once, by the crediting rule (flushes); None if someone
     else ended it first. `served_minutes` keeps what was credited, so the roster and the ledger agree."""
-    policy = await credit_rule.policy_for(session, org_id=station.org_id)
-    minutes = policy.served(served_minutes(shift, signup.started_at, at), bound=shift_length(shift))
-    result = await session.exec(
-        update(ShiftSignup)
-        .where(ShiftSignup.id == signup.id, ShiftSignup.ended_at.is_(None), ShiftSignup.credited.is_(False))
-        .values(ended_at=at, served_minutes=minutes, credited=True)
-    )
-    if result.rowcount != 1:
-        return None
-    await credit_rule.post(
+
+    async def settle(minutes: int) -> bool:
+        result = await session.exec(
+            update(ShiftSignup)
+            .where(
+                ShiftSignup.id == signup.id, ShiftSignup.ended_at.is_(None), ShiftSignup.credited.is_(False)
+            )
+            .values(ended_at=at, served_minutes=minutes, credited=True, credited_at=clock.now())
+        )
+        return result.rowcount == 1
+
+    return await credit_rule.award(
         session,
         org_id=station.org_id,
         user_id=signup.user_id,
-        minutes=minutes,
+        served=served_minutes(shift, signup.started_at, at),
+        bound=shift_length(shift),
         ref_type="shift",
         ref_id=shift.id,
         memo=f"红色驿站值班：{station.name}",
         actor_id=actor_id,
+        settle=settle,
     )
-    return minutes
 
 
 async def close_shift(session: AsyncSession, *, shift_id: int, actor: User) -> ShiftClosed:

@@ -5,13 +5,14 @@ Periods are whole days in China time: `from` 00:00 (UTC+8) to the end of `to`.
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, union
+from sqlalchemy import func, union
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock, xlsx
 from app.clock import CHINA
 from app.errors import ValidationFailed
+from app.hours import hours_text
 from app.models.activities import Activity, Attendance
 from app.models.org import Org
 from app.models.stations import DutyShift, ShiftSignup, Station
@@ -22,10 +23,9 @@ from app.permissions import in_subtree, require_role_over
 from app.services import activities as activities_service
 from app.services import demonstration as demonstration_service
 from app.services import events as events_service
+from app.services import figures, station_services
 from app.services import member_reports as member_reports_service
 from app.services import orgs as orgs_service
-from app.services import shifts as shifts_service
-from app.services import station_services
 from app.services import stations as stations_service
 from app.services import teams as teams_service
 
@@ -44,75 +44,104 @@ def period(start: date | None, end: date | None) -> tuple[date, date, datetime, 
     return start, end, lo, hi
 
 
-async def wish_funnel(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> WishFunnel:
-    """Wishes posted in the period, and how many of them reached each later stage by its end."""
-    posted = and_(in_subtree(Wish.org_id, org.path), Wish.created_at >= lo, Wish.created_at < hi)
-    reached_published = exists().where(
-        WishEvent.wish_id == Wish.id, WishEvent.to_status == "published", WishEvent.at < hi
+def months(first: date, last: date) -> list[tuple[date, date]]:
+    """The calendar months touching [first, last], each as its first and last day."""
+    out, day = [], date(first.year, first.month, 1)
+    while day <= last:
+        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        out.append((day, following - timedelta(days=1)))
+        day = following
+    return out
+
+
+def instants(start: date, end: date) -> tuple[datetime, datetime]:
+    """Whole China days [start, end] as UTC-comparable instants [lo, hi)."""
+    return datetime.combine(start, time.min, CHINA), datetime.combine(
+        end + timedelta(days=1), time.min, CHINA
     )
-    reached_claimed = exists().where(WishClaim.wish_id == Wish.id, WishClaim.claimed_at < hi)
-    reached_verified = and_(Wish.verified_at.is_not(None), Wish.verified_at < hi)
+
+
+async def wish_funnel(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> WishFunnel:
+    """Wishes of the subtree by the date each stage was reached in the period (figures.FIGURES)."""
+    here = in_subtree(Wish.org_id, org.path)
+    posted = select(func.count()).select_from(Wish).where(here, figures.dated("wishes.posted", lo, hi))
+    published = (
+        select(func.count())
+        .select_from(WishEvent)
+        .join(Wish, Wish.id == WishEvent.wish_id)
+        .where(here, WishEvent.action == "publish", figures.dated("wishes.published", lo, hi))
+    )
+    first_claims = (
+        select(WishClaim.wish_id, func.min(WishClaim.claimed_at).label("first_at"))
+        .join(Wish, Wish.id == WishClaim.wish_id)
+        .where(here, WishClaim.claimed_at < hi)
+        .group_by(WishClaim.wish_id)
+        .subquery()
+    )
+    claimed = (
+        select(func.count())
+        .select_from(first_claims)
+        .where(figures.dated("wishes.claimed", lo, hi, first_claims.c.first_at))
+    )
+    verified = select(func.count()).select_from(Wish).where(here, figures.dated("wishes.verified", lo, hi))
     row = (
         await session.exec(
             select(
-                func.count(),
-                func.count().filter(reached_published),
-                func.count().filter(reached_claimed),
-                func.count().filter(reached_verified),
-            )
-            .select_from(Wish)
-            .where(posted)
+                posted.scalar_subquery(), published.scalar_subquery(), claimed.scalar_subquery()
+            ).add_columns(verified.scalar_subquery())
         )
     ).one()
     return WishFunnel(posted=row[0], published=row[1], claimed=row[2], verified=row[3])
 
 
-async def service_figures(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> dict[str, int]:
-    """Minutes served, distinct people who served, and distinct people helped, in the period."""
-    verified = and_(in_subtree(Wish.org_id, org.path), Wish.verified_at >= lo, Wish.verified_at < hi)
-    attended = and_(
-        in_subtree(Activity.org_id, org.path), Attendance.signed_in_at >= lo, Attendance.signed_in_at < hi
+def _service_sources(org: Org, lo: datetime, hi: datetime):
+    """(minutes, user) of each piece of service credited in the subtree and period, by source."""
+    wishes = select(Wish.credit_minutes.label("minutes"), Wish.claimer_id.label("uid")).where(
+        in_subtree(Wish.org_id, org.path),
+        figures.dated("wish_minutes", lo, hi),
+        Wish.credit_minutes > 0,
     )
-    on_duty = and_(
-        in_subtree(Station.org_id, org.path),
-        ShiftSignup.ended_at >= lo,
-        ShiftSignup.ended_at < hi,
-        ShiftSignup.served_minutes.is_not(None),
-    )
-    wish_minutes = (
-        await session.exec(select(func.coalesce(func.sum(Wish.credit_minutes), 0)).where(verified))
-    ).one()
-    activity_minutes = (
-        await session.exec(
-            select(func.coalesce(func.sum(Attendance.credited_minutes), 0))
-            .join(Activity, Activity.id == Attendance.activity_id)
-            .where(attended)
-        )
-    ).one()
-    duty_minutes = (
-        await session.exec(
-            select(func.coalesce(func.sum(ShiftSignup.served_minutes), 0))
-            .join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
-            .join(Station, Station.id == DutyShift.station_id)
-            .where(on_duty)
-        )
-    ).one()
-    helpers = union(
-        select(Wish.claimer_id.label("uid")).where(verified),
-        select(Attendance.user_id.label("uid"))
+    attended = (
+        select(Attendance.credited_minutes.label("minutes"), Attendance.user_id.label("uid"))
         .join(Activity, Activity.id == Attendance.activity_id)
-        .where(attended),
-        select(ShiftSignup.user_id.label("uid"))
+        .where(
+            in_subtree(Activity.org_id, org.path),
+            figures.dated("activity_minutes", lo, hi),
+            Attendance.credited_minutes > 0,
+        )
+    )
+    on_duty = (
+        select(ShiftSignup.served_minutes.label("minutes"), ShiftSignup.user_id.label("uid"))
         .join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
         .join(Station, Station.id == DutyShift.station_id)
-        .where(on_duty),
-    ).subquery()
-    volunteers = (await session.exec(select(func.count()).select_from(helpers))).one()
+        .where(
+            in_subtree(Station.org_id, org.path),
+            figures.dated("duty_minutes", lo, hi),
+            ShiftSignup.served_minutes > 0,
+        )
+    )
+    return {"wish_minutes": wishes, "activity_minutes": attended, "duty_minutes": on_duty}
+
+
+async def service_figures(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> dict[str, int]:
+    """Minutes credited for service in the period, by source; the people credited; the people helped."""
+    sources = _service_sources(org, lo, hi)
+    sums = [
+        select(func.coalesce(func.sum(q.subquery().c.minutes), 0)).scalar_subquery() for q in sources.values()
+    ]
+    by_source = dict(zip(sources, (int(v) for v in (await session.exec(select(*sums))).one()), strict=True))
+    helpers = union(*sources.values()).subquery()
+    volunteers = (await session.exec(select(func.count(func.distinct(helpers.c.uid))))).one()
     beneficiaries = (
-        await session.exec(select(func.count(func.distinct(Wish.poster_id))).where(verified))
+        await session.exec(
+            select(func.count(func.distinct(Wish.poster_id))).where(
+                in_subtree(Wish.org_id, org.path), figures.dated("beneficiaries", lo, hi)
+            )
+        )
     ).one()
     return {
-        "minutes_served": int(wish_minutes) + int(activity_minutes) + int(duty_minutes),
+        "minutes_served": sum(by_source.values()),
+        **by_source,
         "volunteers": volunteers,
         "beneficiaries": beneficiaries,
     }
@@ -139,7 +168,6 @@ async def org_stats(
         attendances=activity["attendances"],
         no_shows=activity["no_shows"],
         station_visits=await stations_service.count_visits(session, org_id=org.id, start=lo, end=hi),
-        duty_minutes=await shifts_service.duty_minutes(session, org_id=org.id, start=lo, end=hi),
         members_reported=members["reported"],
         members_approved=members["approved"],
         members_rated=members["rated"],
@@ -169,28 +197,37 @@ async def alliance_figures(session: AsyncSession, *, org: Org, first: date, last
 
 
 def _stats_rows(s: OrgStats) -> list[tuple[str, object]]:
+    """Labels from the figure table; time both as hours (read) and as minutes (summed)."""
+    L = figures.label  # noqa: N806
+
+    def time(key: str, minutes: int) -> list[tuple[str, object]]:
+        return [(L(key), hours_text(minutes)), (f"{L(key)}（分钟）", minutes)]
+
+    rate = s.events.on_time_rate
     return [
         ("组织", s.org_name),
         ("开始日期", s.from_.isoformat()),
         ("结束日期", s.to.isoformat()),
-        ("心愿发布", s.wishes.posted),
-        ("心愿上墙", s.wishes.published),
-        ("心愿认领", s.wishes.claimed),
-        ("心愿验收", s.wishes.verified),
-        ("服务时长（分钟）", s.minutes_served),
-        ("参与服务人数", s.volunteers),
-        ("受益群众人数", s.beneficiaries),
-        ("活动场次", s.activities),
-        ("签到人次", s.attendances),
-        ("报名未到人次", s.no_shows),
-        ("驿站到访人次", s.station_visits),
-        ("驿站值班（分钟）", s.duty_minutes),
-        ("在职党员报到人数", s.members_reported),
+        (L("wishes.posted"), s.wishes.posted),
+        (L("wishes.published"), s.wishes.published),
+        (L("wishes.claimed"), s.wishes.claimed),
+        (L("wishes.verified"), s.wishes.verified),
+        *time("minutes_served", s.minutes_served),
+        *time("wish_minutes", s.wish_minutes),
+        *time("activity_minutes", s.activity_minutes),
+        *time("duty_minutes", s.duty_minutes),
+        (L("volunteers"), s.volunteers),
+        (L("beneficiaries"), s.beneficiaries),
+        (L("activities"), s.activities),
+        (L("attendances"), s.attendances),
+        (L("no_shows"), s.no_shows),
+        (L("station_visits"), s.station_visits),
+        (L("members_reported"), s.members_reported),
         ("其中已审核通过", s.members_approved),
-        ("年度评价人数", s.members_rated),
-        ("网格事件上报", s.events.reported),
-        ("网格事件办结", s.events.closed),
-        ("按期处置率", "" if s.events.on_time_rate is None else round(s.events.on_time_rate, 4)),
+        (L("members_rated"), s.members_rated),
+        (L("events.reported"), s.events.reported),
+        (L("events.closed"), s.events.closed),
+        (L("events.on_time_rate"), "" if rate is None else round(rate, 4)),
         ("驿站服务人次", s.station_services),
         ("党员示范岗", s.demonstration_posts),
         ("志愿服务队", s.teams),

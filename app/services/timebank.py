@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.db import china_year
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.hours import hours_text
 from app.models.org import Org
 from app.models.timebank import (
     TXN_KIND_LABELS,
@@ -299,13 +300,13 @@ async def transfer(
         today = await _transferred_since(session, account_id=source.id, since=clock.china_midnight())
         if today + data.minutes > policy.family_transfer_daily_cap_minutes:
             raise Conflict(
-                f"超过每日转赠上限：今日已转赠 {today} 分钟，上限 {policy.family_transfer_daily_cap_minutes} 分钟",
+                f"超过每日转赠上限：今日已转赠 {hours_text(today)}，上限 {hours_text(policy.family_transfer_daily_cap_minutes)}",
                 code="transfer_daily_cap_exceeded",
             )
     # Whether a phone belongs to anyone is told only to a sender who really has the minutes to give:
     # every refusal before this point reads the same for known and unknown phones (no enumeration).
     if source.balance_minutes < data.minutes:
-        raise ledger.InsufficientBalance(f"余额不足：当前余额 {source.balance_minutes} 分钟")
+        raise ledger.InsufficientBalance(f"余额不足：当前余额 {hours_text(source.balance_minutes)}")
     recipient = (await session.exec(select(User).where(User.phone == data.to_phone))).first()
     if recipient is None:
         raise NotFound("没有找到该手机号对应的用户", code="recipient_not_found")
@@ -422,7 +423,13 @@ async def page(session: AsyncSession, *, user: User) -> dict:
         session, org_id=None, station_id=None, include_inactive=False, params=PageParams(limit=50), actor=user
     )
     policy = await policy_of(session, person=user)
+    from app.services import member_reports, records  # the record card's own definitions (no cycle)
+
+    year = member_reports.this_year()
+    post_minutes = sum(p.minutes for p in await records.post_section(session, user_id=user.id, year=year))
     return {
+        "post_year": year,
+        "post_minutes": post_minutes,
         "balance": bal,
         "entries": entries,
         "next_cursor": cursor,

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from app.hours import hours_text
 from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.models.wishes import (
@@ -27,10 +28,10 @@ from app.models.wishes import (
     WishEvent,
     WishPublic,
 )
-from app.permissions import alliance_id, has_role_over, role_holders
+from app.permissions import ADMIN_ONLY, alliance_id, has_role_over, role_holders
 from app.services import audit, claim_policy, content, crypto, wish_categories
 from app.services import auth as auth_service
-from app.services import ledger as ledger_service
+from app.services import credit as credit_rule
 from app.services import push as push_service
 from app.services import teams as teams_service
 from app.services import users as users_service
@@ -452,29 +453,49 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
     if actor.id == wish.claimer_id:  # nobody credits their own time bank
         raise Forbidden("不能验收自己完成的心愿，请由其他工作人员验收", code="cannot_verify_own_help")
     content.check_text(data.note)
-    await MACHINE.apply_or_conflict(
-        session,
-        wish,
-        "verify",
-        actor_id=actor.id,
-        note=data.note,
-        values={
-            "verified_at": clock.now(),
-            "verifier_id": actor.id,
-            "credit_minutes": data.credit_minutes,
-            "verify_note": data.note,
-            "closed_at": clock.now(),
-        },
+    if wish.status != S.confirmed:  # a second verify is a state conflict, whatever its figure
+        raise InvalidState("心愿当前状态不能验收")
+    reported = wish.minutes_spent or 0
+    policy = await credit_rule.policy_for(session, org_id=wish.org_id)
+    org = await session.get(Org, wish.org_id)
+    above_margin = policy.check_raise(
+        reported=reported,
+        requested=data.credit_minutes,
+        reason=data.note,
+        alliance_admin=data.credit_minutes > policy.margin(reported)
+        and await has_role_over(session, user_id=actor.id, org_id=alliance_id(org), roles=ADMIN_ONLY),
     )
-    await ledger_service.credit_service(
+
+    async def settle(minutes: int) -> bool:
+        now = clock.now()
+        await MACHINE.apply_or_conflict(
+            session,
+            wish,
+            "verify",
+            actor_id=actor.id,
+            note=data.note,
+            values={
+                "verified_at": now,
+                "verifier_id": actor.id,
+                "credit_minutes": minutes,
+                "verify_note": data.note,
+                "closed_at": now,
+            },
+        )
+        return True
+
+    credited = await credit_rule.award(
         session,
         org_id=wish.org_id,
         user_id=wish.claimer_id,
-        minutes=data.credit_minutes,
+        served=data.credit_minutes,
+        bound=data.credit_minutes,  # the check above bounded the verifier's figure
         ref_type="wish",
         ref_id=wish.id,
         memo=f"微心愿：{wish.title}",
         actor_id=actor.id,
+        policy=policy,
+        settle=settle,
     )
     await audit.record(
         session,
@@ -483,7 +504,12 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
         object_type="wish",
         object_id=wish.id,
         org_id=wish.org_id,
-        detail={"credit_minutes": data.credit_minutes},
+        detail={
+            "reported_minutes": reported,
+            "requested_minutes": data.credit_minutes,
+            "credit_minutes": credited,
+            "above_margin": above_margin,
+        },
     )
     await tell(
         session,
@@ -491,7 +517,7 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
         user_id=wish.claimer_id,
         kind="wish_verified",
         title="服务已验收",
-        body=f"“{wish.title}”已验收，时间银行记入{data.credit_minutes}分钟",
+        body=f"“{wish.title}”已验收，时间银行记入{hours_text(credited)}",
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)

@@ -29,7 +29,8 @@ async def test_record_card_holds_posts_and_logged_minutes(client, session):
     assert card["year"] == YEAR
     assert [(p["title"], p["minutes"], len(p["logs"])) for p in card["posts"]] == [("文明劝导员", 105, 2)]
     assert card["post_minutes"] == 105
-    assert card["total_minutes"] == 105
+    # Self-logged post work is shown beside verified service, never inside it (the two totals).
+    assert card["total_minutes"] == 0
     assert [r["status"] for r in card["reports"]] == ["approved"]
     assert card["user"]["phone"] == member.phone
 
@@ -210,6 +211,9 @@ async def test_feedback_workbook_holds_exactly_the_units_rows(client, session):
         ("甲", "在职党员", "幸福里小区", YEAR, "优秀", "好"),
         ("乙", "在职党员", "幸福里小区", YEAR, "基本合格", "好"),
     ]
+    # Time-bank service and self-logged post work in two columns, never added together.
+    assert rows[0][11:13] == ("服务时长", "岗位履职时长（自报）")
+    assert {r[11] for r in rows[1:]} == {"0分"}
 
 
 async def test_workbook_needs_the_unit_admin(client, session):
@@ -309,41 +313,69 @@ async def test_record_card_reads_activities_wishes_shifts_and_the_ledger(client,
     poster = await make_user(session, home=tree.compound)
     now = clock.now()
     start = max(now - timedelta(hours=3), year_bounds(YEAR)[0])
+    done = start + timedelta(hours=2)
     activity = Activity(
         org_id=tree.compound.id,
-        title="主题党日",
-        kind="party_day",
+        title="清扫楼道",
+        kind="志愿服务",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=30,
+    )
+    lesson = Activity(
+        org_id=tree.compound.id,
+        title="党课",
+        kind="党课",
         starts_at=start,
         ends_at=start + timedelta(hours=2),
         capacity=30,
     )
     station = Station(org_id=tree.compound.id, name="幸福里红色驿站", lat=34.1, lng=119.2)
-    session.add_all([activity, station])
+    session.add_all([activity, lesson, station])
     await session.flush()
     shift = DutyShift(station_id=station.id, starts_at=start, ends_at=start + timedelta(hours=2), capacity=2)
     session.add(shift)
     await session.flush()
+    wish = Wish(
+        org_id=tree.compound.id,
+        poster_id=poster.id,
+        title="修水龙头",
+        category="生活服务",
+        status="verified",
+        claimer_id=member.id,
+        done_at=start,
+        verified_at=done,
+        minutes_spent=50,
+        credit_minutes=60,
+    )
     session.add_all(
         [
-            Attendance(activity_id=activity.id, user_id=member.id, method="code", credited_minutes=120),
+            Attendance(
+                activity_id=activity.id,
+                user_id=member.id,
+                method="code",
+                credited_minutes=120,
+                signed_in_at=start,
+                credited_at=done,
+            ),
+            Attendance(
+                activity_id=lesson.id,
+                user_id=member.id,
+                method="code",
+                credited_minutes=0,
+                signed_in_at=start,
+                credited_at=done,
+            ),
             ShiftSignup(
                 shift_id=shift.id,
                 user_id=member.id,
                 started_at=start,
-                ended_at=start + timedelta(hours=2),
+                ended_at=done,
                 served_minutes=120,
+                credited=True,
+                credited_at=done,
             ),
-            Wish(
-                org_id=tree.compound.id,
-                poster_id=poster.id,
-                title="修水龙头",
-                category="生活服务",
-                status="verified",
-                claimer_id=member.id,
-                done_at=start,
-                minutes_spent=50,
-                credit_minutes=60,
-            ),
+            wish,
             Wish(
                 org_id=tree.compound.id,
                 poster_id=poster.id,
@@ -355,23 +387,33 @@ async def test_record_card_reads_activities_wishes_shifts_and_the_ledger(client,
         ]
     )
     await session.flush()
-    await ledger.credit_service(
-        session,
-        org_id=tree.compound.id,
-        user_id=member.id,
-        minutes=60,
-        ref_type="wish",
-        ref_id=1,
-        memo="修水龙头",
-        actor_id=None,
-    )
+    for ref_type, ref_id, minutes in (
+        ("activity", activity.id, 120),
+        ("shift", shift.id, 120),
+        ("wish", wish.id, 60),
+    ):
+        await ledger.credit_service(
+            session,
+            org_id=tree.compound.id,
+            user_id=member.id,
+            minutes=minutes,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            memo=ref_type,
+            actor_id=None,
+        )
     await session.commit()
     card = (await client.get(f"/api/v1/members/{member.id}/record?year={YEAR}", headers=auth(member))).json()
-    assert [(i["title"], i["minutes"]) for i in card["activities"]["items"]] == [("主题党日", 120)]
+    assert [(i["title"], i["minutes"]) for i in card["activities"]["items"]] == [
+        ("清扫楼道", 120),
+        ("党课", 0),
+    ]
     assert [(i["title"], i["minutes"]) for i in card["wishes"]["items"]] == [("修水龙头", 60)]
     assert [(i["title"], i["minutes"]) for i in card["shifts"]["items"]] == [("幸福里红色驿站值班", 120)]
-    assert card["total_minutes"] == 300
-    assert card["ledger_minutes"] == 60
+    # One person, one total: the card, the ledger and /timebank's year agree.
+    assert card["total_minutes"] == card["ledger_minutes"] == 300
+    years = (await client.get("/api/v1/timebank/me/years", headers=auth(member))).json()
+    assert {y["year"]: y["earned_minutes"] for y in years}[YEAR] == 300
 
 
 async def test_member_figures_count_people_and_ratings_in_the_subtree(client, session):
@@ -409,3 +451,16 @@ async def test_agreement_signed_at_the_end_of_the_calendar_is_422_not_500(client
     assert resp.json()["errors"] == [
         {"field": "signed_on", "code": "date_out_of_range", "message": "日期超出可用范围（1900—2100年）"}
     ]
+
+
+async def test_timebank_page_shows_post_work_beside_not_inside_the_bank(client, session):
+    tree = await make_tree(session)
+    member = await approved_member(client, session, tree)
+    post = await new_post(client, session, tree)
+    await client.post(f"/api/v1/posts/{post['id']}/claim", headers=auth(member))
+    await client.post(
+        f"/api/v1/posts/{post['id']}/logs", json={"minutes": 45, "note": "巡防"}, headers=auth(member)
+    )
+    page = (await client.get("/timebank", headers=auth(member))).text
+    assert f"{YEAR}年岗位履职 45分（党员自报，记入活动记录卡，不计入时间银行）" in page
+    assert (await client.get("/api/v1/timebank/me", headers=auth(member))).json()["earned_minutes"] == 0

@@ -87,8 +87,8 @@ async def test_activity_attendance_counts_in_subtree(client, session):
     people = [await make_user(session) for _ in range(3)]
     act = Activity(
         org_id=tree.compound.id,
-        title="主题党日",
-        kind="主题党日",
+        title="清扫楼道",
+        kind="志愿服务",
         starts_at=T0,
         ends_at=T0 + timedelta(hours=2),
         capacity=10,
@@ -98,7 +98,14 @@ async def test_activity_attendance_counts_in_subtree(client, session):
     await session.flush()
     for p in people[:2]:
         session.add(
-            Attendance(activity_id=act.id, user_id=p.id, method="code", signed_in_at=T0, credited_minutes=120)
+            Attendance(
+                activity_id=act.id,
+                user_id=p.id,
+                method="code",
+                signed_in_at=T0,
+                credited_minutes=120,
+                credited_at=T0 + timedelta(hours=2),
+            )
         )
     await session.commit()
     body = (
@@ -220,7 +227,9 @@ async def test_members_and_events_are_counted_in_the_subtree(client, session):
             category="环境卫生",
             description="垃圾堆积",
             status="closed",
+            satisfied=True,
             created_at=T0,
+            closed_at=T0 + timedelta(days=1),
         )
     )
     session.add(

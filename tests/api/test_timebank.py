@@ -552,7 +552,7 @@ async def test_a_sender_without_the_minutes_learns_nothing_about_the_phone(clien
             headers={**auth(giver), **key(f"probe-{i}")},
         )
         replies.append((resp.status_code, resp.json()["code"], resp.json()["detail"]))
-    assert replies[0] == replies[1] == (409, "insufficient_balance", "余额不足：当前余额 10 分钟")
+    assert replies[0] == replies[1] == (409, "insufficient_balance", "余额不足：当前余额 10分")
 
 
 async def test_a_transfer_confirms_the_recipient_by_a_masked_name(client, session):

@@ -78,7 +78,9 @@ async def test_member_reports_staff_approve_post_claim_and_unit_sees_feedback(
     await page.get_by_label("用时（分钟）").fill("90")
     await page.get_by_role("button", name="记录").tap()
     await expect(page.locator("#toast")).to_have_text("已记录")
-    await expect(page.locator("#record-card")).to_contain_text("1小时30分")
+    await expect(page.locator("#record-minutes")).to_contain_text(
+        "岗位履职（自报，不计入时间银行） 1小时30分"
+    )
     await expect(page.get_by_text("劝导乱停车 5 起")).to_be_visible()
     await expect(page.get_by_text("积极参加文明劝导")).to_be_visible()
     await _fits(page)
@@ -92,7 +94,9 @@ async def test_member_reports_staff_approve_post_claim_and_unit_sees_feedback(
     await expect(page.locator("#unit-forms")).to_contain_text("优秀")
     await page.locator("#unit-forms").get_by_role("link").first.tap()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("冯医生")
-    await expect(page.locator("#record-card")).to_contain_text("1小时30分")
+    await expect(page.locator("#record-minutes")).to_contain_text(
+        "岗位履职（自报，不计入时间银行） 1小时30分"
+    )
     await expect(page.get_by_text("劝导乱停车 5 起")).to_be_visible()
     await _fits(page)
     await axe_check(page)

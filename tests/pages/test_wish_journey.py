@@ -55,7 +55,7 @@ async def test_resident_posts_staff_publishes_volunteer_claims_and_is_credited(p
     await page.get_by_role("button", name="我来认领").tap()
     await expect(page.locator("#wish-status")).to_have_text("已认领")
     await page.get_by_label("做了什么").fill("已把药送到家中")
-    await page.get_by_label("用时(分钟)").fill("40")
+    await page.get_by_label("用时(分钟)").fill("60")
     await page.screenshot(path=str(SHOTS / "claimed.png"), full_page=True)
     await page.get_by_role("button", name="服务完成").tap()
     await expect(page.locator("#wish-status")).to_have_text("已完成")
@@ -73,16 +73,16 @@ async def test_resident_posts_staff_publishes_volunteer_claims_and_is_credited(p
     await login(page, staff)
     await page.goto("/admin/wishes")
     await page.locator("#queue-verify").get_by_text("帮忙取药").tap()
-    await expect(page.get_by_label("记入时长(分钟)")).to_have_value("40")
+    await expect(page.get_by_label("记入时长(分钟)")).to_have_value("60")
     await page.get_by_role("button", name="验收通过").tap()
     await expect(page.locator("#wish-status")).to_have_text("已验收")
     await expect(page.locator("#timeline li")).to_have_count(6)
 
     # The volunteer's balance grew by the credited minutes.
     await login(page, volunteer)
-    assert await _balance(page) == before + 40
+    assert await _balance(page) == before + 60
     await page.goto(wish_url)
-    await expect(page.locator("#verified-note")).to_contain_text("40 分钟")
+    await expect(page.locator("#verified-note")).to_contain_text("记入时间银行 1小时")
     await page.screenshot(path=str(SHOTS / "verified.png"), full_page=True)
 
 

@@ -131,6 +131,7 @@ async def test_concurrent_verify_credits_once(live):
             category="助老",
             status="confirmed",
             claimer_id=claimer.id,
+            minutes_spent=90,
             rating=5,
         )
         s.add(wish)
