@@ -4,7 +4,6 @@ the alliance admin approves (审定) and nothing changes after; a yearly ranking
 """
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -185,50 +184,17 @@ async def assess(
     total = cobuilding_service.weighted_total(scored)
     reasons = "；".join(f"{s['item']}：{s['reason']}" for s in scored)[:1000]
 
-    def find():
-        return (
-            select(CoBuildingAssessment)
-            .where(
-                CoBuildingAssessment.unit_id == unit.id,
-                CoBuildingAssessment.community_id == community.id,
-                CoBuildingAssessment.year == year,
-            )
-            .with_for_update()
-        )
-
-    row = (await session.exec(find())).first()
-    if row is None:
-        try:
-            async with session.begin_nested():
-                row = CoBuildingAssessment(
-                    unit_id=unit.id,
-                    community_id=community.id,
-                    year=year,
-                    score=0,
-                    reasons="",
-                    rater_id=actor.id,
-                )
-                session.add(row)
-                await session.flush()
-        except IntegrityError:
-            row = (await session.exec(find())).one()
-    if row.approved_at is not None:
-        raise Conflict("考核结果已审定，不能再修改", code="assessment_approved")
-    row.items, row.score, row.reasons = scored, round(total), reasons
-    row.rater_id, row.rated_at = actor.id, clock.now()
-    session.add(row)
-    await session.flush()
-    await audit.record(
+    return await cobuilding_service.save_assessment(
         session,
-        actor_id=actor.id,
-        action="cobuilding.assess",
-        object_type="cobuilding_assessment",
-        object_id=row.id,
-        org_id=community.id,
-        detail={"unit_id": unit.id, "year": year, "total": total},
+        unit=unit,
+        community=community,
+        year=year,
+        actor=actor,
+        score=round(total),
+        reasons=reasons,
+        items=scored,
+        detail={"total": total},
     )
-    await session.commit()
-    return cobuilding_service.assessment_public(row, {unit.id: unit.name, community.id: community.name})
 
 
 async def approve(

@@ -153,6 +153,34 @@ async def assess_unit(
     unit = await _unit(session, unit_id)
     community = await assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
 
+    return await save_assessment(
+        session,
+        unit=unit,
+        community=community,
+        year=year,
+        actor=actor,
+        score=data.score,
+        reasons=data.reasons,
+        items=[],
+        detail={"score": data.score},
+    )
+
+
+async def save_assessment(
+    session: AsyncSession,
+    *,
+    unit: Org,
+    community: Org,
+    year: int,
+    actor: User,
+    score: int,
+    reasons: str,
+    items: list[dict],
+    detail: dict,
+) -> AssessmentPublic:
+    """Write the community's score of a unit for a year: one row (made on first use, locked, so two
+    admins saving at once write one after the other), refused once approved; audited, committed."""
+
     def find():
         return (
             select(CoBuildingAssessment)
@@ -172,8 +200,8 @@ async def assess_unit(
                     unit_id=unit.id,
                     community_id=community.id,
                     year=year,
-                    score=data.score,
-                    reasons=data.reasons,
+                    score=0,
+                    reasons="",
                     rater_id=actor.id,
                 )
                 session.add(row)
@@ -182,8 +210,8 @@ async def assess_unit(
             row = (await session.exec(find())).one()
     if row.approved_at is not None:
         raise Conflict("考核结果已审定，不能再修改", code="assessment_approved")
-    row.score, row.reasons, row.rater_id, row.rated_at = data.score, data.reasons, actor.id, clock.now()
-    row.items = []
+    row.items, row.score, row.reasons = items, score, reasons
+    row.rater_id, row.rated_at = actor.id, clock.now()
     session.add(row)
     await session.flush()
     await audit.record(
@@ -193,7 +221,7 @@ async def assess_unit(
         object_type="cobuilding_assessment",
         object_id=row.id,
         org_id=community.id,
-        detail={"unit_id": unit.id, "year": year, "score": data.score},
+        detail={"unit_id": unit.id, "year": year, **detail},
     )
     await session.commit()
     return assessment_public(row, {unit.id: unit.name, community.id: community.name})
