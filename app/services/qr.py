@@ -172,7 +172,9 @@ def _read_short(kind: str, object_id: int, digits: str, *, at: datetime) -> Code
 
 
 def _svg(content: str) -> str:
-    return make_qr(content, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff")
+    svg = make_qr(content, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff")
+    # With its namespace the same markup is also a file of its own: an <img> source, a download, a print.
+    return svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
 
 
 async def svg(content: str) -> str:
