@@ -6,6 +6,7 @@ from app.deps import CurrentUser, SessionDep
 from app.models.base import Id
 from app.models.teams import TeamCreate, TeamInvite, TeamMemberPublic, TeamPublic, TeamUpdate
 from app.pagination import Page, PageDep
+from app.services import team_members
 from app.services import teams as teams_service
 
 router = APIRouter(prefix="/teams", tags=["teams"])
@@ -41,23 +42,23 @@ async def update_team(team_id: Id, body: TeamUpdate, session: SessionDep, user: 
 @router.post("/{team_id}/join", response_model=TeamMemberPublic)
 async def join_team(team_id: Id, session: SessionDep, user: CurrentUser):
     """Ask to join (→ pending) or accept the leader's invitation (→ active)."""
-    return await teams_service.join(session, team_id=team_id, actor=user)
+    return await team_members.join(session, team_id=team_id, actor=user)
 
 
 @router.post("/{team_id}/invite", response_model=TeamMemberPublic, status_code=201)
 async def invite_member(team_id: Id, body: TeamInvite, session: SessionDep, user: CurrentUser):
     """Invite someone by phone (leader or staff); they join by accepting."""
-    return await teams_service.invite(session, team_id=team_id, phone=body.phone, actor=user)
+    return await team_members.invite(session, team_id=team_id, phone=body.phone, actor=user)
 
 
 @router.post("/{team_id}/members/{user_id}/approve", response_model=TeamMemberPublic)
 async def approve_member(team_id: Id, user_id: Id, session: SessionDep, user: CurrentUser):
     """Accept a request to join (leader or staff): pending → active."""
-    return await teams_service.approve(session, team_id=team_id, user_id=user_id, actor=user)
+    return await team_members.approve(session, team_id=team_id, user_id=user_id, actor=user)
 
 
 @router.delete("/{team_id}/members/{user_id}", status_code=204, response_class=Response)
 async def remove_member(team_id: Id, user_id: Id, session: SessionDep, user: CurrentUser):
     """Remove a member (leader or staff) or leave the team yourself."""
-    await teams_service.remove(session, team_id=team_id, user_id=user_id, actor=user)
+    await team_members.remove(session, team_id=team_id, user_id=user_id, actor=user)
     return Response(status_code=204)

@@ -74,6 +74,7 @@ async def publicity(session: AsyncSession, *, user: User, org_id: int | None) ->
             if uid in people
         ]
     staff_orgs = await orgs_with_role(session, user_id=user.id)
+    stations = await stations_service.admin_list(session, actor=user) if staff_orgs else []
     stmt = select(Org).where(Org.kind == OrgKind.community)
     if org is not None:
         stmt = stmt.where(in_subtree(Org.id, ancestor_path(org, 1)))
@@ -84,6 +85,7 @@ async def publicity(session: AsyncSession, *, user: User, org_id: int | None) ->
         "post_holders": holders,
         "staff": bool(staff_orgs),
         "communities": communities,
+        "stations": stations,
     }
 
 

@@ -1,17 +1,15 @@
-"""Volunteer teams (志愿服务队, 党员先锋队): set up by staff, led by a leader, joined by request or invitation.
+"""Volunteer teams (志愿服务队, 党员先锋队): set up by staff on an org node, led by a leader, their figures.
 
-Membership moves `invited → active` (the person accepts) or `pending → active` (the leader or staff
-approves); the leader is an active member from the start and cannot be removed, only replaced.
-A wish dispatched to a team may be claimed by its active members (`may_claim`).
+Joining, approving, inviting and leaving are `team_members`. A wish dispatched to a team may be claimed
+by its active members (`is_active_member`); an activity may be run by one (`organiser`).
 """
 
-from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.models.activities import Activity
 from app.models.org import Org
 from app.models.teams import (
@@ -46,7 +44,7 @@ async def get_team(session: AsyncSession, *, team_id: int) -> Team:
     return team
 
 
-async def _membership(session: AsyncSession, *, team_id: int, user_id: int) -> TeamMember | None:
+async def membership(session: AsyncSession, *, team_id: int, user_id: int) -> TeamMember | None:
     stmt = select(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
     return (await session.exec(stmt)).first()
 
@@ -56,7 +54,7 @@ async def may_manage(session: AsyncSession, *, team: Team, user: User) -> bool:
     return team.leader_id == user.id or await has_role_over(session, user_id=user.id, org_id=team.org_id)
 
 
-async def _require_manager(session: AsyncSession, team: Team, user: User) -> bool:
+async def require_manager(session: AsyncSession, team: Team, user: User) -> bool:
     """Raise unless the user leads the team or is staff over it; returns whether they are staff."""
     staff = await has_role_over(session, user_id=user.id, org_id=team.org_id)
     if not staff and team.leader_id != user.id:
@@ -66,7 +64,7 @@ async def _require_manager(session: AsyncSession, team: Team, user: User) -> boo
 
 async def is_active_member(session: AsyncSession, *, team_id: int, user_id: int) -> bool:
     """Whether the person is an active member of the team (who may claim what is dispatched to it)."""
-    row = await _membership(session, team_id=team_id, user_id=user_id)
+    row = await membership(session, team_id=team_id, user_id=user_id)
     return row is not None and row.status == MemberStatus.active
 
 
@@ -189,9 +187,9 @@ async def view(session: AsyncSession, *, team: Team, viewer: User) -> TeamPublic
     return (await _to_public(session, [team], viewer=viewer, detail=True))[0]
 
 
-async def _set_active(session: AsyncSession, *, team_id: int, user_id: int) -> None:
+async def set_active(session: AsyncSession, *, team_id: int, user_id: int) -> None:
     """Make the person an active member (insert or upgrade their row)."""
-    row = await _membership(session, team_id=team_id, user_id=user_id)
+    row = await membership(session, team_id=team_id, user_id=user_id)
     now = clock.now()
     if row is None:
         session.add(TeamMember(team_id=team_id, user_id=user_id, status=MemberStatus.active, joined_at=now))
@@ -226,7 +224,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, actor: User) -
     )
     session.add(team)
     await session.flush()
-    await _set_active(session, team_id=team.id, user_id=leader.id)
+    await set_active(session, team_id=team.id, user_id=leader.id)
     await audit.record(
         session,
         actor_id=actor.id,
@@ -237,7 +235,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, actor: User) -
         detail={"name": team.name, "kind": team.kind, "leader_id": leader.id},
     )
     if leader.id != actor.id:
-        await _tell(
+        await tell(
             session, team, user_id=leader.id, title="您被任命为队长", body=f"您已担任“{team.name}”的队长"
         )
     await session.commit()
@@ -272,7 +270,7 @@ async def list_teams(
 async def update_team(session: AsyncSession, *, team_id: int, data: TeamUpdate, actor: User) -> TeamPublic:
     """Change a team's details (leader or staff); only staff may hand over the lead or close the team."""
     team = await get_team(session, team_id=team_id)
-    staff = await _require_manager(session, team, actor)
+    staff = await require_manager(session, team, actor)
     changes = data.model_dump(exclude_unset=True)
     if not staff and ({"leader_id", "active"} & set(changes)):
         raise Forbidden("更换队长或停用队伍需由社区工作人员操作", code="not_team_manager")
@@ -281,7 +279,7 @@ async def update_team(session: AsyncSession, *, team_id: int, data: TeamUpdate, 
         leader = await session.get(User, changes["leader_id"])
         if leader is None:
             raise ValidationFailed("找不到指定的队长", code="invalid_leader")
-        await _set_active(session, team_id=team.id, user_id=leader.id)
+        await set_active(session, team_id=team.id, user_id=leader.id)
     if "skills" in changes:
         changes["skills"] = list(dict.fromkeys(changes["skills"]))
     for field, value in changes.items():
@@ -299,150 +297,6 @@ async def update_team(session: AsyncSession, *, team_id: int, data: TeamUpdate, 
     )
     await session.commit()
     return await view(session, team=team, viewer=actor)
-
-
-async def join(session: AsyncSession, *, team_id: int, actor: User) -> TeamMemberPublic:
-    """Ask to join (→ pending, the leader decides) or accept an invitation (→ active)."""
-    team = await get_team(session, team_id=team_id)
-    if not team.active:
-        raise InvalidState("该队伍已停用", code="invalid_state")
-    row = await _membership(session, team_id=team.id, user_id=actor.id)
-    if row is not None and row.status == MemberStatus.active:
-        raise Conflict("您已是该队队员", code="already_team_member")
-    if row is not None and row.status == MemberStatus.pending:
-        raise Conflict("您已提交申请，请等待队长审核", code="join_pending")
-    if row is not None:  # invited: accepting makes them a member
-        await _set_active(session, team_id=team.id, user_id=actor.id)
-        await _tell(
-            session,
-            team,
-            user_id=team.leader_id,
-            title="队员已接受邀请",
-            body=f"{actor.name}加入了“{team.name}”",
-        )
-        status = MemberStatus.active
-    else:
-        try:
-            async with session.begin_nested():
-                session.add(TeamMember(team_id=team.id, user_id=actor.id, status=MemberStatus.pending))
-                await session.flush()
-        except IntegrityError as exc:
-            raise Conflict("您已提交申请，请等待队长审核", code="join_pending") from exc
-        await _tell(
-            session,
-            team,
-            user_id=team.leader_id,
-            title="有人申请入队",
-            body=f"{actor.name}申请加入“{team.name}”，请审核",
-        )
-        status = MemberStatus.pending
-    await session.commit()
-    return TeamMemberPublic(user_id=actor.id, name=actor.name, phone=actor.phone, status=status)
-
-
-async def approve(session: AsyncSession, *, team_id: int, user_id: int, actor: User) -> TeamMemberPublic:
-    """The leader (or staff) accepts a request to join: pending → active."""
-    team = await get_team(session, team_id=team_id)
-    staff = await _require_manager(session, team, actor)
-    row = await _membership(session, team_id=team.id, user_id=user_id)
-    if row is None:
-        raise NotFound("没有该入队申请", code="team_member_not_found")
-    if row.status != MemberStatus.pending:
-        raise InvalidState("只能审核待审核的入队申请")
-    done = await session.exec(
-        update(TeamMember)
-        .where(TeamMember.id == row.id, TeamMember.status == MemberStatus.pending)
-        .values(status=MemberStatus.active, joined_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        raise InvalidState("该申请刚刚已被处理")
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="team.approve",
-        object_type="team",
-        object_id=team.id,
-        org_id=team.org_id,
-        detail={"user_id": user_id},
-    )
-    await _tell(session, team, user_id=user_id, title="入队申请已通过", body=f"欢迎加入“{team.name}”")
-    await session.commit()
-    person = await session.get(User, user_id)
-    return TeamMemberPublic(
-        user_id=person.id,
-        name=person.name,
-        phone=lookups.shown_phone(person.phone, full=staff),
-        status=MemberStatus.active,
-    )
-
-
-async def invite(session: AsyncSession, *, team_id: int, phone: str, actor: User) -> TeamMemberPublic:
-    """The leader (or staff) invites someone by phone; they join by accepting (POST /teams/{id}/join)."""
-    team = await get_team(session, team_id=team_id)
-    staff = await _require_manager(session, team, actor)
-    if not team.active:
-        raise InvalidState("该队伍已停用")
-    person = await users_service.get_or_create_by_phone(session, phone=phone)
-    row = await _membership(session, team_id=team.id, user_id=person.id)
-    if row is not None and row.status == MemberStatus.active:
-        raise Conflict("对方已是该队队员", code="already_team_member")
-    if row is not None and row.status == MemberStatus.pending:  # they asked already: inviting approves them
-        await _set_active(session, team_id=team.id, user_id=person.id)
-        status = MemberStatus.active
-    elif row is None:
-        session.add(TeamMember(team_id=team.id, user_id=person.id, status=MemberStatus.invited))
-        await session.flush()
-        status = MemberStatus.invited
-    else:
-        status = MemberStatus.invited
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="team.invite",
-        object_type="team",
-        object_id=team.id,
-        org_id=team.org_id,
-        detail={"user_id": person.id},
-    )
-    await _tell(
-        session, team, user_id=person.id, title="邀请您加入队伍", body=f"{actor.name}邀请您加入“{team.name}”"
-    )
-    await session.commit()
-    return TeamMemberPublic(
-        user_id=person.id,
-        name=person.name,
-        phone=lookups.shown_phone(person.phone, full=staff),
-        status=status,
-    )
-
-
-async def remove(session: AsyncSession, *, team_id: int, user_id: int, actor: User) -> None:
-    """Take someone out of the team (leader or staff), or leave it yourself; the leader stays until replaced."""
-    team = await get_team(session, team_id=team_id)
-    if actor.id != user_id:
-        await _require_manager(session, team, actor)
-    row = await _membership(session, team_id=team.id, user_id=user_id)
-    if row is None:
-        raise NotFound("该成员不在队伍中", code="team_member_not_found")
-    if user_id == team.leader_id:
-        raise Conflict("队长不能退出或被移除，请先更换队长", code="cannot_remove_leader")
-    await session.delete(row)
-    await session.flush()
-    if actor.id != user_id:
-        await audit.record(
-            session,
-            actor_id=actor.id,
-            action="team.remove",
-            object_type="team",
-            object_id=team.id,
-            org_id=team.org_id,
-            detail={"user_id": user_id},
-        )
-        await _tell(
-            session, team, user_id=user_id, title="您已离开队伍", body=f"您已不再是“{team.name}”的队员"
-        )
-    await session.commit()
 
 
 async def teams_of(session: AsyncSession, *, user_id: int) -> list[Team]:
@@ -499,7 +353,7 @@ async def dispatched_wishes(session: AsyncSession, *, team_id: int, limit: int =
     return list((await session.exec(stmt)).all())
 
 
-async def _tell(session: AsyncSession, team: Team, *, user_id: int, title: str, body: str) -> None:
+async def tell(session: AsyncSession, team: Team, *, user_id: int, title: str, body: str) -> None:
     await notify_service.notify(
         session,
         user_id=user_id,

@@ -160,3 +160,12 @@ async def test_publicity_of_an_unknown_org_is_404_and_other_alliances_are_not_of
     assert (await client.get("/demonstration-posts?org_id=999999", headers=auth(staff))).status_code == 404
     page = await client.get(f"/demonstration-posts?org_id={tree.community.id}", headers=auth(staff))
     assert "和平社区" in page.text and "外县社区" not in page.text
+
+
+async def test_staff_pick_a_station_for_a_demonstration_post_by_name(client, session):
+    tree, staff, _, _ = await setup(client, session)
+    station = Station(org_id=tree.compound.id, name="幸福里调解驿站", lat=34.28, lng=119.23)
+    session.add(station)
+    await session.commit()
+    page = await client.get("/demonstration-posts", headers=auth(staff))
+    assert f'<option value="{station.id}">幸福里调解驿站</option>' in page.text

@@ -133,3 +133,10 @@ async def test_ask_the_members_team_and_bad_requests(client, session):
     assert (resp.status_code, resp.json()["code"]) == (409, "cannot_ask_yourself")
     resp = await client.post(url, json={"title": "x"}, headers=auth(resident))
     assert (resp.status_code, resp.json()["code"]) == (422, "validation_error")
+
+
+async def test_card_svg_is_a_standalone_image():
+    from app.services import qr
+
+    svg = await qr.svg("https://example.org/m/1-abc")
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" ')

@@ -287,3 +287,45 @@ async def test_activity_run_by_a_team_counts_for_it(client, session):
     assert (before["activities"], after["activities"]) == (0, 1)
     page = await client.get(f"/teams/{team['id']}", headers=auth(leader))
     assert 'id="team-activities"' in page.text and "义诊进小区" in page.text
+
+
+async def test_inviting_someone_who_asked_makes_them_a_member_and_closed_team_refuses_joins(client, session):
+    tree = await make_tree(session)
+    team, leader, staff = await new_team(client, session, tree)
+    vol = await make_user(session, name="赵志愿")
+    await client.post(f"/api/v1/teams/{team['id']}/join", headers=auth(vol))
+    inbox = (await client.get("/api/v1/notifications", headers=auth(leader))).json()["items"]
+    assert [(n["kind"], n["link"]) for n in inbox][:1] == [("team", f"/teams/{team['id']}")]
+    resp = await client.post(
+        f"/api/v1/teams/{team['id']}/invite", json={"phone": vol.phone}, headers=auth(leader)
+    )
+    assert resp.json()["status"] == "active"
+    again = await client.post(
+        f"/api/v1/teams/{team['id']}/invite", json={"phone": vol.phone}, headers=auth(leader)
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "already_team_member")
+    stranger = await make_user(session)
+    resp = await client.post(
+        f"/api/v1/teams/{team['id']}/invite", json={"phone": "13900002222"}, headers=auth(stranger)
+    )
+    assert (resp.status_code, resp.json()["code"]) == (403, "not_team_manager")
+    await client.patch(f"/api/v1/teams/{team['id']}", json={"active": False}, headers=auth(staff))
+    resp = await client.post(f"/api/v1/teams/{team['id']}/join", headers=auth(stranger))
+    assert (resp.status_code, resp.json()["code"]) == (409, "invalid_state")
+    listed = (await client.get(f"/api/v1/teams?org_id={tree.community.id}", headers=auth(stranger))).json()
+    assert listed["items"] == []
+
+
+async def test_member_leaves_and_leader_name_phone_are_masked_for_others(client, session):
+    tree = await make_tree(session)
+    team, leader, _ = await new_team(client, session, tree)
+    vol = await make_user(session, name="赵志愿")
+    await client.post(f"/api/v1/teams/{team['id']}/join", headers=auth(vol))
+    await client.post(f"/api/v1/teams/{team['id']}/members/{vol.id}/approve", headers=auth(leader))
+    seen = (await client.get(f"/api/v1/teams/{team['id']}", headers=auth(vol))).json()
+    phones = {m["user_id"]: m["phone"] for m in seen["members"]}
+    assert phones == {leader.id: f"{leader.phone[:3]}****{leader.phone[-4:]}", vol.id: vol.phone}
+    assert (
+        await client.delete(f"/api/v1/teams/{team['id']}/members/{vol.id}", headers=auth(vol))
+    ).status_code == 204
+    assert (await client.get(f"/api/v1/teams/{team['id']}", headers=auth(vol))).json()["my_status"] is None

@@ -53,6 +53,8 @@ async def test_join_approve_and_ask_for_help(browser, server, page_db, login, ax
     await page.fill("#commitments", "每周六上午义务理发")
     await page.click("#promises button[type=submit]")
     await expect(page.locator("#card")).to_contain_text("每周六上午义务理发")
+    # The QR is a file of its own (an <img>), so it shows and prints.
+    assert await page.locator("#card img").evaluate("img => img.complete && img.naturalWidth") > 0
     preview = await page.get_by_role("link", name="预览居民看到的页面").get_attribute("href")
     await ctx.close()
 
@@ -127,4 +129,35 @@ async def test_staff_dispatch_to_team_and_confirm_for_the_resident(browser, serv
     await page.get_by_role("button", name="确认并评价").click()
     await expect(page.locator("#wish-status")).to_have_text("已确认")
     await expect(page.locator("#rating")).to_contain_text("老人说谢谢")
+    await context.close()
+
+
+async def test_station_master_logs_a_service_with_a_tap(browser, server, page_db, login):
+    from app.models.stations import Station
+
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        master = await make_user(s, name="孙站长")
+        station = Station(
+            org_id=tree.compound.id,
+            name="锦绣驿站",
+            lat=34.29,
+            lng=119.24,
+            services=["理发"],
+            master_id=master.id,
+        )
+        s.add(station)
+        await s.commit()
+    context = await browser.new_context(
+        viewport={"width": 375, "height": 667}, is_mobile=True, locale="zh-CN", base_url=server
+    )
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: pytest.fail(f"JS error: {exc}"))
+    await login(page, master)
+    await page.goto(f"/stations/{station.id}")
+    await page.get_by_text("服务登记（调解、理发、骑手歇脚……）").click()
+    await page.locator("button[data-fill]", has_text="理发").click()
+    await page.fill("#s-count", "3")
+    await page.click("#service-form button[type=submit]")
+    await expect(page.locator("#totals")).to_contain_text("理发 3 人次")
     await context.close()

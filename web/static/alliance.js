@@ -38,6 +38,16 @@
     });
   });
 
+  /* Quick picks: a tap fills a field (the service kinds of a station). */
+  document.querySelectorAll("button[data-fill]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var input = document.getElementById(btn.dataset.fill);
+      if (!input) return;
+      input.value = btn.dataset.value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+
   var print = document.getElementById("print");
   if (print) print.addEventListener("click", function () { window.print(); });
 })();
