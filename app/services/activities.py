@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.hours import hours_text
 from app.models.activities import (
     ACTIVITY_KINDS,
@@ -22,7 +22,7 @@ from app.models.activities import (
     Attendance,
     SignupStatus,
 )
-from app.models.org import Org
+from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
@@ -49,8 +49,12 @@ async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
 
 
 async def is_organiser(session: AsyncSession, *, activity: Activity, user: User) -> bool:
-    """Staff/admin over the activity's org (its creator only while they still hold such a role)."""
-    return await has_role_over(session, user_id=user.id, org_id=activity.org_id, roles=STAFF_ROLES)
+    """Staff/admin over the activity's org, or of the unit hosting it (while they hold such a role)."""
+    if await has_role_over(session, user_id=user.id, org_id=activity.org_id, roles=STAFF_ROLES):
+        return True
+    return activity.host_org_id is not None and await has_role_over(
+        session, user_id=user.id, org_id=activity.host_org_id, roles=STAFF_ROLES
+    )
 
 
 async def require_organiser(session: AsyncSession, *, activity: Activity, user: User) -> None:
@@ -60,8 +64,11 @@ async def require_organiser(session: AsyncSession, *, activity: Activity, user: 
 
 async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor: User) -> ActivityPublic:
     """Publish an activity under an org node the actor is staff or admin over."""
-    await orgs_service.get_org(session, org_id=data.org_id)
-    await require_role_over(session, user_id=actor.id, org_id=data.org_id, roles=STAFF_ROLES)
+    place = await orgs_service.get_org(session, org_id=data.org_id)
+    if data.host_org_id is None:
+        await require_role_over(session, user_id=actor.id, org_id=data.org_id, roles=STAFF_ROLES)
+    else:
+        await _check_host(session, place=place, host_org_id=data.host_org_id, actor=actor)
     if data.kind not in ACTIVITY_KINDS:
         raise ValidationFailed(f"活动类型应为：{'、'.join(ACTIVITY_KINDS)}", code="invalid_activity_kind")
     await _check_ceiling(session, data=data, actor=actor)
@@ -79,6 +86,23 @@ async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor:
     )
     await session.commit()
     return _public(activity, is_organiser=True)
+
+
+async def _check_host(session: AsyncSession, *, place: Org, host_org_id: int, actor: User) -> None:
+    """A unit hosts an activity only in (a node of) a community it is assigned to, by its own staff."""
+    host = await session.get(Org, host_org_id)
+    if host is None or host.kind != OrgKind.unit:
+        raise ValidationFailed("主办单位应为共建单位", code="invalid_host")
+    await require_role_over(session, user_id=actor.id, org_id=host.id, roles=STAFF_ROLES)
+    assigned = (
+        await session.exec(
+            select(UnitCommunity.id).where(
+                UnitCommunity.unit_id == host.id, UnitCommunity.community_id.in_(ancestor_ids(place))
+            )
+        )
+    ).first()
+    if assigned is None:
+        raise Conflict("该单位尚未分配到这个社区，不能在此举办活动", code="unit_not_assigned")
 
 
 async def _check_ceiling(session: AsyncSession, *, data: ActivityCreate, actor: User) -> None:
@@ -107,6 +131,7 @@ def _public(activity: Activity, **extra) -> ActivityPublic:
         capacity=activity.capacity,
         signed_up=activity.signed_up,
         credit_minutes=activity.credit_minutes,
+        host_org_id=activity.host_org_id,
         service=credit_rule.is_service_kind(activity.kind),
         signup_required=activity.signup_required,
         closed=activity.closed_at is not None,

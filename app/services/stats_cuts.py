@@ -281,7 +281,10 @@ async def unit_stats(
         await session.exec(
             select(func.count())
             .select_from(Activity)
-            .where(Activity.org_id == unit.id, figures.dated("activities", lo, hi))
+            .where(
+                (Activity.org_id == unit.id) | (Activity.host_org_id == unit.id),
+                figures.dated("activities", lo, hi),
+            )
         )
     ).one()
     scores = (
