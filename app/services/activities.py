@@ -244,7 +244,10 @@ async def admin_list(session: AsyncSession, *, actor: User, limit: int = 100) ->
         (
             await session.exec(
                 select(Activity)
-                .where(covered_by_role(actor.id, Activity.org_id))
+                .where(
+                    covered_by_role(actor.id, Activity.org_id)
+                    | (Activity.host_org_id.is_not(None) & covered_by_role(actor.id, Activity.host_org_id))
+                )
                 .order_by(Activity.id.desc())
                 .limit(limit)
             )
@@ -262,3 +265,23 @@ async def staff_orgs(session: AsyncSession, *, actor: User) -> list[Org]:
             )
         ).all()
     )
+
+
+async def host_places(session: AsyncSession, *, actor: User) -> list[dict]:
+    """Where the actor's units may host an activity: the communities each unit is assigned to."""
+    units = [o for o in await staff_orgs(session, actor=actor) if o.kind == OrgKind.unit]
+    if not units:
+        return []
+    rows = (
+        await session.exec(
+            select(UnitCommunity.unit_id, Org)
+            .join(Org, Org.id == UnitCommunity.community_id)
+            .where(UnitCommunity.unit_id.in_([u.id for u in units]))
+            .order_by(UnitCommunity.unit_id, Org.path)
+        )
+    ).all()
+    names = {u.id: u.name for u in units}
+    return [
+        {"org_id": org.id, "host_org_id": unit_id, "label": f"{org.name}（{names[unit_id]}主办）"}
+        for unit_id, org in rows
+    ]

@@ -223,3 +223,17 @@ async def test_a_units_activity_in_its_community_counts_there_and_for_the_unit(c
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
     unit = (await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(unit_admin))).json()
     assert unit["activities_hosted"] == 1
+
+
+async def test_a_units_staff_may_pick_its_communities_on_the_activities_page(client, session):
+    from app.models.org import UnitCommunity
+
+    tree = await make_tree(session)
+    session.add(UnitCommunity(unit_id=tree.unit.id, community_id=tree.community.id))
+    await session.commit()
+    unit_staff = await make_user(session, role=(tree.unit, "staff"))
+    page = (await client.get("/admin/activities", headers=auth(unit_staff))).text
+    assert (
+        f'<option value="{tree.community.id}" data-host="{tree.unit.id}">幸福社区（县医院主办）</option>'
+        in page
+    )
