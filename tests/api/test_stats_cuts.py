@@ -223,6 +223,12 @@ async def test_a_units_activity_in_its_community_counts_there_and_for_the_unit(c
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
     unit = (await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(unit_admin))).json()
     assert unit["activities_hosted"] == 1
+    # Staff of a community the unit is assigned to (who assess it) see its figures; others do not.
+    seen = await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(community_staff))
+    assert seen.status_code == 200
+    assert (
+        await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(outsider))
+    ).status_code == 404
 
 
 async def test_a_units_staff_may_pick_its_communities_on_the_activities_page(client, session):
