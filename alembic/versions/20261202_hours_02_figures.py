@@ -1,4 +1,4 @@
-"""figures: when attendance and duty were credited (the date service minutes count on)
+"""figures: when attendance and duty were credited (the date service minutes count on); units host activities in their communities
 
 Revision ID: hours_02
 Revises: alliance_02
@@ -45,9 +45,19 @@ def upgrade() -> None:
             batch_op.create_index(batch_op.f(f"ix_{table}_credited_at"), ["credited_at"], unique=False)
     op.execute(_ATTENDANCE)
     op.execute(_DUTY)
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("host_org_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_activities_host_org_id"), ["host_org_id"], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_activities_host_org_id_orgs"), "orgs", ["host_org_id"], ["id"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_activities_host_org_id_orgs"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_activities_host_org_id"))
+        batch_op.drop_column("host_org_id")
     for table in ("shift_signups", "activity_attendances"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_credited_at"))

@@ -47,6 +47,9 @@ class Activity(SQLModel, table=True):
     signed_up: int = 0
     credit_minutes: int = 0
     signup_required: bool = True
+    # A member unit hosting it in a community it is assigned to (共驻共建): the activity belongs to the
+    # place (org_id, so it counts there) and the unit's staff organise it.
+    host_org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
     closed_at: datetime | None = TimeField(default=None, nullable=True)
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)  # run by a volunteer team
@@ -99,6 +102,7 @@ class ActivityCreate(Input):
     credit_minutes: int = PField(0, ge=0, le=24 * 60)
     signup_required: bool = PField(True, description="签到是否须先报名")
     team_id: Id | None = PField(None, description="由哪支志愿服务队、党员先锋队承办")
+    host_org_id: Id | None = PField(None, description="主办的共建单位（在其分配的社区举办时）")
 
     @model_validator(mode="after")
     def _order(self) -> "ActivityCreate":
@@ -122,6 +126,7 @@ class ActivityPublic(BaseModel):
     signed_up: int
     waiting: int = 0
     credit_minutes: int
+    host_org_id: int | None = None
     service: bool = PField(
         False, description="是否志愿服务类（计入时间银行和星级）；党课、会议等只记出勤，不计时长"
     )

@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.hours import hours_text
 from app.models.activities import (
     ACTIVITY_KINDS,
@@ -22,7 +22,7 @@ from app.models.activities import (
     Attendance,
     SignupStatus,
 )
-from app.models.org import Org
+from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
@@ -50,8 +50,12 @@ async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
 
 
 async def is_organiser(session: AsyncSession, *, activity: Activity, user: User) -> bool:
-    """Staff/admin over the activity's org (its creator only while they still hold such a role)."""
-    return await has_role_over(session, user_id=user.id, org_id=activity.org_id, roles=STAFF_ROLES)
+    """Staff/admin over the activity's org, or of the unit hosting it (while they hold such a role)."""
+    if await has_role_over(session, user_id=user.id, org_id=activity.org_id, roles=STAFF_ROLES):
+        return True
+    return activity.host_org_id is not None and await has_role_over(
+        session, user_id=user.id, org_id=activity.host_org_id, roles=STAFF_ROLES
+    )
 
 
 async def require_organiser(session: AsyncSession, *, activity: Activity, user: User) -> None:
@@ -61,12 +65,15 @@ async def require_organiser(session: AsyncSession, *, activity: Activity, user: 
 
 async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor: User) -> ActivityPublic:
     """Publish an activity under an org node the actor is staff or admin over."""
-    org = await orgs_service.get_org(session, org_id=data.org_id)
-    await require_role_over(session, user_id=actor.id, org_id=data.org_id, roles=STAFF_ROLES)
+    place = await orgs_service.get_org(session, org_id=data.org_id)
+    if data.host_org_id is None:
+        await require_role_over(session, user_id=actor.id, org_id=data.org_id, roles=STAFF_ROLES)
+    else:
+        await _check_host(session, place=place, host_org_id=data.host_org_id, actor=actor)
     if data.kind not in ACTIVITY_KINDS:
         raise ValidationFailed(f"活动类型应为：{'、'.join(ACTIVITY_KINDS)}", code="invalid_activity_kind")
     if data.team_id is not None:
-        await teams_service.organiser(session, team_id=data.team_id, place=org)
+        await teams_service.organiser(session, team_id=data.team_id, place=place)
     await _check_ceiling(session, data=data, actor=actor)
     activity = Activity(**data.model_dump(), created_by_id=actor.id)
     session.add(activity)
@@ -82,6 +89,23 @@ async def create_activity(session: AsyncSession, *, data: ActivityCreate, actor:
     )
     await session.commit()
     return _public(activity, is_organiser=True)
+
+
+async def _check_host(session: AsyncSession, *, place: Org, host_org_id: int, actor: User) -> None:
+    """A unit hosts an activity only in (a node of) a community it is assigned to, by its own staff."""
+    host = await session.get(Org, host_org_id)
+    if host is None or host.kind != OrgKind.unit:
+        raise ValidationFailed("主办单位应为共建单位", code="invalid_host")
+    await require_role_over(session, user_id=actor.id, org_id=host.id, roles=STAFF_ROLES)
+    assigned = (
+        await session.exec(
+            select(UnitCommunity.id).where(
+                UnitCommunity.unit_id == host.id, UnitCommunity.community_id.in_(ancestor_ids(place))
+            )
+        )
+    ).first()
+    if assigned is None:
+        raise Conflict("该单位尚未分配到这个社区，不能在此举办活动", code="unit_not_assigned")
 
 
 async def _check_ceiling(session: AsyncSession, *, data: ActivityCreate, actor: User) -> None:
@@ -110,6 +134,7 @@ def _public(activity: Activity, **extra) -> ActivityPublic:
         capacity=activity.capacity,
         signed_up=activity.signed_up,
         credit_minutes=activity.credit_minutes,
+        host_org_id=activity.host_org_id,
         service=credit_rule.is_service_kind(activity.kind),
         signup_required=activity.signup_required,
         closed=activity.closed_at is not None,
@@ -226,7 +251,10 @@ async def admin_list(session: AsyncSession, *, actor: User, limit: int = 100) ->
         (
             await session.exec(
                 select(Activity)
-                .where(covered_by_role(actor.id, Activity.org_id))
+                .where(
+                    covered_by_role(actor.id, Activity.org_id)
+                    | (Activity.host_org_id.is_not(None) & covered_by_role(actor.id, Activity.host_org_id))
+                )
                 .order_by(Activity.id.desc())
                 .limit(limit)
             )
@@ -244,3 +272,23 @@ async def staff_orgs(session: AsyncSession, *, actor: User) -> list[Org]:
             )
         ).all()
     )
+
+
+async def host_places(session: AsyncSession, *, actor: User) -> list[dict]:
+    """Where the actor's units may host an activity: the communities each unit is assigned to."""
+    units = [o for o in await staff_orgs(session, actor=actor) if o.kind == OrgKind.unit]
+    if not units:
+        return []
+    rows = (
+        await session.exec(
+            select(UnitCommunity.unit_id, Org)
+            .join(Org, Org.id == UnitCommunity.community_id)
+            .where(UnitCommunity.unit_id.in_([u.id for u in units]))
+            .order_by(UnitCommunity.unit_id, Org.path)
+        )
+    ).all()
+    names = {u.id: u.name for u in units}
+    return [
+        {"org_id": org.id, "host_org_id": unit_id, "label": f"{org.name}（{names[unit_id]}主办）"}
+        for unit_id, org in rows
+    ]

@@ -182,7 +182,8 @@ async def activities_admin(session: AsyncSession, *, user: User) -> dict:
     activities = await activities_service.admin_list(session, actor=user)
     if not orgs and not activities:
         raise Forbidden("仅社区工作人员可以发布活动")
-    return {"activities": activities, "orgs": orgs, "kinds": ACTIVITY_KINDS}
+    hosted = await activities_service.host_places(session, actor=user)
+    return {"activities": activities, "orgs": orgs, "hosted": hosted, "kinds": ACTIVITY_KINDS}
 
 
 async def activity(session: AsyncSession, *, activity_id: int, user: User) -> dict:

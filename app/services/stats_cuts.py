@@ -16,7 +16,7 @@ from app.errors import NotFound
 from app.models.activities import Activity
 from app.models.cobuilding import CoBuildingAssessment
 from app.models.member_reports import MEMBER_TYPE_LABELS, MemberReport, ReportStatus
-from app.models.org import Org, OrgKind
+from app.models.org import Org, OrgKind, UnitCommunity
 from app.models.posts import Post, PostClaim
 from app.models.stats import (
     CategoryCut,
@@ -237,6 +237,21 @@ async def cuts(
     )
 
 
+async def _may_see_unit(session: AsyncSession, *, unit: Org, actor: User) -> bool:
+    """The unit's admin, staff of its alliance, or staff of a community it is assigned to (who assess it)."""
+    if await has_role_over(session, user_id=actor.id, org_id=unit.id, roles=ADMIN_ONLY):
+        return True
+    if await has_role_over(session, user_id=actor.id, org_id=alliance_id(unit)):
+        return True
+    communities = (
+        await session.exec(select(UnitCommunity.community_id).where(UnitCommunity.unit_id == unit.id))
+    ).all()
+    for community_id in communities:
+        if await has_role_over(session, user_id=actor.id, org_id=community_id):
+            return True
+    return False
+
+
 async def unit_stats(
     session: AsyncSession, *, unit_id: int, start: date | None, end: date | None, actor: User
 ) -> UnitStats:
@@ -245,10 +260,7 @@ async def unit_stats(
     unit = await session.get(Org, unit_id)
     if unit is None or unit.kind != OrgKind.unit:
         raise NotFound("共建单位不存在", code="unit_not_found")
-    if not (
-        await has_role_over(session, user_id=actor.id, org_id=unit.id, roles=ADMIN_ONLY)
-        or await has_role_over(session, user_id=actor.id, org_id=alliance_id(unit))
-    ):
+    if not await _may_see_unit(session, unit=unit, actor=actor):
         raise NotFound("共建单位不存在", code="unit_not_found")
     day_from, day_to, lo, hi = stats_service.period(start, end)
     alliance = await session.get(Org, alliance_id(unit))
@@ -281,7 +293,10 @@ async def unit_stats(
         await session.exec(
             select(func.count())
             .select_from(Activity)
-            .where(Activity.org_id == unit.id, figures.dated("activities", lo, hi))
+            .where(
+                (Activity.org_id == unit.id) | (Activity.host_org_id == unit.id),
+                figures.dated("activities", lo, hi),
+            )
         )
     ).one()
     scores = (

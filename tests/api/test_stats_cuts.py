@@ -172,3 +172,74 @@ async def test_the_unit_admins_page_shows_the_units_own_figures(client, session)
     page = (await client.get("/admin/reports?year=2026", headers=auth(unit_admin))).text
     assert "县医院 · 2026年度共建成效" in page
     assert "1 / 1（1小时）" in page  # the dispatched wish its member completed
+
+
+async def test_a_units_activity_in_its_community_counts_there_and_for_the_unit(client, session):
+    # The case: a unit's activity in a community did not count there.
+    from app import clock
+    from app.models.org import UnitCommunity
+
+    tree = await make_tree(session)
+    session.add(UnitCommunity(unit_id=tree.unit.id, community_id=tree.community.id))
+    await session.commit()
+    unit_staff = await make_user(session, role=(tree.unit, "staff"))
+    start = clock.now() + timedelta(days=1)
+    body = {
+        "title": "县医院义诊进社区",
+        "kind": "志愿服务",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "capacity": 20,
+        "credit_minutes": 120,
+        "host_org_id": tree.unit.id,
+    }
+    made = await client.post(
+        "/api/v1/activities", json={**body, "org_id": tree.compound.id}, headers=auth(unit_staff)
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["org_id"], made.json()["host_org_id"]) == (tree.compound.id, tree.unit.id)
+    # The unit's staff organise it (its live code), though the activity belongs to the compound.
+    assert (
+        await client.get(f"/api/v1/activities/{made.json()['id']}/qr", headers=auth(unit_staff))
+    ).status_code == 200
+    elsewhere = await client.post(
+        "/api/v1/activities", json={**body, "org_id": tree.other_compound.id}, headers=auth(unit_staff)
+    )
+    assert elsewhere.status_code == 409
+    assert elsewhere.json()["code"] == "unit_not_assigned"
+    outsider = await make_user(session, role=(tree.other_community, "staff"))
+    assert (
+        await client.post(
+            "/api/v1/activities", json={**body, "org_id": tree.compound.id}, headers=auth(outsider)
+        )
+    ).status_code == 403
+    day = start.astimezone(clock.CHINA).date()
+    q = f"from={day.replace(day=1)}&to={day}"
+    community_staff = await make_user(session, role=(tree.community, "staff"))
+    stats = (
+        await client.get(f"/api/v1/orgs/{tree.community.id}/stats?{q}", headers=auth(community_staff))
+    ).json()
+    assert stats["activities"] == 1
+    unit_admin = await make_user(session, role=(tree.unit, "admin"))
+    unit = (await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(unit_admin))).json()
+    assert unit["activities_hosted"] == 1
+    # Staff of a community the unit is assigned to (who assess it) see its figures; others do not.
+    seen = await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(community_staff))
+    assert seen.status_code == 200
+    assert (
+        await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(outsider))
+    ).status_code == 404
+
+
+async def test_a_units_staff_may_pick_its_communities_on_the_activities_page(client, session):
+    from app.models.org import UnitCommunity
+
+    tree = await make_tree(session)
+    session.add(UnitCommunity(unit_id=tree.unit.id, community_id=tree.community.id))
+    await session.commit()
+    unit_staff = await make_user(session, role=(tree.unit, "staff"))
+    page = (await client.get("/admin/activities", headers=auth(unit_staff))).text
+    assert (
+        f'<option value="{tree.community.id}" data-host="{tree.unit.id}">幸福社区（县医院主办）</option>'
+        in page
+    )

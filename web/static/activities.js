@@ -78,6 +78,8 @@
                    starts_at: new Date(f.starts_at.value).toISOString(), ends_at: new Date(f.ends_at.value).toISOString(),
                    location: f.location.value.trim(), capacity: parseInt(f.capacity.value, 10),
                    credit_minutes: parseInt(f.credit_minutes.value || "0", 10), signup_required: f.signup_required.checked };
+      var host = f.org_id.options[f.org_id.selectedIndex].dataset.host;
+      if (host) body.host_org_id = parseInt(host, 10);  /* a unit hosting it in its community */
       ejia.api("POST", "/activities", body).then(function (a) {
         if (form._clearDraft) form._clearDraft();
         location.href = "/activities/" + a.id;
