@@ -10,6 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.dates import moment
 from app.errors import Conflict, InvalidState, ValidationFailed
 from app.models.activities import (
     Activity,
@@ -25,7 +26,7 @@ from app.models.user import User
 from app.services import audit, lookups, qr
 from app.services import credit as credit_rule
 from app.services import users as users_service
-from app.services.activities import get_activity, require_organiser
+from app.services.activities import get_activity, is_organiser, require_organiser
 from app.services.activity_signups import take_place
 
 EARLY_SIGN_IN = timedelta(minutes=30)
@@ -267,6 +268,9 @@ async def sign_out(
     if attendance is None:
         raise Conflict("尚未签到，不能签退", code="not_signed_in")
     duplicate = attendance.signed_out_at is not None
+    policy = await credit_rule.policy_for(session, org_id=activity.org_id)
+    # An organiser's own attendance is credited only when another organiser closes the activity.
+    self_credit = person.id == actor.id and await is_organiser(session, activity=activity, user=person)
     if not duplicate:
         await session.exec(
             update(Attendance)
@@ -274,7 +278,10 @@ async def sign_out(
             .values(signed_out_at=now)
         )
         attendance.signed_out_at = now
-        await _credit_attendance(session, activity=activity, attendance=attendance, actor_id=actor.id)
+        if not self_credit:
+            await _credit_attendance(
+                session, activity=activity, attendance=attendance, actor_id=actor.id, policy=policy
+            )
         if person.id != actor.id:
             await audit.record(
                 session,
@@ -297,16 +304,21 @@ async def close_activity(session: AsyncSession, *, activity_id: int, actor: User
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
     now = clock.now()
+    if now < activity.starts_at:
+        raise Conflict("活动尚未开始，不能结束（结束后未签到的人会记为缺席）", code="activity_not_started")
     won = await session.exec(
         update(Activity).where(Activity.id == activity.id, Activity.closed_at.is_(None)).values(closed_at=now)
     )
     credited = 0
     if won.rowcount == 1:
         activity.closed_at = now
+        # Everyone's attendance but the closer's own: an organiser does not credit themselves.
         rows = (
             await session.exec(
                 select(Attendance).where(
-                    Attendance.activity_id == activity.id, Attendance.credited_minutes.is_(None)
+                    Attendance.activity_id == activity.id,
+                    Attendance.credited_minutes.is_(None),
+                    Attendance.user_id != actor.id,
                 )
             )
         ).all()
@@ -414,11 +426,19 @@ async def attendees(
 
 
 async def screen_state(session: AsyncSession, *, activity_id: int, actor: User) -> dict:
-    """What the organiser's screen shows now: the live code as SVG, its short form, how many signed in."""
+    """What the organiser's screen shows now: the live code as SVG, its short form, how many signed in.
+
+    Before sign-in opens (30 minutes before the start) there is no code to scan, only when it opens:
+    a code shown earlier would only fail when scanned.
+    """
     code = await live_qr(session, activity_id=activity_id, actor=actor)
+    activity = await get_activity(session, activity_id=activity_id)
+    opens_at = activity.starts_at - EARLY_SIGN_IN
+    waiting = clock.now() < opens_at
     return {
-        "svg": await qr.svg(code.url),
-        "short_code": code.short_code,
+        "svg": "" if waiting else await qr.svg(code.url),
+        "short_code": "" if waiting else code.short_code,
         "expires_at": code.expires_at.isoformat(),
         "count": await live_count(session, activity_id=activity_id),
+        "waiting": f"签到将于{moment(opens_at)}开始" if waiting else "",
     }

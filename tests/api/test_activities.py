@@ -241,6 +241,7 @@ async def test_close_credits_attendees_once_and_records_no_shows(client, session
         json={"token": qr.live_token("a", act["id"], at=clock.now())[0]},
         headers=auth(came),
     )
+    clock.travel(timedelta(hours=3))  # an activity is closed once it has begun (here: run its course)
     closed = await client.post(f"/api/v1/activities/{act['id']}/close", headers=auth(staff))
     assert closed.status_code == 200
     assert (closed.json()["attended"], closed.json()["credited"], closed.json()["no_shows"]) == (1, 1, 1)
@@ -267,6 +268,7 @@ async def test_close_without_credit_minutes_needs_no_ledger(client, session):
     await client.post(
         f"/api/v1/activities/{act['id']}/attendance", json={"phone": person.phone}, headers=auth(staff)
     )
+    clock.travel(timedelta(minutes=30))
     closed = await client.post(f"/api/v1/activities/{act['id']}/close", headers=auth(staff))
     assert (closed.json()["attended"], closed.json()["credited"], closed.json()["no_shows"]) == (1, 1, 0)
     late = await client.post(

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from app import clock
 from app.clock import CHINA
-from app.templating import moment, when
+from app.dates import moment, when
 
 
 def _china(y, m, d, h, mi=0):

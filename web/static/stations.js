@@ -48,7 +48,7 @@
       }).then(function (s) {
         if (shortCode.textContent !== s.short_code) { qr.innerHTML = s.svg; shortCode.textContent = s.short_code; }
         count.textContent = s.count;
-        status.textContent = "二维码每 30 秒自动更新，截图无效";
+        status.textContent = s.waiting || "二维码每 30 秒自动更新，截图无效";
       }).catch(function () { status.textContent = "网络中断，正在重试…"; });
     };
     setInterval(refresh, 5000);
