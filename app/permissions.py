@@ -133,6 +133,38 @@ async def may_act_for(
     )
 
 
+async def alliance_path_of(session: AsyncSession, person: User) -> str | None:
+    """The path prefix ("/1/") of the alliance the person belongs to (`belonging_org_id`); None if nowhere."""
+    org_id = belonging_org_id(person)
+    if org_id is None:
+        return None
+    path = (await session.exec(select(Org.path).where(Org.id == org_id))).first()
+    return f"/{ancestor_ids(path)[0]}/" if path else None
+
+
+async def may_see_published(session: AsyncSession, *, person: User, org_id: int) -> bool:
+    """Whether the person may see what a node publishes (wishes, activities, stations, posts, shifts).
+
+    Published things are for the people of the node's alliance: those who belong there, and staff over
+    the node. Someone who belongs nowhere yet (a new sign-up) sees every alliance's. Lists use
+    `published_to(person_path, column)` for the same rule in SQL.
+    """
+    root = await alliance_path_of(session, person)
+    if root is None:
+        return True
+    path = (await session.exec(select(Org.path).where(Org.id == org_id))).first()
+    return (path is not None and path.startswith(root)) or await has_role_over(
+        session, user_id=person.id, org_id=org_id
+    )
+
+
+def published_to(person: User, root: str | None, org_id_column) -> ColumnElement[bool] | None:
+    """SQL for `may_see_published` over a list (`root` from `alliance_path_of`); None: no filter needed."""
+    if root is None:
+        return None
+    return in_subtree(org_id_column, root) | covered_by_role(person.id, org_id_column)
+
+
 async def belongs_in_alliance_of(session: AsyncSession, *, person: User, org_id: int) -> bool:
     """Whether the node the person belongs to lies in the alliance of `org_id` (False if they belong nowhere).
 

@@ -26,20 +26,25 @@ from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
     STAFF_ROLES,
+    alliance_path_of,
     ancestor_ids,
     covered_by_role,
     has_role_over,
     in_subtree,
+    may_see_published,
+    published_to,
     require_role_over,
 )
 from app.services import audit
 from app.services import orgs as orgs_service
 
 
-async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
-    """The activity, or 404."""
+async def get_activity(session: AsyncSession, *, activity_id: int, viewer: User | None = None) -> Activity:
+    """The activity, or 404; with `viewer`, 404 too unless it is theirs to see (`may_see_published`)."""
     activity = await session.get(Activity, activity_id)
-    if activity is None:
+    if activity is None or (
+        viewer is not None and not await may_see_published(session, person=viewer, org_id=activity.org_id)
+    ):
         raise NotFound("活动不存在", code="activity_not_found")
     return activity
 
@@ -105,6 +110,9 @@ async def list_activities(
         stmt = stmt.where(in_subtree(Activity.org_id, org.path))
     if upcoming:
         stmt = stmt.where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
+    seen = published_to(viewer, await alliance_path_of(session, viewer), Activity.org_id)
+    if seen is not None:
+        stmt = stmt.where(seen)
     rows, cursor = await paginate(session, stmt, Activity.id, params, newest_first=not upcoming)
     return await _with_mine(session, rows, viewer=viewer), cursor
 
@@ -137,7 +145,7 @@ async def upcoming_for_user(session: AsyncSession, *, user: User, limit: int = 3
 
 async def activity_detail(session: AsyncSession, *, activity_id: int, viewer: User) -> ActivityPublic:
     """One activity with the viewer's sign-up, attendance and the waiting-list length."""
-    activity = await get_activity(session, activity_id=activity_id)
+    activity = await get_activity(session, activity_id=activity_id, viewer=viewer)
     status = (
         await session.exec(
             select(ActivitySignup.status).where(

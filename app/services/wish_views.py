@@ -18,8 +18,7 @@ from app.models.wishes import (
 )
 from app.pagination import PageParams, paginate
 from app.permissions import (
-    ancestor_path,
-    belonging_org_id,
+    alliance_path_of,
     covered_by_role,
     has_role_over,
     holds_role_on,
@@ -53,9 +52,7 @@ async def _alliance_root(session: AsyncSession, user: User) -> str | None:
     """The path prefix ("/1/") of the alliance the user belongs to: their home's, or, without a home, the
     alliance whose staff registered them or gave them a role (`permissions.belonging_org_id`). None for
     someone who belongs nowhere yet (a new sign-up), who sees every alliance's wall."""
-    org_id = belonging_org_id(user)
-    org = await session.get(Org, org_id) if org_id else None
-    return ancestor_path(org, 1) if org else None
+    return await alliance_path_of(session, user)
 
 
 async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[Wish, bool]:

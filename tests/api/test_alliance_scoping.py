@@ -77,3 +77,59 @@ async def test_minutes_of_another_alliance_do_not_buy_its_rewards(client, sessio
         f"{API}/timebank/rewards/{rid}/redeem", headers={**auth(insider), "Idempotency-Key": "y"}
     )
     assert ok.status_code == 201, ok.text
+
+
+async def test_another_alliances_activities_stations_and_posts_are_not_theirs(client, session):
+    """What a node publishes is for the people of its alliance (README, security model): another
+    alliance's people neither read it nor sign up for its activities and duty shifts (which would credit
+    them minutes from this alliance)."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.models.stations import Station
+
+    a = await make_tree(session)
+    b = await make_tree(session)
+    staff = await make_user(session, role=(a.compound, "staff"))
+    start = clock.now() + timedelta(hours=1)
+    times = {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()}
+    body = {"org_id": a.compound.id, "title": "主题党日", "kind": "主题党日", "capacity": 5, **times}
+    act = (await client.post(f"{API}/activities", json=body, headers=auth(staff))).json()["id"]
+    station = Station(org_id=a.compound.id, name="幸福里驿站", lat=34.28, lng=119.23)
+    session.add(station)
+    await session.commit()
+    shift = await client.post(
+        f"{API}/stations/{station.id}/shifts", json={**times, "capacity": 2}, headers=auth(staff)
+    )
+    sid = shift.json()["id"]
+    post = await client.post(
+        f"{API}/orgs/{a.compound.id}/posts", json={"title": "宣传员", "slots": 2}, headers=auth(staff)
+    )
+    pid = post.json()["id"]
+
+    for outsider in (
+        await make_user(session, home=b.compound),
+        await make_user(session, role=(b.alliance, "admin")),
+    ):
+        h = auth(outsider)
+        assert (await client.get(f"{API}/activities/{act}", headers=h)).status_code == 404
+        assert (await client.post(f"{API}/activities/{act}/signup", headers=h)).status_code == 404
+        listed = await client.get(f"{API}/activities", params={"org_id": a.compound.id}, headers=h)
+        assert listed.json()["items"] == []
+        assert (await client.get(f"{API}/stations/{station.id}", headers=h)).status_code == 404
+        assert (await client.get(f"{API}/stations", params={"org_id": a.compound.id}, headers=h)).json()[
+            "items"
+        ] == []
+        assert (await client.get(f"{API}/stations/{station.id}/shifts", headers=h)).status_code == 404
+        assert (await client.post(f"{API}/shifts/{sid}/signup", headers=h)).status_code == 404
+        assert (await client.get(f"{API}/posts/{pid}", headers=h)).status_code == 404
+        assert (await client.get(f"{API}/orgs/{a.compound.id}/posts", headers=h)).json()["items"] == []
+
+    # the same alliance's people, and someone who belongs nowhere yet, still see and join them
+    for insider in (await make_user(session, home=a.other_compound), await make_user(session)):
+        h = auth(insider)
+        assert (await client.get(f"{API}/activities/{act}", headers=h)).status_code == 200
+        assert (await client.post(f"{API}/activities/{act}/signup", headers=h)).status_code == 200
+        assert (await client.get(f"{API}/stations/{station.id}", headers=h)).status_code == 200
+        assert (await client.post(f"{API}/shifts/{sid}/signup", headers=h)).status_code == 200
+        assert (await client.get(f"{API}/posts/{pid}", headers=h)).status_code == 200
