@@ -13,6 +13,11 @@ may call it. The kinds of row:
   every role in `who`: each must be refused (401 for anonymous, 403 or 404 for anyone else; never 2xx,
   never 500) and the database must be byte for byte the same afterwards (every row of every table).
   A row may be a list of several `S(...)` when the route has more than one way in (acting for someone).
+  Then the positive control: the same call, as someone who may make it (`ok=`, default: the first of
+  a2.resident, a.neighbour, a.compound_staff, a.alliance_admin not in `who`), must succeed (undone
+  afterwards), so every refusal above was the permission check's and not a bad body's or a missing
+  object's. `ok=None` when nobody in the world may make the call.
+- `S(..., also=(409,))`: a 409 that speaks only of the caller ("you hold no slot") also counts as refused.
 - `S(..., hide=True)`: a list that anyone may call, filtered to the caller: a 2xx is fine, but nothing
   the caller may not see may appear in it. The world marks each object's title with `ALLIANCE_MARK`
   (published: anyone in its alliance may read it) or `PRIVATE_MARK` (only the people it names and staff
@@ -98,8 +103,11 @@ class S:
     files: bool = False  # a multipart photo upload
     hide: bool = False  # a filtered list: 2xx allowed, but no mark the caller may not see
     also: tuple[int, ...] = ()  # other refusals that say only something about the caller (409 "not yours")
+    ok: Any = None  # the insider whose same call succeeds (see `_insider`); None: none to try
 
-    def __init__(self, who, *, body=None, query=None, headers=None, files=False, hide=False, also=(), **path):
+    def __init__(
+        self, who, *, body=None, query=None, headers=None, files=False, hide=False, also=(), ok=..., **path
+    ):
         object.__setattr__(self, "who", frozenset(who))
         object.__setattr__(self, "path", path)
         object.__setattr__(self, "body", body)
@@ -108,6 +116,21 @@ class S:
         object.__setattr__(self, "files", files)
         object.__setattr__(self, "hide", hide)
         object.__setattr__(self, "also", tuple(also))
+        object.__setattr__(self, "ok", ok)
+
+
+def _insider(case: S) -> str | None:
+    """Who may make the call (the positive control): the row's `ok`, else the nearest role not refused."""
+    if case.ok is not ...:
+        return case.ok
+    return next(
+        (
+            r
+            for r in ("a2.resident", "a.neighbour", "a.compound_staff", "a.alliance_admin")
+            if r not in case.who
+        ),
+        None,
+    )
 
 
 PUBLIC = "public"
@@ -136,18 +159,27 @@ ROUTES: dict[str, Any] = {
     "PATCH /api/v1/users/{user_id}": S(
         NOT_STAFF, user_id="poster", body=lambda w: {"home_org_id": w["grid"], "reason": "搬家"}
     ),
-    "POST /api/v1/users/{user_id}/block": S(NOT_STAFF, user_id="poster", body={"reason": "冒用"}),
-    "DELETE /api/v1/users/{user_id}/block": S(NOT_STAFF, user_id="blocked"),
+    "POST /api/v1/users/{user_id}/block": S(
+        NOT_STAFF, user_id="poster", body={"reason": "冒用"}, ok="a.community_admin"
+    ),
+    "DELETE /api/v1/users/{user_id}/block": S(NOT_STAFF, user_id="blocked", ok="a.community_admin"),
     # the org tree
     "POST /api/v1/orgs": S(
-        NOT_STAFF, body=lambda w: {"name": "新网格", "kind": "grid", "parent_id": w["compound"]}
+        ok="a.community_admin",
+        who=NOT_STAFF,
+        body=lambda w: {"name": "新网格", "kind": "grid", "parent_id": w["compound"]},
     ),
     "GET /api/v1/orgs/{org_id}": SIGNED_IN,  # names of nodes are public
     "GET /api/v1/orgs/{org_id}/children": SIGNED_IN,
     "POST /api/v1/orgs/{org_id}/roles": S(
-        NOT_STAFF, org_id="compound", body={"phone": "13912345678", "role": "staff"}
+        ok="a.community_admin",
+        who=NOT_STAFF,
+        org_id="compound",
+        body={"phone": "13912345678", "role": "staff"},
     ),
-    "DELETE /api/v1/orgs/{org_id}/roles/{user_id}": S(NOT_STAFF, org_id="compound", user_id="grid_staff_id"),
+    "DELETE /api/v1/orgs/{org_id}/roles/{user_id}": S(
+        NOT_STAFF, org_id="grid", user_id="grid_staff_id", ok="a.community_admin"
+    ),
     "POST /api/v1/orgs/{unit_id}/communities": S(
         NOT_ALLIANCE_ADMIN, unit_id="unit", body=lambda w: {"community_id": w["other_community"]}
     ),
@@ -158,8 +190,18 @@ ROUTES: dict[str, Any] = {
     "GET /api/v1/timebank/orgs/{org_id}/years": S(NOT_STAFF, org_id="compound"),
     "POST /api/v1/timebank/transfers": SIGNED_IN,  # one's own minutes
     "POST /api/v1/timebank/grants": [
-        S(NOT_STAFF, headers=IDEM, body=lambda w: {"user_id": w["poster"], "minutes": 30, "reason": "补录"}),
-        S(NOT_STAFF, headers=IDEM, body=lambda w: {"user_id": w["poster"], "minutes": -30, "reason": "更正"}),
+        S(
+            NOT_STAFF,
+            headers=IDEM,
+            ok="a.community_admin",
+            body=lambda w: {"user_id": w["poster"], "minutes": 30, "reason": "补录"},
+        ),
+        S(
+            NOT_STAFF,
+            headers=IDEM,
+            ok="a.community_admin",
+            body=lambda w: {"user_id": w["poster"], "minutes": -30, "reason": "更正"},
+        ),
     ],
     "GET /api/v1/timebank/audit": SIGNED_IN,  # an alliance admin's own alliance only (test_timebank)
     "GET /api/v1/timebank/policy": SIGNED_IN,  # the rules are public
@@ -217,13 +259,13 @@ ROUTES: dict[str, Any] = {
     "GET /api/v1/wishes/{wish_id}": [S(OTHER_ALLIANCE, wish_id="w_pub"), S(NOT_STAFF, wish_id="w_sub")],
     "POST /api/v1/wishes/{wish_id}/review": S(NOT_STAFF, wish_id="w_sub", body={"approve": True}),
     "POST /api/v1/wishes/{wish_id}/claim": S(OTHER_ALLIANCE, wish_id="w_pub"),
-    "POST /api/v1/wishes/{wish_id}/release": S(NOT_STAFF, wish_id="w_claimed"),
+    "POST /api/v1/wishes/{wish_id}/release": S(NOT_STAFF, wish_id="w_claimed", ok="claimer"),
     "POST /api/v1/wishes/{wish_id}/done": S(
-        ALL, wish_id="w_claimed", body={"note": "修好了", "minutes_spent": 30}
+        ALL, wish_id="w_claimed", body={"note": "修好了", "minutes_spent": 30}, ok="claimer"
     ),
-    "POST /api/v1/wishes/{wish_id}/confirm": S(ALL, wish_id="w_done", body={"rating": 5}),
-    "POST /api/v1/wishes/{wish_id}/verify": S(NOT_STAFF, wish_id="w_done", body={"credit_minutes": 30}),
-    "POST /api/v1/wishes/{wish_id}/cancel": S(NOT_STAFF, wish_id="w_sub"),
+    "POST /api/v1/wishes/{wish_id}/confirm": S(ALL, wish_id="w_done", body={"rating": 5}, ok="poster"),
+    "POST /api/v1/wishes/{wish_id}/verify": S(NOT_STAFF, wish_id="w_confirmed", body={"credit_minutes": 30}),
+    "POST /api/v1/wishes/{wish_id}/cancel": S(NOT_STAFF, wish_id="w_sub", ok="poster"),
     "POST /api/v1/wishes/{wish_id}/photos": S(NOT_STAFF, wish_id="w_sub", files=True),
     "GET /api/v1/wishes/{wish_id}/photos/{index}": S(NOT_STAFF, wish_id="w_sub", index="zero"),
     # resources of member units
@@ -247,10 +289,11 @@ ROUTES: dict[str, Any] = {
     "GET /api/v1/notifications/settings": SIGNED_IN,
     "PATCH /api/v1/notifications/settings": SIGNED_IN,
     "POST /api/v1/notifications/read-all": SIGNED_IN,
-    "POST /api/v1/notifications/{notification_id}/read": S(ALL, notification_id="notification"),
+    "POST /api/v1/notifications/{notification_id}/read": S(ALL, notification_id="notification", ok="poster"),
     # stations and shifts
     "POST /api/v1/stations": S(
-        NOT_STAFF,
+        ok="a.community_admin",
+        who=NOT_STAFF,
         body=lambda w: {"name": "新驿站", "org_id": w["compound"], "lat": 34.28, "lng": 119.23},
     ),
     "GET /api/v1/stations": S(
@@ -275,7 +318,7 @@ ROUTES: dict[str, Any] = {
     ),
     "GET /api/v1/stations/{station_id}/shifts": S(OTHER_ALLIANCE, station_id="station"),
     "POST /api/v1/shifts/{shift_id}/signup": S(OTHER_ALLIANCE, shift_id="shift"),
-    "DELETE /api/v1/shifts/{shift_id}/signup": S(OTHER_ALLIANCE, shift_id="shift"),
+    "DELETE /api/v1/shifts/{shift_id}/signup": S(OTHER_ALLIANCE, shift_id="shift", ok="a.neighbour"),
     "POST /api/v1/shifts/{shift_id}/close": S(NOT_STAFF, shift_id="shift"),
     "POST /api/v1/checkins": SIGNED_IN,  # the signed code is the permission (test_checkins)
     "GET /api/v1/checkins/mine": SIGNED_IN,
@@ -298,11 +341,15 @@ ROUTES: dict[str, Any] = {
     ),
     "GET /api/v1/activities/{activity_id}": S(OTHER_ALLIANCE, activity_id="activity"),
     "POST /api/v1/activities/{activity_id}/signup": S(OTHER_ALLIANCE, activity_id="activity"),
-    "DELETE /api/v1/activities/{activity_id}/signup": S(OTHER_ALLIANCE, activity_id="activity"),
+    "DELETE /api/v1/activities/{activity_id}/signup": S(
+        OTHER_ALLIANCE, activity_id="activity", ok="attendee"
+    ),
     "GET /api/v1/activities/{activity_id}/qr": S(NOT_STAFF, activity_id="activity"),
     "GET /api/v1/activities/{activity_id}/qr.svg": S(NOT_STAFF, activity_id="activity"),
-    "GET /api/v1/activities/{activity_id}/ticket": S(OTHER_ALLIANCE, activity_id="activity"),
-    "GET /api/v1/activities/{activity_id}/ticket.svg": S(OTHER_ALLIANCE, activity_id="activity"),
+    "GET /api/v1/activities/{activity_id}/ticket": S(OTHER_ALLIANCE, activity_id="activity", ok="attendee"),
+    "GET /api/v1/activities/{activity_id}/ticket.svg": S(
+        OTHER_ALLIANCE, activity_id="activity", ok="attendee"
+    ),
     "POST /api/v1/activities/{activity_id}/tickets": S(
         NOT_STAFF, activity_id="activity", body=lambda w: {"token": w["ticket"]}
     ),
@@ -319,6 +366,7 @@ ROUTES: dict[str, Any] = {
     # 409 already_reported: B's member has reported to their own branch this year
     "POST /api/v1/member-reports": S(
         OTHER_ALLIANCE,
+        ok="a2.party_member",
         also=(409,),
         body=lambda w: {"employer_unit_id": w["unit"], "org_id": w["compound"], "skills": []},
     ),
@@ -333,19 +381,19 @@ ROUTES: dict[str, Any] = {
         NOT_STAFF - {"a.party_member"}, report_id="report", body={"approve": True}
     ),
     "POST /api/v1/member-reports/{report_id}/move": S(
-        NOT_STAFF - {"a.party_member"}, report_id="report", body=lambda w: {"org_id": w["grid"]}
-    ),
+        ALL, report_id="approved_report", body=lambda w: {"org_id": w["grid"]}, ok="member"
+    ),  # the member moves their own report
     "POST /api/v1/orgs/{org_id}/posts": S(
         NOT_STAFF, org_id="compound", body={"title": "文明劝导员", "slots": 2}
     ),
     "GET /api/v1/orgs/{org_id}/posts": S(OTHER_ALLIANCE - {"anonymous"}, org_id="compound", hide=True),
     "GET /api/v1/posts/open": S(OTHER_ALLIANCE - {"anonymous"}, hide=True),
     "GET /api/v1/posts/{post_id}": S(OTHER_ALLIANCE, post_id="post"),
-    "POST /api/v1/posts/{post_id}/claim": S(OTHER_ALLIANCE, post_id="post"),
+    "POST /api/v1/posts/{post_id}/claim": S(OTHER_ALLIANCE, post_id="post", ok="member2"),
     # 409 post_not_claimed: the answer is about the caller (they hold no slot), not the post
-    "POST /api/v1/posts/{post_id}/leave": S(OTHER_ALLIANCE, post_id="post", also=(409,)),
+    "POST /api/v1/posts/{post_id}/leave": S(OTHER_ALLIANCE, post_id="post", also=(409,), ok="member"),
     "POST /api/v1/posts/{post_id}/logs": S(
-        NOT_STAFF, post_id="post", body={"minutes": 30, "note": "巡防"}, also=(409,)
+        NOT_STAFF, post_id="post", body={"minutes": 30, "note": "巡防"}, also=(409,), ok="member"
     ),
     "GET /api/v1/posts/{post_id}/logs": S(
         NOT_STAFF - {"anonymous"}, post_id="post", hide=True
@@ -375,7 +423,8 @@ ROUTES: dict[str, Any] = {
         NOT_ALLIANCE_ADMIN, alliance_id="alliance", body={"quarterly_service_cards": False}
     ),
     "POST /api/v1/units/{unit_id}/agreements": S(
-        NOT_STAFF,
+        ok="a.community_admin",
+        who=NOT_STAFF,
         unit_id="unit",
         body=lambda w: {"community_id": w["community"], "signed_on": "2026-03-01", "term_months": 12},
     ),
@@ -383,7 +432,8 @@ ROUTES: dict[str, Any] = {
         NOT_STAFF - {"anonymous", "a.unit_admin"}, unit_id="unit", hide=True
     ),
     "PUT /api/v1/units/{unit_id}/assessments/{year}": S(
-        NOT_STAFF,
+        ok="a.community_admin",
+        who=NOT_STAFF,
         unit_id="unit",
         year="year",
         body=lambda w: {"community_id": w["community"], "score": 60, "reasons": "改分"},
@@ -414,10 +464,12 @@ ROUTES: dict[str, Any] = {
         body=lambda w: {"handler_org_id": w["unit"], "due_at": _iso(clock.now() + timedelta(days=2))},
     ),
     "POST /api/v1/events/{event_id}/handle": S(
-        NOT_STAFF - {"a.unit_admin"}, event_id="ev_dispatched", body={"note": "已清理"}
+        NOT_STAFF - {"a.unit_admin"}, event_id="ev_dispatched", body={"note": "已清理"}, ok="a.unit_admin"
     ),
     "POST /api/v1/events/{event_id}/check": S(NOT_STAFF, event_id="ev_handled", body={"ok": True}),
-    "POST /api/v1/events/{event_id}/feedback": S(ALL, event_id="ev_checked", body={"satisfied": True}),
+    "POST /api/v1/events/{event_id}/feedback": S(
+        ALL, event_id="ev_checked", body={"satisfied": True}, ok="poster"
+    ),
     "POST /api/v1/events/{event_id}/photos": S(NOT_STAFF, event_id="ev_reported", files=True),
     "GET /api/v1/events/{event_id}/photos/{index}": S(NOT_STAFF, event_id="ev_reported", index="zero"),
     # numbers
@@ -476,7 +528,7 @@ async def _ok(resp, status=(200, 201, 204)):
     return resp.json() if resp.content and resp.headers.get("content-type", "").endswith("json") else None
 
 
-async def _station(session, org, name, master=None) -> Station:
+async def _station(session, org, name, master=None, card=False) -> Station:
     station = Station(
         org_id=org.id,
         name=name,
@@ -486,6 +538,7 @@ async def _station(session, org, name, master=None) -> Station:
         services=["饮水"],
         open_hours="8:00-20:00",
         master_id=master.id if master else None,
+        card_enabled=card,
     )
     session.add(station)
     await session.commit()
@@ -508,6 +561,7 @@ async def _world(client, session) -> tuple[dict, dict]:
         "a.neighbour": await mk(session, name="邻居", home=a.compound),
         "a.party_member": await mk(session, name="本小区党员", home=a.compound, party="in_service"),
         "member": await mk(session, name="报到党员", home=a.compound, party="in_service"),
+        "member2": await mk(session, name="另一报到党员", home=a.compound, party="in_service"),
         "a.grid_staff": await mk(session, name="网格员", role=(a.grid, "staff")),
         "a.compound_staff": await mk(session, name="小区工作人员", role=(a.compound, "staff")),
         "a.community_admin": await mk(session, name="社区管理员", role=(a.community, "admin")),
@@ -538,7 +592,7 @@ async def _world(client, session) -> tuple[dict, dict]:
     for who in ("a.volunteer", "a2.volunteer", "b.volunteer"):
         if who in p:
             p[who].skills = ["维修"]
-    station = await _station(session, a.compound, f"{ALLIANCE_MARK}幸福里驿站", p["a.master"])
+    station = await _station(session, a.compound, f"{ALLIANCE_MARK}幸福里驿站", p["a.master"], card=True)
     await _station(session, a.other_compound, "和平驿站", p["a2.station_master"])
     await _station(session, b.compound, "外盟驿站", p["b.station_master"])
 
@@ -612,6 +666,19 @@ async def _world(client, session) -> tuple[dict, dict]:
             f"{API}/wishes/{w_done}/done", json={"note": "修好了", "minutes_spent": 30}, headers=h("claimer")
         )
     )
+    w_confirmed = await wish(f"{ALLIANCE_MARK}已确认心愿")
+    await publish(w_confirmed)
+    await _ok(await client.post(f"{API}/wishes/{w_confirmed}/claim", headers=h("claimer")))
+    await _ok(
+        await client.post(
+            f"{API}/wishes/{w_confirmed}/done",
+            json={"note": "修好了", "minutes_spent": 30},
+            headers=h("claimer"),
+        )
+    )
+    await _ok(
+        await client.post(f"{API}/wishes/{w_confirmed}/confirm", json={"rating": 5}, headers=h("poster"))
+    )
     notification = (
         await session.exec(select(Notification.id).where(Notification.user_id == p["poster"].id))
     ).first()
@@ -672,6 +739,14 @@ async def _world(client, session) -> tuple[dict, dict]:
         )
     )
     await _ok(await client.post(f"{API}/activities/{activity['id']}/signup", headers=h("attendee")))
+    await _ok(await client.post(f"{API}/shifts/{shift['id']}/signup", headers=h("a.neighbour")))
+    await _ok(
+        await client.post(
+            f"{API}/activities/{activity['id']}/attendance",
+            json={"phone": p["attendee"].phone},
+            headers=h("a.compound_staff"),
+        )
+    )
     ticket = await _ok(await client.get(f"{API}/activities/{activity['id']}/ticket", headers=h("attendee")))
 
     # a member's pending report, an approved member with feedback, a post; B's member is approved in B
@@ -681,11 +756,15 @@ async def _world(client, session) -> tuple[dict, dict]:
 
     rid = await report("a.party_member", a.unit, a.compound, f"{PRIVATE_MARK}周末有空")
     mid = await report("member", a.unit, a.compound)
-    await _ok(
-        await client.post(
-            f"{API}/member-reports/{mid}/review", json={"approve": True}, headers=h("a.compound_staff")
+    mid2 = await report("member2", a.unit, a.compound)
+    for approve in (mid, mid2):
+        await _ok(
+            await client.post(
+                f"{API}/member-reports/{approve}/review",
+                json={"approve": True},
+                headers=h("a.compound_staff"),
+            )
         )
-    )
     bid = await report("b.party_member", b.unit, b.compound)
     await _ok(
         await client.post(
@@ -774,6 +853,8 @@ async def _world(client, session) -> tuple[dict, dict]:
         "w_pub": w_pub,
         "w_claimed": w_claimed,
         "w_done": w_done,
+        "w_confirmed": w_confirmed,
+        "approved_report": mid,
         "zero": 0,
         "needs": "needs",
         "notification": notification,
@@ -855,4 +936,27 @@ async def test_outsiders_are_refused_and_change_nothing(client, session):
         if changed:
             problems.append(f"{route}: outsiders changed tables {changed}")
         before = after
+
+    # The positive control: the same call, as someone who may make it, succeeds; so each refusal above
+    # was the permission check's, not a bad body's or a missing object's. Each is undone afterwards.
+    for route, case in _rows():
+        insider = _insider(case)
+        if insider is None:
+            continue
+        method, template = route.split(" ", 1)
+        url = template.format(**{name: w[key] for name, key in case.path.items()})
+        kwargs = {"headers": {**case.headers, **tokens[insider]}, "params": _value(case.query, w)}
+        if case.files:
+            kwargs["files"] = {"photo": ("a.png", photo("PNG"), "image/png")}
+        elif case.body is not None:
+            kwargs["json"] = _value(case.body, w)
+        await session.rollback()  # the session holds no savepoint of its own below ours
+        await session.bind.exec_driver_sql("SAVEPOINT authz_undo")  # beneath the session's own savepoints
+        resp = await client.request(method, url, **kwargs)
+        await session.rollback()
+        await session.bind.exec_driver_sql("ROLLBACK TO SAVEPOINT authz_undo")
+        await session.bind.exec_driver_sql("RELEASE SAVEPOINT authz_undo")
+        session.expire_all()
+        if not 200 <= resp.status_code < 300:
+            problems.append(f"{route} as the insider {insider}: {resp.status_code} {resp.text[:160]}")
     assert not problems, f"{len(problems)} holes:\n" + "\n".join(problems)
