@@ -23,6 +23,7 @@ from app.permissions import (
     has_role_over,
     holds_role_on,
     in_subtree,
+    may_see_published,
 )
 from app.services import crypto, lookups
 from app.services import notifications as notify_service
@@ -66,11 +67,9 @@ async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[W
     staff = await _is_staff(session, user=user, wish=wish)
     if not _can_see(wish, user=user, staff=staff):
         raise NotFound("心愿不存在", code="wish_not_found")
-    if not staff and user.id not in (wish.poster_id, wish.claimer_id):
-        root = await _alliance_root(session, user)
-        org = await session.get(Org, wish.org_id)
-        if root and org and not org.path.startswith(root):
-            raise NotFound("心愿不存在", code="wish_not_found")
+    others = not staff and user.id not in (wish.poster_id, wish.claimer_id)
+    if others and not await may_see_published(session, person=user, org_id=wish.org_id):
+        raise NotFound("心愿不存在", code="wish_not_found")
     return wish, staff
 
 
