@@ -139,6 +139,10 @@ async def upcoming_for_user(session: AsyncSession, *, user: User, limit: int = 3
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
     if home is not None:
         stmt = stmt.where(Activity.org_id.in_(ancestor_ids(home)) | in_subtree(Activity.org_id, home.path))
+    else:  # staff and people registered somewhere: their alliance's only (`may_see_published`)
+        seen = published_to(user, await alliance_path_of(session, user), Activity.org_id)
+        if seen is not None:
+            stmt = stmt.where(seen)
     rows = list((await session.exec(stmt.order_by(Activity.starts_at, Activity.id).limit(limit))).all())
     return await _with_mine(session, rows, viewer=user)
 

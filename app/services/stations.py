@@ -311,6 +311,9 @@ async def nearest_for_user(
     """For the home page: the stations nearest `near`, else those of the user's community, else any."""
     point = parse_near(near)
     stmt = select(Station).where(Station.status == "open")
+    seen = published_to(user, await alliance_path_of(session, user), Station.org_id)
+    if seen is not None:  # their alliance's only (`may_see_published`)
+        stmt = stmt.where(seen)
     if point is None and user.home_org_id:
         home = await session.get(Org, user.home_org_id)
         if home is not None:

@@ -133,3 +133,46 @@ async def test_another_alliances_activities_stations_and_posts_are_not_theirs(cl
         assert (await client.get(f"{API}/stations/{station.id}", headers=h)).status_code == 200
         assert (await client.post(f"{API}/shifts/{sid}/signup", headers=h)).status_code == 200
         assert (await client.get(f"{API}/posts/{pid}", headers=h)).status_code == 200
+
+
+async def test_the_home_page_and_the_shelf_of_someone_without_a_home_show_their_own_alliance(client, session):
+    """Staff and people registered at the door have no home; the home page's activities and stations and
+    the rewards list follow the alliance they belong to, not every alliance's."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.models.stations import Station
+
+    a = await make_tree(session)
+    b = await make_tree(session)
+    staff = await make_user(session, role=(a.compound, "staff"))
+    start = clock.now() + timedelta(hours=1)
+    body = {
+        "org_id": a.compound.id,
+        "title": "甲盟主题党日",
+        "kind": "主题党日",
+        "capacity": 5,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+    }
+    assert (await client.post(f"{API}/activities", json=body, headers=auth(staff))).status_code == 201
+    session.add(Station(org_id=a.compound.id, name="甲盟驿站", lat=34.28, lng=119.23))
+    await session.commit()
+    reward = {"org_id": a.compound.id, "name": "甲盟大米", "price_minutes": 10, "stock": 3}
+    assert (await client.post(f"{API}/timebank/rewards", json=reward, headers=auth(staff))).status_code == 201
+
+    outsider = await make_user(session, role=(b.compound, "staff"))
+    home = (await client.get("/", headers=auth(outsider))).text
+    assert "甲盟主题党日" not in home and "甲盟驿站" not in home
+    shelf = await client.get(
+        f"{API}/timebank/rewards", params={"org_id": a.compound.id}, headers=auth(outsider)
+    )
+    assert shelf.json()["items"] == []
+
+    insider = await make_user(session, role=(a.other_compound, "staff"))
+    home = (await client.get("/", headers=auth(insider))).text
+    assert "甲盟主题党日" in home and "甲盟驿站" in home
+    shelf = await client.get(
+        f"{API}/timebank/rewards", params={"org_id": a.compound.id}, headers=auth(insider)
+    )
+    assert [r["name"] for r in shelf.json()["items"]] == ["甲盟大米"]
