@@ -133,17 +133,53 @@ async def may_act_for(
     )
 
 
+async def alliance_path_of(session: AsyncSession, person: User) -> str | None:
+    """The path prefix ("/1/") of the alliance the person belongs to (`belonging_org_id`); None if nowhere."""
+    org_id = belonging_org_id(person)
+    org = await session.get(Org, org_id) if org_id is not None else None  # often in the identity map
+    return f"/{alliance_id(org)}/" if org else None
+
+
+async def may_see_published(session: AsyncSession, *, person: User, org_id: int) -> bool:
+    """Whether the person may see what a node publishes (wishes, activities, stations, posts, shifts).
+
+    Published things are for the people of the node's alliance: those who belong there, and staff over
+    the node. Someone who belongs nowhere yet (a new sign-up) sees every alliance's. Lists use
+    `published_to(person_path, column)` for the same rule in SQL.
+    """
+    own = belonging_org_id(person)
+    if own is None:
+        return True
+    return await _same_alliance(session, own, org_id) or await has_role_over(
+        session, user_id=person.id, org_id=org_id
+    )
+
+
+async def _same_alliance(session: AsyncSession, org_id: int, other_id: int) -> bool:
+    """Whether two nodes have the same root (one statement for both paths)."""
+    rows = (await session.exec(select(Org.id, Org.path).where(Org.id.in_((org_id, other_id))))).all()
+    paths = {row[0]: row[1] for row in rows}
+    return (
+        org_id in paths
+        and other_id in paths
+        and ancestor_ids(paths[org_id])[0] == ancestor_ids(paths[other_id])[0]
+    )
+
+
+def published_to(person: User, root: str | None, org_id_column) -> ColumnElement[bool] | None:
+    """SQL for `may_see_published` over a list (`root` from `alliance_path_of`); None: no filter needed."""
+    if root is None:
+        return None
+    return in_subtree(org_id_column, root) | covered_by_role(person.id, org_id_column)
+
+
 async def belongs_in_alliance_of(session: AsyncSession, *, person: User, org_id: int) -> bool:
     """Whether the node the person belongs to lies in the alliance of `org_id` (False if they belong nowhere).
 
     Minutes are earned and spent inside one alliance: a reward is for the people who belong there.
     """
     own = belonging_org_id(person)
-    if own is None:
-        return False
-    rows = (await session.exec(select(Org.id, Org.path).where(Org.id.in_((own, org_id))))).all()
-    paths = {row[0]: row[1] for row in rows}
-    return own in paths and org_id in paths and ancestor_ids(paths[own])[0] == ancestor_ids(paths[org_id])[0]
+    return own is not None and await _same_alliance(session, own, org_id)
 
 
 async def is_alliance_admin(session: AsyncSession, *, user_id: int) -> bool:

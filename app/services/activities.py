@@ -29,10 +29,13 @@ from app.permissions import (
     ADMIN_ONLY,
     STAFF_ROLES,
     alliance_id,
+    alliance_path_of,
     ancestor_ids,
     covered_by_role,
     has_role_over,
     in_subtree,
+    may_see_published,
+    published_to,
     require_role_over,
 )
 from app.services import audit
@@ -41,10 +44,12 @@ from app.services import orgs as orgs_service
 from app.services import teams as teams_service
 
 
-async def get_activity(session: AsyncSession, *, activity_id: int) -> Activity:
-    """The activity, or 404."""
+async def get_activity(session: AsyncSession, *, activity_id: int, viewer: User | None = None) -> Activity:
+    """The activity, or 404; with `viewer`, 404 too unless it is theirs to see (`may_see_published`)."""
     activity = await session.get(Activity, activity_id)
-    if activity is None:
+    if activity is None or (
+        viewer is not None and not await may_see_published(session, person=viewer, org_id=activity.org_id)
+    ):
         raise NotFound("活动不存在", code="activity_not_found")
     return activity
 
@@ -153,6 +158,9 @@ async def list_activities(
         stmt = stmt.where(in_subtree(Activity.org_id, org.path))
     if upcoming:
         stmt = stmt.where(Activity.ends_at >= clock.now(), Activity.closed_at.is_(None))
+    seen = published_to(viewer, await alliance_path_of(session, viewer), Activity.org_id)
+    if seen is not None:
+        stmt = stmt.where(seen)
     # Upcoming: soonest first (tomorrow before next week); past: the latest first.
     rows, cursor = await paginate(
         session, stmt, Activity.id, params, newest_first=not upcoming, sort_column=Activity.starts_at
@@ -182,13 +190,17 @@ async def upcoming_for_user(session: AsyncSession, *, user: User, limit: int = 3
     home = await session.get(Org, user.home_org_id) if user.home_org_id else None
     if home is not None:
         stmt = stmt.where(Activity.org_id.in_(ancestor_ids(home)) | in_subtree(Activity.org_id, home.path))
+    else:  # staff and people registered somewhere: their alliance's only (`may_see_published`)
+        seen = published_to(user, await alliance_path_of(session, user), Activity.org_id)
+        if seen is not None:
+            stmt = stmt.where(seen)
     rows = list((await session.exec(stmt.order_by(Activity.starts_at, Activity.id).limit(limit))).all())
     return await _with_mine(session, rows, viewer=user)
 
 
 async def activity_detail(session: AsyncSession, *, activity_id: int, viewer: User) -> ActivityPublic:
     """One activity with the viewer's sign-up, attendance and the waiting-list length."""
-    activity = await get_activity(session, activity_id=activity_id)
+    activity = await get_activity(session, activity_id=activity_id, viewer=viewer)
     status = (
         await session.exec(
             select(ActivitySignup.status).where(

@@ -66,7 +66,7 @@ async def _position(session: AsyncSession, row: ActivitySignup) -> int | None:
 
 async def signup(session: AsyncSession, *, activity_id: int, actor: User, wait: bool = False) -> SignupPublic:
     """Sign up; full → 409 activity_full, or with `wait` join the waiting list. Never over capacity."""
-    activity = await get_activity(session, activity_id=activity_id)
+    activity = await get_activity(session, activity_id=activity_id, viewer=actor)
     if activity.closed_at is not None or activity.ends_at <= clock.now():
         raise InvalidState("活动已结束", code="activity_closed")
     row = (
@@ -119,7 +119,7 @@ async def signup(session: AsyncSession, *, activity_id: int, actor: User, wait: 
 
 async def cancel_signup(session: AsyncSession, *, activity_id: int, actor: User) -> SignupPublic:
     """Cancel a sign-up (or leave the waiting list); a freed place goes to the first waiter."""
-    activity = await get_activity(session, activity_id=activity_id)
+    activity = await get_activity(session, activity_id=activity_id, viewer=actor)
     await lock_places(session, activity.id)
     row = (
         await session.exec(
@@ -166,7 +166,7 @@ async def cancel_signup(session: AsyncSession, *, activity_id: int, actor: User)
 
 async def my_ticket(session: AsyncSession, *, activity_id: int, actor: User) -> TicketPublic:
     """The person's own ticket code, for the organiser to scan (for those who cannot scan)."""
-    activity = await get_activity(session, activity_id=activity_id)
+    activity = await get_activity(session, activity_id=activity_id, viewer=actor)
     if activity.signup_required:
         status = (
             await session.exec(

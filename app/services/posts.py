@@ -27,7 +27,15 @@ from app.models.posts import (
 )
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import ancestor_ids, has_role_over, in_subtree, require_role_over
+from app.permissions import (
+    alliance_path_of,
+    ancestor_ids,
+    has_role_over,
+    in_subtree,
+    may_see_published,
+    published_to,
+    require_role_over,
+)
 from app.services import audit, lookups
 from app.services import member_reports as reports_service
 from app.services import orgs as orgs_service
@@ -93,8 +101,11 @@ async def create_post(session: AsyncSession, *, org_id: int, data: PostCreate, a
 
 
 async def get_post(session: AsyncSession, *, post_id: int, actor: User) -> PostPublic:
-    """One post."""
-    return (await _to_public(session, [await _get(session, post_id)], viewer=actor))[0]
+    """One post (404 unless it is the actor's to see: `may_see_published`)."""
+    post = await _get(session, post_id)
+    if not await may_see_published(session, person=actor, org_id=post.org_id):
+        raise NotFound("岗位不存在", code="post_not_found")
+    return (await _to_public(session, [post], viewer=actor))[0]
 
 
 async def list_posts(
@@ -103,6 +114,9 @@ async def list_posts(
     """The posts set up on this node and the nodes under it."""
     org = await orgs_service.get_org(session, org_id=org_id)
     stmt = select(Post).where(in_subtree(Post.org_id, org.path), Post.active.is_(True))
+    seen = published_to(actor, await alliance_path_of(session, actor), Post.org_id)
+    if seen is not None:
+        stmt = stmt.where(seen)
     rows, cursor = await paginate(session, stmt, Post.id, params, newest_first=False)
     return await _to_public(session, rows, viewer=actor), cursor
 

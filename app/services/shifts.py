@@ -110,7 +110,7 @@ async def list_shifts(
     session: AsyncSession, *, station_id: int, viewer: User, upcoming: bool = True, limit: int = 50
 ) -> list[ShiftPublic]:
     """A station's shifts (upcoming and running by default), marking the viewer's own."""
-    await stations_service.get_station(session, station_id=station_id)
+    await stations_service.get_station(session, station_id=station_id, viewer=viewer)
     stmt = select(DutyShift).where(DutyShift.station_id == station_id)
     if upcoming:
         stmt = stmt.where(DutyShift.ends_at >= clock.now(), DutyShift.closed_at.is_(None))
@@ -132,6 +132,9 @@ async def list_shifts(
 async def signup_shift(session: AsyncSession, *, shift_id: int, actor: User) -> ShiftSignupPublic:
     """Take a place on a shift; never over capacity, however many tap at once."""
     shift = await _get_shift(session, shift_id)
+    await stations_service.get_station(
+        session, station_id=shift.station_id, viewer=actor
+    )  # 404 if not theirs
     if shift.closed_at is not None or shift.ends_at <= clock.now():
         raise InvalidState("该班次已结束", code="shift_closed")
     existing = (

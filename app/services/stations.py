@@ -27,10 +27,13 @@ from app.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from app.permissions import (
     ADMIN_ONLY,
     STAFF_ROLES,
+    alliance_path_of,
     ancestor_path,
     covered_by_role,
     has_role_over,
     in_subtree,
+    may_see_published,
+    published_to,
     require_role_over,
 )
 from app.services import audit, lookups, qr
@@ -100,10 +103,12 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
     return lat, lng
 
 
-async def get_station(session: AsyncSession, *, station_id: int) -> Station:
-    """The station, or 404."""
+async def get_station(session: AsyncSession, *, station_id: int, viewer: User | None = None) -> Station:
+    """The station, or 404; with `viewer`, 404 too unless it is theirs to see (`may_see_published`)."""
     station = await session.get(Station, station_id)
-    if station is None:
+    if station is None or (
+        viewer is not None and not await may_see_published(session, person=viewer, org_id=station.org_id)
+    ):
         raise NotFound("驿站不存在", code="station_not_found")
     return station
 
@@ -277,6 +282,9 @@ async def list_stations(
     if org_id is not None:
         org = await orgs_service.get_org(session, org_id=org_id)
         stmt = stmt.where(in_subtree(Station.org_id, org.path))
+    seen = published_to(viewer, await alliance_path_of(session, viewer), Station.org_id)
+    if seen is not None:
+        stmt = stmt.where(seen)
     if point is None:
         rows, cursor = await paginate(session, stmt, Station.id, params, newest_first=False)
         return await to_public(session, rows, viewer=viewer), cursor
@@ -295,7 +303,7 @@ async def station_detail(
     session: AsyncSession, *, station_id: int, viewer: User, near: str | None = None
 ) -> StationPublic:
     """One station; phones shown in full to those who run it."""
-    station = await get_station(session, station_id=station_id)
+    station = await get_station(session, station_id=station_id, viewer=viewer)
     point = parse_near(near)
     distances = {station.id: distance_m(point[0], point[1], station.lat, station.lng)} if point else None
     show = await can_run(session, station=station, user=viewer)
@@ -308,6 +316,9 @@ async def nearest_for_user(
     """For the home page: the stations nearest `near`, else those of the user's community, else any."""
     point = parse_near(near)
     stmt = select(Station).where(Station.status == "open")
+    seen = published_to(user, await alliance_path_of(session, user), Station.org_id)
+    if seen is not None:  # their alliance's only (`may_see_published`)
+        stmt = stmt.where(seen)
     if point is None and user.home_org_id:
         home = await session.get(Org, user.home_org_id)
         if home is not None:

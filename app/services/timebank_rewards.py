@@ -28,6 +28,7 @@ from app.models.timebank import (
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
+    alliance_path_of,
     belongs_in_alliance_of,
     covered_by_role,
     has_role_over,
@@ -35,6 +36,7 @@ from app.permissions import (
     is_within,
     may_act_for,
     orgs_with_role,
+    published_to,
     require_role_over,
 )
 from app.services import audit, ledger, lookups
@@ -76,6 +78,9 @@ async def list_rewards(
         org_id = await ledger.issuer_org_id(session, org_id=actor.home_org_id)
     org = await orgs_service.get_org(session, org_id=org_id)
     stmt = select(Reward).where(in_subtree(Reward.org_id, org.path))
+    seen = published_to(actor, await alliance_path_of(session, actor), Reward.org_id)
+    if seen is not None:  # another alliance's shelf is not theirs (minutes are spent where they belong)
+        stmt = stmt.where(seen)
     if station_id is not None:
         stmt = stmt.where(Reward.station_id == station_id)
     if include_inactive:

@@ -18,12 +18,12 @@ from app.models.wishes import (
 )
 from app.pagination import PageParams, paginate
 from app.permissions import (
-    ancestor_path,
-    belonging_org_id,
+    alliance_path_of,
     covered_by_role,
     has_role_over,
     holds_role_on,
     in_subtree,
+    may_see_published,
 )
 from app.services import crypto, lookups
 from app.services import notifications as notify_service
@@ -54,9 +54,7 @@ async def _alliance_root(session: AsyncSession, user: User) -> str | None:
     """The path prefix ("/1/") of the alliance the user belongs to: their home's, or, without a home, the
     alliance whose staff registered them or gave them a role (`permissions.belonging_org_id`). None for
     someone who belongs nowhere yet (a new sign-up), who sees every alliance's wall."""
-    org_id = belonging_org_id(user)
-    org = await session.get(Org, org_id) if org_id else None
-    return ancestor_path(org, 1) if org else None
+    return await alliance_path_of(session, user)
 
 
 async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[Wish, bool]:
@@ -70,11 +68,9 @@ async def visible(session: AsyncSession, *, wish_id: int, user: User) -> tuple[W
     staff = await _is_staff(session, user=user, wish=wish)
     if not _can_see(wish, user=user, staff=staff):
         raise NotFound("心愿不存在", code="wish_not_found")
-    if not staff and user.id not in (wish.poster_id, wish.claimer_id):
-        root = await _alliance_root(session, user)
-        org = await session.get(Org, wish.org_id)
-        if root and org and not org.path.startswith(root):
-            raise NotFound("心愿不存在", code="wish_not_found")
+    others = not staff and user.id not in (wish.poster_id, wish.claimer_id)
+    if others and not await may_see_published(session, person=user, org_id=wish.org_id):
+        raise NotFound("心愿不存在", code="wish_not_found")
     return wish, staff
 
 

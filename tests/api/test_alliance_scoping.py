@@ -77,3 +77,102 @@ async def test_minutes_of_another_alliance_do_not_buy_its_rewards(client, sessio
         f"{API}/timebank/rewards/{rid}/redeem", headers={**auth(insider), "Idempotency-Key": "y"}
     )
     assert ok.status_code == 201, ok.text
+
+
+async def test_another_alliances_activities_stations_and_posts_are_not_theirs(client, session):
+    """What a node publishes is for the people of its alliance (README, security model): another
+    alliance's people neither read it nor sign up for its activities and duty shifts (which would credit
+    them minutes from this alliance)."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.models.stations import Station
+
+    a = await make_tree(session)
+    b = await make_tree(session)
+    staff = await make_user(session, role=(a.compound, "staff"))
+    start = clock.now() + timedelta(hours=1)
+    times = {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()}
+    body = {"org_id": a.compound.id, "title": "主题党日", "kind": "主题党日", "capacity": 5, **times}
+    act = (await client.post(f"{API}/activities", json=body, headers=auth(staff))).json()["id"]
+    station = Station(org_id=a.compound.id, name="幸福里驿站", lat=34.28, lng=119.23)
+    session.add(station)
+    await session.commit()
+    shift = await client.post(
+        f"{API}/stations/{station.id}/shifts", json={**times, "capacity": 2}, headers=auth(staff)
+    )
+    sid = shift.json()["id"]
+    post = await client.post(
+        f"{API}/orgs/{a.compound.id}/posts", json={"title": "宣传员", "slots": 2}, headers=auth(staff)
+    )
+    pid = post.json()["id"]
+
+    for outsider in (
+        await make_user(session, home=b.compound),
+        await make_user(session, role=(b.alliance, "admin")),
+    ):
+        h = auth(outsider)
+        assert (await client.get(f"{API}/activities/{act}", headers=h)).status_code == 404
+        assert (await client.post(f"{API}/activities/{act}/signup", headers=h)).status_code == 404
+        listed = await client.get(f"{API}/activities", params={"org_id": a.compound.id}, headers=h)
+        assert listed.json()["items"] == []
+        assert (await client.get(f"{API}/stations/{station.id}", headers=h)).status_code == 404
+        assert (await client.get(f"{API}/stations", params={"org_id": a.compound.id}, headers=h)).json()[
+            "items"
+        ] == []
+        assert (await client.get(f"{API}/stations/{station.id}/shifts", headers=h)).status_code == 404
+        assert (await client.post(f"{API}/shifts/{sid}/signup", headers=h)).status_code == 404
+        assert (await client.get(f"{API}/posts/{pid}", headers=h)).status_code == 404
+        assert (await client.get(f"{API}/orgs/{a.compound.id}/posts", headers=h)).json()["items"] == []
+
+    # the same alliance's people, and someone who belongs nowhere yet, still see and join them
+    for insider in (await make_user(session, home=a.other_compound), await make_user(session)):
+        h = auth(insider)
+        assert (await client.get(f"{API}/activities/{act}", headers=h)).status_code == 200
+        assert (await client.post(f"{API}/activities/{act}/signup", headers=h)).status_code == 200
+        assert (await client.get(f"{API}/stations/{station.id}", headers=h)).status_code == 200
+        assert (await client.post(f"{API}/shifts/{sid}/signup", headers=h)).status_code == 200
+        assert (await client.get(f"{API}/posts/{pid}", headers=h)).status_code == 200
+
+
+async def test_the_home_page_and_the_shelf_of_someone_without_a_home_show_their_own_alliance(client, session):
+    """Staff and people registered at the door have no home; the home page's activities and stations and
+    the rewards list follow the alliance they belong to, not every alliance's."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.models.stations import Station
+
+    a = await make_tree(session)
+    b = await make_tree(session)
+    staff = await make_user(session, role=(a.compound, "staff"))
+    start = clock.now() + timedelta(hours=1)
+    body = {
+        "org_id": a.compound.id,
+        "title": "甲盟主题党日",
+        "kind": "主题党日",
+        "capacity": 5,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+    }
+    assert (await client.post(f"{API}/activities", json=body, headers=auth(staff))).status_code == 201
+    session.add(Station(org_id=a.compound.id, name="甲盟驿站", lat=34.28, lng=119.23))
+    await session.commit()
+    reward = {"org_id": a.compound.id, "name": "甲盟大米", "price_minutes": 10, "stock": 3}
+    assert (await client.post(f"{API}/timebank/rewards", json=reward, headers=auth(staff))).status_code == 201
+
+    outsider = await make_user(session, role=(b.compound, "staff"))
+    home = (await client.get("/", headers=auth(outsider))).text
+    assert "甲盟主题党日" not in home and "甲盟驿站" not in home
+    shelf = await client.get(
+        f"{API}/timebank/rewards", params={"org_id": a.compound.id}, headers=auth(outsider)
+    )
+    assert shelf.json()["items"] == []
+
+    insider = await make_user(session, role=(a.other_compound, "staff"))
+    home = (await client.get("/", headers=auth(insider))).text
+    assert "甲盟主题党日" in home and "甲盟驿站" in home
+    shelf = await client.get(
+        f"{API}/timebank/rewards", params={"org_id": a.compound.id}, headers=auth(insider)
+    )
+    assert [r["name"] for r in shelf.json()["items"]] == ["甲盟大米"]
