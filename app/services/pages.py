@@ -25,6 +25,7 @@ from app.services import push as push_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 from app.services import stats as stats_service
+from app.services import teams as teams_service
 from app.services.users import default_name
 
 
@@ -183,7 +184,9 @@ async def activities_admin(session: AsyncSession, *, user: User) -> dict:
     if not orgs and not activities:
         raise Forbidden("仅社区工作人员可以发布活动")
     hosted = await activities_service.host_places(session, actor=user)
-    return {"activities": activities, "orgs": orgs, "hosted": hosted, "kinds": ACTIVITY_KINDS}
+    # Teams that may run it: the active teams of the alliance (its own community's first).
+    teams = await teams_service.dispatch_choices(session, place=orgs[0]) if orgs else []
+    return {"activities": activities, "orgs": orgs, "hosted": hosted, "kinds": ACTIVITY_KINDS, "teams": teams}
 
 
 async def activity(session: AsyncSession, *, activity_id: int, user: User) -> dict:

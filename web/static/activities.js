@@ -80,6 +80,7 @@
                    credit_minutes: parseInt(f.credit_minutes.value || "0", 10), signup_required: f.signup_required.checked };
       var host = f.org_id.options[f.org_id.selectedIndex].dataset.host;
       if (host) body.host_org_id = parseInt(host, 10);  /* a unit hosting it in its community */
+      if (f.team_id && f.team_id.value) body.team_id = parseInt(f.team_id.value, 10);  /* run by a team */
       ejia.api("POST", "/activities", body).then(function (a) {
         if (form._clearDraft) form._clearDraft();
         location.href = "/activities/" + a.id;
