@@ -78,6 +78,8 @@ class ActionItem(SQLModel, table=True):
     status: str = Field(default=ActionItemStatus.open, max_length=20, index=True)
     escalated_org_id: int | None = Field(default=None, foreign_key="orgs.id")
     overdue_at: datetime | None = TimeField(default=None, nullable=True)
+    # When it last climbed a level (as grid events do: one level a day while it stays undone).
+    escalated_at: datetime | None = TimeField(default=None, nullable=True)
     done_note: str | None = Field(default=None, max_length=1000)
     photos: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")

@@ -5,7 +5,10 @@ person, or an admin of the owning unit); `overdue` by the timed job once the due
 which tells the staff of the node above the meeting's, as grid events escalate.
 """
 
-from sqlalchemy import or_, update
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -276,15 +279,31 @@ async def list_items(
 # ---- the timed job ----
 
 
+# An overdue item climbs one level of the tree for every further day it stays undone, as grid events do.
+ESCALATE_EVERY = timedelta(days=1)
+
+
 async def mark_overdue(session: AsyncSession) -> int:
-    """Open items past their due date become overdue, escalated to the staff of the node above the meeting's."""
+    """Open items past their due date become overdue, escalated to the staff of the node above the
+    meeting's; an item still undone a day later climbs one more level, up to the alliance."""
     today = clock.today()
     now = clock.now()
+    top = aliased(Org)  # where it was escalated to: nothing is above the alliance
     rows = (
         await session.exec(
             select(ActionItem, Org.path)
             .join(Org, Org.id == ActionItem.org_id)
-            .where(ActionItem.status == S.open, ActionItem.due_on < today)
+            .outerjoin(top, top.id == ActionItem.escalated_org_id)
+            .where(
+                or_(
+                    and_(ActionItem.status == S.open, ActionItem.due_on < today),
+                    and_(
+                        ActionItem.status == S.overdue,
+                        ActionItem.escalated_at < now - ESCALATE_EVERY,
+                        top.parent_id.is_not(None),
+                    ),
+                )
+            )
             .order_by(ActionItem.id)
             .limit(500)
         )
@@ -292,22 +311,38 @@ async def mark_overdue(session: AsyncSession) -> int:
     moved = 0
     for item, path in rows:
         chain = ancestor_ids(path)
-        parent = chain[-2] if len(chain) > 1 else chain[-1]
+        was_open = item.status == S.open
+        if was_open:
+            target = chain[-2] if len(chain) > 1 else chain[-1]
+        else:
+            level = chain.index(item.escalated_org_id) if item.escalated_org_id in chain else 0
+            target = chain[max(level - 1, 0)]
         result = await session.exec(
             update(ActionItem)
-            .where(ActionItem.id == item.id, ActionItem.status == S.open)
-            .values(status=S.overdue, overdue_at=now, escalated_org_id=parent)
+            .where(
+                ActionItem.id == item.id,
+                ActionItem.status == item.status,
+                ActionItem.escalated_org_id.is_(None)
+                if item.escalated_org_id is None
+                else ActionItem.escalated_org_id == item.escalated_org_id,
+            )
+            .values(
+                status=S.overdue,
+                escalated_org_id=target,
+                escalated_at=now,
+                **({"overdue_at": now} if was_open else {}),
+            )
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
             continue
-        told = set(await role_holders(session, org_id=parent)) | set(await _owners(session, item))
+        told = set(await role_holders(session, org_id=target)) | set(await _owners(session, item))
         for user_id in sorted(told):
             await notify_service.notify(
                 session,
                 user_id=user_id,
                 kind="action_item_overdue",
-                title="有会议督办事项逾期未办结",
+                title="有会议督办事项逾期未办结" if was_open else "会议督办事项仍未办结，已上报上级督办",
                 body=f"{item.text}（应于 {item.due_on.isoformat()} 前完成）",
                 link="/meetings/action-items",
                 ref_type="action_item",

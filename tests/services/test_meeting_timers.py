@@ -80,3 +80,32 @@ async def test_a_failing_notifier_rolls_back_only_the_overdue_job(live, monkeypa
     async with live.db.session() as s:
         item = await s.get(ActionItem, ids["逾期的事项"])
         assert item.status == "open"  # tried again next minute
+
+
+async def test_an_item_still_undone_climbs_a_level_a_day_up_to_the_alliance(live):
+    tree, above, owner, ids = await _items(live)
+    async with live.db.session() as s:
+        alliance_admin = await make_user(s, name="联盟书记", role=(tree.alliance, "admin"))
+    assert (await scheduler.run_once(live.db))["meetings.mark_overdue"] == 1  # compound → community
+    clock.travel(timedelta(hours=23))
+    await scheduler.run_once(live.db)
+    async with live.db.session() as s:  # not a day yet: it stays with the community
+        assert (await s.get(ActionItem, ids["逾期的事项"])).escalated_org_id == tree.community.id
+    reached = []
+    for _ in range(3):
+        clock.travel(timedelta(days=1, hours=1))
+        await scheduler.run_once(live.db)
+        async with live.db.session() as s:
+            reached.append((await s.get(ActionItem, ids["逾期的事项"])).escalated_org_id)
+    assert reached == [tree.alliance.id] * 3  # one more level, then it stays at the top
+    async with live.db.session() as s:
+        told = (
+            await s.exec(
+                select(Notification.user_id).where(
+                    Notification.kind == "action_item_overdue",
+                    Notification.user_id == alliance_admin.id,
+                    Notification.ref_id == ids["逾期的事项"],
+                )
+            )
+        ).all()
+        assert len(told) == 1
