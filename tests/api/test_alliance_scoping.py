@@ -205,3 +205,24 @@ async def test_another_alliances_teams_are_neither_listed_shown_nor_joined(clien
     listed = await client.get(f"{API}/teams", params={"org_id": a.compound.id}, headers=auth(neighbour))
     assert [t["id"] for t in listed.json()["items"]] == [team["id"]]
     assert (await client.post(f"{API}/teams/{team['id']}/join", headers=auth(neighbour))).status_code == 200
+
+
+async def test_another_alliances_demonstration_posts_are_not_listed(client, session):
+    a = await make_tree(session)
+    b = await make_tree(session)
+    staff = await make_user(session, role=(a.compound, "staff"))
+    member = await make_user(session, home=a.compound, party="in_service")
+    body = {"title": "党员示范岗", "duty": "调解纠纷", "starts_on": "2026-01-01", "user_id": member.id}
+    assert (
+        await client.post(f"{API}/demonstration-posts", json=body, headers=auth(staff))
+    ).status_code == 201
+    query = {"org_id": a.compound.id}
+    for outsider in (
+        await make_user(session, home=b.compound),
+        await make_user(session, role=(b.grid, "staff")),
+    ):
+        listed = await client.get(f"{API}/demonstration-posts", params=query, headers=auth(outsider))
+        assert listed.json()["items"] == []
+    neighbour = await make_user(session, home=a.other_compound)
+    listed = await client.get(f"{API}/demonstration-posts", params=query, headers=auth(neighbour))
+    assert [p["title"] for p in listed.json()["items"]] == ["党员示范岗"]
