@@ -226,3 +226,22 @@ async def test_another_alliances_demonstration_posts_are_not_listed(client, sess
     neighbour = await make_user(session, home=a.other_compound)
     listed = await client.get(f"{API}/demonstration-posts", params=query, headers=auth(neighbour))
     assert [p["title"] for p in listed.json()["items"]] == ["党员示范岗"]
+
+
+async def test_only_the_members_alliance_may_ask_them_for_help(client, session):
+    a = await make_tree(session)
+    b = await make_tree(session)
+    member = await make_user(session, home=a.compound, party="in_service")
+    code = (await client.get(f"{API}/members/{member.id}/card", headers=auth(member))).json()["code"]
+    body = {"title": "请帮忙理发", "description": "行动不便", "category": "生活服务"}
+    for outsider in (
+        await make_user(session, home=b.compound),
+        await make_user(session, role=(b.compound, "staff")),
+    ):
+        # the printed card's profile is for anyone who scans it; asking for help is not
+        assert (await client.get(f"{API}/member-cards/{code}", headers=auth(outsider))).status_code == 200
+        asked = await client.post(f"{API}/member-cards/{code}/help", json=body, headers=auth(outsider))
+        assert (asked.status_code, asked.json()["code"]) == (403, "member_outside_alliance")
+    neighbour = await make_user(session, home=a.other_compound)
+    asked = await client.post(f"{API}/member-cards/{code}/help", json=body, headers=auth(neighbour))
+    assert asked.status_code == 201
