@@ -506,9 +506,11 @@ ROUTES: dict[str, Any] = {
             "leader_id": w["poster"],
         },
     ),
-    "GET /api/v1/teams": S(
-        OTHER_ALLIANCE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}
-    ),
+    "GET /api/v1/teams": [
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}),
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True),  # the caller's own alliance
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True, query={"mine": "true"}),
+    ],
     "GET /api/v1/teams/{team_id}": S(OTHER_ALLIANCE, team_id="team"),
     "PATCH /api/v1/teams/{team_id}": S(NOT_STAFF, team_id="team", body={"description": "改简介"}),
     "POST /api/v1/teams/{team_id}/join": S(OTHER_ALLIANCE, team_id="team"),
@@ -518,18 +520,30 @@ ROUTES: dict[str, Any] = {
     "POST /api/v1/teams/{team_id}/members/{user_id}/approve": S(NOT_STAFF, team_id="team", user_id="joiner"),
     "DELETE /api/v1/teams/{team_id}/members/{user_id}": S(NOT_STAFF, team_id="team", user_id="teammate"),
     # demonstration posts: given by staff over the member's home, listed (公示) to the alliance
-    "POST /api/v1/demonstration-posts": S(
-        NOT_STAFF,
-        body=lambda w: {
-            "title": "党员示范岗",
-            "duty": "调解纠纷",
-            "starts_on": clock.today().isoformat(),
-            "user_id": w["member"],
-        },
-    ),
-    "GET /api/v1/demonstration-posts": S(
-        OTHER_ALLIANCE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}
-    ),
+    "POST /api/v1/demonstration-posts": [
+        S(
+            NOT_STAFF,
+            body=lambda w: {
+                "title": "党员示范岗",
+                "duty": "调解纠纷",
+                "starts_on": clock.today().isoformat(),
+                "user_id": w["member"],
+            },
+        ),
+        S(
+            NOT_STAFF,
+            body=lambda w: {
+                "title": "示范驿站",
+                "duty": "便民服务",
+                "starts_on": clock.today().isoformat(),
+                "station_id": w["station"],
+            },
+        ),
+    ],
+    "GET /api/v1/demonstration-posts": [
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}),
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True, query={"current": "false"}),
+    ],
     "POST /api/v1/demonstration-posts/{post_id}/end": S(NOT_STAFF, post_id="demo_post"),
     # a station's service log: its master, deputies and the staff over it
     "POST /api/v1/stations/{station_id}/services": S(
@@ -560,9 +574,10 @@ ROUTES: dict[str, Any] = {
     "GET /api/v1/activities/{activity_id}/minutes/photos/{index}": S(
         NOT_STAFF, activity_id="meeting", index="zero"
     ),
-    "GET /api/v1/resolutions": S(
-        OTHER_SUBTREE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}
-    ),
+    "GET /api/v1/resolutions": [
+        S(OTHER_SUBTREE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}),
+        S(OTHER_SUBTREE - {"anonymous"}, hide=True),  # the caller's own community
+    ],
     "POST /api/v1/activities/{activity_id}/action-items": S(
         NOT_STAFF,
         activity_id="meeting",
@@ -578,9 +593,10 @@ ROUTES: dict[str, Any] = {
     ),
     "POST /api/v1/action-items/{item_id}/photos": S(ALL, item_id="action_item", files=True, ok="poster"),
     "GET /api/v1/action-items/{item_id}/photos/{index}": S(NOT_STAFF, item_id="action_item", index="zero"),
-    "GET /api/v1/action-items": S(
-        NOT_STAFF - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}
-    ),
+    "GET /api/v1/action-items": [
+        S(NOT_STAFF - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}),
+        S(NOT_STAFF - {"anonymous"}, hide=True),  # the items the caller or their units own
+    ],
     # the joint meeting's chair rotation: staff over the community read it, the alliance admin sets it
     "GET /api/v1/orgs/{org_id}/chair-rotation": S(
         NOT_ALLIANCE_ADMIN - {"a.community_admin"}, org_id="community", ok="a.community_admin"
