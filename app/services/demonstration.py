@@ -19,7 +19,7 @@ from app.models.org import Org
 from app.models.stations import Station
 from app.models.user import User
 from app.pagination import PageParams, paginate
-from app.permissions import ancestor_path, in_subtree, require_role_over
+from app.permissions import alliance_path_of, ancestor_path, in_subtree, published_to, require_role_over
 from app.services import audit, content, lookups
 from app.services import orgs as orgs_service
 
@@ -131,7 +131,7 @@ async def list_posts(
     current: bool = True,
 ) -> tuple[list[DemonstrationPostPublic], str | None]:
     """Demonstration posts on a node and below (default: the person's alliance), those held today unless
-    `current=false`."""
+    `current=false`; another alliance's are not listed."""
     stmt = select(DemonstrationPost)
     if org_id is not None:
         org = await orgs_service.get_org(session, org_id=org_id)
@@ -140,6 +140,9 @@ async def list_posts(
         home = await session.get(Org, actor.home_org_id)
         if home is not None:
             stmt = stmt.where(in_subtree(DemonstrationPost.org_id, ancestor_path(home, 1)))
+    seen = published_to(actor, await alliance_path_of(session, actor), DemonstrationPost.org_id)
+    if seen is not None:  # 公示 to their alliance only (`may_see_published`)
+        stmt = stmt.where(seen)
     if current:
         stmt = stmt.where(current_on(clock.today()))
     rows, cursor = await paginate(session, stmt, DemonstrationPost.id, params, newest_first=False)

@@ -20,7 +20,7 @@ from app.models.org import Org
 from app.models.teams import TEAM_KIND_LABELS
 from app.models.user import User
 from app.models.wishes import WishCreate, WishPublic
-from app.permissions import has_role_over
+from app.permissions import belonging_org_id, has_role_over, may_see_published
 from app.services import content, lookups, qr
 from app.services import demonstration as demonstration_service
 from app.services import teams as teams_service
@@ -139,6 +139,10 @@ async def ask_for_help(session: AsyncSession, *, code: str, data: HelpRequest, a
         raise NotFound("二维码无效或已失效", code="card_not_found")
     if member.id == actor.id:
         raise Conflict("不能请自己帮忙", code="cannot_ask_yourself")
+    # The wish lands on the wall of the asker's (or the member's) alliance: only its people may ask.
+    place = belonging_org_id(member)
+    if place is not None and not await may_see_published(session, person=actor, org_id=place):
+        raise Forbidden("只能请本联盟的党员帮忙", code="member_outside_alliance")
     if data.team_id is not None and data.team_id not in {
         t.id for t in await teams_service.teams_of(session, user_id=member.id)
     }:

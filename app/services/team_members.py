@@ -14,12 +14,13 @@ from app.models.teams import MemberStatus, TeamMember, TeamMemberPublic
 from app.models.user import User
 from app.services import audit, lookups
 from app.services import users as users_service
-from app.services.teams import get_team, membership, require_manager, set_active, tell
+from app.services.teams import get_team, get_visible_team, membership, require_manager, set_active, tell
 
 
 async def join(session: AsyncSession, *, team_id: int, actor: User) -> TeamMemberPublic:
-    """Ask to join (→ pending, the leader decides) or accept an invitation (→ active)."""
-    team = await get_team(session, team_id=team_id)
+    """Ask to join (→ pending, the leader decides) or accept an invitation (→ active); a team of another
+    alliance is not there to join (404), unless it invited the person."""
+    team = await get_visible_team(session, team_id=team_id, user=actor)
     if not team.active:
         raise InvalidState("该队伍已停用", code="invalid_state")
     row = await membership(session, team_id=team.id, user_id=actor.id)

@@ -26,7 +26,16 @@ from app.models.teams import (
 from app.models.user import User
 from app.models.wishes import Wish
 from app.pagination import PageParams, paginate
-from app.permissions import alliance_id, ancestor_path, has_role_over, in_subtree, require_role_over
+from app.permissions import (
+    alliance_id,
+    alliance_path_of,
+    ancestor_path,
+    has_role_over,
+    in_subtree,
+    may_see_published,
+    published_to,
+    require_role_over,
+)
 from app.services import audit, content, lookups
 from app.services import notifications as notify_service
 from app.services import orgs as orgs_service
@@ -47,6 +56,17 @@ async def get_team(session: AsyncSession, *, team_id: int) -> Team:
 async def membership(session: AsyncSession, *, team_id: int, user_id: int) -> TeamMember | None:
     stmt = select(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
     return (await session.exec(stmt)).first()
+
+
+async def get_visible_team(session: AsyncSession, *, team_id: int, user: User) -> Team:
+    """The team, or 404 unless it is the user's to see: a team is for the people of its alliance
+    (`may_see_published`) and for those it has already taken in or invited."""
+    team = await get_team(session, team_id=team_id)
+    if not await may_see_published(session, person=user, org_id=team.org_id) and (
+        await membership(session, team_id=team.id, user_id=user.id) is None
+    ):
+        raise NotFound("队伍不存在", code="team_not_found")
+    return team
 
 
 async def may_manage(session: AsyncSession, *, team: Team, user: User) -> bool:
@@ -243,8 +263,10 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, actor: User) -
 
 
 async def get_team_view(session: AsyncSession, *, team_id: int, actor: User) -> TeamPublic:
-    """One team with its members and stats."""
-    return await view(session, team=await get_team(session, team_id=team_id), viewer=actor)
+    """One team with its members and stats (the people of its alliance, its members, staff over it)."""
+    return await view(
+        session, team=await get_visible_team(session, team_id=team_id, user=actor), viewer=actor
+    )
 
 
 async def list_teams(
@@ -256,6 +278,9 @@ async def list_teams(
         stmt = stmt.where(Team.id.in_(select(TeamMember.team_id).where(TeamMember.user_id == actor.id)))
     else:
         stmt = stmt.where(Team.active.is_(True))
+        seen = published_to(actor, await alliance_path_of(session, actor), Team.org_id)
+        if seen is not None:  # their alliance's only (`may_see_published`)
+            stmt = stmt.where(seen)
     if org_id is not None:
         org = await orgs_service.get_org(session, org_id=org_id)
         stmt = stmt.where(in_subtree(Team.org_id, org.path))

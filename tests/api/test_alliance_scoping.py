@@ -176,3 +176,72 @@ async def test_the_home_page_and_the_shelf_of_someone_without_a_home_show_their_
         f"{API}/timebank/rewards", params={"org_id": a.compound.id}, headers=auth(insider)
     )
     assert [r["name"] for r in shelf.json()["items"]] == ["甲盟大米"]
+
+
+async def test_another_alliances_teams_are_neither_listed_shown_nor_joined(client, session):
+    a = await make_tree(session)
+    b = await make_tree(session)
+    staff = await make_user(session, role=(a.community, "staff"))
+    leader = await make_user(session, home=a.compound)
+    body = {"name": "幸福志愿服务队", "kind": "volunteer", "org_id": a.compound.id, "leader_id": leader.id}
+    team = (await client.post(f"{API}/teams", json=body, headers=auth(staff))).json()
+    resident = await make_user(session, home=b.compound)
+    outside_staff = await make_user(session, role=(b.compound, "staff"))
+    for outsider in (resident, outside_staff):
+        assert (await client.get(f"{API}/teams/{team['id']}", headers=auth(outsider))).status_code == 404
+        listed = await client.get(f"{API}/teams", params={"org_id": a.compound.id}, headers=auth(outsider))
+        assert listed.json()["items"] == []
+        joined = await client.post(f"{API}/teams/{team['id']}/join", headers=auth(outsider))
+        assert (joined.status_code, joined.json()["code"]) == (404, "team_not_found")
+    # the leader may still invite someone from elsewhere, who then sees and joins the team
+    invited = await client.post(
+        f"{API}/teams/{team['id']}/invite", json={"phone": resident.phone}, headers=auth(leader)
+    )
+    assert invited.status_code == 201
+    assert (await client.get(f"{API}/teams/{team['id']}", headers=auth(resident))).status_code == 200
+    joined = await client.post(f"{API}/teams/{team['id']}/join", headers=auth(resident))
+    assert joined.json()["status"] == "active"
+    neighbour = await make_user(session, home=a.other_compound)
+    listed = await client.get(f"{API}/teams", params={"org_id": a.compound.id}, headers=auth(neighbour))
+    assert [t["id"] for t in listed.json()["items"]] == [team["id"]]
+    assert (await client.post(f"{API}/teams/{team['id']}/join", headers=auth(neighbour))).status_code == 200
+
+
+async def test_another_alliances_demonstration_posts_are_not_listed(client, session):
+    a = await make_tree(session)
+    b = await make_tree(session)
+    staff = await make_user(session, role=(a.compound, "staff"))
+    member = await make_user(session, home=a.compound, party="in_service")
+    body = {"title": "党员示范岗", "duty": "调解纠纷", "starts_on": "2026-01-01", "user_id": member.id}
+    assert (
+        await client.post(f"{API}/demonstration-posts", json=body, headers=auth(staff))
+    ).status_code == 201
+    query = {"org_id": a.compound.id}
+    for outsider in (
+        await make_user(session, home=b.compound),
+        await make_user(session, role=(b.grid, "staff")),
+    ):
+        listed = await client.get(f"{API}/demonstration-posts", params=query, headers=auth(outsider))
+        assert listed.json()["items"] == []
+    neighbour = await make_user(session, home=a.other_compound)
+    listed = await client.get(f"{API}/demonstration-posts", params=query, headers=auth(neighbour))
+    assert [p["title"] for p in listed.json()["items"]] == ["党员示范岗"]
+
+
+async def test_only_the_members_alliance_may_ask_them_for_help(client, session):
+    a = await make_tree(session)
+    b = await make_tree(session)
+    member = await make_user(session, home=a.compound, party="in_service")
+    code = (await client.get(f"{API}/members/{member.id}/card", headers=auth(member))).json()["code"]
+    body = {"title": "请帮忙理发", "description": "行动不便", "category": "生活服务"}
+    for outsider in (
+        await make_user(session, home=b.compound),
+        await make_user(session, role=(b.compound, "staff")),
+    ):
+        # the printed card's profile is for anyone who scans it; asking for help is not
+        assert (await client.get(f"{API}/member-cards/{code}", headers=auth(outsider))).status_code == 200
+        asked = await client.post(f"{API}/member-cards/{code}/help", json=body, headers=auth(outsider))
+        assert (asked.status_code, asked.json()["code"]) == (403, "member_outside_alliance")
+    neighbour = await make_user(session, home=a.other_compound)
+    asked = await client.post(f"{API}/member-cards/{code}/help", json=body, headers=auth(neighbour))
+    assert asked.status_code == 201

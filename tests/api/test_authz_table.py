@@ -224,6 +224,9 @@ ROUTES: dict[str, Any] = {
             body=lambda w: {"for_phone": w["poster_phone"]},
         ),
     ],
+    "GET /api/v1/timebank/redemptions": SIGNED_IN,  # one's own
+    # staff over the reward's shelf hand it over against the pickup code
+    "POST /api/v1/timebank/redemptions/handover": S(NOT_STAFF, body=lambda w: {"code": w["pickup_code"]}),
     # micro-wishes
     # Anyone may ask for help, or report a problem, at any place (its staff review it); posting FOR
     # someone (on_behalf_of_phone) needs a role over where that person belongs.
@@ -257,13 +260,25 @@ ROUTES: dict[str, Any] = {
         NOT_ALLIANCE_ADMIN, body=lambda w: {"alliance_id": w["alliance"], "names": ["生活服务", "新类"]}
     ),
     "GET /api/v1/wishes/{wish_id}": [S(OTHER_ALLIANCE, wish_id="w_pub"), S(NOT_STAFF, wish_id="w_sub")],
-    "POST /api/v1/wishes/{wish_id}/review": S(NOT_STAFF, wish_id="w_sub", body={"approve": True}),
+    "POST /api/v1/wishes/{wish_id}/review": [
+        S(NOT_STAFF, wish_id="w_sub", body={"approve": True}),
+        S(NOT_STAFF, wish_id="w_sub", body=lambda w: {"approve": True, "assign_team_id": w["team"]}),
+    ],
     "POST /api/v1/wishes/{wish_id}/claim": S(OTHER_ALLIANCE, wish_id="w_pub"),
     "POST /api/v1/wishes/{wish_id}/release": S(NOT_STAFF, wish_id="w_claimed", ok="claimer"),
     "POST /api/v1/wishes/{wish_id}/done": S(
         ALL, wish_id="w_claimed", body={"note": "修好了", "minutes_spent": 30}, ok="claimer"
     ),
-    "POST /api/v1/wishes/{wish_id}/confirm": S(ALL, wish_id="w_done", body={"rating": 5}, ok="poster"),
+    "POST /api/v1/wishes/{wish_id}/confirm": [
+        S(ALL, wish_id="w_done", body={"rating": 5}, ok="poster"),
+        # only the staff who posted the wish for the resident confirm it for them
+        S(
+            ALL - {"a.compound_staff"},
+            wish_id="w_done_for",
+            body={"rating": 5, "on_behalf": True},
+            ok="a.compound_staff",
+        ),
+    ],
     "POST /api/v1/wishes/{wish_id}/verify": S(NOT_STAFF, wish_id="w_confirmed", body={"credit_minutes": 30}),
     "POST /api/v1/wishes/{wish_id}/cancel": S(NOT_STAFF, wish_id="w_sub", ok="poster"),
     "POST /api/v1/wishes/{wish_id}/photos": S(NOT_STAFF, wish_id="w_sub", files=True),
@@ -360,7 +375,8 @@ ROUTES: dict[str, Any] = {
     "POST /api/v1/activities/{activity_id}/signout": S(
         NOT_STAFF, activity_id="activity", body=lambda w: {"phone": w["attendee_phone"]}
     ),
-    "POST /api/v1/activities/{activity_id}/close": S(NOT_STAFF, activity_id="activity"),
+    # one that has begun: nobody closes an activity before its start (409 activity_not_started)
+    "POST /api/v1/activities/{activity_id}/close": S(NOT_STAFF, activity_id="started_activity"),
     "GET /api/v1/activities/{activity_id}/stats": S(NOT_STAFF, activity_id="activity"),
     # party members reporting to their branch, posts, records and feedback
     # 409 already_reported: B's member has reported to their own branch this year
@@ -475,6 +491,168 @@ ROUTES: dict[str, Any] = {
     # numbers
     "GET /api/v1/orgs/{org_id}/stats": S(NOT_STAFF, org_id="compound"),
     "GET /api/v1/orgs/{org_id}/stats.xlsx": S(NOT_STAFF, org_id="compound"),
+    "GET /api/v1/orgs/{org_id}/stats/cuts": S(NOT_STAFF, org_id="compound"),
+    # a unit's own figures: its admin, staff of its alliance, staff of the communities it serves
+    "GET /api/v1/units/{unit_id}/stats": S(
+        ALL - {"a.unit_admin", "a.alliance_admin", "a.community_admin"}, unit_id="unit", ok="a.unit_admin"
+    ),
+    # volunteer teams: published to their alliance; led by their leader and the staff over their node
+    "POST /api/v1/teams": S(
+        NOT_STAFF,
+        body=lambda w: {
+            "name": "新服务队",
+            "kind": "volunteer",
+            "org_id": w["compound"],
+            "leader_id": w["poster"],
+        },
+    ),
+    "GET /api/v1/teams": [
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}),
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True),  # the caller's own alliance
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True, query={"mine": "true"}),
+    ],
+    "GET /api/v1/teams/{team_id}": S(OTHER_ALLIANCE, team_id="team"),
+    "PATCH /api/v1/teams/{team_id}": S(NOT_STAFF, team_id="team", body={"description": "改简介"}),
+    "POST /api/v1/teams/{team_id}/join": S(OTHER_ALLIANCE, team_id="team"),
+    "POST /api/v1/teams/{team_id}/invite": S(
+        NOT_STAFF, team_id="team", body=lambda w: {"phone": w["poster_phone"]}
+    ),
+    "POST /api/v1/teams/{team_id}/members/{user_id}/approve": S(NOT_STAFF, team_id="team", user_id="joiner"),
+    "DELETE /api/v1/teams/{team_id}/members/{user_id}": S(NOT_STAFF, team_id="team", user_id="teammate"),
+    # demonstration posts: given by staff over the member's home, listed (公示) to the alliance
+    "POST /api/v1/demonstration-posts": [
+        S(
+            NOT_STAFF,
+            body=lambda w: {
+                "title": "党员示范岗",
+                "duty": "调解纠纷",
+                "starts_on": clock.today().isoformat(),
+                "user_id": w["member"],
+            },
+        ),
+        S(
+            NOT_STAFF,
+            body=lambda w: {
+                "title": "示范驿站",
+                "duty": "便民服务",
+                "starts_on": clock.today().isoformat(),
+                "station_id": w["station"],
+            },
+        ),
+    ],
+    "GET /api/v1/demonstration-posts": [
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}),
+        S(OTHER_ALLIANCE - {"anonymous"}, hide=True, query={"current": "false"}),
+    ],
+    "POST /api/v1/demonstration-posts/{post_id}/end": S(NOT_STAFF, post_id="demo_post"),
+    # a station's service log: its master, deputies and the staff over it
+    "POST /api/v1/stations/{station_id}/services": S(
+        NOT_STAFF, station_id="station", body={"kind": "理发", "count": 3}
+    ),
+    "GET /api/v1/stations/{station_id}/services": S(NOT_STAFF, station_id="station"),
+    "GET /api/v1/stations/{station_id}/services/totals": S(NOT_STAFF, station_id="station"),
+    # a member's service card: the member and the staff over their home; only the member sets promises
+    "GET /api/v1/members/{user_id}/card": S(NOT_STAFF, user_id="member"),
+    "GET /api/v1/members/{user_id}/card.svg": S(NOT_STAFF, user_id="member"),
+    "PUT /api/v1/members/{user_id}/card": S(
+        ALL, user_id="member", body={"commitments": ["每周六义务理发"]}, ok="member"
+    ),
+    # the card is printed and posted for anyone to scan: its masked profile is for every signed-in person
+    "GET /api/v1/member-cards/{code}": S({"anonymous"}, code="card_code"),
+    # asking the member for help makes a wish: for the people of the member's alliance
+    "POST /api/v1/member-cards/{code}/help": S(
+        OTHER_ALLIANCE,
+        code="card_code",
+        body={"title": "请帮忙理发", "description": "行动不便", "category": "生活服务"},
+    ),
+    # meetings: minutes by the organiser, read in full by attendees and staff, resolutions by the community
+    "POST /api/v1/activities/{activity_id}/minutes": S(
+        NOT_STAFF, activity_id="meeting", body={"text": "改纪要", "public": True, "resolutions": []}
+    ),
+    "GET /api/v1/activities/{activity_id}/minutes": S(OTHER_SUBTREE, activity_id="meeting"),
+    "POST /api/v1/activities/{activity_id}/minutes/photos": S(NOT_STAFF, activity_id="meeting", files=True),
+    "GET /api/v1/activities/{activity_id}/minutes/photos/{index}": S(
+        NOT_STAFF, activity_id="meeting", index="zero"
+    ),
+    "GET /api/v1/resolutions": [
+        S(OTHER_SUBTREE - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}),
+        S(OTHER_SUBTREE - {"anonymous"}, hide=True),  # the caller's own community
+    ],
+    "POST /api/v1/activities/{activity_id}/action-items": S(
+        NOT_STAFF,
+        activity_id="meeting",
+        body=lambda w: {
+            "text": "修路灯",
+            "due_on": (clock.today() + timedelta(days=3)).isoformat(),
+            "owner_user_id": w["poster"],
+        },
+    ),
+    "GET /api/v1/activities/{activity_id}/action-items": S(NOT_STAFF, activity_id="meeting"),
+    "POST /api/v1/action-items/{item_id}/done": S(
+        ALL, item_id="action_item", body={"note": "已修复"}, ok="poster"
+    ),
+    "POST /api/v1/action-items/{item_id}/photos": S(ALL, item_id="action_item", files=True, ok="poster"),
+    "GET /api/v1/action-items/{item_id}/photos/{index}": S(NOT_STAFF, item_id="action_item", index="zero"),
+    "GET /api/v1/action-items": [
+        S(NOT_STAFF - {"anonymous"}, hide=True, query=lambda w: {"org_id": w["compound"]}),
+        S(NOT_STAFF - {"anonymous"}, hide=True),  # the items the caller or their units own
+    ],
+    # the joint meeting's chair rotation: staff over the community read it, the alliance admin sets it
+    "GET /api/v1/orgs/{org_id}/chair-rotation": S(
+        NOT_ALLIANCE_ADMIN - {"a.community_admin"}, org_id="community", ok="a.community_admin"
+    ),
+    "PUT /api/v1/orgs/{org_id}/chair-rotation": S(
+        ALL - {"a.alliance_admin"},
+        org_id="community",
+        body=lambda w: {"unit_ids": [w["unit"]]},
+        ok="a.alliance_admin",
+    ),
+    # co-building: commitments of an agreement, the alliance's assessment items, scoring and approval
+    "POST /api/v1/units/{unit_id}/agreements/{agreement_id}/commitments": S(
+        ALL - {"a.community_admin", "a.alliance_admin"},
+        unit_id="unit",
+        agreement_id="agreement",
+        body={"kind": "service", "title": "义诊", "target": 4, "period": "year"},
+        ok="a.community_admin",
+    ),
+    "GET /api/v1/units/{unit_id}/agreements/{agreement_id}/commitments": S(
+        ALL - {"a.unit_admin", "a.community_admin", "a.alliance_admin"},
+        unit_id="unit",
+        agreement_id="agreement",
+        ok="a.community_admin",
+    ),
+    "GET /api/v1/assessment-sources": SIGNED_IN,  # the names of the automatic figures
+    # anyone holding a role in the alliance reads its items
+    "GET /api/v1/orgs/{org_id}/assessment-items": S(
+        OTHER_ALLIANCE
+        | {
+            "a2.resident",
+            "a2.volunteer",
+            "a2.party_member",
+            "a2.station_master",
+            "a.neighbour",
+            "a.party_member",
+        },
+        org_id="alliance",
+        ok="a.compound_staff",
+    ),
+    "PUT /api/v1/orgs/{org_id}/assessment-items": S(
+        ALL - {"a.alliance_admin"},
+        org_id="alliance",
+        body={"items": [{"name": "共建服务", "weight": 100}]},
+        ok="a.alliance_admin",
+    ),
+    "GET /api/v1/units/{unit_id}/assessments/{year}/form": S(
+        ALL - {"a.community_admin", "a.alliance_admin"}, unit_id="unit", year="year", ok="a.community_admin"
+    ),
+    "POST /api/v1/units/{unit_id}/assessments/{year}/approve": S(
+        ALL - {"a.alliance_admin"}, unit_id="unit", year="year", ok="a.alliance_admin"
+    ),
+    "GET /api/v1/orgs/{org_id}/assessments": S(NOT_STAFF, org_id="compound"),
+    "GET /api/v1/orgs/{org_id}/assessments.xlsx": S(NOT_STAFF, org_id="compound"),
+    "GET /api/v1/units/{unit_id}/progress": S(
+        ALL - {"a.unit_admin", "a.alliance_admin"}, unit_id="unit", ok="a.unit_admin"
+    ),
 }
 
 
@@ -568,6 +746,9 @@ async def _world(client, session) -> tuple[dict, dict]:
         "a.alliance_admin": await mk(session, name="联盟管理员", role=(a.alliance, "admin")),
         "a.master": await mk(session, name="站长", home=a.compound),
         "blocked": await mk(session, name="被停用", home=a.compound),
+        "leader": await mk(session, name="王队长", home=a.compound),
+        "joiner": await mk(session, name="申请入队", home=a.compound),
+        "teammate": await mk(session, name="队员", home=a.compound),
         # alliance A, another subtree
         "a2.resident": await mk(session, name="隔壁居民", home=a.other_compound),
         "a2.volunteer": await mk(session, name="隔壁志愿者", home=a.other_compound),
@@ -692,7 +873,7 @@ async def _world(client, session) -> tuple[dict, dict]:
             headers=h("a.unit_admin"),
         )
     )
-    await _ok(
+    agreement = await _ok(
         await client.post(
             f"{API}/units/{a.unit.id}/agreements",
             json={
@@ -734,6 +915,23 @@ async def _world(client, session) -> tuple[dict, dict]:
                 "location": "党群服务中心",
                 "capacity": 5,
                 "credit_minutes": 90,
+            },
+            headers=h("a.compound_staff"),
+        )
+    )
+    begun = clock.now() - timedelta(minutes=30)
+    started_activity = await _ok(
+        await client.post(
+            f"{API}/activities",
+            json={
+                "org_id": a.compound.id,
+                "title": f"{ALLIANCE_MARK}义务理发",
+                "kind": "志愿服务",
+                "starts_at": _iso(begun),
+                "ends_at": _iso(begun + timedelta(hours=2)),
+                "location": "广场",
+                "capacity": 5,
+                "credit_minutes": 60,
             },
             headers=h("a.compound_staff"),
         )
@@ -835,6 +1033,131 @@ async def _world(client, session) -> tuple[dict, dict]:
         )
     )
 
+    # a resident's pickup code at the reward's shelf; a wish staff posted for the resident, done
+    pickup = await _ok(
+        await client.post(
+            f"{API}/timebank/rewards/{reward['id']}/redeem",
+            headers={**h("poster"), "Idempotency-Key": "authz-world"},
+        )
+    )
+    w_done_for = (
+        await _ok(
+            await client.post(
+                f"{API}/wishes",
+                json={
+                    "title": f"{ALLIANCE_MARK}代发心愿",
+                    "category": "生活服务",
+                    "org_id": a.compound.id,
+                    "on_behalf_of_phone": p["poster"].phone,
+                },
+                headers=h("a.compound_staff"),
+            )
+        )
+    )["id"]
+    await publish(w_done_for)
+    await _ok(await client.post(f"{API}/wishes/{w_done_for}/claim", headers=h("claimer")))
+    await _ok(
+        await client.post(
+            f"{API}/wishes/{w_done_for}/done",
+            json={"note": "修好了", "minutes_spent": 30},
+            headers=h("claimer"),
+        )
+    )
+
+    # a team with a member and someone asking to join
+    team = await _ok(
+        await client.post(
+            f"{API}/teams",
+            json={
+                "name": f"{ALLIANCE_MARK}幸福志愿服务队",
+                "kind": "volunteer",
+                "org_id": a.compound.id,
+                "leader_id": p["leader"].id,
+            },
+            headers=h("a.compound_staff"),
+        )
+    )
+    await _ok(
+        await client.post(
+            f"{API}/teams/{team['id']}/invite", json={"phone": p["teammate"].phone}, headers=h("leader")
+        )
+    )
+    await _ok(await client.post(f"{API}/teams/{team['id']}/join", headers=h("teammate")))
+    await _ok(await client.post(f"{API}/teams/{team['id']}/join", headers=h("joiner")))
+
+    # a member's demonstration post and service card; a service logged at the station
+    demo_post = await _ok(
+        await client.post(
+            f"{API}/demonstration-posts",
+            json={
+                "title": f"{ALLIANCE_MARK}党员示范岗",
+                "duty": "调解纠纷",
+                "starts_on": clock.today().isoformat(),
+                "user_id": p["member"].id,
+            },
+            headers=h("a.compound_staff"),
+        )
+    )
+    card = await _ok(await client.get(f"{API}/members/{p['member'].id}/card", headers=h("member")))
+    await _ok(
+        await client.post(
+            f"{API}/stations/{station.id}/services", json={"kind": "理发", "count": 2}, headers=h("a.master")
+        )
+    )
+
+    # a meeting with its minutes, a photo, and an action item (with a photo) for the poster
+    meeting_start = clock.now() + timedelta(hours=3)
+    meeting = await _ok(
+        await client.post(
+            f"{API}/activities",
+            json={
+                "org_id": a.compound.id,
+                "title": f"{ALLIANCE_MARK}议事会",
+                "kind": "议事会",
+                "starts_at": _iso(meeting_start),
+                "ends_at": _iso(meeting_start + timedelta(hours=2)),
+                "capacity": 30,
+            },
+            headers=h("a.compound_staff"),
+        )
+    )
+    await _ok(
+        await client.post(
+            f"{API}/activities/{meeting['id']}/minutes",
+            json={
+                "text": f"{PRIVATE_MARK}讨论了停车难",
+                "public": True,
+                "resolutions": [{"text": f"{PRIVATE_MARK}划定临时停车位"}],
+            },
+            headers=h("a.compound_staff"),
+        )
+    )
+    await _ok(
+        await client.post(
+            f"{API}/activities/{meeting['id']}/minutes/photos",
+            files={"photo": ("a.png", photo("PNG"), "image/png")},
+            headers=h("a.compound_staff"),
+        )
+    )
+    action_item = await _ok(
+        await client.post(
+            f"{API}/activities/{meeting['id']}/action-items",
+            json={
+                "text": f"{PRIVATE_MARK}联系物业修复楼道灯",
+                "due_on": (clock.today() + timedelta(days=3)).isoformat(),
+                "owner_user_id": p["poster"].id,
+            },
+            headers=h("a.compound_staff"),
+        )
+    )
+    await _ok(
+        await client.post(
+            f"{API}/action-items/{action_item['id']}/photos",
+            files={"photo": ("a.png", photo("PNG"), "image/png")},
+            headers=h("poster"),
+        )
+    )
+
     w = {
         "alliance": a.alliance.id,
         "community": a.community.id,
@@ -862,6 +1185,7 @@ async def _world(client, session) -> tuple[dict, dict]:
         "station": station.id,
         "shift": shift["id"],
         "activity": activity["id"],
+        "started_activity": started_activity["id"],
         "ticket": ticket["token"],
         "report": rid,
         "post": post["id"],
@@ -872,6 +1196,16 @@ async def _world(client, session) -> tuple[dict, dict]:
         "ev_handled": ev_handled,
         "ev_checked": ev_checked,
         "reward": reward["id"],
+        "pickup_code": pickup["pickup_code"],
+        "w_done_for": w_done_for,
+        "team": team["id"],
+        "joiner": p["joiner"].id,
+        "teammate": p["teammate"].id,
+        "demo_post": demo_post["id"],
+        "card_code": card["code"],
+        "meeting": meeting["id"],
+        "action_item": action_item["id"],
+        "agreement": agreement["id"],
     }
     return w, people
 
