@@ -43,6 +43,9 @@ async def test_typing_the_short_code_shows_the_confirmation(page, page_db, login
     result = page.get_by_role("status").filter(has_text="到站签到成功")
     await expect(result).to_be_visible()
     await expect(result).to_contain_text("欢迎来到幸福里红色驿站")
+    # 最近签到 shows it at once, without a reload (it said 还没有签到记录 before).
+    await expect(page.locator("#recent .weui-cell").first).to_contain_text("幸福里红色驿站")
+    await expect(page.locator("#recent-empty")).to_have_count(0)
     await axe_check(page)
 
 

@@ -46,6 +46,7 @@
     ejia.api("POST", "/checkins", body).then(function (c) {
       busy = false;
       show(true, c.duplicate ? "您已签到过" : TITLES[c.kind] || "签到成功", c.message);
+      if (!c.duplicate) addRecent(c);
       if (history.replaceState && location.search) history.replaceState(null, "", "/scan");
     }, function (p) {
       busy = false;
@@ -58,6 +59,23 @@
       }
       show(false, "签到未成功", ejia.problemText(p));
     });
+  }
+
+  /* The new check-in goes to the top of 最近签到 at once (the list the page came with is older). */
+  function addRecent(c) {
+    var list = document.getElementById("recent"), empty = document.getElementById("recent-empty");
+    var cell = document.createElement("div");
+    cell.className = "weui-cell";
+    var bd = document.createElement("div"), ft = document.createElement("div");
+    bd.className = "weui-cell__bd";
+    bd.textContent = c.place || "签到";
+    ft.className = "weui-cell__ft";
+    ft.textContent = "刚刚";
+    cell.appendChild(bd);
+    cell.appendChild(ft);
+    list.insertBefore(cell, list.firstChild);
+    list.hidden = false;
+    if (empty) empty.parentNode.removeChild(empty);
   }
 
   form.addEventListener("submit", function (ev) {
