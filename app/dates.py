@@ -5,6 +5,14 @@ from datetime import datetime
 from app import clock
 from app.clock import CHINA
 
+
+def local_time(value) -> str:
+    """A UTC timestamp shown in China time (UTC+8), as people read it."""
+    if value is None:
+        return ""
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
 WEEKDAYS = "一二三四五六日"
 
 

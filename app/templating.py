@@ -7,8 +7,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from app.assets import Assets
-from app.clock import CHINA
-from app.dates import day_label, moment, when
+from app.dates import day_label, local_time, moment, when
 from app.hours import hours_text
 from app.security import mask_phone
 
@@ -18,13 +17,6 @@ templates = Jinja2Templates(directory=WEB_DIR / "templates")
 assets = Assets(WEB_DIR / "static")
 templates.env.globals["static"] = assets.url
 templates.env.filters["mask_phone"] = mask_phone
-
-
-def local_time(value) -> str:
-    """A UTC timestamp shown in China time (UTC+8), as people read it."""
-    if value is None:
-        return ""
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 templates.env.filters["hours"] = hours_text

@@ -148,6 +148,9 @@ class SignupPublic(BaseModel):
 class AttendanceIn(Input):
     phone: str = PField(pattern=PHONE_PATTERN)
     name: str | None = PField(None, min_length=1, max_length=50, description="尚未注册的居民：代为登记的姓名")
+    over_capacity: bool = PField(
+        False, description="名额已满时组织者仍让现场来的居民参加（记入操作日志）；否则 409 activity_full"
+    )
 
 
 class TicketIn(Input):
@@ -169,6 +172,27 @@ class AttendancePublic(BaseModel):
     signed_out_at: datetime | None
     credited_minutes: int | None
     duplicate: bool = False
+
+
+ROSTER_LABELS = {
+    "waiting": "候补",
+    "signed_up": "已报名",
+    "attended": "已签到",
+    "signed_out": "已签退",
+    "no_show": "缺席",
+    "walk_in": "现场签到",
+}
+
+
+class RosterRow(BaseModel):
+    """One person on an activity's list, as the organiser sees it."""
+
+    user: UserBrief
+    state: str = PField(description="waiting / signed_up / attended / signed_out / no_show / walk_in")
+    state_label: str
+    signed_in_at: datetime | None = None
+    signed_out_at: datetime | None = None
+    credited_minutes: int | None = None
 
 
 class ActivityClosed(BaseModel):

@@ -14,6 +14,7 @@ from app.models.activities import (
     ActivityStats,
     AttendanceIn,
     AttendancePublic,
+    RosterRow,
     SignoutIn,
     SignupPublic,
     TicketIn,
@@ -25,6 +26,7 @@ from app.pagination import Page, PageDep
 from app.routers.svg import SVG_RESPONSES, qr_svg
 from app.services import activities as activities_service
 from app.services import activity_attendance, activity_signups
+from app.xlsx import XLSX, xlsx_response
 
 router = APIRouter(prefix="/activities", tags=["activities"])
 
@@ -100,9 +102,15 @@ async def sign_in_by_ticket(activity_id: Id, body: TicketIn, session: SessionDep
 
 @router.post("/{activity_id}/attendance", response_model=AttendancePublic)
 async def sign_in_by_phone(activity_id: Id, body: AttendanceIn, session: SessionDep, user: CurrentUser):
-    """The organiser signs in someone without a smartphone by phone (audit-logged; a walk-in gets a place if any)."""
+    """The organiser signs in someone without a smartphone by phone (audit-logged; a walk-in gets a place
+    if any, or one beyond capacity with `over_capacity`)."""
     return await activity_attendance.sign_in_by_phone(
-        session, activity_id=activity_id, phone=body.phone, name=body.name, actor=user
+        session,
+        activity_id=activity_id,
+        phone=body.phone,
+        name=body.name,
+        actor=user,
+        over_capacity=body.over_capacity,
     )
 
 
@@ -110,6 +118,23 @@ async def sign_in_by_phone(activity_id: Id, body: AttendanceIn, session: Session
 async def list_attendance(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Who has signed in (organiser)."""
     return await activity_attendance.attendees(session, activity_id=activity_id, actor=user)
+
+
+@router.get("/{activity_id}/roster", response_model=list[RosterRow])
+async def roster(activity_id: Id, session: SessionDep, user: CurrentUser):
+    """Everyone on the list (organiser): sign-ups, the waiting list, walk-ins, with their state."""
+    return await activity_attendance.roster(session, activity_id=activity_id, actor=user)
+
+
+@router.get(
+    "/{activity_id}/roster.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "Excel workbook"}},
+)
+async def roster_xlsx(activity_id: Id, session: SessionDep, user: CurrentUser):
+    """The list as an Excel 签到表."""
+    data, title = await activity_attendance.roster_xlsx(session, activity_id=activity_id, actor=user)
+    return xlsx_response(data, f"{title}签到名单.xlsx", ascii_name=f"activity-{activity_id}-roster.xlsx")
 
 
 @router.post("/{activity_id}/signout", response_model=AttendancePublic)

@@ -10,15 +10,18 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.dates import moment
+from app.dates import local_time, moment
 from app.errors import Conflict, InvalidState, ValidationFailed
+from app.hours import hours_text
 from app.models.activities import (
+    ROSTER_LABELS,
     Activity,
     ActivityClosed,
     ActivitySignup,
     ActivityStats,
     Attendance,
     AttendancePublic,
+    RosterRow,
     SignupStatus,
 )
 from app.models.stations import Checkin, CheckinKind, QrToken
@@ -28,6 +31,7 @@ from app.services import credit as credit_rule
 from app.services import users as users_service
 from app.services.activities import get_activity, is_organiser, require_organiser
 from app.services.activity_signups import take_place
+from app.xlsx import workbook
 
 EARLY_SIGN_IN = timedelta(minutes=30)
 
@@ -144,8 +148,11 @@ async def sign_in_by_ticket(
     return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
 
 
-async def _sign_up_at_door(session: AsyncSession, *, activity: Activity, person: User) -> None:
-    """Give a walk-in without a sign-up a place (flushes); full → 409 activity_full."""
+async def _sign_up_at_door(
+    session: AsyncSession, *, activity: Activity, person: User, over_capacity: bool = False
+) -> bool:
+    """Give a walk-in without a sign-up a place (flushes); full → 409 activity_full, unless the
+    organiser lets them in beyond capacity (then True: the caller records it)."""
     row = (
         await session.exec(
             select(ActivitySignup).where(
@@ -154,23 +161,37 @@ async def _sign_up_at_door(session: AsyncSession, *, activity: Activity, person:
         )
     ).first()
     if row is not None and row.status == SignupStatus.signed_up:
-        return
-    if not await take_place(session, activity.id):
-        raise Conflict("活动名额已满", code="activity_full")
+        return False
+    beyond = False
+    if not await take_place(session, activity.id):  # the places' lock is held from here on
+        if not over_capacity:
+            raise Conflict("活动名额已满；如仍让这位居民参加，请选择超出名额签到", code="activity_full")
+        await session.exec(
+            update(Activity).where(Activity.id == activity.id).values(signed_up=Activity.signed_up + 1)
+        )
+        beyond = True
     now = clock.now()
     if row is None:
         row = ActivitySignup(activity_id=activity.id, user_id=person.id, updated_at=now)
     row.status, row.updated_at = SignupStatus.signed_up, now
     session.add(row)
     await session.flush()
+    return beyond
 
 
 async def sign_in_by_phone(
-    session: AsyncSession, *, activity_id: int, phone: str, actor: User, name: str | None = None
+    session: AsyncSession,
+    *,
+    activity_id: int,
+    phone: str,
+    actor: User,
+    name: str | None = None,
+    over_capacity: bool = False,
 ) -> AttendancePublic:
     """The organiser signs in someone without a smartphone by phone (audit-logged as acting for them).
 
-    A person not yet registered is created; one without a sign-up gets a place if any is left.
+    A person not yet registered is created; one without a sign-up gets a place if any is left, or,
+    when the organiser says so for a walk-in, a place beyond capacity (recorded in the audit log).
     """
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
@@ -178,8 +199,11 @@ async def sign_in_by_phone(
     person = await users_service.get_or_create_by_phone(
         session, phone=phone, name=name or "", registered_at=activity.org_id
     )
+    beyond = False
     if activity.signup_required and activity.closed_at is None:
-        await _sign_up_at_door(session, activity=activity, person=person)
+        beyond = await _sign_up_at_door(
+            session, activity=activity, person=person, over_capacity=over_capacity
+        )
     attendance, _, duplicate = await attend(
         session, activity=activity, user=person, method="phone", acted_by_id=actor.id
     )
@@ -192,7 +216,7 @@ async def sign_in_by_phone(
             object_id=activity.id,
             org_id=activity.org_id,
             on_behalf_of_id=person.id,
-            detail={"method": "phone"},
+            detail={"method": "phone", **({"over_capacity": True} if beyond else {})},
         )
     await session.commit()
     return _attendance_public(attendance, person, show_phone=True, duplicate=duplicate)
@@ -423,6 +447,80 @@ async def attendees(
         )
     ).all()
     return [_attendance_public(a, u, show_phone=True, duplicate=False) for a, u in rows]
+
+
+async def roster(session: AsyncSession, *, activity_id: int, actor: User) -> list[RosterRow]:
+    """Everyone on the activity's list with their state (organiser): sign-ups and the waiting list
+    with whether they came, and walk-ins who signed in without a sign-up; names and full phones."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    signups = (
+        await session.exec(
+            select(ActivitySignup, User)
+            .join(User, User.id == ActivitySignup.user_id)
+            .where(ActivitySignup.activity_id == activity.id, ActivitySignup.status != SignupStatus.cancelled)
+            .order_by(ActivitySignup.status.desc(), ActivitySignup.updated_at, ActivitySignup.id)
+        )
+    ).all()
+    came = {
+        a.user_id: (a, u)
+        for a, u in (
+            await session.exec(
+                select(Attendance, User)
+                .join(User, User.id == Attendance.user_id)
+                .where(Attendance.activity_id == activity.id)
+                .order_by(Attendance.id)
+            )
+        ).all()
+    }
+
+    def row(user: User, state: str, attendance: Attendance | None) -> RosterRow:
+        return RosterRow(
+            user=lookups.person_brief(user, show_phone=True),
+            state=state,
+            state_label=ROSTER_LABELS[state],
+            signed_in_at=attendance.signed_in_at if attendance else None,
+            signed_out_at=attendance.signed_out_at if attendance else None,
+            credited_minutes=attendance.credited_minutes if attendance else None,
+        )
+
+    def attended(attendance: Attendance) -> str:
+        return "signed_out" if attendance.signed_out_at else "attended"
+
+    out = []
+    for signup, user in signups:
+        attendance = came.pop(user.id, (None, None))[0]
+        if attendance is not None:
+            state = attended(attendance)
+        elif signup.status == SignupStatus.waiting:
+            state = "waiting"
+        else:
+            state = "no_show" if signup.no_show else "signed_up"
+        out.append(row(user, state, attendance))
+    out += [row(user, "walk_in", attendance) for attendance, user in came.values()]
+    return out
+
+
+async def roster_xlsx(session: AsyncSession, *, activity_id: int, actor: User) -> tuple[bytes, str]:
+    """The list as a workbook (the organiser's 签到表), and the activity's title for the file name."""
+    rows = await roster(session, activity_id=activity_id, actor=actor)
+    activity = await get_activity(session, activity_id=activity_id)
+    data = await workbook(
+        "签到名单",
+        ["姓名", "手机号", "状态", "签到时间", "签退时间", "记入时长"],
+        (
+            [
+                r.user.name,
+                r.user.phone or "",
+                r.state_label,
+                local_time(r.signed_in_at),
+                local_time(r.signed_out_at),
+                hours_text(r.credited_minutes) if r.credited_minutes else "",
+            ]
+            for r in rows
+        ),
+    )
+    return data, activity.title
 
 
 async def screen_state(session: AsyncSession, *, activity_id: int, actor: User) -> dict:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app import xlsx
+from app.dates import local_time
 from app.models.lists import ClaimRow, NeedRow, ResourceRow, ResultRow
 from app.models.org import Org
 from app.models.resources import UnitResource
@@ -24,7 +25,6 @@ from app.security import mask_phone
 from app.services import orgs as orgs_service
 from app.services import resources as resources_service
 from app.services.stats import period
-from app.templating import local_time
 
 OUTCOME_LABELS = {None: "进行中", "released": "已放弃", "overdue": "逾期退回", "done": "已完成"}
 

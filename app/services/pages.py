@@ -199,6 +199,12 @@ async def activity(session: AsyncSession, *, activity_id: int, user: User) -> di
     return {"activity": detail, "ticket_svg": ticket, "stats": numbers}
 
 
+async def activity_roster(session: AsyncSession, *, activity_id: int, user: User) -> dict:
+    """The organiser's list of an activity (403 for anyone else)."""
+    rows = await activity_attendance.roster(session, activity_id=activity_id, actor=user)
+    return {"activity": await activities_service.get_activity(session, activity_id=activity_id), "rows": rows}
+
+
 async def activity_screen(session: AsyncSession, *, activity_id: int, user: User) -> dict:
     return {
         "activity": await activities_service.get_activity(session, activity_id=activity_id),

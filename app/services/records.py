@@ -7,6 +7,7 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import xlsx
+from app.dates import local_time
 from app.errors import NotFound
 from app.hours import hours_text
 from app.models.activities import Activity, Attendance
@@ -25,7 +26,6 @@ from app.services import feedback as feedback_service
 from app.services import lookups
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
-from app.templating import local_time
 
 
 async def record_access(

@@ -372,6 +372,8 @@ ROUTES: dict[str, Any] = {
         NOT_STAFF, activity_id="activity", body=lambda w: {"phone": w["attendee_phone"]}
     ),
     "GET /api/v1/activities/{activity_id}/attendance": S(NOT_STAFF, activity_id="activity"),
+    "GET /api/v1/activities/{activity_id}/roster": S(NOT_STAFF, activity_id="activity"),
+    "GET /api/v1/activities/{activity_id}/roster.xlsx": S(NOT_STAFF, activity_id="activity"),
     "POST /api/v1/activities/{activity_id}/signout": S(
         NOT_STAFF, activity_id="activity", body=lambda w: {"phone": w["attendee_phone"]}
     ),

@@ -38,10 +38,21 @@
       ev.preventDefault();
       var body = { phone: phoneForm.elements.phone.value.trim() };
       if (phoneForm.elements.name.value.trim()) body.name = phoneForm.elements.name.value.trim();
-      ejia.api("POST", "/activities/" + id + "/attendance", body).then(function (a) {
-        phoneForm.reset();
-        ejia.toast(a.duplicate ? a.user.name + " 已签到过" : a.user.name + " 签到成功");
-      }, fail);
+      var send = function () {
+        return ejia.api("POST", "/activities/" + id + "/attendance", body).then(function (a) {
+          phoneForm.reset();
+          ejia.toast(a.duplicate ? a.user.name + " 已签到过" : a.user.name + " 签到成功");
+        });
+      };
+      send().catch(function (p) {
+        if (p.code !== "activity_full") return fail(p);
+        /* A walk-in (often an older neighbour) is not turned away: the organiser may let them in. */
+        ejia.confirm("名额已满。仍让这位居民参加吗？（超出名额会记入操作日志）", { ok: "超出名额签到" }).then(function (yes) {
+          if (!yes) return;
+          body.over_capacity = true;
+          send().catch(fail);
+        });
+      });
     });
   }
 

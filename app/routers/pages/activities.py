@@ -47,3 +47,10 @@ async def activity_screen_live(activity_id: Id, session: SessionDep, user: PageU
         await activity_attendance.screen_state(session, activity_id=activity_id, actor=user),
         headers={"Cache-Control": "no-store"},
     )
+
+
+@router.get("/activities/{activity_id}/roster")
+async def activity_roster_page(activity_id: Id, request: Request, session: SessionDep, user: PageUser):
+    """The organiser's list: who signed up, who waits, who came, who did not, who walked in."""
+    context = await pages_service.activity_roster(session, activity_id=activity_id, user=user)
+    return render(request, "activities/roster.html", context, tab="me")
