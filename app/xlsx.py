@@ -39,7 +39,8 @@ def _cell(ws, value: Any) -> WriteOnlyCell:
 
 
 class Sheet:
-    """A write-only workbook with one sheet: a header row, then rows appended as they come."""
+    """A write-only workbook with one sheet: a header row, then rows appended as they come.
+    `book` adds the sheet to a workbook already begun (a workbook of several sheets)."""
 
     def __init__(
         self,
@@ -50,8 +51,9 @@ class Sheet:
         bold_header: bool = False,
         freeze_header: bool = False,
         doc_title: str | None = None,
+        book: Workbook | None = None,
     ) -> None:
-        self.book = Workbook(write_only=True)
+        self.book = book or Workbook(write_only=True)
         self.ws = self.book.create_sheet(title)
         for i, width in enumerate(widths or (), start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
@@ -94,6 +96,26 @@ async def workbook(
         for row in rows:
             sheet.append(row)
     return await run_in_threadpool(sheet.save)
+
+
+async def workbook_of(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Iterable[Any]]]], *, doc_title: str | None = None
+) -> bytes:
+    """A workbook of several sheets, each (title, headers, rows), written as they come (write-only)."""
+    book = Workbook(write_only=True)
+    if doc_title:
+        book.properties.title = doc_title
+    for title, headers, rows in sheets:
+        sheet = Sheet(title, headers, book=book, bold_header=True, freeze_header=True)
+        for row in rows:
+            sheet.append(row)
+
+    def save() -> bytes:
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    return await run_in_threadpool(save)
 
 
 def xlsx_response(data: bytes, filename: str, *, ascii_name: str | None = None) -> Response:

@@ -4,9 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from app import clock
 from app.deps import CurrentUser, ReportSessionDep
 from app.models.base import Day, Id
 from app.models.stats import OrgStats, StatsCuts, UnitStats
+from app.routers.params import YearQuery
 from app.services import stats as stats_service
 from app.services import stats_cuts
 from app.xlsx import XLSX, xlsx_response
@@ -41,6 +43,15 @@ async def org_stats_xlsx(
     figures = await stats_service.org_stats(session, org_id=org_id, start=from_, end=to, actor=user)
     data = await stats_service.stats_workbook(figures)
     return xlsx_response(data, f"stats-{org_id}-{figures.from_}-{figures.to}.xlsx")
+
+
+@router.get("/{org_id}/stats/yearly.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+async def org_yearly_xlsx(org_id: Id, session: ReportSessionDep, user: CurrentUser, year: YearQuery = None):
+    """The node's yearly 台账 as one workbook: the figures, and a sheet per cut (下级、月份、类别、党员类型、
+    共建单位), the most active volunteers and the timings."""
+    year = year or clock.today().year
+    data, name = await stats_cuts.yearly_report(session, org_id=org_id, year=year, actor=user)
+    return xlsx_response(data, f"{name}{year}年度台账.xlsx", ascii_name=f"yearly-{org_id}-{year}.xlsx")
 
 
 units_router = APIRouter(prefix="/units", tags=["stats"])

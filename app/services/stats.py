@@ -16,7 +16,7 @@ from app.hours import hours_text
 from app.models.activities import Activity, Attendance
 from app.models.org import Org
 from app.models.stations import DutyShift, ShiftSignup, Station
-from app.models.stats import EventFigures, OrgStats, WishFunnel
+from app.models.stats import EventFigures, OrgStats, StatsCuts, WishFunnel
 from app.models.user import User
 from app.models.wishes import Wish, WishClaim, WishEvent
 from app.permissions import in_subtree, require_role_over
@@ -237,3 +237,78 @@ def _stats_rows(s: OrgStats) -> list[tuple[str, object]]:
 async def stats_workbook(s: OrgStats) -> bytes:
     """The figures as a two-column workbook."""
     return await xlsx.workbook("统计台账", ["指标", "数值"], _stats_rows(s), widths=[22, 24])
+
+
+async def yearly_workbook(s: OrgStats, c: StatsCuts) -> bytes:
+    """The node's yearly 台账: the figures, then one sheet per cut (by child, month, category, member
+    type, employer unit), the most active volunteers and the timings; months sum to the total."""
+
+    def group(cut) -> list:
+        return [
+            cut.people,
+            hours_text(cut.minutes_served),
+            cut.minutes_served,
+            cut.wishes_done,
+            cut.posts_claimed,
+        ]
+
+    group_headers = ["人数", "服务时长", "服务时长（分钟）", "完成心愿", "认领岗位"]
+    return await xlsx.workbook_of(
+        [
+            ("汇总", ["指标", "数值"], _stats_rows(s)),
+            (
+                "按下级组织",
+                ["组织", "心愿发布", "心愿验收", "服务时长", "服务时长（分钟）", "参与服务人数"],
+                (
+                    [
+                        x.name,
+                        x.wishes_posted,
+                        x.wishes_verified,
+                        hours_text(x.minutes_served),
+                        x.minutes_served,
+                        x.volunteers,
+                    ]
+                    for x in c.by_child
+                ),
+            ),
+            (
+                "按月",
+                ["月份", "心愿发布", "心愿认领", "心愿验收", "服务时长", "服务时长（分钟）"],
+                (
+                    [
+                        m.month,
+                        m.wishes_posted,
+                        m.wishes_claimed,
+                        m.wishes_verified,
+                        hours_text(m.minutes_served),
+                        m.minutes_served,
+                    ]
+                    for m in c.by_month
+                ),
+            ),
+            (
+                "按类别",
+                ["类别", "心愿发布", "心愿验收"],
+                ([x.category, x.posted, x.verified] for x in c.by_category),
+            ),
+            ("按党员类型", ["类型", *group_headers], ([x.label, *group(x)] for x in c.by_member_type)),
+            ("按共建单位", ["单位", *group_headers], ([x.name, *group(x)] for x in c.by_unit)),
+            (
+                "志愿者排行",
+                ["名次", "姓名", "服务时长", "服务时长（分钟）"],
+                (
+                    [i, p.name, hours_text(p.minutes), p.minutes]
+                    for i, p in enumerate(c.top_volunteers, start=1)
+                ),
+            ),
+            (
+                "办理时效",
+                ["环节", "件数", "中位数（小时）", "90%（小时）"],
+                (
+                    [label, d.count, d.median_hours, d.p90_hours]
+                    for label, d in (("上墙到认领", c.time_to_claim), ("认领到验收", c.time_to_finish))
+                ),
+            ),
+        ],
+        doc_title=f"{s.org_name}{s.from_.year}年度台账",
+    )

@@ -12,6 +12,7 @@ from sqlalchemy import func, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import clock
 from app.errors import NotFound
 from app.models.activities import Activity
 from app.models.cobuilding import CoBuildingAssessment
@@ -320,3 +321,11 @@ async def unit_stats(
         activities_hosted=int(hosted),
         assessment_score=round(sum(scores) / len(scores), 1) if scores else None,
     )
+
+
+async def yearly_report(session: AsyncSession, *, org_id: int, year: int, actor: User) -> tuple[bytes, str]:
+    """The node's yearly 台账 workbook (the year so far) and the node's name."""
+    first, last = date(year, 1, 1), min(date(year, 12, 31), clock.today())
+    figures = await stats_service.org_stats(session, org_id=org_id, start=first, end=last, actor=actor)
+    cut = await cuts(session, org_id=org_id, start=first, end=last, actor=actor)
+    return await stats_service.yearly_workbook(figures, cut), figures.org_name

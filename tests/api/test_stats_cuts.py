@@ -243,3 +243,46 @@ async def test_a_units_staff_may_pick_its_communities_on_the_activities_page(cli
         f'<option value="{tree.community.id}" data-host="{tree.unit.id}">幸福社区（县医院主办）</option>'
         in page
     )
+
+
+async def test_the_yearly_workbook_has_a_sheet_per_cut_and_the_months_sum_to_the_total(client, session):
+    import io
+
+    from openpyxl import load_workbook
+
+    from app import clock
+
+    tree, *_ = await _county(session)
+    clock.travel(datetime(2026, 12, 20, tzinfo=UTC) - clock.now())  # the year has run its course
+    admin = await make_user(session, role=(tree.alliance, "admin"))
+    resp = await client.get(
+        f"/api/v1/orgs/{tree.alliance.id}/stats/yearly.xlsx?year=2026", headers=auth(admin)
+    )
+    assert resp.status_code == 200, resp.text
+    assert "filename*=UTF-8''" in resp.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(resp.content), read_only=True)
+    assert book.sheetnames == [
+        "汇总",
+        "按下级组织",
+        "按月",
+        "按类别",
+        "按党员类型",
+        "按共建单位",
+        "志愿者排行",
+        "办理时效",
+    ]
+    summary = dict(book["汇总"].iter_rows(min_row=2, values_only=True))
+    months = list(book["按月"].iter_rows(min_row=2, values_only=True))
+    assert sum(m[5] for m in months) == summary["服务时长（分钟）"] == 180
+    assert [r[1] for r in book["志愿者排行"].iter_rows(min_row=2, values_only=True)] == [
+        "蒋志愿者",
+        "冯医生",
+        "褚老师",
+    ]
+    units = list(book["按共建单位"].iter_rows(min_row=2, values_only=True))
+    assert units[0][0] == "县医院"
+    staff_elsewhere = await make_user(session, role=(tree.other_community, "staff"))
+    refused = await client.get(
+        f"/api/v1/orgs/{tree.alliance.id}/stats/yearly.xlsx?year=2026", headers=auth(staff_elsewhere)
+    )
+    assert refused.status_code == 403
