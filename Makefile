@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/ejia_test
+# Scratch database of the migration check (give your own when several checkouts lint at once).
+ALEMBIC_CHECK_DB ?= /tmp/ejia-alembic-check.db
 
 .PHONY: install run test test-sqlite test-pg lint system-deps bench clean
 
@@ -28,9 +30,10 @@ system-deps:
 lint: install
 	$(BIN)/ruff check app tests alembic $(wildcard bench)
 	$(BIN)/ruff format --check app tests alembic $(wildcard bench)
-	rm -f /tmp/ejia-alembic-check.db*
-	DATABASE_URL=sqlite+aiosqlite:////tmp/ejia-alembic-check.db EJIA_ENV=test $(BIN)/alembic upgrade heads
-	DATABASE_URL=sqlite+aiosqlite:////tmp/ejia-alembic-check.db EJIA_ENV=test $(BIN)/alembic check
+	$(BIN)/mypy
+	rm -f $(ALEMBIC_CHECK_DB)*
+	DATABASE_URL=sqlite+aiosqlite:///$(ALEMBIC_CHECK_DB) EJIA_ENV=test $(BIN)/alembic upgrade heads
+	DATABASE_URL=sqlite+aiosqlite:///$(ALEMBIC_CHECK_DB) EJIA_ENV=test $(BIN)/alembic check
 
 test-sqlite: install
 	$(BIN)/pytest -q -p no:cacheprovider
@@ -42,4 +45,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache
