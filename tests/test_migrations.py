@@ -1,4 +1,5 @@
-"""The migrations go both ways: up to head, down to base, up again, on the suite's database engine.
+"""The migrations go both ways: up to head, down to base (with the demo county in the tables), up again,
+on the suite's database engine.
 
 It uses a database of its own beside the suite's (a file next to the SQLite one, or `<name>_migrations`
 on the same PostgreSQL server), so the suite's schema is never taken down under it.
@@ -9,9 +10,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from sqlalchemy import inspect
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import migrate
 from app.db import make_engine
+from app.demo import load_demo
 from tests.conftest import IS_PG, TEST_DB_URL, _in_thread, _recreate_pg_database
 
 
@@ -38,6 +41,15 @@ async def _schema(url: str) -> dict[str, object]:
         await engine.dispose()
 
 
+async def _load_demo(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            assert await load_demo(session)
+    finally:
+        await engine.dispose()
+
+
 def test_upgrade_downgrade_to_base_and_upgrade_again():
     url = _own_url()
     if IS_PG:
@@ -48,6 +60,8 @@ def test_upgrade_downgrade_to_base_and_upgrade_again():
     _in_thread(lambda: migrate.upgrade(url))
     head = _in_thread(lambda: asyncio.run(_schema(url)))
     assert "wishes" in head["tables"] and "ledger_txns" in head["tables"]
+    # Rows in every domain, pointing at each other: a downgrade must take them down too.
+    _in_thread(lambda: asyncio.run(_load_demo(url)))
 
     _in_thread(lambda: migrate.downgrade(url, "base"))
     base = _in_thread(lambda: asyncio.run(_schema(url)))
