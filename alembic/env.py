@@ -3,6 +3,7 @@
 import asyncio
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -43,8 +44,24 @@ def _run(connection: Connection) -> None:
 
 async def run_migrations_online() -> None:
     engine = make_engine(_url())
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode changes a SQLite table by copying it and dropping the old one; with foreign keys
+        # enforced, dropping a table other rows point at fails (so downgrading a database with data in
+        # it did). Alembic's advice: keys off while migrating (after the engine's own PRAGMAs), and
+        # every key checked once at the end instead.
+        @event.listens_for(engine.sync_engine, "connect")
+        def _foreign_keys_off(dbapi_conn, _record) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=OFF")
+            cursor.close()
+
     async with engine.connect() as connection:
         await connection.run_sync(_run)
+        if sqlite:
+            broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).fetchall()
+            if broken:
+                raise RuntimeError(f"migrations left rows whose foreign keys point nowhere: {broken[:10]}")
         await connection.commit()
     await engine.dispose()
 

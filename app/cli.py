@@ -59,14 +59,28 @@ def create_admin(
 
 
 @cli.command()
-def demo(reset: bool = typer.Option(False, help="load even if the database already has data")) -> None:
+def demo(
+    reset: bool = typer.Option(
+        False, help="drop every table first (ALL data is lost) and load the demo afresh; not in prod"
+    ),
+) -> None:
     """Load a believable demo county (migrates first)."""
     from app import migrate as m
     from app.demo import load_demo
 
-    m.upgrade(get_settings().database_url)
+    settings = get_settings()
+    if reset:
+        if settings.env == "prod":
+            typer.echo("生产环境不能清空数据重新载入演示数据", err=True)
+            raise typer.Exit(1)
+        # Every migration backwards, then forwards again: no table keeps a row, and ids start at 1.
+        m.downgrade(settings.database_url, "base")
+    m.upgrade(settings.database_url)
     loaded = asyncio.run(_with_db(lambda s: load_demo(s, force=reset)))
-    typer.echo("演示数据已载入" if loaded else "数据库已有数据，跳过演示数据（--reset 可强制载入）")
+    if reset:
+        typer.echo("已清空数据库，演示数据已重新载入")
+    else:
+        typer.echo("演示数据已载入" if loaded else "数据库已有数据，跳过演示数据（--reset 清空后重新载入）")
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypeGuard
 
 from sqlalchemy import Integer, String, event
 from sqlalchemy import exc as sa_exc
@@ -54,7 +55,7 @@ def _connect_or_unavailable(dialect, _record, cargs, cparams):
 LOST_RACE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
-def is_lost_race(exc: BaseException) -> bool:
+def is_lost_race(exc: BaseException) -> TypeGuard[sa_exc.DBAPIError]:
     """True for a transaction PostgreSQL rolled back to break a deadlock or a serialisation conflict."""
     return isinstance(exc, sa_exc.DBAPIError) and getattr(exc.orig, "sqlstate", None) in LOST_RACE_SQLSTATES
 
@@ -177,10 +178,11 @@ async def advisory_lock(session: AsyncSession, key: str) -> None:
     UPDATE that waited keeps its row locked even when its re-check fails, so row-then-advisory
     deadlocks against advisory-then-row). A victim that still loses is retried once (app/retry.py).
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import text
 
-        await session.exec(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))").bindparams(k=key))
+        lock = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))").bindparams(k=key)
+        await session.exec(lock)  # type: ignore[call-overload]  # SQLModel types exec for select/update only
 
 
 class china_year(FunctionElement):  # noqa: N801 - reads as the SQL function it compiles to

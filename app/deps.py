@@ -1,7 +1,7 @@
 """Annotated dependencies: the settings, a session per request, and who is asking."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, cast
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -148,7 +148,7 @@ PageUser = Annotated[User, Depends(get_page_user)]
 
 async def get_staff_page_user(session: SessionDep, user: PageUser) -> User:
     """A page of the staff console: only for someone holding a staff or admin role somewhere."""
-    if not await has_any_staff_role(session, user_id=user.id):
+    if not await has_any_staff_role(session, user_id=cast(int, user.id)):
         raise Forbidden("工作台仅对社区、小区工作人员开放")
     return user
 

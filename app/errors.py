@@ -18,7 +18,7 @@ class AppError(Exception):
         title: str | None = None,
         status: int | None = None,
         extra: dict[str, Any] | None = None,
-        headers: dict | None = None,
+        headers: dict[str, str] | None = None,
     ):
         self.code = code or self.code
         self.title = title or self.title
@@ -77,7 +77,7 @@ class PayloadTooLarge(AppError):
 class ServiceUnavailable(AppError):
     status, code, title = 503, "service_unavailable", "服务暂时不可用"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 5, **kw):
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5, **kw: Any) -> None:
         super().__init__(
             detail or "系统正在维护或繁忙，请稍后再试", headers={"Retry-After": str(retry_after)}, **kw
         )

@@ -21,6 +21,11 @@ def upgrade(database_url: str | None = None, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def downgrade(database_url: str | None = None, revision: str = "base") -> None:
+    """Take the schema back to `revision` (base: nothing left but the empty version table)."""
+    command.downgrade(alembic_config(database_url), revision)
+
+
 def check(database_url: str | None = None) -> None:
     """Fail if the models have changes no revision covers."""
     command.check(alembic_config(database_url))

@@ -7,10 +7,11 @@ its alliance, its subtree.
 """
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists
 from sqlalchemy.orm import aliased
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Forbidden
@@ -49,15 +50,15 @@ def is_within(org: Org, ancestor: Org) -> bool:
     return org.path.startswith(ancestor.path)
 
 
-def in_subtree(column, path) -> ColumnElement[bool]:
+def in_subtree(column: Any, path: Any) -> ColumnElement[bool]:
     """SQL: the org id in `column` lies in the subtree whose root has `path` (itself included).
 
     `path` is a path, or SQL giving one (`path_of(org_id)`): an unknown root matches nothing.
     """
-    return column.in_(select(_node.id).where(_node.path.startswith(path)))
+    return cast(ColumnElement[bool], column.in_(select(_node.id).where(col(_node.path).startswith(path))))
 
 
-def path_of(org_id: int):
+def path_of(org_id: int) -> Any:
     """SQL: the path of the node `org_id` (NULL if there is none), for `in_subtree` without loading it."""
     return select(_root.path).where(_root.id == org_id).scalar_subquery()
 
@@ -69,30 +70,43 @@ _holder = aliased(Org, name="role_holder")
 _target = aliased(Org, name="role_target")
 _ROLE_OVER = (
     select(Role.id)
-    .join(_holder, _holder.id == Role.org_id)
-    .join(_target, and_(_target.id == bindparam("org_id"), _target.path.startswith(_holder.path)))
-    .where(Role.user_id == bindparam("user_id"), Role.role.in_(bindparam("roles", expanding=True)))
+    .join(_holder, col(_holder.id) == col(Role.org_id))
+    .join(
+        _target,
+        and_(col(_target.id) == bindparam("org_id"), col(_target.path).startswith(col(_holder.path))),
+    )
+    .where(col(Role.user_id) == bindparam("user_id"), col(Role.role).in_(bindparam("roles", expanding=True)))
     .limit(1)
 )
 _ALLIANCE_ADMIN = (
     select(Role.id)
-    .join(Org, Org.id == Role.org_id)
-    .where(Role.user_id == bindparam("user_id"), Role.role == "admin", Org.kind == OrgKind.alliance)
+    .join(Org, col(Org.id) == col(Role.org_id))
+    .where(
+        col(Role.user_id) == bindparam("user_id"),
+        col(Role.role) == "admin",
+        col(Org.kind) == OrgKind.alliance,
+    )
     .limit(1)
 )
-_ANY_ROLE = select(Role.id).where(Role.user_id == bindparam("user_id")).limit(1)
+_ANY_ROLE = select(Role.id).where(col(Role.user_id) == bindparam("user_id")).limit(1)
 
 
-def covered_by_role(user_id: int, org_id_column, roles: Iterable[str] = STAFF_ROLES) -> ColumnElement[bool]:
+def covered_by_role(
+    user_id: int, org_id_column: Any, roles: Iterable[str] = STAFF_ROLES
+) -> ColumnElement[bool]:
     """SQL: the row's org lies in a subtree where the user holds one of `roles`.
 
     Use it in list queries to scope rows to the actor: `.where(covered_by_role(uid, Wish.org_id))`.
     """
     return exists(
         select(Role.id)
-        .join(_holder, _holder.id == Role.org_id)
-        .join(_target, _target.id == org_id_column)
-        .where(Role.user_id == user_id, Role.role.in_(tuple(roles)), _target.path.startswith(_holder.path))
+        .join(_holder, col(_holder.id) == col(Role.org_id))
+        .join(_target, col(_target.id) == org_id_column)
+        .where(
+            col(Role.user_id) == user_id,
+            col(Role.role).in_(tuple(roles)),
+            col(_target.path).startswith(col(_holder.path)),
+        )
     )
 
 
@@ -151,13 +165,13 @@ async def may_see_published(session: AsyncSession, *, person: User, org_id: int)
     if own is None:
         return True
     return await _same_alliance(session, own, org_id) or await has_role_over(
-        session, user_id=person.id, org_id=org_id
+        session, user_id=cast(int, person.id), org_id=org_id
     )
 
 
 async def _same_alliance(session: AsyncSession, org_id: int, other_id: int) -> bool:
     """Whether two nodes have the same root (one statement for both paths)."""
-    rows = (await session.exec(select(Org.id, Org.path).where(Org.id.in_((org_id, other_id))))).all()
+    rows = (await session.exec(select(Org.id, Org.path).where(col(Org.id).in_((org_id, other_id))))).all()
     paths = {row[0]: row[1] for row in rows}
     return (
         org_id in paths
@@ -166,11 +180,11 @@ async def _same_alliance(session: AsyncSession, org_id: int, other_id: int) -> b
     )
 
 
-def published_to(person: User, root: str | None, org_id_column) -> ColumnElement[bool] | None:
+def published_to(person: User, root: str | None, org_id_column: Any) -> ColumnElement[bool] | None:
     """SQL for `may_see_published` over a list (`root` from `alliance_path_of`); None: no filter needed."""
     if root is None:
         return None
-    return in_subtree(org_id_column, root) | covered_by_role(person.id, org_id_column)
+    return in_subtree(org_id_column, root) | covered_by_role(cast(int, person.id), org_id_column)
 
 
 async def belongs_in_alliance_of(session: AsyncSession, *, person: User, org_id: int) -> bool:
@@ -210,13 +224,18 @@ async def role_holders(session: AsyncSession, *, org_id: int) -> list[int]:
 
 async def roles_of(session: AsyncSession, *, user_id: int) -> list[Role]:
     """The user's roles, by node id."""
-    return list((await session.exec(select(Role).where(Role.user_id == user_id).order_by(Role.org_id))).all())
+    return list(
+        (await session.exec(select(Role).where(Role.user_id == user_id).order_by(col(Role.org_id)))).all()
+    )
 
 
 async def roles_with_orgs(session: AsyncSession, *, user_id: int) -> list[tuple[Role, Org]]:
     """The user's roles with the nodes they are held on, in tree order."""
     stmt = (
-        select(Role, Org).join(Org, Org.id == Role.org_id).where(Role.user_id == user_id).order_by(Org.path)
+        select(Role, Org)
+        .join(Org, col(Org.id) == col(Role.org_id))
+        .where(Role.user_id == user_id)
+        .order_by(col(Org.path))
     )
     return [(role, org) for role, org in (await session.exec(stmt)).all()]
 
@@ -231,9 +250,9 @@ async def orgs_with_role(
     """The nodes the user holds one of `roles` on (optionally only nodes of `kinds`), by id."""
     stmt = (
         select(Org)
-        .join(Role, Role.org_id == Org.id)
-        .where(Role.user_id == user_id, Role.role.in_(tuple(roles)))
+        .join(Role, col(Role.org_id) == col(Org.id))
+        .where(Role.user_id == user_id, col(Role.role).in_(tuple(roles)))
     )
     if kinds is not None:
-        stmt = stmt.where(Org.kind.in_(tuple(kinds)))
-    return list((await session.exec(stmt.order_by(Org.id))).all())
+        stmt = stmt.where(col(Org.kind).in_(tuple(kinds)))
+    return list((await session.exec(stmt.order_by(col(Org.id)))).all())

@@ -54,8 +54,8 @@ class Machine:
         *,
         actor_id: int | None,
         note: str | None = None,
-        values: dict | None = None,
-        where: tuple = (),
+        values: dict[str, Any] | None = None,
+        where: tuple[Any, ...] = (),
     ) -> bool:
         """Move `row` by `action` if it is still in the state we read (flushes); False if someone beat us."""
         rule = self.transitions[action]
@@ -63,7 +63,7 @@ class Machine:
             label = self.labels.get(row.status, row.status)
             raise InvalidState(f"{self.noun}当前状态为“{label}”，不能进行此操作")
         now = clock.now()
-        model = self.model
+        model: Any = self.model  # a table model: its columns are known only at run time
         result = await session.exec(
             update(model)
             .where(model.id == row.id, model.status == row.status, *where)
@@ -78,7 +78,7 @@ class Machine:
         await session.refresh(row)
         return True
 
-    async def apply_or_conflict(self, session: AsyncSession, row: Any, action: str, **kw) -> None:
+    async def apply_or_conflict(self, session: AsyncSession, row: Any, action: str, **kw: Any) -> None:
         """Like `apply`, but a lost race is 409 `invalid_state`."""
         if not await self.apply(session, row, action, **kw):
             raise InvalidState(f"{self.noun}状态刚刚发生了变化，请刷新后再试")

@@ -40,7 +40,7 @@ def render(
     tab: str | None = None,
 ):
     """Render a page with the viewer (if any), the active tab and large-text mode."""
-    ctx = {
+    ctx: dict[str, Any] = {
         "tab": tab,
         "user": getattr(request.state, "user", None),
         "badges": getattr(request.state, "badges", {}),

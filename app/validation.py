@@ -1,6 +1,7 @@
 """Pydantic validation errors as the contract's `errors` list, each with a Chinese message."""
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic_core import PydanticCustomError
@@ -55,7 +56,7 @@ FIELD_MESSAGES = {
 }
 
 
-def problem_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def problem_errors(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Name each field (dotted, without the 'body'/'query' root) with a message a person understands."""
     out = []
     for err in errors:

@@ -1,12 +1,15 @@
 """The `ejia` command in an empty directory on SQLite: migrate, create-admin, demo, serve."""
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -165,8 +168,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_health_and_the_admin_can_sign_in(workdir):
-    assert ejia(workdir, "create-admin", "--phone", "13900000000", "--name", "管理员").returncode == 0
+@contextmanager
+def serving(workdir: Path) -> Iterator[str]:
+    """`ejia serve` in `workdir` on a free port, until it answers /healthz; yields its base URL."""
     port = _free_port()
     proc = subprocess.Popen(
         [*ejia_command(), "serve", "--port", str(port)],
@@ -187,14 +191,7 @@ def test_serve_answers_health_and_the_admin_can_sign_in(workdir):
                 pass
             assert time.monotonic() < deadline, "ejia serve did not come up"
             time.sleep(0.2)
-        assert httpx.get(f"{base}/readyz").json() == {"ok": True, "database": "ok"}
-        assert httpx.get(f"{base}/login").status_code == 200
-        with httpx.Client(base_url=base) as c:
-            code = c.post("/api/v1/auth/sms-code", json={"phone": "13900000000"}).json()["debug_code"]
-            login = c.post("/api/v1/auth/login", json={"phone": "13900000000", "code": code})
-            assert login.status_code == 200, login.text
-            me = c.get("/api/v1/me").json()
-        assert (me["name"], me["roles"]) == ("管理员", [{"org_id": 1, "role": "admin"}])
+        yield base
     finally:
         proc.terminate()
         try:
@@ -203,3 +200,61 @@ def test_serve_answers_health_and_the_admin_can_sign_in(workdir):
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+def sign_in(c: httpx.Client, phone: str) -> dict:
+    code = c.post("/api/v1/auth/sms-code", json={"phone": phone}).json()["debug_code"]
+    login = c.post("/api/v1/auth/login", json={"phone": phone, "code": code})
+    assert login.status_code == 200, login.text
+    return c.get("/api/v1/me").json()
+
+
+def test_serve_answers_health_and_the_admin_can_sign_in(workdir):
+    assert ejia(workdir, "create-admin", "--phone", "13900000000", "--name", "管理员").returncode == 0
+    with serving(workdir) as base:
+        assert httpx.get(f"{base}/readyz").json() == {"ok": True, "database": "ok"}
+        assert httpx.get(f"{base}/login").status_code == 200
+        with httpx.Client(base_url=base) as c:
+            me = sign_in(c, "13900000000")
+        assert (me["name"], me["roles"]) == ("管理员", [{"org_id": 1, "role": "admin"}])
+
+
+def test_demo_reset_twice_starts_afresh_and_the_app_serves_it(tmp_path):
+    """`ejia demo --reset` drops everything and loads the demo again (it used to die on a unique phone)."""
+    db = tmp_path / "ejia.db"
+    snapshot = "SELECT (SELECT count(*) FROM orgs), (SELECT count(*) FROM users), (SELECT max(id) FROM users)"
+    for _ in range(2):
+        result = ejia(tmp_path, "demo", "--reset", timeout=240)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().endswith("已清空数据库，演示数据已重新载入")
+        assert query(db, snapshot) == [(17, 16, 16)]
+    with sqlite3.connect(db) as conn:  # something of one's own, which a reset must not keep
+        conn.execute("UPDATE users SET name = '改过的名字' WHERE phone = '13800000001'")
+    result = ejia(tmp_path, "demo", "--reset", timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert query(db, snapshot) == [(17, 16, 16)]
+    assert query(db, "SELECT name FROM users WHERE phone = '13800000001'") == [("张阿姨",)]
+    with serving(tmp_path) as base:
+        assert httpx.get(f"{base}/readyz").json() == {"ok": True, "database": "ok"}
+        with httpx.Client(base_url=base) as c:
+            me = sign_in(c, "13800000001")
+            assert me["name"] == "张阿姨"
+            assert c.get("/").status_code == 200
+            assert c.get("/api/v1/wishes", params={"org_id": 1}).status_code == 200
+
+
+def test_demo_reset_is_refused_in_production(tmp_path):
+    result = ejia(tmp_path, "demo", "--reset", EJIA_ENV="prod", EJIA_SECRET_KEY="x" * 40)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "生产环境不能清空数据重新载入演示数据"
+    assert not (tmp_path / "ejia.db").exists()
+
+
+def test_the_readme_lists_every_command():
+    from app.cli import cli
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## The `ejia` command") :].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `ejia ([a-z-]+)", table, flags=re.M))
+    commands = {c.name or c.callback.__name__.replace("_", "-") for c in cli.registered_commands}
+    assert listed == commands

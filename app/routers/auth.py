@@ -1,7 +1,7 @@
 """Sign-in: SMS codes, login, logout, WeChat web OAuth."""
 
 import secrets
-from typing import Annotated
+from typing import Annotated, cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -106,7 +106,7 @@ async def logout(
     Tokens carry the person's token version, so revoking this one revokes the others issued
     before it too (the person signs in again on each device)."""
     if user is not None:
-        await auth_service.revoke_tokens(session, user_id=user.id)
+        await auth_service.revoke_tokens(session, user_id=cast(int, user.id))
     response.delete_cookie(COOKIE_NAME, path="/")
     response.status_code = 204
     return response
@@ -115,7 +115,7 @@ async def logout(
 @router.post("/logout-everywhere", status_code=204, dependencies=[SameSiteOnly])
 async def logout_everywhere(response: Response, session: SessionDep, user: CurrentUser) -> Response:
     """Sign out on every device: every token of the person is refused from now on."""
-    await auth_service.revoke_tokens(session, user_id=user.id)
+    await auth_service.revoke_tokens(session, user_id=cast(int, user.id))
     response.delete_cookie(COOKIE_NAME, path="/")
     response.status_code = 204
     return response

@@ -1,7 +1,7 @@
 """The four lists (四项清单) of a subtree and period, as JSON pages and as Excel workbooks."""
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
@@ -16,7 +16,9 @@ router = APIRouter(prefix="/orgs", tags=["lists"])
 
 From = Annotated[Day | None, Query(alias="from", description="开始日期（含），默认本年1月1日")]
 To = Annotated[Day | None, Query(description="结束日期（含），默认今天")]
-XLSX_RESPONSE = {200: {"content": {XLSX: {}}, "description": "Excel 工作簿：一行表头，每项一行"}}
+XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {XLSX: {}}, "description": "Excel 工作簿：一行表头，每项一行"}
+}
 
 
 async def _page(kind, session, user, org_id, page, start, end):

@@ -1,6 +1,6 @@
 """Photos in and out of the API, for the wish and event routers: one upload path, one response."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Response, UploadFile
 
@@ -8,7 +8,9 @@ from app.errors import ValidationFailed
 from app.services.storage import max_photo_bytes
 
 # The OpenAPI description of a route that answers with a photo.
-PHOTO_RESPONSES = {200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}}
+PHOTO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}
+}
 
 
 async def read_photo(photo: UploadFile) -> bytes:

@@ -1,12 +1,14 @@
 """QR codes as SVG responses, for the station and activity routers."""
 
+from typing import Any
+
 from fastapi import Response
 
 from app.services import qr
 
 SVG = "image/svg+xml"
 # The OpenAPI description of a route that answers with a QR image.
-SVG_RESPONSES = {200: {"content": {SVG: {}}, "description": "二维码图片"}}
+SVG_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {SVG: {}}, "description": "二维码图片"}}
 
 
 async def qr_svg(content: str, *, live: bool = True) -> Response:

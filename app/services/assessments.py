@@ -307,7 +307,8 @@ async def ranking(session: AsyncSession, *, org_id: int, year: int, actor: User)
             )
         )
     scored.sort(key=lambda s: (-s[0], s[1]))
-    out, rank = [], 0
+    out: list[RankingRow] = []
+    rank = 0
     for n, (score, unit_id, count, approved) in enumerate(scored, start=1):
         if n == 1 or score != out[-1].score:
             rank = n

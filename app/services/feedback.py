@@ -21,6 +21,7 @@ from app.models.feedback import (
 )
 from app.models.member_reports import MemberReport, ReportStatus
 from app.models.org import Org, OrgKind
+from app.models.posts import PostPublic
 from app.models.user import User
 from app.pagination import PageParams, paginate
 from app.permissions import (
@@ -292,7 +293,7 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
                 )
                 if o.id not in {p.id for p in post_orgs}
             )
-    posts = []
+    posts: list[PostPublic] = []
     for org in [org for role, org in roles if org.kind != OrgKind.unit][:5]:
         items, _ = await posts_service.list_posts(
             session, org_id=org.id, actor=user, params=PageParams(limit=100)

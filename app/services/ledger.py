@@ -12,11 +12,13 @@ Every module that moves minutes calls `post` (or `credit_service`, built on it).
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import cast
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -75,7 +77,7 @@ async def issuer_org_id(session: AsyncSession, *, org_id: int) -> int:
         raise NotFound("组织不存在", code="org_not_found")
     path_ids = [int(p) for p in org.path.strip("/").split("/") if p]
     community = (
-        await session.exec(select(Org.id).where(Org.id.in_(path_ids), Org.kind == OrgKind.community))
+        await session.exec(select(Org.id).where(col(Org.id).in_(path_ids), Org.kind == OrgKind.community))
     ).first()
     return community if community is not None else path_ids[0]
 
@@ -100,7 +102,7 @@ async def lock_chain(session: AsyncSession) -> LedgerHead:
     )
     head = (await session.exec(stmt)).first()
     if head is None:
-        dialect = session.bind.dialect.name
+        dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         await session.exec(
             insert(LedgerHead).values(id=HEAD_ID, seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing()
@@ -119,7 +121,7 @@ def txn_hash(
     ref_type: str | None,
     ref_id: int | None,
     ref_user_id: int | None,
-    created_at,
+    created_at: datetime,
     prev_hash: str,
     entries: list[tuple[int, int, int]],
 ) -> str:
@@ -180,12 +182,13 @@ async def post(
     head = await lock_chain(session)
     totals: dict[int, int] = {}
     for account, minutes in legs:
-        totals[account.id] = totals.get(account.id, 0) + minutes
+        account_id = cast(int, account.id)
+        totals[account_id] = totals.get(account_id, 0) + minutes
     locked = (
         await session.exec(
             select(LedgerAccount)
-            .where(LedgerAccount.id.in_(sorted(totals)))
-            .order_by(LedgerAccount.id)
+            .where(col(LedgerAccount.id).in_(sorted(totals)))
+            .order_by(col(LedgerAccount.id))
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -245,7 +248,10 @@ async def post(
     for account_id, amount, after in entries:
         session.add(
             LedgerEntry(
-                txn_id=txn.id, account_id=account_id, amount_minutes=amount, balance_after_minutes=after
+                txn_id=cast(int, txn.id),
+                account_id=account_id,
+                amount_minutes=amount,
+                balance_after_minutes=after,
             )
         )
     head.seq, head.last_hash = seq, digest
@@ -312,7 +318,7 @@ async def reverse(session: AsyncSession, *, txn_id: int, memo: str, actor_id: in
         a.id: a
         for a in (
             await session.exec(
-                select(LedgerAccount).where(LedgerAccount.id.in_([e.account_id for e in rows]))
+                select(LedgerAccount).where(col(LedgerAccount.id).in_([e.account_id for e in rows]))
             )
         ).all()
     }
@@ -388,29 +394,29 @@ async def walk_chain(session: AsyncSession, check: LedgerCheck, *, batch: int = 
             stmt = stmt.where(LedgerTxn.seq <= upto)
         txns = (
             await session.exec(
-                stmt.order_by(LedgerTxn.seq).limit(batch).execution_options(populate_existing=True)
+                stmt.order_by(col(LedgerTxn.seq)).limit(batch).execution_options(populate_existing=True)
             )
         ).all()
         if not txns:
             break
-        ids = [t.id for t in txns]
+        ids = [cast(int, t.id) for t in txns]
         entries: dict[int, list[LedgerEntry]] = {i: [] for i in ids}
         for e in (
             await session.exec(
                 select(LedgerEntry)
-                .where(LedgerEntry.txn_id.in_(ids))
-                .order_by(LedgerEntry.id)
+                .where(col(LedgerEntry.txn_id).in_(ids))
+                .order_by(col(LedgerEntry.id))
                 .execution_options(populate_existing=True)
             )
         ).all():
             entries[e.txn_id].append(e)
-        for t in txns:
+        for t, txn_id in zip(txns, ids, strict=True):
             check.transactions += 1
-            rows = entries[t.id]
+            rows = entries[txn_id]
             total = sum(e.amount_minutes for e in rows)
             check.entries_sum += total
             if total != 0 or len(rows) < 2:
-                check.unbalanced_txn_ids.append(t.id)
+                check.unbalanced_txn_ids.append(txn_id)
                 check.problems.append(
                     f"流水 {t.id} 的分录合计为 {total} 分钟，不为零 (txn {t.id} entries sum to {total})"
                 )
@@ -450,11 +456,12 @@ async def compare_balances(session: AsyncSession, check: LedgerCheck) -> None:
             func.coalesce(func.sum(LedgerEntry.amount_minutes), 0),
         )
         .select_from(LedgerAccount)
-        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id, isouter=True)
-        .group_by(LedgerAccount.id, LedgerAccount.kind, LedgerAccount.balance_minutes)
-        .order_by(LedgerAccount.id)
+        .join(LedgerEntry, col(LedgerEntry.account_id) == col(LedgerAccount.id), isouter=True)
+        .group_by(col(LedgerAccount.id), col(LedgerAccount.kind), col(LedgerAccount.balance_minutes))
+        .order_by(col(LedgerAccount.id))
     )
-    for account_id, kind, balance, total in (await session.exec(sums)).all():
+    for row_id, kind, balance, total in (await session.exec(sums)).all():
+        account_id = cast(int, row_id)
         if balance != total:
             check.balances_ok = False
             check.mismatched_accounts.append((account_id, balance, int(total)))

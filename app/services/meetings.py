@@ -239,6 +239,7 @@ async def public_resolutions(
 ) -> list[MinutesPublic]:
     """公示: the public resolutions of meetings held in a community (and at its alliance), newest first:
     the viewer's own community, or with org_id the community of a node they live in or are staff over."""
+    home: Org | None
     if org_id is not None:
         home = await orgs_service.get_org(session, org_id=org_id)
         lives_there = False

@@ -129,7 +129,7 @@ async def cuts(
             )
         )
     ).all()
-    verified = defaultdict(int)
+    verified: defaultdict[str, int] = defaultdict(int)
     for category, *_ in verified_rows:
         verified[category] += 1
     by_category = [
@@ -138,7 +138,7 @@ async def cuts(
     ]
 
     minutes = await _service_by_person(session, org=org, lo=lo, hi=hi)
-    done_by = defaultdict(int)
+    done_by: defaultdict[int, int] = defaultdict(int)
     for _, claimer_id, *_ in verified_rows:
         if claimer_id is not None:
             done_by[claimer_id] += 1

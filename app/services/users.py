@@ -1,5 +1,7 @@
 """People: finding or creating them by phone, their profile and roles."""
 
+from typing import Any
+
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -114,7 +116,7 @@ async def set_blocked(session: AsyncSession, *, user_id: int, reason: str | None
     if person is None or not await may_act_for(session, actor_id=actor.id, person=person):
         raise NotFound("用户不存在", code="user_not_found")
     await require_role_over(session, user_id=actor.id, org_id=belonging_org_id(person), roles=ADMIN_ONLY)
-    values = (
+    values: dict[str, Any] = (
         {"blocked_at": clock.now(), "blocked_reason": reason}
         if reason
         else {"blocked_at": None, "blocked_reason": None}

@@ -150,7 +150,7 @@ async def test_full_journey_records_every_step(client, session):
     wish = await _published(client, poster, staff)
     wid = wish["id"]
     resp = await client.post(
-        f"{API}/{wid}/claim", json={"promise_date": clock.now().date().isoformat()}, headers=auth(volunteer)
+        f"{API}/{wid}/claim", json={"promise_date": clock.today().isoformat()}, headers=auth(volunteer)
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "claimed"
