@@ -67,6 +67,21 @@
     });
   }
 
+  /* The organiser checks a resident's ticket by camera (their phone shows it, or a printed one). */
+  var ticketVideo = document.getElementById("ticket-camera");
+  if (ticketForm && ticketVideo && ejia.qrCamera) {
+    var startCam = document.getElementById("ticket-camera-start"), stopCam = document.getElementById("ticket-camera-stop");
+    var ticketCamera = ejia.qrCamera(ticketVideo, {
+      jsqr: (document.currentScript && document.currentScript.dataset.jsqr) || "/static/vendor/jsqr/jsQR.js",
+      onCode: function (text) { ticketForm.elements.ticket.value = text; ticketForm.requestSubmit(); },
+      onError: function () { ejia.toast("无法打开摄像头，请粘贴入场码"); },
+      onState: function (on) { stopCam.hidden = !on; startCam.hidden = on; }
+    });
+    startCam.addEventListener("click", ticketCamera.start);
+    stopCam.addEventListener("click", ticketCamera.stop);
+  }
+
+
   var closeBtn = document.querySelector("[data-close]");
   if (closeBtn) {
     closeBtn.addEventListener("click", function () {

@@ -3,11 +3,11 @@
   "use strict";
   var root = document.getElementById("scan");
   var result = document.getElementById("result");
-  var video = document.getElementById("camera"), canvas = document.getElementById("frame");
+  var video = document.getElementById("camera");
   var startBtn = document.getElementById("camera-start"), stopBtn = document.getElementById("camera-stop");
   var form = document.getElementById("code-form");
   var inWeChat = root.dataset.wechat === "1";
-  var busy = false, stream = null, timer = null, wxReady = false;
+  var busy = false, wxReady = false;
 
   var TITLES = { visit: "到站签到成功", duty_start: "值班已开始", duty_end: "值班已结束", activity: "活动签到成功" };
 
@@ -83,54 +83,14 @@
     submit(form.elements.code.value);
   });
 
-  function stopCamera() {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
-    video.hidden = true; stopBtn.hidden = true; startBtn.hidden = false;
-  }
-
-  /* the content-hashed URL the page names */
-  var jsqrUrl = (document.currentScript && document.currentScript.dataset.jsqr) || "/static/vendor/jsqr/jsQR.js";
-
-  function loadJsQR() {
-    if (window.jsQR) return Promise.resolve();
-    return new Promise(function (resolve, reject) {
-      var s = document.createElement("script");
-      s.src = jsqrUrl;
-      s.onload = resolve; s.onerror = reject;
-      document.head.appendChild(s);
-    });
-  }
-
-  function startCamera() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      show(false, "无法打开摄像头", "请使用微信“扫一扫”或在下方输入签到码");
-      return;
-    }
-    loadJsQR().then(function () {
-      return navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
-    }).then(function (s) {
-      stream = s; video.srcObject = s; video.hidden = false; stopBtn.hidden = false; startBtn.hidden = true;
-      video.play();
-      var ctx = canvas.getContext("2d", { willReadFrequently: true });
-      timer = setInterval(function () {
-        if (video.readyState < 2 || busy) return;
-        var w = video.videoWidth, h = video.videoHeight, scale = Math.min(1, 640 / Math.max(w, h));
-        canvas.width = Math.round(w * scale); canvas.height = Math.round(h * scale);
-        ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
-        var img = ctx.getImageData(0, 0, canvas.width, canvas.height);
-        var code = window.jsQR(img.data, img.width, img.height, { inversionAttempts: "dontInvert" });
-        if (code && code.data) { stopCamera(); submit(code.data); }
-      }, 200);
-    }).catch(function () {
-      stopCamera();
-      show(false, "无法打开摄像头", "请允许使用摄像头，或在下方输入签到码");
-    });
-  }
-
-  startBtn.addEventListener("click", startCamera);
-  stopBtn.addEventListener("click", stopCamera);
-  window.addEventListener("pagehide", stopCamera);
+  var camera = ejia.qrCamera(video, {
+    jsqr: (document.currentScript && document.currentScript.dataset.jsqr) || "/static/vendor/jsqr/jsQR.js",
+    onCode: function (text) { submit(text); },
+    onError: function () { show(false, "无法打开摄像头", "请允许使用摄像头，或在下方输入签到码"); },
+    onState: function (on) { stopBtn.hidden = !on; startBtn.hidden = on; }
+  });
+  startBtn.addEventListener("click", camera.start);
+  stopBtn.addEventListener("click", camera.stop);
 
   /* Inside WeChat only: sign the JS-SDK config on the server, then offer WeChat's own scanner. */
   var wxBtn = document.getElementById("wx-scan");
