@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     aliyun_sms_code_template: str = Field("", validation_alias="EJIA_ALIYUN_SMS_CODE_TEMPLATE")
     aliyun_sms_notice_template: str = Field("", validation_alias="EJIA_ALIYUN_SMS_NOTICE_TEMPLATE")
     public_base_url: str = Field("http://localhost:8000", validation_alias="EJIA_PUBLIC_BASE_URL")
+    # The stations map's tile source, e.g. an intranet tile server or a licensed provider's URL with
+    # {z}/{x}/{y} (GCJ-02 tiles: station coordinates are GCJ-02). Empty: the page shows the list only.
+    map_tile_url: str = Field("", validation_alias="EJIA_MAP_TILE_URL")
+    map_attribution: str = Field("", validation_alias="EJIA_MAP_ATTRIBUTION")
     upload_dir: Path = Field(Path("uploads"), validation_alias="EJIA_UPLOAD_DIR")
     # Request bodies are refused above these sizes before anything reads them (app/limits.py);
     # the reverse proxy should refuse the same sizes first (README, "Security model").

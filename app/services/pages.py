@@ -224,7 +224,9 @@ async def stations(session: AsyncSession, *, user: User, near: str | None, coord
     items, _ = await stations_service.list_stations(
         session, org_id=None, near=near, params=PageParams(limit=50), viewer=user
     )
-    return {"stations": items, "near": near}
+    # What the map marks (when the page has a tile source): each station's place and name.
+    points = [{"id": s.id, "name": s.name, "lat": s.lat, "lng": s.lng} for s in items]
+    return {"stations": items, "near": near, "points": points}
 
 
 async def stations_admin(session: AsyncSession, *, user: User) -> dict:

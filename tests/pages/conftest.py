@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -94,20 +94,34 @@ def pages_migrated() -> str:
 
 
 @pytest.fixture(scope="session")
-def server(pages_migrated) -> str:
+def server(pages_migrated) -> Iterator[str]:
     """Start the app under uvicorn on a free loopback port; its base URL."""
+    yield from _serve(pages_migrated, name="server")
+
+
+@pytest.fixture(scope="session")
+def map_server(pages_migrated) -> Iterator[str]:
+    """A second server on the same database with a map tile source configured (EJIA_MAP_TILE_URL; the
+    tiles are its own 404s: the tests look at the markers, not the imagery)."""
+    yield from _serve(
+        pages_migrated, name="map-server", extra={"EJIA_MAP_TILE_URL": "/tiles/{z}/{x}/{y}.png"}
+    )
+
+
+def _serve(database_url: str, *, name: str, extra: dict[str, str] | None = None) -> Iterator[str]:
     port = _free_port()
     env = dict(
         os.environ,
-        DATABASE_URL=pages_migrated,
+        DATABASE_URL=database_url,
         EJIA_ENV="test",
         EJIA_RUN_SCHEDULER="false",
         EJIA_UPLOAD_DIR=str(_TMP / "uploads"),
         EJIA_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         # every browser test signs in from 127.0.0.1: one NAT-sized allowance is not enough
         EJIA_OTP_PER_IP_PER_MINUTE="10000",
+        **(extra or {}),
     )
-    log_path = _TMP / "server.log"
+    log_path = _TMP / f"{name}.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
         [

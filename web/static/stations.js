@@ -147,3 +147,25 @@
     return [lat + dLat, lng + dLng];
   }
 })();
+
+/* The stations map (only where a tile source is configured; the list below always works). */
+(function () {
+  "use strict";
+  var box = document.getElementById("station-map");
+  if (!box || !window.L) return;
+  var points = JSON.parse(document.getElementById("station-points").textContent);
+  // The marker images' folder (served under their plain names too, beside the hashed ones).
+  L.Icon.Default.imagePath = (box.dataset.icons || "").replace(/[^/]*$/, "");
+  var map = L.map(box, { zoomControl: true, attributionControl: !!box.dataset.attribution });
+  L.tileLayer(box.dataset.tiles, { maxZoom: 18, attribution: box.dataset.attribution || "" }).addTo(map);
+  var bounds = [];
+  points.forEach(function (p) {
+    var link = document.createElement("a");
+    link.href = "/stations/" + p.id;
+    link.textContent = p.name;
+    L.marker([p.lat, p.lng], { title: p.name, alt: p.name }).addTo(map).bindPopup(link);
+    bounds.push([p.lat, p.lng]);
+  });
+  if (bounds.length === 1) map.setView(bounds[0], 16);
+  else map.fitBounds(bounds, { padding: [24, 24] });
+})();

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.deps import PageUser, SessionDep
+from app.deps import PageUser, SessionDep, SettingsDep
 from app.models.base import Id
 from app.services import pages as pages_service
 from app.services import stations as stations_service
@@ -14,10 +14,17 @@ router = APIRouter()
 
 @router.get("/stations")
 async def stations_page(
-    request: Request, session: SessionDep, user: PageUser, near: str | None = None, coord: str = "gcj02"
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
+    near: str | None = None,
+    coord: str = "gcj02",
 ):
-    """Red stations, nearest first once the phone shares its location (`coord=wgs84` for a browser's GPS)."""
+    """Red stations, nearest first once the phone shares its location (`coord=wgs84` for a browser's GPS),
+    on a map when a tile source is configured (EJIA_MAP_TILE_URL)."""
     context = await pages_service.stations(session, user=user, near=near, coord=coord)
+    context["map"] = {"tiles": settings.map_tile_url, "attribution": settings.map_attribution}
     return render(request, "stations/list.html", context, tab="home")
 
 
