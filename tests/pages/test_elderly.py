@@ -1,5 +1,6 @@
 """长辈版 (MIIT 适老化, issue 14, item 2): in large-text mode every page's text is at least 18 px and every
-primary action at least 60 px tall, and no page overflows the 375 px screen in either mode."""
+primary action at least 60 px tall; in both modes no page overflows the 375 px screen and axe finds no
+serious violation (colour contrast of at least 4.5:1 among them)."""
 
 import pytest
 
@@ -34,7 +35,7 @@ MEASURE = """() => {
 
 
 @pytest.mark.parametrize("elderly", [False, True], ids=["standard", "elderly"])
-async def test_every_page_in_both_modes(browser, server, page_db, login, elderly):
+async def test_every_page_in_both_modes(browser, server, page_db, login, axe_check, elderly):
     site = await build_site(page_db, server)
     if elderly:
         async with page_db.session() as s:
@@ -62,6 +63,10 @@ async def test_every_page_in_both_modes(browser, server, page_db, login, elderly
                 problems.append(f"{path}: wider than 375 px")
             if elderly and (found["small"] or found["low"]):
                 problems.append(f"{path}: text {found['small']} actions {found['low']}")
+            try:  # contrast (≥ 4.5:1) and every other serious accessibility rule, in both modes
+                await axe_check(page)
+            except AssertionError as exc:
+                problems.append(str(exc).split("\nassert")[0])
     finally:
         await context.close()
     assert not problems, "\n".join(problems)
