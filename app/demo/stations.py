@@ -6,6 +6,7 @@ from app import clock
 from app.demo.history import clock_at
 from app.models.activities import Activity, ActivitySignup, Attendance, SignupStatus
 from app.models.stations import Checkin, CheckinKind, DutyShift, ShiftSignup, Station, StationDeputy
+from app.services import shifts as shifts_service
 from app.services.credit import is_service_kind
 from app.services.credit import post as credit
 
@@ -126,19 +127,12 @@ async def seed(session, ctx) -> None:
     )
     session.add(served)
     await session.flush()
+    # They scanned in and the shift's close ended their duty: the real start/end, so the crediting rule
+    # (bounded by the shift, rounded by the alliance's unit) decides the minutes, as it would for them.
     for who, minutes in (("孙站长", 180), ("褚老师", 150)):
         start = served.starts_at + timedelta(minutes=180 - minutes)
-        session.add(
-            ShiftSignup(
-                shift_id=served.id,
-                user_id=people[who].id,
-                started_at=start,
-                ended_at=served.ends_at,
-                served_minutes=minutes,
-                credited=True,
-                credited_at=served.closed_at,
-            )
-        )
+        signup = ShiftSignup(shift_id=served.id, user_id=people[who].id)
+        session.add(signup)
         session.add(
             Checkin(
                 user_id=people[who].id,
@@ -149,16 +143,12 @@ async def seed(session, ctx) -> None:
                 at=start,
             )
         )
+        await session.flush()
+        await shifts_service.start_duty(session, signup=signup, at=start)
+        await session.refresh(signup)
         with clock_at(served.closed_at):
-            await credit(
-                session,
-                org_id=stations[1].org_id,
-                user_id=people[who].id,
-                minutes=minutes,
-                ref_type="shift",
-                ref_id=served.id,
-                memo=f"红色驿站值班：{stations[1].name}",
-                actor_id=None,
+            await shifts_service.end_duty(
+                session, signup=signup, shift=served, station=stations[1], at=served.ends_at, actor_id=None
             )
     for offset, station, who in (
         (1, stations[0], ["冯医生"]),
