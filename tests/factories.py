@@ -89,3 +89,10 @@ def photo(fmt: str = "PNG", *, size: tuple[int, int] = (64, 48), gps: bool = Fal
 def auth(user: User) -> dict[str, str]:
     """Bearer headers for the user."""
     return {"Authorization": f"Bearer {issue_access_token(get_settings(), user.id, user.token_version)}"}
+
+
+def problem_code(resp, status: int) -> str:
+    """The stable code of a problem+json refusal, after checking its status, so a test says why it was refused."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json"), resp.headers["content-type"]
+    return resp.json()["code"]

@@ -6,8 +6,8 @@ from app import clock
 from app.demo.history import clock_at
 from app.models.activities import Activity, ActivitySignup, Attendance, SignupStatus
 from app.models.stations import Checkin, CheckinKind, DutyShift, ShiftSignup, Station, StationDeputy
-from app.services.credit import is_service_kind
-from app.services.credit import post as credit
+from app.services import activity_attendance as attendance_service
+from app.services import shifts as shifts_service
 
 # name, org, address, (lat, lng) in GCJ-02, hours, services, master, deputies, card allowed
 STATIONS = [
@@ -126,19 +126,12 @@ async def seed(session, ctx) -> None:
     )
     session.add(served)
     await session.flush()
+    # They scanned in and the shift's close ended their duty: the real start/end, so the crediting rule
+    # (bounded by the shift, rounded by the alliance's unit) decides the minutes, as it would for them.
     for who, minutes in (("孙站长", 180), ("褚老师", 150)):
         start = served.starts_at + timedelta(minutes=180 - minutes)
-        session.add(
-            ShiftSignup(
-                shift_id=served.id,
-                user_id=people[who].id,
-                started_at=start,
-                ended_at=served.ends_at,
-                served_minutes=minutes,
-                credited=True,
-                credited_at=served.closed_at,
-            )
-        )
+        signup = ShiftSignup(shift_id=served.id, user_id=people[who].id)
+        session.add(signup)
         session.add(
             Checkin(
                 user_id=people[who].id,
@@ -149,16 +142,12 @@ async def seed(session, ctx) -> None:
                 at=start,
             )
         )
+        await session.flush()
+        await shifts_service.start_duty(session, signup=signup, at=start)
+        await session.refresh(signup)
         with clock_at(served.closed_at):
-            await credit(
-                session,
-                org_id=stations[1].org_id,
-                user_id=people[who].id,
-                minutes=minutes,
-                ref_type="shift",
-                ref_id=served.id,
-                memo=f"红色驿站值班：{stations[1].name}",
-                actor_id=None,
+            await shifts_service.end_duty(
+                session, signup=signup, shift=served, station=stations[1], at=served.ends_at, actor_id=None
             )
     for offset, station, who in (
         (1, stations[0], ["冯医生"]),
@@ -196,6 +185,7 @@ async def seed(session, ctx) -> None:
     for title, kind, org, days, hours, place, capacity, minutes, came in ACTIVITIES:
         start = day + timedelta(days=days, hours=6)  # 15:00 China time
         past = came is not None
+        organiser = people["李主任"]
         activity = Activity(
             org_id=ctx.orgs[org].id,
             title=title,
@@ -205,8 +195,7 @@ async def seed(session, ctx) -> None:
             location=place,
             capacity=capacity,
             credit_minutes=minutes,
-            created_by_id=people["李主任"].id,
-            closed_at=start + timedelta(hours=hours) if past else None,
+            created_by_id=organiser.id,
         )
         session.add(activity)
         await session.flush()
@@ -219,14 +208,9 @@ async def seed(session, ctx) -> None:
         for name in signed:
             session.add(
                 ActivitySignup(
-                    activity_id=activity.id,
-                    user_id=people[name].id,
-                    status=SignupStatus.signed_up,
-                    no_show=past and name not in came,
+                    activity_id=activity.id, user_id=people[name].id, status=SignupStatus.signed_up
                 )
             )
-        # The crediting rule: service kinds earn their minutes, study and meetings attendance only.
-        earned = minutes if is_service_kind(kind) else 0
         for name in came or []:
             session.add(
                 Attendance(
@@ -234,8 +218,6 @@ async def seed(session, ctx) -> None:
                     user_id=people[name].id,
                     method="code",
                     signed_in_at=start - timedelta(minutes=10),
-                    credited_minutes=earned,
-                    credited_at=activity.closed_at,
                 )
             )
             session.add(
@@ -247,16 +229,11 @@ async def seed(session, ctx) -> None:
                     at=start - timedelta(minutes=10),
                 )
             )
-            with clock_at(activity.closed_at):
-                await credit(
-                    session,
-                    org_id=activity.org_id,
-                    user_id=people[name].id,
-                    minutes=earned,
-                    ref_type="activity",
-                    ref_id=activity.id,
-                    memo=f"参加活动：{title}",
-                    actor_id=None,
-                )
         session.add(activity)
+        await session.flush()
+        if past:
+            # The organiser closed it when it ended: the crediting rule credits who came (service kinds
+            # their stay, study and meetings attendance only) and the rest are marked absent.
+            with clock_at(activity.ends_at):
+                await attendance_service.settle(session, activity=activity, actor_id=organiser.id)
     await session.flush()

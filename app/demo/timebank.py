@@ -8,7 +8,7 @@ from app import clock
 from app.demo.history import clock_at
 from app.models.activities import Activity, ActivitySignup, Attendance, SignupStatus
 from app.models.timebank import AccountKind, Redemption, Reward, TimebankPolicy, TxnKind
-from app.services import credit as credit_rule
+from app.services import activity_attendance as attendance_service
 from app.services import ledger
 
 # (person, org where the service happened, minutes, memo) — each a past volunteer activity, credited
@@ -52,7 +52,6 @@ async def _past_service(session: AsyncSession, ctx) -> None:
             capacity=10,
             signed_up=1,
             credit_minutes=minutes,
-            closed_at=end,
             created_by_id=ctx.people["李主任"].id,
             created_at=start - timedelta(days=5),
         )
@@ -67,22 +66,11 @@ async def _past_service(session: AsyncSession, ctx) -> None:
                 method="code",
                 signed_in_at=start,
                 signed_out_at=end,
-                credited_minutes=minutes,
-                credited_at=end,
             )
         )
         await session.flush()
-        with clock_at(end):
-            await credit_rule.post(
-                session,
-                org_id=activity.org_id,
-                user_id=person.id,
-                minutes=minutes,
-                ref_type="activity",
-                ref_id=activity.id,
-                memo=f"参加活动：{memo}",
-                actor_id=None,
-            )
+        with clock_at(end):  # the organiser closes it as it ends: the crediting rule credits the stay
+            await attendance_service.settle(session, activity=activity, actor_id=ctx.people["李主任"].id)
 
 
 async def seed(session: AsyncSession, ctx) -> None:

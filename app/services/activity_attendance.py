@@ -327,41 +327,10 @@ async def close_activity(session: AsyncSession, *, activity_id: int, actor: User
     """Close the activity: credit every attendee once, record no-shows; later or concurrent calls change nothing."""
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
-    now = clock.now()
-    if now < activity.starts_at:
+    if clock.now() < activity.starts_at:
         raise Conflict("活动尚未开始，不能结束（结束后未签到的人会记为缺席）", code="activity_not_started")
-    won = await session.exec(
-        update(Activity).where(Activity.id == activity.id, Activity.closed_at.is_(None)).values(closed_at=now)
-    )
-    credited = 0
-    if won.rowcount == 1:
-        activity.closed_at = now
-        # Everyone's attendance but the closer's own: an organiser does not credit themselves.
-        rows = (
-            await session.exec(
-                select(Attendance).where(
-                    Attendance.activity_id == activity.id,
-                    Attendance.credited_minutes.is_(None),
-                    Attendance.user_id != actor.id,
-                )
-            )
-        ).all()
-        policy = await credit_rule.policy_for(session, org_id=activity.org_id)
-        for attendance in rows:
-            if await _credit_attendance(
-                session, activity=activity, attendance=attendance, actor_id=actor.id, policy=policy
-            ):
-                credited += 1
-        attended = select(Attendance.user_id).where(Attendance.activity_id == activity.id)
-        await session.exec(
-            update(ActivitySignup)
-            .where(
-                ActivitySignup.activity_id == activity.id,
-                ActivitySignup.status == SignupStatus.signed_up,
-                ActivitySignup.user_id.not_in(attended),
-            )
-            .values(no_show=True)
-        )
+    credited = await settle(session, activity=activity, actor_id=actor.id)
+    if credited is not None:
         await audit.record(
             session,
             actor_id=actor.id,
@@ -378,9 +347,49 @@ async def close_activity(session: AsyncSession, *, activity_id: int, actor: User
         activity_id=activity.id,
         closed_at=activity.closed_at,
         attended=stats["attended"],
-        credited=credited,
+        credited=credited or 0,
         no_shows=stats["no_shows"],
     )
+
+
+async def settle(session: AsyncSession, *, activity: Activity, actor_id: int) -> int | None:
+    """Close the activity once (conditional UPDATE) at the clock's now: credit every attendance but the
+    closer's own (an organiser does not credit themselves), mark who signed up and never came as absent.
+    Returns how many were credited, None if someone closed it first. Flushes only; the caller commits."""
+    now = clock.now()
+    won = await session.exec(
+        update(Activity).where(Activity.id == activity.id, Activity.closed_at.is_(None)).values(closed_at=now)
+    )
+    if won.rowcount != 1:
+        return None
+    activity.closed_at = now
+    rows = (
+        await session.exec(
+            select(Attendance).where(
+                Attendance.activity_id == activity.id,
+                Attendance.credited_minutes.is_(None),
+                Attendance.user_id != actor_id,
+            )
+        )
+    ).all()
+    policy = await credit_rule.policy_for(session, org_id=activity.org_id)
+    credited = 0
+    for attendance in rows:
+        if await _credit_attendance(
+            session, activity=activity, attendance=attendance, actor_id=actor_id, policy=policy
+        ):
+            credited += 1
+    attended = select(Attendance.user_id).where(Attendance.activity_id == activity.id)
+    await session.exec(
+        update(ActivitySignup)
+        .where(
+            ActivitySignup.activity_id == activity.id,
+            ActivitySignup.status == SignupStatus.signed_up,
+            ActivitySignup.user_id.not_in(attended),
+        )
+        .values(no_show=True)
+    )
+    return credited
 
 
 async def _figures(session: AsyncSession, activity_id: int) -> dict[str, int]:

@@ -55,6 +55,7 @@ async def test_resident_cannot_publish_403(client, session):
         "/api/v1/activities", json=_body(tree.compound), headers=auth(await make_user(session))
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_unknown_kind_is_422(client, session):
@@ -117,6 +118,7 @@ async def test_cancel_without_signup_is_404(client, session):
         f"/api/v1/activities/{act['id']}/signup", headers=auth(await make_user(session))
     )
     assert resp.status_code == 404
+    assert resp.json()["code"] == "signup_not_found"
 
 
 async def test_sign_in_by_live_code_then_retry_is_duplicate(client, session):
@@ -198,6 +200,7 @@ async def test_resident_cannot_sign_others_in_403(client, session):
         headers=auth(await make_user(session)),
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_organiser_scans_personal_ticket(client, session):
@@ -206,6 +209,7 @@ async def test_organiser_scans_personal_ticket(client, session):
     person = await make_user(session)
     no_ticket = await client.get(f"/api/v1/activities/{act['id']}/ticket", headers=auth(person))
     assert no_ticket.status_code == 404
+    assert no_ticket.json()["code"] == "signup_not_found"
     await client.post(f"/api/v1/activities/{act['id']}/signup", headers=auth(person))
     ticket = (await client.get(f"/api/v1/activities/{act['id']}/ticket", headers=auth(person))).json()
     resp = await client.post(
@@ -319,6 +323,7 @@ async def test_only_organiser_gets_live_code(client, session):
     act, _ = await _activity(client, session, tree)
     resp = await client.get(f"/api/v1/activities/{act['id']}/qr", headers=auth(await make_user(session)))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_activity_pages_render_with_ticket_and_organiser_tools(client, session):

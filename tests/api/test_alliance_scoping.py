@@ -3,7 +3,7 @@ alliance's wall and shelf are not theirs, whether they live somewhere or only ho
 
 from app.models.timebank import Reward
 from app.services import ledger
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 API = "/api/v1"
 
@@ -18,11 +18,14 @@ async def test_staff_of_another_alliance_neither_see_nor_claim_its_published_wis
     wid = (await client.post(f"{API}/wishes", json=body, headers=auth(poster))).json()["id"]
     await client.post(f"{API}/wishes/{wid}/review", json={"approve": True}, headers=auth(staff))
 
-    assert (await client.get(f"{API}/wishes/{wid}", headers=auth(outsider))).status_code == 404
+    assert (
+        problem_code(await client.get(f"{API}/wishes/{wid}", headers=auth(outsider)), 404) == "wish_not_found"
+    )
     listed = await client.get(f"{API}/wishes", params={"org_id": a.compound.id}, headers=auth(outsider))
     assert listed.json()["items"] == []
     claimed = await client.post(f"{API}/wishes/{wid}/claim", headers=auth(outsider))
     assert claimed.status_code == 404
+    assert claimed.json()["code"] == "wish_not_found"
     # someone who belongs nowhere yet still sees every wall; B's own staff see their own alliance
     newcomer = await make_user(session)
     assert (await client.get(f"{API}/wishes/{wid}", headers=auth(newcomer))).status_code == 200
@@ -112,17 +115,31 @@ async def test_another_alliances_activities_stations_and_posts_are_not_theirs(cl
         await make_user(session, role=(b.alliance, "admin")),
     ):
         h = auth(outsider)
-        assert (await client.get(f"{API}/activities/{act}", headers=h)).status_code == 404
-        assert (await client.post(f"{API}/activities/{act}/signup", headers=h)).status_code == 404
+        assert (
+            problem_code(await client.get(f"{API}/activities/{act}", headers=h), 404) == "activity_not_found"
+        )
+        assert (
+            problem_code(await client.post(f"{API}/activities/{act}/signup", headers=h), 404)
+            == "activity_not_found"
+        )
         listed = await client.get(f"{API}/activities", params={"org_id": a.compound.id}, headers=h)
         assert listed.json()["items"] == []
-        assert (await client.get(f"{API}/stations/{station.id}", headers=h)).status_code == 404
+        assert (
+            problem_code(await client.get(f"{API}/stations/{station.id}", headers=h), 404)
+            == "station_not_found"
+        )
         assert (await client.get(f"{API}/stations", params={"org_id": a.compound.id}, headers=h)).json()[
             "items"
         ] == []
-        assert (await client.get(f"{API}/stations/{station.id}/shifts", headers=h)).status_code == 404
-        assert (await client.post(f"{API}/shifts/{sid}/signup", headers=h)).status_code == 404
-        assert (await client.get(f"{API}/posts/{pid}", headers=h)).status_code == 404
+        assert (
+            problem_code(await client.get(f"{API}/stations/{station.id}/shifts", headers=h), 404)
+            == "station_not_found"
+        )
+        assert (
+            problem_code(await client.post(f"{API}/shifts/{sid}/signup", headers=h), 404)
+            == "station_not_found"
+        )
+        assert problem_code(await client.get(f"{API}/posts/{pid}", headers=h), 404) == "post_not_found"
         assert (await client.get(f"{API}/orgs/{a.compound.id}/posts", headers=h)).json()["items"] == []
 
     # the same alliance's people, and someone who belongs nowhere yet, still see and join them
@@ -188,7 +205,10 @@ async def test_another_alliances_teams_are_neither_listed_shown_nor_joined(clien
     resident = await make_user(session, home=b.compound)
     outside_staff = await make_user(session, role=(b.compound, "staff"))
     for outsider in (resident, outside_staff):
-        assert (await client.get(f"{API}/teams/{team['id']}", headers=auth(outsider))).status_code == 404
+        assert (
+            problem_code(await client.get(f"{API}/teams/{team['id']}", headers=auth(outsider)), 404)
+            == "team_not_found"
+        )
         listed = await client.get(f"{API}/teams", params={"org_id": a.compound.id}, headers=auth(outsider))
         assert listed.json()["items"] == []
         joined = await client.post(f"{API}/teams/{team['id']}/join", headers=auth(outsider))

@@ -15,7 +15,7 @@ from app.models.user import User
 from app.routers.auth import sms_sender
 from app.security import COOKIE_NAME, issue_access_token, read_payload
 from app.services.sms import ConsoleSms, UnconfiguredSms, get_sender
-from tests.factories import make_user, next_phone
+from tests.factories import make_user, next_phone, problem_code
 from tests.fakes.wechat import FakeWeChat
 
 SMS = "/api/v1/auth/sms-code"
@@ -133,7 +133,7 @@ async def test_logout_clears_the_cookie(client):
     resp = await client.post("/api/v1/auth/logout")
     assert resp.status_code == 204
     assert client.cookies.get(COOKIE_NAME) is None
-    assert (await client.get("/api/v1/me")).status_code == 401
+    assert problem_code(await client.get("/api/v1/me"), 401) == "not_authenticated"
 
 
 async def test_wrong_code_is_400_invalid_code(client):
@@ -492,7 +492,7 @@ async def test_unknown_openid_asks_for_phone_then_binds_it(client, wechat, sessi
     assert location.path == "/login"
     assert parse_qs(location.query) == {"bind": ["1"], "next": ["/wishes?mine=true&status=claimed"]}
     assert client.cookies.get(COOKIE_NAME) is None
-    assert (await client.get("/api/v1/me")).status_code == 401
+    assert problem_code(await client.get("/api/v1/me"), 401) == "not_authenticated"
 
     phone = next_phone()
     login = await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})

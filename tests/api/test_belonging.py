@@ -95,6 +95,7 @@ async def test_nobody_may_correct_a_person_who_belongs_nowhere(client, session):
             headers={**auth(who), "Idempotency-Key": f"c-{who.id}"},
         )
         assert resp.status_code == 404, resp.text
+        assert resp.json()["code"] == "user_not_found"
     assert await _balance(client, drifter) == 100
 
 
@@ -122,6 +123,7 @@ async def test_a_person_registered_at_the_door_belongs_to_that_alliance_only(cli
         headers={**auth(far_admin), "Idempotency-Key": "far"},
     )
     assert refused.status_code == 404
+    assert refused.json()["code"] == "user_not_found"
     granted = await client.post(
         f"{TB}/grants",
         json={"user_id": elder.id, "minutes": 30, "reason": "补录"},

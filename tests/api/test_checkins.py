@@ -122,6 +122,7 @@ async def test_garbage_is_invalid_token(client, session):
 async def test_no_login_is_401(client):
     resp = await client.post("/api/v1/checkins", json={"token": "v1.s.1.1.x"})
     assert resp.status_code == 401
+    assert resp.json()["code"] == "not_authenticated"
 
 
 async def test_card_scan_near_station_counts_and_keeps_only_the_distance(client, session):

@@ -13,7 +13,7 @@ from app.models.claim_policy import ClaimPolicy
 from app.models.org import Org
 from app.models.wishes import Wish
 from app.services import orgs as orgs_service
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 API = "/api/v1/wishes"
 
@@ -70,15 +70,22 @@ async def test_only_an_alliance_admin_sets_the_limits(client, session):
     staff = await make_user(session, role=(tree.community, "admin"))
     body = {"max_open_claims": 50, "max_claims_per_day": 100, "max_releases_per_day": 100}
     assert (
-        await client.put(f"{API}/claim-policy/{tree.alliance.id}", json=body, headers=auth(staff))
-    ).status_code == 403
+        problem_code(
+            await client.put(f"{API}/claim-policy/{tree.alliance.id}", json=body, headers=auth(staff)), 403
+        )
+        == "forbidden"
+    )
     assert (
-        await client.put(f"{API}/claim-policy/{tree.community.id}", json=body, headers=auth(staff))
-    ).status_code == 404
+        problem_code(
+            await client.put(f"{API}/claim-policy/{tree.community.id}", json=body, headers=auth(staff)), 404
+        )
+        == "org_not_found"
+    )
     bad = await client.put(
         f"{API}/claim-policy/{tree.alliance.id}", json={**body, "max_open_claims": 0}, headers=auth(staff)
     )
     assert bad.status_code == 422
+    assert bad.json()["code"] == "validation_error"
     assert (await session.exec(select(ClaimPolicy))).first() is None
 
 
@@ -101,7 +108,9 @@ async def test_claims_stay_inside_the_claimers_alliance(client, session):
     stranger = await make_user(session, home=far_compound)
     drifter = await make_user(session)
     # The stranger cannot even see it; the drifter sees every wall but must say where they serve first.
-    assert (await client.post(f"{API}/{wid}/claim", headers=auth(stranger))).status_code == 404
+    assert (
+        problem_code(await client.post(f"{API}/{wid}/claim", headers=auth(stranger)), 404) == "wish_not_found"
+    )
     resp = await client.post(f"{API}/{wid}/claim", headers=auth(drifter))
     assert (resp.status_code, resp.json()["code"]) == (409, "home_required")
     assert (await session.get(Wish, wid)).claimer_id is None

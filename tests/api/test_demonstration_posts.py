@@ -56,6 +56,7 @@ async def test_station_post_needs_staff_over_the_station(client, session):
         "/api/v1/demonstration-posts", json=body(station_id=station.id), headers=auth(master)
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
     staff = await make_user(session, role=(tree.compound, "staff"))
     resp = await client.post(
         "/api/v1/demonstration-posts", json=body(station_id=station.id), headers=auth(staff)

@@ -9,7 +9,7 @@ from app import clock
 from app.models.audit import AuditLog
 from app.services import event_timers
 from app.services import events as events_service
-from tests.factories import auth, make_tree, make_user, photo
+from tests.factories import auth, make_tree, make_user, photo, problem_code
 
 URL = "/api/v1/events"
 
@@ -116,7 +116,7 @@ async def test_who_sees_what(client, session):
     other_staff = await make_user(session, role=(tree.other_community, "staff"))
     eid = (await report(client, resident, tree.grid))["id"]
     for who in (stranger, other_staff, handler):
-        assert (await client.get(f"{URL}/{eid}", headers=auth(who))).status_code == 404
+        assert problem_code(await client.get(f"{URL}/{eid}", headers=auth(who)), 404) == "event_not_found"
     assert (await client.get(f"{URL}/{eid}", headers=auth(resident))).status_code == 200
     seen = await client.get(f"{URL}/{eid}", headers=auth(staff))
     assert seen.json()["reporter"]["phone"] == resident.phone
@@ -146,19 +146,27 @@ async def test_only_the_handler_handles_and_only_the_reporter_gives_feedback(cli
         f"{URL}/{eid}/dispatch", json={"handler_org_id": tree.unit.id, "due_at": due()}, headers=auth(staff)
     )
     assert (
-        await client.post(f"{URL}/{eid}/handle", json={"note": "x"}, headers=auth(resident))
-    ).status_code == 403
-    assert (
-        await client.post(
-            f"{URL}/{eid}/dispatch",
-            json={"handler_org_id": tree.unit.id, "due_at": due()},
-            headers=auth(handler),
+        problem_code(
+            await client.post(f"{URL}/{eid}/handle", json={"note": "x"}, headers=auth(resident)), 403
         )
-    ).status_code == 403
+        == "forbidden"
+    )
+    assert (
+        problem_code(
+            await client.post(
+                f"{URL}/{eid}/dispatch",
+                json={"handler_org_id": tree.unit.id, "due_at": due()},
+                headers=auth(handler),
+            ),
+            403,
+        )
+        == "forbidden"
+    )
     await client.post(f"{URL}/{eid}/handle", json={"note": "ok"}, headers=auth(handler))
     await client.post(f"{URL}/{eid}/check", json={"ok": True}, headers=auth(staff))
     r = await client.post(f"{URL}/{eid}/feedback", json={"satisfied": False}, headers=auth(staff))
     assert r.status_code == 403
+    assert r.json()["code"] == "forbidden"
 
 
 async def test_staff_reports_on_behalf_and_record_says_who(client, session):
@@ -192,6 +200,7 @@ async def test_staff_reports_on_behalf_and_record_says_who(client, session):
         headers=auth(resident),
     )
     assert r.status_code == 403
+    assert r.json()["code"] == "forbidden"
 
 
 async def test_overdue_is_marked_and_escalated_up_the_tree(client, session):
@@ -294,7 +303,10 @@ async def test_reporter_adds_a_photo_and_a_stranger_cannot_see_it(client, sessio
     assert (got.status_code, got.headers["content-type"]) == (200, "image/jpeg")
     assert got.content.startswith(b"\xff\xd8\xff")
     stranger = await make_user(session)
-    assert (await client.get(f"{URL}/{eid}/photos/0", headers=auth(stranger))).status_code == 404
+    assert (
+        problem_code(await client.get(f"{URL}/{eid}/photos/0", headers=auth(stranger)), 404)
+        == "event_not_found"
+    )
     bad = await client.post(
         f"{URL}/{eid}/photos", files={"photo": ("a.txt", b"hello", "text/plain")}, headers=auth(resident)
     )

@@ -100,6 +100,7 @@ async def test_invalid_rating_is_422(client, session):
         headers=auth(staff),
     )
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
     assert [e["field"] for e in resp.json()["errors"]] == ["rating"]
 
 
@@ -113,15 +114,18 @@ async def test_stranger_cannot_rate_a_member(client, session):
         headers=auth(other_staff),
     )
     assert resp.status_code == 404
+    assert resp.json()["code"] == "report_not_found"
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
     resp = await client.put(
         f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"}, headers=auth(unit_admin)
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
     resp = await client.put(
         f"/api/v1/members/{member.id}/feedback/{YEAR}", json={"rating": "excellent"}, headers=auth(member)
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_pending_member_cannot_be_rated_409(client, session):
@@ -181,6 +185,7 @@ async def test_unit_admin_sees_only_its_members_forms(client, session):
     assert resp.json()["items"][0]["user"]["phone"] == f"{a.phone[:3]}****{a.phone[-4:]}"
     denied = await client.get(f"/api/v1/units/{other_unit.id}/feedback?year={YEAR}", headers=auth(unit_admin))
     assert denied.status_code == 403
+    assert denied.json()["code"] == "forbidden"
     last_year = await client.get(
         f"/api/v1/units/{tree.unit.id}/feedback?year={YEAR - 1}", headers=auth(unit_admin)
     )
@@ -193,6 +198,7 @@ async def test_unit_admin_cannot_read_another_units_member_forms_404(client, ses
     unit_admin = await make_user(session, role=(tree.unit, "admin"))
     resp = await client.get(f"/api/v1/members/{c.id}/feedback", headers=auth(unit_admin))
     assert resp.status_code == 404
+    assert resp.json()["code"] == "feedback_not_found"
 
 
 async def test_feedback_workbook_holds_exactly_the_units_rows(client, session):
@@ -221,6 +227,7 @@ async def test_workbook_needs_the_unit_admin(client, session):
     staff = await make_user(session, role=(tree.unit, "staff"))
     resp = await client.get(f"/api/v1/units/{tree.unit.id}/feedback.xlsx?year={YEAR}", headers=auth(staff))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_quarterly_service_card_only_when_the_alliance_enables_it(client, session):
@@ -297,6 +304,7 @@ async def test_unassigned_unit_cannot_be_scored_409(client, session):
         headers=auth(other_admin),
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_record_card_reads_activities_wishes_shifts_and_the_ledger(client, session):

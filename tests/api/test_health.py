@@ -38,6 +38,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
 async def test_unknown_api_route_is_404_problem(client):
     resp = await client.get("/api/v1/no-such-thing")
     assert resp.status_code == 404
+    assert resp.json()["code"] == "not_found"
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert resp.json() == {
         "type": "/problems/not_found",

@@ -80,6 +80,7 @@ async def test_body_just_under_the_limit_reaches_the_app(client):
         "/api/v1/timebank/transfers", content=body, headers={"content-type": "application/json"}
     )
     assert resp.status_code == 401
+    assert resp.json()["code"] == "not_authenticated"
 
 
 @pytest.mark.parametrize("streamed", [False, True])
@@ -105,6 +106,7 @@ async def test_photo_upload_over_five_megabytes_is_413_before_authentication(cli
 async def test_photo_upload_of_four_megabytes_passes_the_size_check(client):
     resp = await client.post("/api/v1/wishes/1/photos", files={"photo": ("a.jpg", b"\xff" * (4 * MB))})
     assert resp.status_code == 401
+    assert resp.json()["code"] == "not_authenticated"
 
 
 async def test_form_body_uses_the_json_limit(client):

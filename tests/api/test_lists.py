@@ -9,7 +9,7 @@ from app import clock
 from app.models.org import UnitCommunity
 from app.models.resources import UnitResource
 from app.models.wishes import Wish
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 BASE = "/api/v1/orgs"
 
@@ -197,7 +197,10 @@ async def test_lists_are_for_staff_over_the_org_only(client, session):
         for path in ("needs", "needs.xlsx", "results.xlsx"):
             resp = await client.get(f"{BASE}/{tree.community.id}/lists/{path}", headers=auth(who))
             assert resp.status_code == 403
-    assert (await client.get(f"{BASE}/{tree.community.id}/lists/needs")).status_code == 401
+            assert resp.json()["code"] == "forbidden"
+    assert (
+        problem_code(await client.get(f"{BASE}/{tree.community.id}/lists/needs"), 401) == "not_authenticated"
+    )
 
 
 async def test_json_lists_paginate_with_cursor(client, session):
@@ -226,7 +229,10 @@ async def test_unit_staff_publish_resources_and_others_see_masked_phone(client, 
         "contact_name": "刘医生",
         "contact_phone": "13900001234",
     }
-    assert (await client.post("/api/v1/resources", json=body, headers=auth(poster))).status_code == 403
+    assert (
+        problem_code(await client.post("/api/v1/resources", json=body, headers=auth(poster)), 403)
+        == "forbidden"
+    )
     resp = await client.post("/api/v1/resources", json=body, headers=auth(unit_admin))
     assert resp.status_code == 201, resp.text
     rid = resp.json()["id"]

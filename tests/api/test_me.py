@@ -129,6 +129,7 @@ async def test_too_many_skills_is_422(client, session):
         "/api/v1/me", json={"skills": [f"特长{i}" for i in range(21)]}, headers=auth(user)
     )
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
     assert [e["field"] for e in resp.json()["errors"]] == ["skills"]
 
 
@@ -238,4 +239,5 @@ async def test_patch_home_beyond_any_id_is_422(client, session):
     user = await make_user(session, home=tree.compound)
     resp = await client.patch("/api/v1/me", json={"home_org_id": 2**63}, headers=auth(user))
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
     assert resp.json()["errors"][0]["field"] == "home_org_id"

@@ -12,7 +12,7 @@ from app.models.notifications import Notification
 from app.models.org import UnitCommunity
 from app.services import action_items as items_service
 from app.services import orgs as orgs_service
-from tests.factories import auth, make_tree, make_user, photo
+from tests.factories import auth, make_tree, make_user, photo, problem_code
 
 MINUTES = {
     "text": "讨论了小区停车难和楼道照明问题。",
@@ -158,8 +158,8 @@ async def test_an_action_item_needs_exactly_one_owner_and_a_future_date(client, 
     tree, people, meeting = world
     url, h = f"/api/v1/activities/{meeting}/action-items", auth(people["organiser"])
     both = _item(owner_org_id=tree.unit.id, owner_user_id=people["attendee"].id)
-    assert (await client.post(url, json=both, headers=h)).status_code == 422
-    assert (await client.post(url, json=_item(), headers=h)).status_code == 422
+    assert problem_code(await client.post(url, json=both, headers=h), 422) == "validation_error"
+    assert problem_code(await client.post(url, json=_item(), headers=h), 422) == "validation_error"
     past = {**_item(owner_org_id=tree.unit.id), "due_on": (clock.today() - timedelta(days=1)).isoformat()}
     r = await client.post(url, json=past, headers=h)
     assert (r.status_code, r.json()["code"]) == (422, "due_in_past")
@@ -347,13 +347,18 @@ async def test_meeting_photos_are_for_attendees_and_staff(client, world):
     await client.post(
         f"/api/v1/activities/{meeting}/minutes", json=MINUTES, headers=auth(people["organiser"])
     )
-    assert (await client.post(url, files=files, headers=auth(people["attendee"]))).status_code == 403
+    assert (
+        problem_code(await client.post(url, files=files, headers=auth(people["attendee"])), 403)
+        == "forbidden"
+    )
     r = await client.post(url, files=files, headers=auth(people["organiser"]))
     assert r.status_code == 201
     assert r.json()["photos"] == [f"/api/v1/activities/{meeting}/minutes/photos/0"]
     got = await client.get(f"{url}/0", headers=auth(people["attendee"]))
     assert (got.status_code, got.headers["content-type"]) == (200, "image/jpeg")
-    assert (await client.get(f"{url}/0", headers=auth(people["resident"]))).status_code == 404
+    assert (
+        problem_code(await client.get(f"{url}/0", headers=auth(people["resident"])), 404) == "photo_not_found"
+    )
     public = (
         await client.get(f"/api/v1/activities/{meeting}/minutes", headers=auth(people["resident"]))
     ).json()
@@ -371,12 +376,21 @@ async def test_the_owner_adds_photos_of_what_was_done(client, world):
     ).json()
     url = f"/api/v1/action-items/{item['id']}/photos"
     files = {"photo": ("a.png", photo("PNG"), "image/png")}
-    assert (await client.post(url, files=files, headers=auth(people["organiser"]))).status_code == 403
-    assert (await client.post(url, files=files, headers=auth(people["resident"]))).status_code == 404
+    assert (
+        problem_code(await client.post(url, files=files, headers=auth(people["organiser"])), 403)
+        == "forbidden"
+    )
+    assert (
+        problem_code(await client.post(url, files=files, headers=auth(people["resident"])), 404)
+        == "action_item_not_found"
+    )
     r = await client.post(url, files=files, headers=auth(people["unit_admin"]))
     assert r.json()["photos"] == [f"{url}/0"]
     assert (await client.get(f"{url}/0", headers=auth(people["organiser"]))).status_code == 200
-    assert (await client.get(f"{url}/1", headers=auth(people["organiser"]))).status_code == 404
+    assert (
+        problem_code(await client.get(f"{url}/1", headers=auth(people["organiser"])), 404)
+        == "photo_not_found"
+    )
 
 
 @pytest.mark.parametrize(

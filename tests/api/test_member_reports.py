@@ -3,7 +3,7 @@
 from sqlmodel import select
 
 from app.models.audit import AuditLog
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 URL = "/api/v1/member-reports"
 
@@ -130,9 +130,12 @@ async def test_staff_of_another_community_cannot_see_or_review(client, session):
     other = await make_user(session, role=(tree.other_community, "admin"))
     rid = (await client.post(URL, json=body(tree), headers=auth(member))).json()["id"]
     assert (
-        await client.post(f"{URL}/{rid}/review", json={"approve": True}, headers=auth(other))
-    ).status_code == 404
-    assert (await client.get(f"{URL}/{rid}", headers=auth(other))).status_code == 404
+        problem_code(
+            await client.post(f"{URL}/{rid}/review", json={"approve": True}, headers=auth(other)), 404
+        )
+        == "report_not_found"
+    )
+    assert problem_code(await client.get(f"{URL}/{rid}", headers=auth(other)), 404) == "report_not_found"
 
 
 async def test_member_cannot_approve_own_report_403(client, session):
@@ -141,6 +144,7 @@ async def test_member_cannot_approve_own_report_403(client, session):
     rid = (await client.post(URL, json=body(tree), headers=auth(member))).json()["id"]
     resp = await client.post(f"{URL}/{rid}/review", json={"approve": True}, headers=auth(member))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_unit_admin_sees_report_with_masked_phone(client, session):
@@ -194,6 +198,7 @@ async def test_someone_else_cannot_move_my_report_404(client, session):
         f"{URL}/{rid}/move", json={"org_id": tree.other_compound.id}, headers=auth(other)
     )
     assert resp.status_code == 404
+    assert resp.json()["code"] == "report_not_found"
 
 
 async def test_half_yearly_setting_makes_the_period_a_half(client, session):
@@ -219,3 +224,4 @@ async def test_settings_need_the_alliance_admin(client, session):
         headers=auth(staff),
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"

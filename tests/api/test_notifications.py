@@ -1,6 +1,6 @@
 """The in-app inbox: people hear about their wishes and claims, and see only their own messages."""
 
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 API = "/api/v1/notifications"
 
@@ -59,4 +59,4 @@ async def test_someone_elses_message_is_404(client, session):
 
 
 async def test_inbox_needs_login(client):
-    assert (await client.get(API)).status_code == 401
+    assert problem_code(await client.get(API), 401) == "not_authenticated"

@@ -146,6 +146,7 @@ async def test_unit_admin_cannot_assign_own_unit(client, session):
         headers=auth(unit_admin),
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_whitespace_only_name_is_422(client, session):
@@ -157,9 +158,11 @@ async def test_whitespace_only_name_is_422(client, session):
         headers=auth(admin),
     )
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
     assert [e["field"] for e in resp.json()["errors"]] == ["name"]
     me = await client.patch("/api/v1/me", json={"name": " \t "}, headers=auth(admin))
     assert me.status_code == 422
+    assert me.json()["code"] == "validation_error"
     trimmed = await client.post(
         "/api/v1/orgs",
         json={"name": " 新社区 ", "kind": "community", "parent_id": tree.alliance.id},

@@ -46,6 +46,7 @@ async def test_resident_cannot_create_post_403(client, session):
         headers=auth(resident),
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_approved_member_claims_and_post_counts_it(client, session):
@@ -87,6 +88,7 @@ async def test_member_of_another_branch_cannot_claim_403(client, session):
     member = await approved_member(client, session, tree, tree.other_compound)
     resp = await client.post(f"/api/v1/posts/{post['id']}/claim", headers=auth(member))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "not_an_approved_member"
 
 
 async def test_claim_beyond_slots_gets_409_post_full(client, session):

@@ -12,7 +12,7 @@ from app.models.activities import Activity
 from app.models.audit import AuditLog
 from app.services import qr
 from tests.api.test_activities import _activity
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 
 async def test_the_roster_names_everyone_with_their_state_and_downloads(client, session):
@@ -46,8 +46,9 @@ async def test_the_roster_names_everyone_with_their_state_and_downloads(client, 
     assert sorted(names) == sorted(["来了", "没来", "候补", "路过的王奶奶"])
     outsider = await make_user(session, home=tree.compound)
     assert (
-        await client.get(f"/api/v1/activities/{act['id']}/roster", headers=auth(outsider))
-    ).status_code == 403
+        problem_code(await client.get(f"/api/v1/activities/{act['id']}/roster", headers=auth(outsider)), 403)
+        == "forbidden"
+    )
 
 
 async def test_a_walk_in_beyond_capacity_needs_the_organisers_say_and_is_recorded(client, session):

@@ -8,7 +8,7 @@ import pytest
 from app import clock
 from app.config import get_settings
 from app.security import COOKIE_NAME, issue_access_token
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 READ_ALL = "/api/v1/notifications/read-all"
 
@@ -44,6 +44,7 @@ async def test_cookie_write_from_another_sites_referer_is_403(client, session):
     _sign_in_by_cookie(client, user)
     resp = await client.post(READ_ALL, headers={"Referer": "https://evil.example.com/page"})
     assert resp.status_code == 403
+    assert resp.json()["code"] == "cross_site_request"
 
 
 async def test_cookie_write_from_an_opaque_origin_is_403(client, session):
@@ -51,6 +52,7 @@ async def test_cookie_write_from_an_opaque_origin_is_403(client, session):
     _sign_in_by_cookie(client, user)
     resp = await client.post(READ_ALL, headers={"Origin": "null"})
     assert resp.status_code == 403
+    assert resp.json()["code"] == "cross_site_request"
 
 
 async def test_cookie_write_from_our_own_page_is_allowed(client, session):
@@ -131,7 +133,10 @@ async def test_event_cannot_be_dispatched_to_another_alliances_unit(client, sess
     )
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_handler"
-    assert (await client.get(f"/api/v1/events/{eid}", headers=auth(far_handler))).status_code == 404
+    assert (
+        problem_code(await client.get(f"/api/v1/events/{eid}", headers=auth(far_handler)), 404)
+        == "event_not_found"
+    )
     ok = await client.post(
         f"/api/v1/events/{eid}/dispatch",
         json={"handler_org_id": tree.unit.id, "due_at": due},
@@ -159,6 +164,7 @@ async def test_admin_cannot_grant_minutes_to_someone_outside_their_tree(client, 
         headers={**auth(admin), "Idempotency-Key": "sec-g2"},
     )
     assert resp.status_code == 404
+    assert resp.json()["code"] == "user_not_found"
 
 
 async def test_admin_cannot_grant_minutes_to_themselves(client, session):
@@ -303,6 +309,7 @@ async def test_admin_of_a_compound_cannot_grant_roles_on_its_parent(client, sess
         headers=auth(admin),
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
     own = await client.post(
         f"/api/v1/orgs/{tree.compound.id}/roles",
         json={"phone": "13900000001", "role": "staff"},
@@ -321,6 +328,7 @@ async def test_staff_cannot_assign_any_role(client, session):
             headers=auth(staff),
         )
         assert resp.status_code == 403
+        assert resp.json()["code"] == "forbidden"
 
 
 async def test_admin_of_one_alliance_has_no_say_in_another(client, session):
@@ -328,22 +336,29 @@ async def test_admin_of_one_alliance_has_no_say_in_another(client, session):
     admin = await make_user(session, role=(tree.alliance, "admin"))
     victim = await make_user(session, role=(far.compound, "staff"))
     assert (
-        await client.post(
-            f"/api/v1/orgs/{far.compound.id}/roles",
-            json={"phone": "13900000003", "role": "admin"},
-            headers=auth(admin),
+        problem_code(
+            await client.post(
+                f"/api/v1/orgs/{far.compound.id}/roles",
+                json={"phone": "13900000003", "role": "admin"},
+                headers=auth(admin),
+            ),
+            403,
         )
-    ).status_code == 403
+        == "forbidden"
+    )
     assert (
-        await client.delete(f"/api/v1/orgs/{far.compound.id}/roles/{victim.id}", headers=auth(admin))
-    ).status_code == 403
+        problem_code(
+            await client.delete(f"/api/v1/orgs/{far.compound.id}/roles/{victim.id}", headers=auth(admin)), 403
+        )
+        == "forbidden"
+    )
     for path in (
         f"/api/v1/orgs/{far.alliance.id}/lists/needs.xlsx",
         f"/api/v1/orgs/{far.alliance.id}/lists/needs",
         f"/api/v1/orgs/{far.alliance.id}/stats",
         f"/api/v1/orgs/{far.alliance.id}/stats.xlsx",
     ):
-        assert (await client.get(path, headers=auth(admin))).status_code == 403, path
+        assert problem_code(await client.get(path, headers=auth(admin)), 403) == "forbidden", path
 
 
 # --- Pages apply the API's checks -----------------------------------------------------------------
@@ -449,6 +464,7 @@ async def test_former_staff_lose_control_of_the_activities_they_created(client, 
     for method, path in (("GET", "attendance"), ("GET", "qr"), ("GET", "stats"), ("POST", "close")):
         resp = await client.request(method, f"/api/v1/activities/{aid}/{path}", headers=auth(staff))
         assert resp.status_code == 403, path
+        assert resp.json()["code"] == "forbidden"
     assert (await client.get(f"/api/v1/activities/{aid}", headers=auth(staff))).json()[
         "is_organiser"
     ] is False
@@ -468,6 +484,7 @@ async def test_a_token_older_than_its_lifetime_is_401(client, session, monkeypat
     monkeypatch.setattr("itsdangerous.timed.time.time", real)
     resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
     assert resp.status_code == 401
+    assert resp.json()["code"] == "not_authenticated"
 
 
 async def test_other_signed_blobs_are_not_access_tokens(client, session):
@@ -478,10 +495,14 @@ async def test_other_signed_blobs_are_not_access_tokens(client, session):
     for salt in ("wechat-state", "wechat-bind"):
         blob = sign_payload(get_settings(), salt, {"uid": user.id})
         assert (
-            await client.get("/api/v1/me", headers={"Authorization": f"Bearer {blob}"})
-        ).status_code == 401
+            problem_code(await client.get("/api/v1/me", headers={"Authorization": f"Bearer {blob}"}), 401)
+            == "not_authenticated"
+        )
     ticket = qr.ticket_token(1, user.id)
-    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {ticket}"})).status_code == 401
+    assert (
+        problem_code(await client.get("/api/v1/me", headers={"Authorization": f"Bearer {ticket}"}), 401)
+        == "not_authenticated"
+    )
 
 
 def test_qr_codes_are_signed_with_a_key_of_their_own():

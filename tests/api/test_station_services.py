@@ -106,6 +106,7 @@ async def test_future_service_is_refused_and_unknown_station_is_404(client, sess
     assert (resp.status_code, resp.json()["code"]) == (422, "future_service")
     resp = await client.post("/api/v1/stations/999999/services", json={"kind": "理发"}, headers=auth(master))
     assert resp.status_code == 404
+    assert resp.json()["code"] == "station_not_found"
 
 
 async def test_services_posts_and_teams_count_in_the_figures(client, session):

@@ -8,7 +8,7 @@ from app import clock
 from app.models.audit import AuditLog
 from app.models.stations import Checkin, ShiftSignup, Station
 from app.services import qr
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 # GCJ-02 points in 灌云县 (roughly 300 m and 2 km from HERE).
 HERE = (34.2840, 119.2390)
@@ -64,6 +64,7 @@ async def test_staff_cannot_create_station_403(client, session):
     body = {"name": "驿站", "org_id": tree.compound.id, "lat": NEAR[0], "lng": NEAR[1]}
     resp = await client.post("/api/v1/stations", json=body, headers=auth(staff))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_bad_latitude_is_422_naming_the_field(client, session):
@@ -75,6 +76,7 @@ async def test_bad_latitude_is_422_naming_the_field(client, session):
         headers=auth(admin),
     )
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
     assert [e["field"] for e in resp.json()["errors"]] == ["lat"]
 
 
@@ -151,7 +153,10 @@ async def test_master_gets_live_qr_and_svg_resident_gets_403(client, session):
     assert svg.headers["content-type"] == "image/svg+xml"
     assert svg.text.startswith("<svg")
     resident = await make_user(session)
-    assert (await client.get(f"/api/v1/stations/{station.id}/qr", headers=auth(resident))).status_code == 403
+    assert (
+        problem_code(await client.get(f"/api/v1/stations/{station.id}/qr", headers=auth(resident)), 403)
+        == "forbidden"
+    )
 
 
 async def test_master_closes_station_then_scan_is_409(client, session):
@@ -176,6 +181,7 @@ async def test_master_cannot_move_station_403(client, session):
     station = await _station(session, tree.compound, master=master)
     resp = await client.patch(f"/api/v1/stations/{station.id}", json={"lat": 30.0}, headers=auth(master))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 def _iso(dt):
@@ -224,6 +230,7 @@ async def test_resident_cannot_add_shift_403(client, session):
         headers=auth(await make_user(session)),
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_shift_ending_before_start_is_422(client, session):
@@ -237,6 +244,7 @@ async def test_shift_ending_before_start_is_422(client, session):
         headers=auth(staff),
     )
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
 
 
 async def test_duty_start_and_end_by_scan_credits_served_minutes_once(client, session):
@@ -469,6 +477,7 @@ async def test_a_station_has_a_public_number_to_call_and_is_open_by_its_hours(cl
     }
     bad = await client.post("/api/v1/stations", json=body, headers=auth(admin))
     assert bad.status_code == 422
+    assert bad.json()["code"] == "validation_error"
     made = await client.post("/api/v1/stations", json={**body, "phone": "0571-88881234"}, headers=auth(admin))
     assert made.status_code == 201, made.text
     sid = made.json()["id"]

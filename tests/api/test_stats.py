@@ -132,6 +132,7 @@ async def test_stats_need_a_role_over_the_node(client, session):
     outsider = await make_user(session, role=(tree.other_community, "staff"))
     resp = await client.get(f"/api/v1/orgs/{tree.community.id}/stats", headers=auth(outsider))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_reversed_period_is_422(client, session):

@@ -9,7 +9,7 @@ import pytest
 from app.models.activities import Activity, Attendance
 from app.models.member_reports import MemberReport
 from tests.api.test_stats import _wish
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 T0 = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
 Q = "from=2026-03-01&to=2026-04-30"
@@ -209,10 +209,14 @@ async def test_a_units_activity_in_its_community_counts_there_and_for_the_unit(c
     assert elsewhere.json()["code"] == "unit_not_assigned"
     outsider = await make_user(session, role=(tree.other_community, "staff"))
     assert (
-        await client.post(
-            "/api/v1/activities", json={**body, "org_id": tree.compound.id}, headers=auth(outsider)
+        problem_code(
+            await client.post(
+                "/api/v1/activities", json={**body, "org_id": tree.compound.id}, headers=auth(outsider)
+            ),
+            403,
         )
-    ).status_code == 403
+        == "forbidden"
+    )
     day = start.astimezone(clock.CHINA).date()
     q = f"from={day.replace(day=1)}&to={day}"
     community_staff = await make_user(session, role=(tree.community, "staff"))
@@ -227,8 +231,9 @@ async def test_a_units_activity_in_its_community_counts_there_and_for_the_unit(c
     seen = await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(community_staff))
     assert seen.status_code == 200
     assert (
-        await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(outsider))
-    ).status_code == 404
+        problem_code(await client.get(f"/api/v1/units/{tree.unit.id}/stats?{q}", headers=auth(outsider)), 404)
+        == "unit_not_found"
+    )
 
 
 async def test_a_units_staff_may_pick_its_communities_on_the_activities_page(client, session):

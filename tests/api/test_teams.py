@@ -3,7 +3,7 @@ a wish dispatched to a team is for its active members only."""
 
 import pytest
 
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 
 async def new_team(client, session, tree, *, leader=None, org=None, staff=None):
@@ -140,7 +140,9 @@ async def test_leader_cannot_be_removed_and_stranger_gets_404_on_absent_member(c
     nobody = await make_user(session)
     resp = await client.delete(f"/api/v1/teams/{team['id']}/members/{nobody.id}", headers=auth(nobody))
     assert (resp.status_code, resp.json()["code"]) == (404, "team_member_not_found")
-    assert (await client.get("/api/v1/teams/999999", headers=auth(nobody))).status_code == 404
+    assert (
+        problem_code(await client.get("/api/v1/teams/999999", headers=auth(nobody)), 404) == "team_not_found"
+    )
 
 
 async def test_leader_invites_and_person_accepts(client, session):

@@ -209,6 +209,7 @@ async def test_staff_cannot_grant_403(client, session):
         headers={**auth(staff), **key("g")},
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_audit_is_for_alliance_admins(client, session):
@@ -216,6 +217,7 @@ async def test_audit_is_for_alliance_admins(client, session):
     community_admin = await make_user(session, role=(tree.community, "admin"))
     resp = await client.get(f"{API}/audit", headers=auth(community_admin))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_audit_reports_a_sound_ledger(client, session):
@@ -302,6 +304,7 @@ async def test_resident_cannot_redeem_for_someone_else(client, session):
         f"{API}/rewards/{rid}/redeem", json={"for_phone": other.phone}, headers={**auth(user), **key("x")}
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_redeem_age_and_storage_cap_follow_the_policy(client, session):
@@ -357,6 +360,7 @@ async def test_yearly_totals_for_me_and_for_the_org(client, session):
     assert [(y["earned_minutes"], y["people"]) for y in org] == [(90, 1)]
     other = await client.get(f"{API}/orgs/{tree.other_community.id}/years", headers=auth(staff))
     assert other.status_code == 403
+    assert other.json()["code"] == "forbidden"
 
 
 async def test_policy_is_set_by_alliance_admins(client, session):
@@ -373,6 +377,7 @@ async def test_policy_is_set_by_alliance_admins(client, session):
     staff = await make_user(session, role=(tree.community, "admin"))
     denied = await client.put(f"{API}/policy/{tree.alliance.id}", json={}, headers=auth(staff))
     assert denied.status_code == 403
+    assert denied.json()["code"] == "forbidden"
 
 
 def test_served_time_rounds_to_half_hours():

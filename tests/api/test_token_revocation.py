@@ -7,7 +7,7 @@ from app.config import get_settings
 from app.models.user import User
 from app.security import COOKIE_NAME, issue_access_token
 from tests.api.test_auth import LOGIN, code_for
-from tests.factories import auth, make_user, next_phone
+from tests.factories import auth, make_user, next_phone, problem_code
 
 ME = "/api/v1/me"
 
@@ -77,7 +77,7 @@ async def test_a_token_naming_an_older_version_is_refused(client, session):
     assert (await client.get(ME, headers=auth(user))).status_code == 200
     await client.post("/api/v1/auth/logout-everywhere", headers=auth(user))
     old = issue_access_token(get_settings(), user.id, version=0)
-    assert (await client.get(ME, headers=bearer(old))).status_code == 401
+    assert problem_code(await client.get(ME, headers=bearer(old)), 401) == "not_authenticated"
     current = issue_access_token(get_settings(), user.id, version=1)
     assert (await client.get(ME, headers=bearer(current))).status_code == 200
 
@@ -86,7 +86,7 @@ async def test_logout_revokes_only_that_person(client, session):
     me, other = await make_user(session), await make_user(session)
     mine, theirs = auth(me), auth(other)
     assert (await client.post("/api/v1/auth/logout", headers=mine)).status_code == 204
-    assert (await client.get(ME, headers=mine)).status_code == 401
+    assert problem_code(await client.get(ME, headers=mine), 401) == "not_authenticated"
     assert (await client.get(ME, headers=theirs)).status_code == 200
 
 
@@ -104,17 +104,15 @@ async def test_a_phone_change_revokes_every_older_token_and_frees_the_old_number
     wrong = await client.post(
         "/api/v1/auth/change-phone", json={"phone": new_phone, "code": "000000"}, headers=bearer(old_token)
     )
-    assert (
-        wrong.status_code in (400, 429)
-        and (await client.get(ME, headers=bearer(old_token))).status_code == 200
-    )
+    assert problem_code(wrong, 400) == "invalid_code"
+    assert (await client.get(ME, headers=bearer(old_token))).status_code == 200
     code = await code_for(client, new_phone)
     resp = await client.post(
         "/api/v1/auth/change-phone", json={"phone": new_phone, "code": code}, headers=bearer(old_token)
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["user"]["phone"] == new_phone
-    assert (await client.get(ME, headers=bearer(old_token))).status_code == 401
+    assert problem_code(await client.get(ME, headers=bearer(old_token)), 401) == "not_authenticated"
     client.cookies.clear()
     assert (await client.get(ME, headers=bearer(resp.json()["access_token"]))).json()["phone"] == new_phone
     log = (await session.exec(select(AuditLog).where(AuditLog.action == "user.change_phone"))).one()
@@ -147,13 +145,19 @@ async def test_an_admins_block_revokes_at_once_and_refuses_sign_in_until_lifted(
     session.add(person)
     await session.commit()
     assert (
-        await client.post(f"/api/v1/users/{me['id']}/block", json={"reason": "发广告"}, headers=auth(staff))
-    ).status_code == 403
+        problem_code(
+            await client.post(
+                f"/api/v1/users/{me['id']}/block", json={"reason": "发广告"}, headers=auth(staff)
+            ),
+            403,
+        )
+        == "forbidden"
+    )
     blocked = await client.post(
         f"/api/v1/users/{me['id']}/block", json={"reason": "发广告"}, headers=auth(admin)
     )
     assert blocked.status_code == 204
-    assert (await client.get(ME, headers=bearer(token))).status_code == 401
+    assert problem_code(await client.get(ME, headers=bearer(token)), 401) == "not_authenticated"
     clock.travel(timedelta(seconds=61))
     refused = await client.post(LOGIN, json={"phone": phone, "code": await code_for(client, phone)})
     assert (refused.status_code, refused.json()["code"]) == (403, "account_blocked")
@@ -176,9 +180,11 @@ async def test_nobody_outside_the_persons_node_may_block_them(client, session):
             f"/api/v1/users/{person.id}/block", json={"reason": "试试"}, headers=auth(actor)
         )
         assert resp.status_code == 404
+        assert resp.json()["code"] == "user_not_found"
     self_block = await client.post(
         f"/api/v1/users/{person.id}/block", json={"reason": "试试"}, headers=auth(person)
     )
     assert self_block.status_code == 404
+    assert self_block.json()["code"] == "user_not_found"
     await session.refresh(person)
     assert person.blocked_at is None

@@ -12,7 +12,7 @@ from app.models.org import UnitCommunity
 from app.models.resources import UnitResource
 from app.models.wishes import Wish
 from app.services import orgs as orgs_service
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_tree, make_user, problem_code
 
 YEAR = clock.today().year
 ITEMS = {
@@ -145,9 +145,17 @@ async def test_commitment_input_is_checked(client, world):
     tree, people, agreement = world
     url = f"/api/v1/units/{tree.unit.id}/agreements/{agreement}/commitments"
     h = auth(people["community_admin"])
-    assert (await client.post(url, json=_commitment(kind="money"), headers=h)).status_code == 422
-    assert (await client.post(url, json=_commitment(target=0), headers=h)).status_code == 422
-    assert (await client.post(url, json={**_commitment(), "target": "4"}, headers=h)).status_code == 422
+    assert (
+        problem_code(await client.post(url, json=_commitment(kind="money"), headers=h), 422)
+        == "validation_error"
+    )
+    assert (
+        problem_code(await client.post(url, json=_commitment(target=0), headers=h), 422) == "validation_error"
+    )
+    assert (
+        problem_code(await client.post(url, json={**_commitment(), "target": "4"}, headers=h), 422)
+        == "validation_error"
+    )
     other_unit = await client.get(
         f"/api/v1/units/{tree.compound.id}/agreements/{agreement}/commitments", headers=h
     )
@@ -173,7 +181,7 @@ async def test_items_must_weigh_100_and_name_known_sources(client, world):
     tree, people, _ = world
     url, h = f"/api/v1/orgs/{tree.alliance.id}/assessment-items", auth(people["alliance_admin"])
     light = {"items": [{"name": "只有一项", "weight": 50}]}
-    assert (await client.put(url, json=light, headers=h)).status_code == 422
+    assert problem_code(await client.put(url, json=light, headers=h), 422) == "validation_error"
     bad = {"items": [{"name": "一项", "weight": 100, "source": "happiness"}]}
     r = await client.put(url, json=bad, headers=h)
     assert (r.status_code, r.json()["code"]) == (422, "unknown_source")
@@ -186,7 +194,7 @@ async def test_items_must_weigh_100_and_name_known_sources(client, world):
         ("活动开展", 30, "组织活动场次"),
         ("联席会议参与", 30, None),
     ]
-    assert (await client.get(url, headers=auth(people["resident"]))).status_code == 403
+    assert problem_code(await client.get(url, headers=auth(people["resident"])), 403) == "forbidden"
 
 
 @pytest.mark.parametrize(
@@ -225,7 +233,9 @@ async def test_itemised_scores_total_by_weight_then_approval_freezes_them(client
     assert body["approved"] is False
     # Only the alliance admin approves.
     for who in ("community_admin", "unit_admin"):
-        assert (await client.post(f"{url}/approve", headers=auth(people[who]))).status_code == 403
+        assert (
+            problem_code(await client.post(f"{url}/approve", headers=auth(people[who])), 403) == "forbidden"
+        )
     r = await client.post(f"{url}/approve", headers=auth(people["alliance_admin"]))
     assert r.status_code == 200
     assert [a["approved"] for a in r.json()] == [True]
@@ -296,8 +306,14 @@ async def test_the_yearly_ranking_and_its_workbook(client, session, world):
         (2, "县税务局", 50, 1, "待审定"),
     ]
     assert (
-        await client.get(f"/api/v1/orgs/{tree.alliance.id}/assessments", headers=auth(people["unit_admin"]))
-    ).status_code == 403
+        problem_code(
+            await client.get(
+                f"/api/v1/orgs/{tree.alliance.id}/assessments", headers=auth(people["unit_admin"])
+            ),
+            403,
+        )
+        == "forbidden"
+    )
 
 
 @pytest.mark.parametrize(

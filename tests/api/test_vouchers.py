@@ -83,6 +83,7 @@ async def test_only_staff_over_the_shelf_hand_over_and_bad_codes_are_clear(clien
         assert (resp.status_code, resp.json()["code"]) == (404, "voucher_not_found")
     bad = await client.post(f"{TB}/redemptions/handover", json={"code": "12ab"}, headers=auth(granny))
     assert bad.status_code == 422
+    assert bad.json()["code"] == "validation_error"
 
 
 async def test_the_shelf_says_when_the_balance_is_short(client, session):

@@ -7,7 +7,7 @@ from sqlmodel import select
 from app import clock
 from app.models.notifications import Notification
 from app.models.wishes import Wish
-from tests.factories import auth, make_tree, make_user, photo
+from tests.factories import auth, make_tree, make_user, photo, problem_code
 
 API = "/api/v1/wishes"
 PNG = photo("PNG")
@@ -74,13 +74,14 @@ async def test_title_over_limit_is_validation_error(client, session):
     _, poster, *_ = await _people(session)
     resp = await client.post(API, json={"title": "长" * 41, "category": "其他"}, headers=auth(poster))
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
     assert resp.json()["errors"][0]["field"] == "title"
 
 
 async def test_unreviewed_wish_is_404_for_another_resident(client, session):
     _, poster, staff, _, other = await _people(session)
     wish = await _post(client, poster)
-    assert (await client.get(f"{API}/{wish['id']}", headers=auth(other))).status_code == 404
+    assert problem_code(await client.get(f"{API}/{wish['id']}", headers=auth(other)), 404) == "wish_not_found"
     assert (await client.get(f"{API}/{wish['id']}", headers=auth(staff))).status_code == 200
     assert (await client.get(f"{API}/{wish['id']}", headers=auth(poster))).status_code == 200
 
@@ -129,6 +130,7 @@ async def test_staff_of_another_community_cannot_review_403_or_see_404(client, s
     wish = await _post(client, poster)
     resp = await client.post(f"{API}/{wish['id']}/review", json={"approve": True}, headers=auth(far_staff))
     assert resp.status_code == 404
+    assert resp.json()["code"] == "wish_not_found"
 
 
 async def test_reject_needs_a_reason(client, session):
@@ -220,6 +222,7 @@ async def test_only_claimer_may_release_or_mark_done_403(client, session):
         f"{API}/{wish['id']}/done", json={"note": "好了", "minutes_spent": 10}, headers=auth(other)
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "not_wish_claimer"
 
 
 async def test_release_returns_wish_to_wall(client, session):
@@ -250,6 +253,7 @@ async def test_rating_out_of_range_is_422(client, session):
     wish = await _published(client, poster, staff)
     resp = await client.post(f"{API}/{wish['id']}/confirm", json={"rating": 6}, headers=auth(poster))
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
     assert resp.json()["errors"][0]["field"] == "rating"
 
 
@@ -396,6 +400,7 @@ async def test_resident_cannot_post_on_behalf_403(client, session):
         headers=auth(poster),
     )
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_photo_upload_and_download(client, session):
@@ -410,7 +415,10 @@ async def test_photo_upload_and_download(client, session):
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "image/jpeg"  # re-encoded: the type is ours, not the uploader's
     assert resp.content.startswith(b"\xff\xd8\xff")
-    assert (await client.get(f"{API}/{wish['id']}/photos/0", headers=auth(other))).status_code == 404
+    assert (
+        problem_code(await client.get(f"{API}/{wish['id']}/photos/0", headers=auth(other)), 404)
+        == "wish_not_found"
+    )
 
 
 async def test_photo_of_wrong_type_is_422(client, session):
@@ -438,7 +446,7 @@ async def test_poster_is_notified_when_published_and_claimed(client, session):
 
 
 async def test_no_token_is_401(client, session):
-    assert (await client.get(API)).status_code == 401
+    assert problem_code(await client.get(API), 401) == "not_authenticated"
 
 
 async def _confirmed(client, poster, staff, volunteer):
@@ -472,6 +480,7 @@ async def test_resident_cannot_verify_403(client, session):
     url = await _confirmed(client, poster, staff, volunteer)
     resp = await client.post(f"{url}/verify", json={"credit_minutes": 60}, headers=auth(other))
     assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
 
 
 async def test_party_member_employed_by_the_unit_may_claim_dispatched_wish(client, session):
@@ -513,7 +522,10 @@ async def test_alliance_admin_sets_own_categories(client, session):
         "其他",
     ]
     body = {"alliance_id": tree.alliance.id, "names": ["助老", "助学", "关爱骑手"]}
-    assert (await client.put(f"{API}/categories", json=body, headers=auth(staff))).status_code == 403
+    assert (
+        problem_code(await client.put(f"{API}/categories", json=body, headers=auth(staff)), 403)
+        == "forbidden"
+    )
     resp = await client.put(f"{API}/categories", json=body, headers=auth(admin))
     assert resp.status_code == 200
     assert (await client.get(f"{API}/categories", headers=auth(poster))).json() == [
@@ -540,9 +552,14 @@ async def test_published_wish_is_for_people_of_its_alliance(client, session):
     )
     await session.commit()
     stranger = await make_user(session, home=far_community)
-    assert (await client.get(f"{API}/{wish['id']}", headers=auth(stranger))).status_code == 404
+    assert (
+        problem_code(await client.get(f"{API}/{wish['id']}", headers=auth(stranger)), 404) == "wish_not_found"
+    )
     assert (await client.get(API, headers=auth(stranger))).json()["items"] == []
-    assert (await client.post(f"{API}/{wish['id']}/claim", headers=auth(stranger))).status_code == 404
+    assert (
+        problem_code(await client.post(f"{API}/{wish['id']}/claim", headers=auth(stranger)), 404)
+        == "wish_not_found"
+    )
 
 
 async def test_photo_over_5mb_is_422(client, session):
@@ -603,6 +620,7 @@ async def test_id_beyond_any_column_is_422_naming_it_not_500(client, session):
         API, json={"title": "帮忙修水龙头", "category": "生活服务", "org_id": 2**63}, headers=auth(poster)
     )
     assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
     assert resp.json()["errors"][0]["field"] == "org_id"
 
 
