@@ -125,11 +125,11 @@ async def admin(session: AsyncSession, *, user: User) -> dict:
     """The console's entrance: the person's roles and each section with what waits in it."""
     counts = await todos.staff_counts(session, user=user)
     pending = {href: sum(counts[k] for k in keys) for href, keys in ADMIN_COUNTS.items()}
-    roles = await roles_with_orgs(session, user_id=user.id)
-    runs_a_station = bool(await stations_service.admin_list(session, actor=user))
+    rows = await roles_with_orgs(session, user_id=user.id)
+    runs_a_station = await stations_service.runs_any(session, actor=user)
     return {
-        "roles": await _roles(session, user=user),
-        "admin_links": admin_links_for(roles, runs_a_station=runs_a_station),
+        "roles": _role_rows(rows),
+        "admin_links": admin_links_for(rows, runs_a_station=runs_a_station),
         "pending": pending,
     }
 
@@ -266,7 +266,11 @@ async def scan(session: AsyncSession, *, user: User, token: str | None, in_wecha
 
 
 async def _roles(session: AsyncSession, *, user: User) -> list[dict]:
-    rows = await roles_with_orgs(session, user_id=user.id)
+    return _role_rows(await roles_with_orgs(session, user_id=user.id))
+
+
+def _role_rows(rows: list[tuple[Role, Org]]) -> list[dict]:
+    """The person's roles as the pages list them: the node, its kind, the role's label."""
     return [
         {
             "org_id": org.id,

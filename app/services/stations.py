@@ -435,21 +435,26 @@ async def live_count(session: AsyncSession, *, station_id: int) -> int:
     return (await session.exec(stmt)).one()
 
 
+def _run_by(actor: User):
+    """SQL: the station is the actor's to run: staff over its node, its master or a deputy."""
+    deputy_of = select(StationDeputy.station_id).where(StationDeputy.user_id == actor.id)
+    return (
+        covered_by_role(actor.id, Station.org_id)
+        | (Station.master_id == actor.id)
+        | Station.id.in_(deputy_of)
+    )
+
+
 async def admin_list(session: AsyncSession, *, actor: User, limit: int = 200) -> list[StationPublic]:
     """The stations the actor runs or is staff over (for /admin/stations)."""
-    deputy_of = select(StationDeputy.station_id).where(StationDeputy.user_id == actor.id)
-    stmt = (
-        select(Station)
-        .where(
-            covered_by_role(actor.id, Station.org_id)
-            | (Station.master_id == actor.id)
-            | Station.id.in_(deputy_of)
-        )
-        .order_by(Station.id)
-        .limit(limit)
-    )
+    stmt = select(Station).where(_run_by(actor)).order_by(Station.id).limit(limit)
     rows = list((await session.exec(stmt)).all())
     return await to_public(session, rows, viewer=actor, show_phones=True)
+
+
+async def runs_any(session: AsyncSession, *, actor: User) -> bool:
+    """Whether the actor runs (or is staff over) at least one station: one indexed query."""
+    return (await session.exec(select(Station.id).where(_run_by(actor)).limit(1))).first() is not None
 
 
 async def screen_state(session: AsyncSession, *, station_id: int, actor: User) -> dict:
