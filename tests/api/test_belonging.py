@@ -7,26 +7,12 @@ from sqlmodel import select
 from app.models.audit import AuditLog
 from app.models.timebank import TimebankPolicy
 from app.models.user import User
-from app.services import ledger
 from app.services import orgs as orgs_service
 from tests.api.test_activities import _body
+from tests.api.test_timebank import credit
 from tests.factories import auth, make_tree, make_user
 
 TB = "/api/v1/timebank"
-
-
-async def _credit(session, org, user, minutes, ref_id=1):
-    await ledger.credit_service(
-        session,
-        org_id=org.id,
-        user_id=user.id,
-        minutes=minutes,
-        ref_type="wish",
-        ref_id=ref_id,
-        memo="服务",
-        actor_id=None,
-    )
-    await session.commit()
 
 
 async def _balance(client, user) -> int:
@@ -50,7 +36,7 @@ async def test_staff_of_another_compound_cannot_redeem_for_a_resident_elsewhere(
     tree = await make_tree(session)
     elsewhere = await make_user(session, role=(tree.other_compound, "staff"))
     granny = await make_user(session, home=tree.compound)
-    await _credit(session, tree.compound, granny, 300)
+    await credit(session, tree.compound, granny, 300)
     rid = await _reward(client, elsewhere, tree.other_compound)
     for n in range(3):
         resp = await client.post(
@@ -67,7 +53,7 @@ async def test_staff_over_the_residents_home_may_redeem_for_them(client, session
     tree = await make_tree(session)
     community_staff = await make_user(session, role=(tree.community, "staff"))
     granny = await make_user(session, home=tree.compound)
-    await _credit(session, tree.compound, granny, 300)
+    await credit(session, tree.compound, granny, 300)
     rid = await _reward(client, community_staff, tree.compound)
     resp = await client.post(
         f"{TB}/rewards/{rid}/redeem",
@@ -87,7 +73,7 @@ async def test_nobody_may_correct_a_person_who_belongs_nowhere(client, session):
     far = await orgs_service.add_org(session, name="别的联盟", kind="alliance", parent=None)
     far_admin = await make_user(session, role=(far, "admin"))
     drifter = await make_user(session)
-    await _credit(session, tree.compound, drifter, 100)
+    await credit(session, tree.compound, drifter, 100)
     for who, org in ((admin, tree.alliance), (far_admin, far)):
         resp = await client.post(
             f"{TB}/grants",
@@ -142,7 +128,7 @@ async def test_clearing_ones_home_does_not_lift_the_transfer_ban(client, session
     await session.commit()
     user = await make_user(session, home=tree.compound)
     son = await make_user(session, home=tree.compound)
-    await _credit(session, tree.compound, user, 100)
+    await credit(session, tree.compound, user, 100)
     cleared = await client.patch("/api/v1/me", json={"home_org_id": None}, headers=auth(user))
     assert cleared.status_code == 409
     assert cleared.json()["code"] == "profile_field_locked"
@@ -161,7 +147,7 @@ async def test_a_person_without_a_home_cannot_transfer_until_they_choose_one(cli
     tree = await make_tree(session)
     user = await make_user(session)
     son = await make_user(session, home=tree.compound)
-    await _credit(session, tree.compound, user, 100)
+    await credit(session, tree.compound, user, 100)
     resp = await client.post(
         f"{TB}/transfers",
         json={"to_phone": son.phone, "minutes": 30},
@@ -177,7 +163,7 @@ async def test_birth_year_is_set_once_so_the_redeem_age_holds(client, session):
     await session.commit()
     staff = await make_user(session, role=(tree.compound, "staff"))
     young = await make_user(session, home=tree.compound)
-    await _credit(session, tree.compound, young, 200)
+    await credit(session, tree.compound, young, 200)
     first = await client.patch("/api/v1/me", json={"birth_year": 1995}, headers=auth(young))
     assert first.status_code == 200 and first.json() is not None
     same = await client.patch("/api/v1/me", json={"birth_year": 1995}, headers=auth(young))

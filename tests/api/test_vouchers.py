@@ -4,7 +4,7 @@ from sqlmodel import select
 
 from app.models.audit import AuditLog
 from app.models.stations import Station
-from tests.api.test_belonging import _credit
+from tests.api.test_timebank import credit
 from tests.factories import auth, make_tree, make_user
 
 TB = "/api/v1/timebank"
@@ -41,7 +41,7 @@ async def test_a_redemption_gives_a_voucher_the_station_hands_over_once(client, 
     tree = await make_tree(session)
     master, rid = await _shelf(client, session, tree)
     granny = await make_user(session, name="王秀英", home=tree.compound)
-    await _credit(session, tree.compound, granny, 120)
+    await credit(session, tree.compound, granny, 120)
     redeemed = await client.post(
         f"{TB}/rewards/{rid}/redeem", headers={**auth(granny), "Idempotency-Key": "v1"}
     )
@@ -74,7 +74,7 @@ async def test_only_staff_over_the_shelf_hand_over_and_bad_codes_are_clear(clien
     tree = await make_tree(session)
     _, rid = await _shelf(client, session, tree)
     granny = await make_user(session, home=tree.compound)
-    await _credit(session, tree.compound, granny, 120)
+    await credit(session, tree.compound, granny, 120)
     code = (
         await client.post(f"{TB}/rewards/{rid}/redeem", headers={**auth(granny), "Idempotency-Key": "v"})
     ).json()["pickup_code"]
