@@ -168,6 +168,14 @@ class Database:
             await self.replica_engine.dispose()
 
 
+def dialect_insert(session: AsyncSession, table):  # noqa: ANN001, ANN201 - a model class in, an Insert out
+    """`INSERT` of this session's dialect, so `.on_conflict_do_nothing(...)` compiles on either database."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
 async def advisory_lock(session: AsyncSession, key: str) -> None:
     """Serialise writers that share `key` until the transaction ends.
 

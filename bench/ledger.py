@@ -126,16 +126,16 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
 
     began = time.perf_counter()
     async with db.session() as s:
-        head = await ledger.lock_chain(s)
-        accounts = {a.id: a for a in (await s.exec(select(LedgerAccount))).all()}
         issuer = await ledger.issuing_account(s, org_id=org_id)
+        accounts = {a.id: a for a in (await s.exec(select(LedgerAccount).with_for_update())).all()}
         people = sorted((a for a in accounts.values() if a.kind == "person"), key=lambda a: a.user_id)
         regulars = people[:REGULARS]  # half of all service: their statements are full pages at any size
         next_txn = ((await s.exec(select(func.max(LedgerTxn.id)))).one() or 0) + 1
         next_entry = ((await s.exec(select(func.max(LedgerEntry.id)))).one() or 0) + 1
-        seq, prev = head.seq, head.last_hash
+        seq = (await s.exec(select(func.count()).select_from(LedgerTxn))).one()
         balance = {a.id: a.balance_minutes for a in accounts.values()}
         earned = {a.id: a.earned_minutes for a in accounts.values()}
+        heads = {a.id: (a.version, a.last_hash) for a in accounts.values()}
         added = max(0, upto - seq)
         rng = random.Random(7)
         conn = await s.connection()
@@ -152,11 +152,13 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
             balance[person.id] += minutes
             earned[person.id] += minutes
             legs = sorted(
-                [(issuer.id, -minutes, balance[issuer.id]), (person.id, minutes, balance[person.id])]
+                [
+                    (issuer.id, -minutes, balance[issuer.id], heads[issuer.id][0] + 1, heads[issuer.id][1]),
+                    (person.id, minutes, balance[person.id], heads[person.id][0] + 1, heads[person.id][1]),
+                ]
             )
             now = clock.now()
             digest = ledger.txn_hash(
-                seq=seq,
                 kind="earn",
                 memo="批量服务",
                 actor_id=None,
@@ -165,13 +167,11 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
                 ref_id=seq,
                 ref_user_id=person.user_id,
                 created_at=now,
-                prev_hash=prev,
                 entries=legs,
             )
             txns.append(
                 {
                     "id": next_txn,
-                    "seq": seq,
                     "kind": "earn",
                     "memo": "批量服务",
                     "actor_id": None,
@@ -180,11 +180,10 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
                     "ref_id": seq,
                     "ref_user_id": person.user_id,
                     "created_at": now,
-                    "prev_hash": prev,
                     "hash": digest,
                 }
             )
-            for account_id, amount, after in legs:
+            for account_id, amount, after, version, prev in legs:
                 entries.append(
                     {
                         "id": next_entry,
@@ -192,11 +191,13 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
                         "account_id": account_id,
                         "amount_minutes": amount,
                         "balance_after_minutes": after,
+                        "account_version": version,
+                        "prev_hash": prev,
                     }
                 )
+                heads[account_id] = (version, digest)
                 next_entry += 1
             next_txn += 1
-            prev = digest
             if len(txns) >= 5000 or i == added - 1:
                 await conn.execute(insert(LedgerTxn), txns)
                 await conn.execute(insert(LedgerEntry), entries)
@@ -204,11 +205,8 @@ async def _bulk_fill(db, *, org_id: int, upto: int) -> tuple[int, float]:
         for account_id, value in balance.items():
             account = accounts[account_id]
             account.balance_minutes, account.earned_minutes = value, earned[account_id]
+            account.version, account.last_hash = heads[account_id]
             s.add(account)
-        await conn.execute(
-            text("UPDATE ledger_head SET seq = :q, last_hash = :h WHERE id = :i"),
-            {"q": seq, "h": prev, "i": ledger.HEAD_ID},
-        )
         if s.bind.dialect.name == "postgresql":
             for table in ("ledger_txns", "ledger_entries"):
                 await conn.execute(

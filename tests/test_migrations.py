@@ -71,3 +71,54 @@ def test_upgrade_downgrade_to_base_and_upgrade_again():
     _in_thread(lambda: migrate.upgrade(url))
     assert _in_thread(lambda: asyncio.run(_schema(url))) == head
     _in_thread(lambda: migrate.check(url))  # and the models still match what was built
+
+
+async def _ledger_check(url: str):
+    from app.services import ledger
+
+    engine = make_engine(url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            return await ledger.verify(session)
+    finally:
+        await engine.dispose()
+
+
+async def _execute(url: str, sql: str) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+def test_the_ledger_is_resealed_per_account_only_if_its_old_chain_verifies():
+    """speed_02 (issue 12) proves the old global chain, then gives each entry its account's link; down and
+    up again with the demo's ledger in it, the books verify with the same totals; a ledger edited while
+    on the old chain is refused, not resealed."""
+    url = _own_url()
+    if IS_PG:
+        _in_thread(lambda: asyncio.run(_recreate_pg_database(url)))
+    else:
+        Path(urlparse(url).path).unlink(missing_ok=True)
+    _in_thread(lambda: migrate.upgrade(url))
+    _in_thread(lambda: asyncio.run(_load_demo(url)))
+    before = _in_thread(lambda: asyncio.run(_ledger_check(url)))
+    assert before.ok and before.transactions > 10, before.problems
+
+    _in_thread(lambda: migrate.downgrade(url, "alliance_03"))
+    _in_thread(lambda: migrate.upgrade(url))
+    after = _in_thread(lambda: asyncio.run(_ledger_check(url)))
+    assert after.ok, after.problems
+    assert after.transactions == before.transactions
+
+    _in_thread(lambda: migrate.downgrade(url, "alliance_03"))
+    _in_thread(lambda: asyncio.run(_execute(url, "UPDATE ledger_txns SET memo = '改过' WHERE seq = 3")))
+    try:
+        _in_thread(lambda: migrate.upgrade(url))
+        raise AssertionError("an edited ledger was resealed")
+    except RuntimeError as refused:
+        assert "ledger chain breaks" in str(refused)

@@ -55,17 +55,11 @@ class LedgerAccount(SQLModel, table=True):
     balance_minutes: int = 0
     earned_minutes: int = 0  # service minutes earned (earn, grant, less corrections): star levels
     spent_minutes: int = 0  # minutes redeemed or given away
+    # The head of this account's own hash chain: how many entries it has, and the hash of the txn
+    # of the last one (GENESIS_HASH before the first). A posting moves the heads of its accounts only.
+    version: int = 0
+    last_hash: str = Field(default="0" * 64, max_length=64)
     created_at: datetime = CreatedAt()
-
-
-class LedgerHead(SQLModel, table=True):
-    """One row: the end of the hash chain, locked by every posting so the chain is a line."""
-
-    __tablename__ = "ledger_head"
-
-    id: int | None = Field(default=None, primary_key=True)
-    seq: int = 0
-    last_hash: str = Field(default="", max_length=64)
 
 
 class LedgerTxn(SQLModel, table=True):
@@ -76,7 +70,6 @@ class LedgerTxn(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    seq: int = Field(unique=True)
     kind: str = Field(max_length=12, index=True)
     memo: str = Field(default="", max_length=200)
     actor_id: int | None = Field(default=None, foreign_key="users.id")
@@ -85,19 +78,26 @@ class LedgerTxn(SQLModel, table=True):
     ref_id: int | None = None
     ref_user_id: int | None = None
     created_at: datetime = CreatedAt()
-    prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
 
 
 class LedgerEntry(SQLModel, table=True):
+    """One leg of a txn, and one link of its account's chain: the account's version after it and
+    the hash of the account's previous txn (both sealed into this txn's hash)."""
+
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_account_id_id", "account_id", "id"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_account_id_id", "account_id", "id"),
+        UniqueConstraint("account_id", "account_version"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     txn_id: int = Field(foreign_key="ledger_txns.id", index=True)
     account_id: int = Field(foreign_key="ledger_accounts.id")
     amount_minutes: int
     balance_after_minutes: int
+    account_version: int
+    prev_hash: str = Field(max_length=64)
 
 
 class TimebankPolicy(SQLModel, table=True):

@@ -12,13 +12,12 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.config import Settings
+from app.db import dialect_insert
 from app.errors import BadRequest, Conflict, RateLimited
 from app.models.activities import Activity
 from app.models.stations import (
@@ -153,9 +152,8 @@ async def _insert_once(session: AsyncSession, values: dict) -> int | None:
 
     One statement instead of a savepoint, a flush and a rollback: the unique constraint decides.
     """
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        insert(Checkin)
+        dialect_insert(session, Checkin)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["user_id", "code_key"])
         .returning(Checkin.id)

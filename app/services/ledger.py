@@ -1,33 +1,40 @@
 """The ledger's one posting function, and the checks that prove the ledger balances and is untampered.
 
 Every module that moves minutes calls `post` (or `credit_service`, built on it). A posting:
-1. locks the one-row chain head (`ledger_head`, FOR UPDATE on PostgreSQL; SQLite writers already
-   hold the write lock), so postings form one line and each txn's `prev_hash` is its predecessor's;
-2. finds or makes the accounts, then locks them in id order (no deadlocks);
-3. refuses to take a person below zero (the database's CHECK refuses it too);
-4. writes the txn, its entries (summing to zero, each with the balance after it) and the new
-   balances, and moves the head. It only flushes: the caller's use case commits.
+1. locks the accounts it touches, in id order (no deadlocks), and nothing else: postings on
+   disjoint accounts run side by side (there is no global chain head);
+2. refuses to take a person below zero (the database's CHECK refuses it too);
+3. writes the txn and its entries (summing to zero, each with the balance after it) and moves each
+   account's balance and the head of its own hash chain. It only flushes: the caller commits.
+
+Tamper evidence is a hash chain per account, as pgledger keeps a version per account: each entry
+carries its account's version after it and the hash of the account's previous txn, and the txn's
+hash seals its content and all of its entries. So editing, dropping or inserting a txn breaks the
+chain of every account it touched, and an account row names the end of its chain (a txn cut off
+the end shows). Commit order needs no global line: two txns on one account are ordered by that
+account's lock, which also orders their ids.
 """
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.db import dialect_insert
 from app.errors import Conflict, NotFound
 from app.hours import hours_text
 from app.models.org import Org, OrgKind
-from app.models.timebank import AccountKind, LedgerAccount, LedgerEntry, LedgerHead, LedgerTxn, TxnKind
+from app.models.timebank import AccountKind, LedgerAccount, LedgerEntry, LedgerTxn, TxnKind
 
-HEAD_ID = 1
 GENESIS_HASH = "0" * 64
 # Kinds whose credit to a person counts as earned service (star levels); corrections take it back.
 EARNING_KINDS = {TxnKind.earn, TxnKind.grant}
@@ -42,32 +49,45 @@ class InsufficientBalance(Conflict):
 
 
 async def person_account(session: AsyncSession, *, user_id: int) -> LedgerAccount:
-    """The person's account, made on first use (flushes)."""
-    account = (await session.exec(select(LedgerAccount).where(LedgerAccount.user_id == user_id))).first()
+    """The person's account, made on first use (a concurrent first use makes it once)."""
+    account = await find_person_account(session, user_id=user_id)
     if account is None:
-        account = LedgerAccount(kind=AccountKind.person, user_id=user_id)
-        session.add(account)
-        await session.flush()
+        await _make_account(session, kind=AccountKind.person, user_id=user_id)
+        account = cast(LedgerAccount, await find_person_account(session, user_id=user_id))
     return account
 
 
 async def find_person_account(session: AsyncSession, *, user_id: int) -> LedgerAccount | None:
     """The person's account if they have one (a read; O(1) whatever the history)."""
-    return (await session.exec(select(LedgerAccount).where(LedgerAccount.user_id == user_id))).first()
+    return (await session.exec(select(LedgerAccount).where(col(LedgerAccount.user_id) == user_id))).first()
 
 
 async def system_account(session: AsyncSession, *, kind: str, org_id: int) -> LedgerAccount:
-    """An org node's issuing or shelf account, made on first use (flushes)."""
-    account = (
-        await session.exec(
-            select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.org_id == org_id)
-        )
-    ).first()
+    """An org node's issuing or shelf account, made on first use (a concurrent first use makes it once)."""
+    stmt = select(LedgerAccount).where(col(LedgerAccount.kind) == kind, col(LedgerAccount.org_id) == org_id)
+    account = (await session.exec(stmt)).first()
     if account is None:
-        account = LedgerAccount(kind=kind, org_id=org_id)
-        session.add(account)
-        await session.flush()
+        await _make_account(session, kind=kind, org_id=org_id)
+        account = (await session.exec(stmt)).one()
     return account
+
+
+async def _make_account(
+    session: AsyncSession, *, kind: str, user_id: int | None = None, org_id: int | None = None
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: the unique keys (user; kind and org) decide who made it first."""
+    values = {
+        "kind": kind,
+        "user_id": user_id,
+        "org_id": org_id,
+        "balance_minutes": 0,
+        "earned_minutes": 0,
+        "spent_minutes": 0,
+        "version": 0,
+        "last_hash": GENESIS_HASH,
+        "created_at": clock.now(),
+    }
+    await session.exec(dialect_insert(session, LedgerAccount).values(**values).on_conflict_do_nothing())
 
 
 async def issuer_org_id(session: AsyncSession, *, org_id: int) -> int:
@@ -92,28 +112,25 @@ async def issuing_account(session: AsyncSession, *, org_id: int) -> LedgerAccoun
 # ---- posting -------------------------------------------------------------------------------
 
 
-async def lock_chain(session: AsyncSession) -> LedgerHead:
-    """Take the chain head for this transaction (made if missing). Every posting takes it first."""
-    stmt = (
-        select(LedgerHead)
-        .where(LedgerHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = (await session.exec(stmt)).first()
-    if head is None:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+async def lock_accounts(session: AsyncSession, account_ids: Iterable[int]) -> dict[int, LedgerAccount]:
+    """Lock these accounts FOR UPDATE in id order (one order everywhere: no deadlocks) and read them
+    as the database holds them. A use case that must read a balance and decide before posting takes
+    them first; `post` taking them again is free. SQLite writers already hold the write lock."""
+    ids = sorted(set(account_ids))
+    locked = (
         await session.exec(
-            insert(LedgerHead).values(id=HEAD_ID, seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing()
+            select(LedgerAccount)
+            .where(col(LedgerAccount.id).in_(ids))
+            .order_by(col(LedgerAccount.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        head = (await session.exec(stmt)).one()
-    return head
+    ).all()
+    return {cast(int, a.id): a for a in locked}
 
 
 def txn_hash(
     *,
-    seq: int,
     kind: str,
     memo: str,
     actor_id: int | None,
@@ -122,12 +139,11 @@ def txn_hash(
     ref_id: int | None,
     ref_user_id: int | None,
     created_at: datetime,
-    prev_hash: str,
-    entries: list[tuple[int, int, int]],
+    entries: list[tuple[int, int, int, int, str]],
 ) -> str:
-    """SHA-256 over a canonical JSON of the txn's content and its (account, amount, balance after) entries."""
+    """SHA-256 over a canonical JSON of the txn's content and its entries, each as (account, amount,
+    balance after, the account's version after, the hash of the account's previous txn)."""
     content = {
-        "seq": seq,
         "kind": kind,
         "memo": memo,
         "actor_id": actor_id,
@@ -136,7 +152,6 @@ def txn_hash(
         "ref_id": ref_id,
         "ref_user_id": ref_user_id,
         "created_at": created_at.isoformat(timespec="microseconds"),
-        "prev_hash": prev_hash,
         "entries": sorted([list(e) for e in entries]),
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -146,7 +161,6 @@ def txn_hash(
 def hash_of(txn: LedgerTxn, entries: list[LedgerEntry]) -> str:
     """The hash a stored txn should carry, recomputed from what is stored."""
     return txn_hash(
-        seq=txn.seq,
         kind=txn.kind,
         memo=txn.memo,
         actor_id=txn.actor_id,
@@ -155,8 +169,10 @@ def hash_of(txn: LedgerTxn, entries: list[LedgerEntry]) -> str:
         ref_id=txn.ref_id,
         ref_user_id=txn.ref_user_id,
         created_at=txn.created_at,
-        prev_hash=txn.prev_hash,
-        entries=[(e.account_id, e.amount_minutes, e.balance_after_minutes) for e in entries],
+        entries=[
+            (e.account_id, e.amount_minutes, e.balance_after_minutes, e.account_version, e.prev_hash)
+            for e in entries
+        ],
     )
 
 
@@ -175,50 +191,35 @@ async def post(
     """Post one transaction of `legs` (account, minutes) summing to zero; the ONE way minutes move.
 
     Raises InsufficientBalance (409 `insufficient_balance`) if a person would go below zero.
-    Only flushes; the caller commits.
+    Its statements: lock the accounts, insert the txn, insert its entries (one statement), move each
+    account. Only flushes; the caller commits.
     """
     if len(legs) < 2 or sum(m for _, m in legs) != 0 or any(m == 0 for _, m in legs):
         raise ValueError("a transaction needs two or more non-zero legs summing to zero")
-    head = await lock_chain(session)
     totals: dict[int, int] = {}
     for account, minutes in legs:
         account_id = cast(int, account.id)
         totals[account_id] = totals.get(account_id, 0) + minutes
-    locked = (
-        await session.exec(
-            select(LedgerAccount)
-            .where(col(LedgerAccount.id).in_(sorted(totals)))
-            .order_by(col(LedgerAccount.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).all()
-    by_id = {a.id: a for a in locked}
-    for account_id, delta in totals.items():
+    moves = {account_id: delta for account_id, delta in totals.items() if delta != 0}
+    if len(moves) < 2:
+        raise ValueError("a transaction must move minutes between two accounts")
+    by_id = await lock_accounts(session, moves)
+    for account_id, delta in moves.items():
         account = by_id[account_id]
         if account.kind == AccountKind.person and account.balance_minutes + delta < 0:
             raise InsufficientBalance(f"余额不足：当前余额 {hours_text(account.balance_minutes)}")
     now = clock.now()
-    entries: list[tuple[int, int, int]] = []
-    for account_id in sorted(totals):
-        account, delta = by_id[account_id], totals[account_id]
-        if delta == 0:
-            continue
-        account.balance_minutes += delta
-        if account.kind == AccountKind.person:
-            if delta > 0 and kind in EARNING_KINDS:
-                account.earned_minutes += delta
-            elif delta < 0 and kind == TxnKind.correction:
-                account.earned_minutes = max(0, account.earned_minutes + delta)
-            elif delta < 0 and kind in SPENDING_KINDS:
-                account.spent_minutes -= delta
-        session.add(account)
-        entries.append((account_id, delta, account.balance_minutes))
-    if len(entries) < 2:
-        raise ValueError("a transaction must move minutes between two accounts")
-    seq = head.seq + 1
+    entries = [
+        (
+            account_id,
+            moves[account_id],
+            by_id[account_id].balance_minutes + moves[account_id],
+            by_id[account_id].version + 1,
+            by_id[account_id].last_hash,
+        )
+        for account_id in sorted(moves)
+    ]
     digest = txn_hash(
-        seq=seq,
         kind=kind,
         memo=memo,
         actor_id=actor_id,
@@ -227,11 +228,9 @@ async def post(
         ref_id=ref_id,
         ref_user_id=ref_user_id,
         created_at=now,
-        prev_hash=head.last_hash,
         entries=entries,
     )
     txn = LedgerTxn(
-        seq=seq,
         kind=kind,
         memo=memo,
         actor_id=actor_id,
@@ -240,23 +239,53 @@ async def post(
         ref_id=ref_id,
         ref_user_id=ref_user_id,
         created_at=now,
-        prev_hash=head.last_hash,
         hash=digest,
     )
     session.add(txn)
     await session.flush()
-    for account_id, amount, after in entries:
-        session.add(
-            LedgerEntry(
-                txn_id=cast(int, txn.id),
-                account_id=account_id,
-                amount_minutes=amount,
-                balance_after_minutes=after,
+    txn_id = cast(int, txn.id)
+    await session.exec(
+        dialect_insert(session, LedgerEntry).values(
+            [
+                {
+                    "txn_id": txn_id,
+                    "account_id": account_id,
+                    "amount_minutes": amount,
+                    "balance_after_minutes": after,
+                    "account_version": version,
+                    "prev_hash": prev,
+                }
+                for account_id, amount, after, version, prev in entries
+            ]
+        )
+    )
+    for account_id, delta, after, version, _ in entries:
+        account = by_id[account_id]
+        earned, spent = account.earned_minutes, account.spent_minutes
+        if account.kind == AccountKind.person:
+            if delta > 0 and kind in EARNING_KINDS:
+                earned += delta
+            elif delta < 0 and kind == TxnKind.correction:
+                earned = max(0, earned + delta)
+            elif delta < 0 and kind in SPENDING_KINDS:
+                spent -= delta
+        await session.exec(
+            update(LedgerAccount)
+            .where(col(LedgerAccount.id) == account_id)
+            .execution_options(synchronize_session=False)
+            .values(
+                balance_minutes=after,
+                earned_minutes=earned,
+                spent_minutes=spent,
+                version=version,
+                last_hash=digest,
             )
         )
-    head.seq, head.last_hash = seq, digest
-    session.add(head)
-    await session.flush()
+        # The caller's account objects (the identity map's, so the same ones) read what was written,
+        # with no refresh round trip and no pending change for the next flush.
+        new = {"balance_minutes": after, "earned_minutes": earned, "spent_minutes": spent}
+        for name, value in {**new, "version": version, "last_hash": digest}.items():
+            set_committed_value(account, name, value)
     return txn
 
 
@@ -278,12 +307,13 @@ async def credit_service(
     """
     if minutes <= 0:
         return None
-    await lock_chain(session)  # concurrent duplicates queue here; the second then sees the first
+    issuer = await issuing_account(session, org_id=org_id)
+    person = await person_account(session, user_id=user_id)
+    # Both accounts first, in id order: a concurrent duplicate queues here and then sees the first.
+    await lock_accounts(session, [cast(int, issuer.id), cast(int, person.id)])
     existing = await find_by_ref(session, ref_type=ref_type, ref_id=ref_id, user_id=user_id)
     if existing is not None:
         return existing
-    issuer = await issuing_account(session, org_id=org_id)
-    person = await person_account(session, user_id=user_id)
     return await post(
         session,
         kind=TxnKind.earn,
@@ -367,9 +397,14 @@ class LedgerCheck:
 async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
     """Prove the whole ledger: the chain walk, then the balance comparison (see each).
 
-    Safe while postings go on: the walk stops at the chain head read first (committed txns never
-    change), and balances are compared with their entries in one statement (one snapshot).
+    Safe while postings go on: on PostgreSQL a session that has not begun yet reads everything in
+    one REPEATABLE READ snapshot (SQLite's read transaction is one snapshot already), so a txn that
+    commits meanwhile is either wholly seen, with its accounts' heads, or not at all. (A session already
+    in a transaction, or bound to a caller's connection, is read as it is.)
     """
+    bind = session.bind
+    if isinstance(bind, AsyncEngine) and not session.in_transaction() and bind.dialect.name == "postgresql":
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     check = LedgerCheck()
     await walk_chain(session, check, batch=batch)
     await compare_balances(session, check)
@@ -380,21 +415,36 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> LedgerCheck:
     return check
 
 
+@dataclass
+class _Link:
+    """Where the walk has got to on one account's chain."""
+
+    version: int = 0
+    last_hash: str = GENESIS_HASH
+    running: int = 0
+
+
 async def walk_chain(session: AsyncSession, check: LedgerCheck, *, batch: int = 2000) -> None:
-    """Walk the txns in chain order up to the head read first: each sums to zero over two or more
-    entries, each entry's balance-after follows its account's running sum, and each txn's hash
-    recomputes and links to its predecessor; the head names the last one."""
-    head = await session.get(LedgerHead, HEAD_ID, populate_existing=True)
-    upto = head.seq if head is not None else None
-    prev_hash, last_seq = GENESIS_HASH, 0
-    running: dict[int, int] = {}
+    """Walk the txns in id order (on each account, the order its lock gave them): each sums to zero over
+    two or more entries and recomputes to its hash; each entry follows its account's chain (the next
+    version, the previous txn's hash, the running balance); each account's head names its last link."""
+    links: dict[int, _Link] = {}
+    last_id = 0
+
+    def broken(txn_id: int, problem: str) -> None:
+        if check.chain_ok:
+            check.chain_ok = False
+            check.first_broken_txn_id = txn_id
+            check.problems.append(problem)
+
     while True:
-        stmt = select(LedgerTxn).where(LedgerTxn.seq > last_seq)
-        if upto is not None:
-            stmt = stmt.where(LedgerTxn.seq <= upto)
         txns = (
             await session.exec(
-                stmt.order_by(col(LedgerTxn.seq)).limit(batch).execution_options(populate_existing=True)
+                select(LedgerTxn)
+                .where(col(LedgerTxn.id) > last_id)
+                .order_by(col(LedgerTxn.id))
+                .limit(batch)
+                .execution_options(populate_existing=True)
             )
         ).all()
         if not txns:
@@ -420,29 +470,38 @@ async def walk_chain(session: AsyncSession, check: LedgerCheck, *, batch: int = 
                 check.problems.append(
                     f"流水 {t.id} 的分录合计为 {total} 分钟，不为零 (txn {t.id} entries sum to {total})"
                 )
+            if hash_of(t, rows) != t.hash:
+                broken(txn_id, f"哈希链在流水 {t.id} 处断开或内容被改动 (hash chain breaks at txn {t.id})")
             for e in rows:
-                running[e.account_id] = running.get(e.account_id, 0) + e.amount_minutes
-                if e.balance_after_minutes != running[e.account_id] and check.balances_ok:
+                link = links.setdefault(e.account_id, _Link())
+                link.running += e.amount_minutes
+                if e.balance_after_minutes != link.running and check.balances_ok:
                     check.balances_ok = False
                     check.problems.append(
-                        f"分录 {e.id}（流水 {t.id}）记录的余额 {e.balance_after_minutes} 与累计 {running[e.account_id]} 不符 "
+                        f"分录 {e.id}（流水 {t.id}）记录的余额 {e.balance_after_minutes} 与累计 {link.running} 不符 "
                         f"(entry {e.id} in txn {t.id}: balance_after mismatch)"
                     )
-            broken = t.seq != last_seq + 1 or t.prev_hash != prev_hash or hash_of(t, rows) != t.hash
-            if broken and check.chain_ok:
-                check.chain_ok = False
-                check.first_broken_txn_id = t.id
-                check.problems.append(
-                    f"哈希链在流水 {t.id} 处断开或内容被改动 (hash chain breaks at txn {t.id})"
-                )
-            prev_hash, last_seq = t.hash, t.seq
-    # Txns cut off the end of the chain leave the head pointing past the last one; a lost head hides the end.
-    if check.chain_ok and (
-        (head is None and last_seq)
-        or (head is not None and (head.seq != last_seq or (last_seq and head.last_hash != prev_hash)))
-    ):
-        check.chain_ok = False
-        check.problems.append(f"链头与最后一笔流水不符 (chain head does not match txn seq {last_seq})")
+                if e.account_version != link.version + 1 or e.prev_hash != link.last_hash:
+                    broken(
+                        txn_id,
+                        f"账户 {e.account_id} 的哈希链在流水 {t.id} 处断开 (account {e.account_id}'s chain breaks at txn {t.id})",
+                    )
+                link.version, link.last_hash = e.account_version, t.hash
+        last_id = ids[-1]
+    # Each account's head names the end of its chain: a txn cut off the end, or a head moved, shows.
+    for account_id, version, last_hash in (
+        await session.exec(
+            select(LedgerAccount.id, LedgerAccount.version, LedgerAccount.last_hash).order_by(
+                col(LedgerAccount.id)
+            )
+        )
+    ).all():
+        link = links.get(cast(int, account_id), _Link())
+        if (version, last_hash) != (link.version, link.last_hash) and check.chain_ok:
+            check.chain_ok = False
+            check.problems.append(
+                f"账户 {account_id} 的链头与其最后一笔流水不符 (account {account_id}'s head does not match its last txn)"
+            )
 
 
 async def compare_balances(session: AsyncSession, check: LedgerCheck) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.db import china_year
+from app.db import advisory_lock, china_year
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.hours import hours_text
 from app.models.org import Org
@@ -196,12 +196,12 @@ async def audit_ledger(session: AsyncSession, *, actor: User, batch: int = 2000)
     are not shown; the whole chain's continuity is checked by the `ejia audit-ledger` command."""
     await require_alliance_admin(session, user_id=actor.id)
     check = ledger.LedgerCheck()
-    last_seq = 0
+    last_id = 0
     while txns := (
         await session.exec(
             select(LedgerTxn)
-            .where(LedgerTxn.seq > last_seq, _txns_in_reach(actor.id))
-            .order_by(LedgerTxn.seq)
+            .where(LedgerTxn.id > last_id, _txns_in_reach(actor.id))
+            .order_by(LedgerTxn.id)
             .limit(batch)
             .execution_options(populate_existing=True)  # what the database holds, not what we remember
         )
@@ -228,7 +228,7 @@ async def audit_ledger(session: AsyncSession, *, actor: User, batch: int = 2000)
                 check.chain_ok = False
                 check.first_broken_txn_id = t.id
                 check.problems.append(f"流水 {t.id} 的内容与其哈希不符，已被改动")
-        last_seq = txns[-1].seq
+        last_id = txns[-1].id
     moved = select(LedgerEntry.account_id).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
     sums = (
         select(
@@ -294,7 +294,7 @@ async def transfer(
     policy = await policy_of(session, person=actor)
     if policy is not None and not policy.family_transfer_allowed:
         raise Conflict("本联盟的时间银行不允许转赠", code="transfer_not_allowed")
-    await ledger.lock_chain(session)  # the daily sum below must not race another transfer
+    await advisory_lock(session, f"transfers:{actor.id}")  # the daily sum below must not race their next
     source = await ledger.person_account(session, user_id=actor.id)
     if policy is not None and policy.family_transfer_daily_cap_minutes is not None:
         today = await _transferred_since(session, account_id=source.id, since=clock.china_midnight())
@@ -377,7 +377,6 @@ async def grant(
     home, org = await session.get(Org, belonging_org_id(person)), await session.get(Org, org_id)
     if home is None or org is None or not is_within(home, org):
         raise ValidationFailed("补录的组织应为该居民所在的小区或其上级", code="invalid_org")
-    await ledger.lock_chain(session)
     issuer = await ledger.issuing_account(session, org_id=org_id)
     account = await ledger.person_account(session, user_id=person.id)
     kind = TxnKind.grant if data.minutes > 0 else TxnKind.correction

@@ -1,6 +1,7 @@
 """The rewards shelf (爱心超市): rewards stations offer for time-bank minutes, and redeeming them."""
 
 import secrets
+from typing import cast
 
 from sqlalchemy import update
 from sqlmodel import select
@@ -12,7 +13,6 @@ from app.models.org import Org
 from app.models.stations import Station
 from app.models.timebank import (
     AccountKind,
-    LedgerAccount,
     RedeemIn,
     Redemption,
     RedemptionPublic,
@@ -194,15 +194,12 @@ async def redeem(
         raise NotFound("奖励不存在或已下架", code="reward_not_found")
     policy = await policy_of(session, person=person) or await policy_for(session, org_id=reward.org_id)
     await _check_age(session, person=person, policy=policy)
-    await ledger.lock_chain(session)  # chain first, then the reward row: one lock order everywhere
+    # The two accounts first (id order), then the reward row: one lock order everywhere.
     account = await ledger.person_account(session, user_id=person.id)
-    account = (
-        await session.exec(
-            select(LedgerAccount)
-            .where(LedgerAccount.id == account.id)
-            .execution_options(populate_existing=True)
-        )
-    ).one()
+    shelf = await ledger.system_account(session, kind=AccountKind.shelf, org_id=reward.org_id)
+    account = (await ledger.lock_accounts(session, [cast(int, account.id), cast(int, shelf.id)]))[
+        cast(int, account.id)
+    ]
     if account.balance_minutes >= reward.price_minutes > spendable_minutes(policy, account.balance_minutes):
         raise Conflict("超出储存上限的时间只能转赠，不能兑换", code="above_storage_cap")
     taken = await session.exec(
@@ -212,7 +209,6 @@ async def redeem(
     )
     if taken.rowcount != 1:
         raise Conflict("该奖励已兑完", code="reward_out_of_stock")
-    shelf = await ledger.system_account(session, kind=AccountKind.shelf, org_id=reward.org_id)
     txn = await ledger.post(
         session,
         kind=TxnKind.redeem,

@@ -188,3 +188,79 @@ async def test_audit_during_postings_never_reports_a_false_break(live):
     assert [r.status_code for r in results[:20]] == [201] * 20
     assert [check.ok for check in results[20:]] == [True] * 5
     assert (await _verified(live)).transactions == 21
+
+
+async def _people_with_minutes(live, count: int, minutes: int):
+    async with live.db.session() as s:
+        tree = await make_tree(s)
+        people = [await make_user(s, name=f"居民{i}", home=tree.compound) for i in range(count)]
+        for i, p in enumerate(people):
+            await ledger.credit_service(
+                s,
+                org_id=tree.compound.id,
+                user_id=p.id,
+                minutes=minutes,
+                ref_type="wish",
+                ref_id=i,
+                memo="服务",
+                actor_id=None,
+            )
+        await s.commit()
+        return people
+
+
+async def _give(session, giver, taker, minutes: int):
+    source = await ledger.person_account(session, user_id=giver.id)
+    target = await ledger.person_account(session, user_id=taker.id)
+    return await ledger.post(
+        session, kind="transfer", legs=[(source, -minutes), (target, minutes)], memo="转赠", actor_id=giver.id
+    )
+
+
+async def test_postings_on_other_accounts_do_not_wait_for_an_open_one(live):
+    """No global lock (issue 12): while one posting holds its two accounts, a posting between two other
+    people commits at once; one that touches a held account waits for it."""
+    if live.db.engine.dialect.name != "postgresql":
+        return  # SQLite has one writer by design; there is nothing to run side by side
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    a, b, c, d = await _people_with_minutes(live, 4, 100)
+    async with live.db.session() as held:
+        await _give(held, a, b, 10)  # locked, not committed
+        async with live.db.session() as other:
+            await other.exec(text("SET LOCAL lock_timeout = '3s'"))
+            await _give(other, c, d, 10)
+            await other.commit()  # did not wait for `held`
+        async with live.db.session() as blocked:
+            await blocked.exec(text("SET LOCAL lock_timeout = '300ms'"))
+            try:
+                await _give(blocked, b, c, 5)
+                raise AssertionError("a posting on a held account went through")
+            except DBAPIError as waited:
+                assert "lock timeout" in str(waited.orig).lower() or "lock" in str(waited).lower()
+        await held.commit()
+    assert [await _balance(live, p.id) for p in (a, b, c, d)] == [90, 110, 90, 110]
+    assert (await _verified(live)).ok
+
+
+async def test_transfers_both_ways_between_the_same_people_never_deadlock(live):
+    """A→B and B→A at once lock the same two accounts in one order (and each sender's day lock first)."""
+    a, b = await _people_with_minutes(live, 2, 1000)
+    async with live.client() as client:
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    f"{API}/transfers",
+                    json={"to_phone": (b if i % 2 == 0 else a).phone, "minutes": 10},
+                    headers={**auth(a if i % 2 == 0 else b), "Idempotency-Key": f"both-{i}"},
+                )
+                for i in range(30)
+            )
+        )
+    assert [r.status_code for r in responses] == [201] * 30, [
+        r.text for r in responses if r.status_code != 201
+    ]
+    assert (await _balance(live, a.id), await _balance(live, b.id)) == (1000, 1000)
+    check = await _verified(live)
+    assert (check.ok, check.transactions) == (True, 32)

@@ -128,14 +128,14 @@ async def test_legs_must_sum_to_zero(session):
         await ledger.post(session, kind="transfer", legs=[(a, -1), (b, 2)], memo="", actor_id=None)
 
 
-async def test_chain_links_each_txn_to_the_previous(session):
+async def test_each_account_chains_its_own_txns(session):
     tree = await make_tree(session)
-    user = await make_user(session)
-    for i in range(3):
+    user, other = await make_user(session), await make_user(session)
+    for i, person in enumerate([user, user, other]):
         await ledger.credit_service(
             session,
             org_id=tree.compound.id,
-            user_id=user.id,
+            user_id=person.id,
             minutes=10,
             ref_type="wish",
             ref_id=i,
@@ -143,13 +143,75 @@ async def test_chain_links_each_txn_to_the_previous(session):
             actor_id=None,
         )
     await session.commit()
-    txns = (await session.exec(select(LedgerTxn).order_by(LedgerTxn.seq))).all()
-    assert [t.seq for t in txns] == [1, 2, 3]
-    assert txns[0].prev_hash == ledger.GENESIS_HASH
-    assert txns[1].prev_hash == txns[0].hash
-    assert txns[2].prev_hash == txns[1].hash
+    txns = (await session.exec(select(LedgerTxn).order_by(LedgerTxn.id))).all()
+    mine = await ledger.find_person_account(session, user_id=user.id)
+    theirs = await ledger.find_person_account(session, user_id=other.id)
+    links = {
+        (e.txn_id, e.account_id): (e.account_version, e.prev_hash)
+        for e in (await session.exec(select(LedgerEntry))).all()
+    }
+    # The person's chain: genesis → txn 0 → txn 1; the other person's starts at genesis on txn 2.
+    assert links[(txns[0].id, mine.id)] == (1, ledger.GENESIS_HASH)
+    assert links[(txns[1].id, mine.id)] == (2, txns[0].hash)
+    assert links[(txns[2].id, theirs.id)] == (1, ledger.GENESIS_HASH)
+    # The community's issuing account took part in all three: its chain runs through each.
+    issuer = await ledger.issuing_account(session, org_id=tree.compound.id)
+    assert [links[(t.id, issuer.id)] for t in txns] == [
+        (1, ledger.GENESIS_HASH),
+        (2, txns[0].hash),
+        (3, txns[1].hash),
+    ]
+    assert (mine.version, mine.last_hash, theirs.version, issuer.version) == (2, txns[1].hash, 1, 3)
     check = await ledger.verify(session)
     assert (check.ok, check.transactions, check.entries_sum, check.chain_ok) == (True, 3, 0, True)
+
+
+async def _three_credits(session):
+    tree = await make_tree(session)
+    user = await make_user(session)
+    txns = [
+        await ledger.credit_service(
+            session,
+            org_id=tree.compound.id,
+            user_id=user.id,
+            minutes=10,
+            ref_type="wish",
+            ref_id=i,
+            memo="",
+            actor_id=None,
+        )
+        for i in range(3)
+    ]
+    await session.commit()
+    return user, txns
+
+
+async def _drop_txn(session, txn_id: int) -> None:
+    await session.exec(text("DELETE FROM ledger_entries WHERE txn_id = :t"), params={"t": txn_id})
+    await session.exec(text("DELETE FROM ledger_txns WHERE id = :t"), params={"t": txn_id})
+
+
+async def test_verify_finds_a_txn_taken_out_of_the_middle(session):
+    user, txns = await _three_credits(session)
+    await _drop_txn(session, txns[1].id)
+    check = await ledger.verify(session)
+    assert (check.chain_ok, check.first_broken_txn_id) == (False, txns[2].id)
+
+
+async def test_verify_finds_a_txn_cut_off_the_end_even_with_balances_mended(session):
+    user, txns = await _three_credits(session)
+    await _drop_txn(session, txns[2].id)
+    # The tamperer also mends the stored balances, so only the accounts' chain heads can tell.
+    await session.exec(
+        text("UPDATE ledger_accounts SET balance_minutes = balance_minutes + 10 WHERE kind = 'issuing'")
+    )
+    await session.exec(
+        text("UPDATE ledger_accounts SET balance_minutes = 20 WHERE user_id = :u"), params={"u": user.id}
+    )
+    check = await ledger.verify(session)
+    assert check.balances_ok is True
+    assert check.chain_ok is False
+    assert any("链头" in p for p in check.problems)
 
 
 async def test_verify_finds_an_edited_amount(session):
