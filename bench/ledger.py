@@ -7,8 +7,8 @@ alternate between them, so a busy machine slows both alike and the ratio stays h
     python -m bench ledger --pg                 # also PostgreSQL (database ejia_bench_ledger, recreated)
     python -m bench ledger --transactions 20000 --real 300
 
-Real postings go through `app.services.ledger` one use case at a time (lock the chain, lock the
-accounts, write, commit) and are timed. To reach 100k quickly, the middle of the history is
+Real postings go through `app.services.ledger` one use case at a time (lock the accounts, write,
+commit) and are timed. To reach 100k quickly, the middle of the history is
 filled in bulk with rows computed exactly as `post` computes them (balances, hashes, the chain),
 then the whole ledger is verified with `ledger.verify`, so the filled rows are proven sound.
 """
@@ -37,6 +37,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--real", type=int, default=1_000, help="real postings timed at each size")
     p.add_argument("--people", type=int, default=1_000)
     p.add_argument("--reads", type=int, default=2_000)
+    p.add_argument("--pairs", type=int, default=64, help="disjoint transfers run serially, then at once")
     p.add_argument("--pg", action="store_true", help="run on PostgreSQL as well")
     return p.parse_args()
 
@@ -253,6 +254,40 @@ async def _time_reads(small, small_users, large, large_users, reads: int, rounds
     return med["small"], med["large"]
 
 
+async def _disjoint_transfers(db, *, org_id: int, user_ids: list[int], pairs: int) -> tuple[float, float]:
+    """`pairs` transfers between disjoint pairs of people, first one after another, then all at once
+    (each its own session and commit); returns (serial s, parallel s). No global lock: on PostgreSQL
+    the parallel burst overlaps; SQLite has one writer, so there the two are alike by design."""
+    from app.models.timebank import TxnKind
+    from app.services import ledger
+
+    people = user_ids[-2 * pairs :]
+    async with db.session() as s:
+        for i, uid in enumerate(people[::2]):
+            await ledger.credit_service(
+                s, org_id=org_id, user_id=uid, minutes=600, ref_type="pairs", ref_id=i, memo="", actor_id=None
+            )
+        await s.commit()
+
+    async def one(giver: int, taker: int) -> None:
+        async with db.session() as s:
+            src = await ledger.person_account(s, user_id=giver)
+            dst = await ledger.person_account(s, user_id=taker)
+            await ledger.post(
+                s, kind=TxnKind.transfer, legs=[(src, -1), (dst, 1)], memo="转赠", actor_id=giver
+            )
+            await s.commit()
+
+    couples = list(zip(people[::2], people[1::2], strict=True))
+    began = time.perf_counter()
+    for giver, taker in couples:
+        await one(giver, taker)
+    serial = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(one(giver, taker) for giver, taker in couples))
+    return serial, time.perf_counter() - began
+
+
 async def _verify(db) -> tuple[bool, int, float]:
     from app.services import ledger
 
@@ -282,7 +317,13 @@ async def run(small_url: str, large_url: str, a: argparse.Namespace) -> None:
         (read_small, page_small), (read_large, page_large) = await _time_reads(
             small, small_users, large, large_users, a.reads
         )
+        rounds = [
+            await _disjoint_transfers(small, org_id=small_org, user_ids=small_users, pairs=a.pairs)
+            for _ in range(3)
+        ]
+        serial_s, parallel_s = min(r[0] for r in rounds), min(r[1] for r in rounds)
         ok, total, verify_s = await _verify(large)
+        small_ok, _, _ = await _verify(small)
     finally:
         await small.dispose()
         await large.dispose()
@@ -300,6 +341,11 @@ async def run(small_url: str, large_url: str, a: argparse.Namespace) -> None:
     print(
         f"statement page (20 newest): {page_small:7.1f} µs at {a.first} txns, {page_large:7.1f} µs at {total} txns, "
         f"ratio {page_large / page_small:.2f}"
+    )
+    print(
+        f"{a.pairs} transfers between disjoint pairs (best of 3): one after another {serial_s * 1000:6.0f} ms, "
+        f"all at once {parallel_s * 1000:6.0f} ms, {serial_s / parallel_s:.1f}x (no global lock); "
+        f"audit after: {'OK' if small_ok else 'BROKEN'}"
     )
     print(f"full audit (ledger.verify): {'OK' if ok else 'BROKEN'}, {total} txns in {verify_s:.1f} s")
 
