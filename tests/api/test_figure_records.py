@@ -98,3 +98,41 @@ async def test_an_unknown_figure_is_422(client, demo):
     )
     assert resp.status_code == 422
     assert resp.json()["code"] == "unknown_figure"
+
+
+async def test_the_records_page_lists_as_many_rows_as_the_figure(client, demo):
+    alliance, community, admin, period = demo
+    stats = (
+        await client.get(f"/api/v1/orgs/{community.id}/stats", params=period, headers=auth(admin))
+    ).json()
+    q = f"org_id={community.id}&from={period['from']}&to={period['to']}"
+    page = await client.get(f"/admin/stats/records?figure=wishes.verified&{q}", headers=auth(admin))
+    assert page.status_code == 200
+    assert f'id="records-total">{stats["wishes"]["verified"]}<' in page.text
+    assert page.text.count('<li class="weui-cell') == min(50, stats["wishes"]["verified"])
+    dashboard = (await client.get(f"/admin/stats?{q}", headers=auth(admin))).text
+    assert f'href="/admin/stats/records?figure=wishes.verified&amp;{q.replace("&", "&amp;")}"' in dashboard
+    assert f'href="/admin/stats/screen?{q.replace("&", "&amp;")}"' in dashboard
+    # the way back up: the alliance, then the community itself
+    assert f'<a href="/admin/stats?org_id={alliance.id}&amp;from=' in dashboard
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/stats", "/admin/stats/screen", "/admin/stats/records?figure=activities"]
+)
+async def test_the_screen_and_records_answer_as_the_dashboard_does(client, session, path, demo):
+    alliance, community, _, period = demo
+    other = (
+        await session.exec(
+            select(Org).where(Org.kind == OrgKind.community, Org.id != community.id).order_by(Org.id)
+        )
+    ).first()
+    staff = await make_user(session, role=(other, "staff"))
+    resident = await make_user(session)
+    await session.commit()
+    sep = "&" if "?" in path else "?"
+    outside = await client.get(f"{path}{sep}org_id={community.id}", headers=auth(staff))
+    assert outside.status_code == 403  # a node outside the viewer's reach, as on the dashboard
+    mine = await client.get(f"{path}{sep}org_id={other.id}", headers=auth(staff))
+    assert mine.status_code == 200
+    assert (await client.get(path, headers=auth(resident))).status_code == 403
