@@ -5,7 +5,7 @@ numbers for screen readers."""
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 60, 16, 14, 36
 
 
 @dataclass
@@ -27,6 +27,8 @@ class LineChart:
     top: float
     width: int = WIDTH
     height: int = HEIGHT
+    left: int = LEFT
+    right: int = RIGHT
     grid: list[tuple[float, str]] = field(default_factory=list)  # y, label
     ticks: list[tuple[float, str, str]] = field(default_factory=list)  # x, label, text-anchor
 

@@ -106,6 +106,7 @@ async def test_records_behind_a_figure_yearly_workbook_and_the_big_screen(
     await expect(crumbs).to_have_count(3)
     await page.locator("#org-path a").nth(1).tap()
     await expect(page.locator(".app-profile__meta")).to_contain_text(f"幸福社区 · {start}")
+    await page.screenshot(path=str(SHOTS / "stats-dashboard-375.png"), full_page=True)
 
     # The records behind 心愿验收: as many rows as the figure says.
     funnel_verified = page.locator(".app-bar__value a[href*='figure=wishes.verified']")
