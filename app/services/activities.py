@@ -38,7 +38,7 @@ from app.permissions import (
     published_to,
     require_role_over,
 )
-from app.services import audit
+from app.services import audit, figures
 from app.services import credit as credit_rule
 from app.services import orgs as orgs_service
 from app.services import teams as teams_service
@@ -232,29 +232,19 @@ async def activity_detail(session: AsyncSession, *, activity_id: int, viewer: Us
 
 
 async def summary(session: AsyncSession, *, org_id: int, start: datetime, end: datetime) -> dict[str, int]:
-    """Activities starting in [start, end) in org_id's subtree and their attendances — for the stats endpoint."""
+    """Activities starting in [start, end) in org_id's subtree and their attendances — for the stats endpoint
+    (each counted by its one definition, figures.rows)."""
     org = await session.get(Org, org_id)
     if org is None:
         return {"activities": 0, "attendances": 0, "no_shows": 0}
-    in_scope = select(Activity.id).where(
-        in_subtree(Activity.org_id, org.path),
-        Activity.starts_at >= start,
-        Activity.starts_at < end,
-    )
-    activities = (await session.exec(select(func.count()).select_from(in_scope.subquery()))).one()
-    attendances = (
+    keys = ("activities", "attendances", "no_shows")
+    now = clock.now()
+    row = (
         await session.exec(
-            select(func.count()).select_from(Attendance).where(Attendance.activity_id.in_(in_scope))
+            select(*(figures.count(k, path=org.path, lo=start, hi=end, now=now) for k in keys))
         )
     ).one()
-    no_shows = (
-        await session.exec(
-            select(func.count())
-            .select_from(ActivitySignup)
-            .where(ActivitySignup.activity_id.in_(in_scope), ActivitySignup.no_show.is_(True))
-        )
-    ).one()
-    return {"activities": activities, "attendances": attendances, "no_shows": no_shows}
+    return dict(zip(keys, (int(v) for v in row), strict=True))
 
 
 async def admin_list(session: AsyncSession, *, actor: User, limit: int = 100) -> list[ActivityPublic]:

@@ -16,15 +16,13 @@ from app.models.user import User
 from app.pagination import PageParams
 from app.permissions import has_any_staff_role, roles_with_orgs
 from app.services import activities as activities_service
-from app.services import activity_attendance, activity_signups, stats_cuts, todos, wish_categories, wish_views
+from app.services import activity_attendance, activity_signups, todos, wish_categories, wish_views
 from app.services import checkins as checkins_service
 from app.services import demonstration as demonstration_service
-from app.services import figures as figures_table
 from app.services import notifications as notifications_service
 from app.services import push as push_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
-from app.services import stats as stats_service
 from app.services import teams as teams_service
 from app.services.users import default_name
 
@@ -131,23 +129,6 @@ async def admin(session: AsyncSession, *, user: User) -> dict:
         "roles": _role_rows(rows),
         "admin_links": admin_links_for(rows, runs_a_station=runs_a_station),
         "pending": pending,
-    }
-
-
-async def stats(
-    session: AsyncSession, *, user: User, org_id: int | None, start: date | None, end: date | None
-) -> dict:
-    """The numbers of a subtree (the person's first org unless one is named) over a period."""
-    roles = await _roles(session, user=user)
-    org_id = org_id or roles[0]["org_id"]
-    figures = await stats_service.org_stats(session, org_id=org_id, start=start, end=end, actor=user)
-    cuts = await stats_cuts.cuts(session, org_id=org_id, start=start, end=end, actor=user)
-    return {
-        "roles": roles,
-        "stats": figures,
-        "cuts": cuts,
-        "org_id": org_id,
-        "figure_definitions": figures_table.FIGURES,
     }
 
 

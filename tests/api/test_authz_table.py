@@ -494,6 +494,9 @@ ROUTES: dict[str, Any] = {
     "GET /api/v1/orgs/{org_id}/stats": S(NOT_STAFF, org_id="compound"),
     "GET /api/v1/orgs/{org_id}/stats.xlsx": S(NOT_STAFF, org_id="compound"),
     "GET /api/v1/orgs/{org_id}/stats/cuts": S(NOT_STAFF, org_id="compound"),
+    "GET /api/v1/orgs/{org_id}/stats/records": S(
+        NOT_STAFF, org_id="compound", query={"figure": "wishes.verified"}
+    ),
     "GET /api/v1/orgs/{org_id}/stats/yearly.xlsx": S(NOT_STAFF, org_id="compound"),
     # a unit's own figures: its admin, staff of its alliance, staff of the communities it serves
     "GET /api/v1/units/{unit_id}/stats": S(
