@@ -135,6 +135,13 @@ async def test_a_close_after_an_undo_credits_once_under_its_own_reference(client
     ).all()
     assert credits == ["activity", "activity:1"]
     await _books_prove(session)
+    # the year's earned minutes count the reversed credit as never earned
+    years = (await client.get("/api/v1/timebank/me/years", headers=auth(came))).json()
+    assert [(y["earned_minutes"], y["spent_minutes"]) for y in years] == [(60, 0)]
+    org_years = (
+        await client.get(f"/api/v1/timebank/orgs/{tree.community.id}/years", headers=auth(staff))
+    ).json()
+    assert [(y["earned_minutes"], y["people"]) for y in org_years] == [(90, 2)]
     # and once more: close → undo → close → undo → close
     assert (await client.post(f"{API}/{act.id}/close/undo", headers=auth(staff))).status_code == 200
     assert await _balance(session, came) == (0, 0)
