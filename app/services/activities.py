@@ -4,7 +4,7 @@ Sign-ups and the waiting list are `activity_signups`; sign-in three ways, sign-o
 attendance figures are `activity_attendance`.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -42,6 +42,9 @@ from app.services import audit, figures
 from app.services import credit as credit_rule
 from app.services import orgs as orgs_service
 from app.services import teams as teams_service
+
+# How long after closing an activity its organiser may undo the close (a mistaken or early close).
+CLOSE_UNDO_WINDOW = timedelta(minutes=10)
 
 
 async def get_activity(session: AsyncSession, *, activity_id: int, viewer: User | None = None) -> Activity:
@@ -126,6 +129,14 @@ async def _check_ceiling(session: AsyncSession, *, data: ActivityCreate, actor: 
         )
 
 
+def undo_close_until(activity: Activity) -> datetime | None:
+    """Until when the organiser may still undo the close (None: not closed, or the window passed)."""
+    if activity.closed_at is None:
+        return None
+    until = activity.closed_at + CLOSE_UNDO_WINDOW
+    return until if clock.now() < until else None
+
+
 def _public(activity: Activity, **extra) -> ActivityPublic:
     return ActivityPublic(
         id=activity.id,
@@ -143,6 +154,8 @@ def _public(activity: Activity, **extra) -> ActivityPublic:
         service=credit_rule.is_service_kind(activity.kind),
         signup_required=activity.signup_required,
         closed=activity.closed_at is not None,
+        closed_at=activity.closed_at,
+        undo_close_until=undo_close_until(activity),
         team_id=activity.team_id,
         **extra,
     )

@@ -2,11 +2,12 @@
 domain service has no page function of its own (the others — wishes' detail, events, reports,
 time bank, resources — live beside their use cases)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import clock
 from app.clock import CHINA
 from app.errors import Forbidden
 from app.models.activities import ACTIVITY_KINDS
@@ -24,6 +25,7 @@ from app.services import push as push_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
 from app.services import teams as teams_service
+from app.services.activities import CLOSE_UNDO_WINDOW
 from app.services.users import default_name
 
 
@@ -177,7 +179,17 @@ async def activity(session: AsyncSession, *, activity_id: int, user: User) -> di
     numbers = None
     if detail.is_organiser:
         numbers = await activity_attendance.activity_stats(session, activity_id=activity_id, actor=user)
-    return {"activity": detail, "ticket_svg": ticket, "stats": numbers}
+    # The organiser's "undo the close" button, shown for the seconds of the window left.
+    undo_seconds = 0
+    if detail.is_organiser and detail.undo_close_until is not None:
+        undo_seconds = max(1, int((detail.undo_close_until - clock.now()).total_seconds()))
+    return {
+        "activity": detail,
+        "ticket_svg": ticket,
+        "stats": numbers,
+        "undo_seconds": undo_seconds,
+        "undo_minutes": CLOSE_UNDO_WINDOW // timedelta(minutes=1),
+    }
 
 
 async def activity_roster(session: AsyncSession, *, activity_id: int, user: User) -> dict:
