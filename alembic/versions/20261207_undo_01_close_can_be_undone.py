@@ -6,7 +6,7 @@ credits carry their own ledger reference. `activity_attendances.credit_round` an
 undo reverses only those).
 
 Revision ID: undo_01
-Revises: alliance_03
+Revises: speed_02
 Create Date: 2026-12-07 18:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "undo_01"
-down_revision: str | Sequence[str] | None = "alliance_03"
+down_revision: str | Sequence[str] | None = "speed_02"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
