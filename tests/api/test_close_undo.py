@@ -130,7 +130,7 @@ async def test_a_close_after_an_undo_credits_once_under_its_own_reference(client
     assert await _balance(session, left) == (30, 30)
     credits = (
         await session.exec(
-            select(LedgerTxn.ref_type).where(LedgerTxn.ref_user_id == came.id).order_by(LedgerTxn.seq)
+            select(LedgerTxn.ref_type).where(LedgerTxn.ref_user_id == came.id).order_by(LedgerTxn.id)
         )
     ).all()
     assert credits == ["activity", "activity:1"]

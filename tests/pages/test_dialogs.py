@@ -161,7 +161,7 @@ async def test_an_organiser_closes_an_activity_and_undoes_the_close(page, page_d
         assert (await s.get(Activity, act.id)).closed_at is None
         account = (await s.exec(select(LedgerAccount).where(LedgerAccount.user_id == volunteer.id))).one()
         assert account.balance_minutes == 0
-        kinds = (await s.exec(select(LedgerTxn.kind).order_by(LedgerTxn.seq))).all()
+        kinds = (await s.exec(select(LedgerTxn.kind).order_by(LedgerTxn.id))).all()
         assert kinds == ["earn", "reversal"]
     assert native == []
 
