@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
 from pydantic import BaseModel, model_validator
 from pydantic import Field as PField
 from sqlalchemy import CheckConstraint, UniqueConstraint
@@ -51,6 +52,8 @@ class Activity(SQLModel, table=True):
     # place (org_id, so it counts there) and the unit's staff organise it.
     host_org_id: int | None = Field(default=None, foreign_key="orgs.id", index=True)
     closed_at: datetime | None = TimeField(default=None, nullable=True)
+    # How many closes were undone: each undo starts a new crediting round (see `credit_ref`).
+    close_round: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)  # run by a volunteer team
     created_at: datetime = CreatedAt()
@@ -83,6 +86,24 @@ class Attendance(SQLModel, table=True):
     credited_minutes: int | None = None
     # When the crediting rule settled it (sign-out or close): the date its minutes count on.
     credited_at: datetime | None = TimeField(default=None, nullable=True, index=True)
+    # The activity's crediting round the credit was settled in (its ledger reference), and whether
+    # the close settled it (an undo of that close takes back only those).
+    credit_round: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    credited_by_close: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+def credit_ref(activity_id: int, close_round: int) -> tuple[str, int]:
+    """The ledger reference (ref_type, ref_id) of an attendance credit settled in `close_round`.
+
+    The first round's is ("activity", id). An undone close reverses its credits, and the ledger keeps
+    each (ref_type, ref_id, person) once, so a later round credits under its own ("activity:1", id).
+    """
+    return ("activity", activity_id) if close_round == 0 else (f"activity:{close_round}", activity_id)
+
+
+def credit_ref_kind(ref_type: str) -> str:
+    """The source a ledger reference names, whatever the round ("activity:2" → "activity")."""
+    return ref_type.split(":", 1)[0]
 
 
 # --- schemas -----------------------------------------------------------------------------------
@@ -132,6 +153,10 @@ class ActivityPublic(BaseModel):
     )
     signup_required: bool
     closed: bool
+    closed_at: datetime | None = None
+    undo_close_until: datetime | None = PField(
+        None, description="结束后 10 分钟内组织者可撤销结束：撤销的截止时间；已过或未结束为 null"
+    )
     team_id: int | None = None
     my_status: str | None = PField(None, description="我的报名状态：signed_up / waiting / cancelled / null")
     attended: bool = False

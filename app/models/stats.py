@@ -1,8 +1,10 @@
 """The numbers (台账与统计) of a subtree over a period, as the API shows them."""
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
+
+from app.models.user import UserBrief
 
 
 class WishFunnel(BaseModel):
@@ -67,6 +69,8 @@ class MonthCut(BaseModel):
     wishes_claimed: int
     wishes_verified: int
     minutes_served: int
+    activities: int = 0
+    attendances: int = 0
 
 
 class CategoryCut(BaseModel):
@@ -134,5 +138,34 @@ class UnitStats(BaseModel):
     member_minutes: int = Field(description="本单位党员本期在联盟内的服务时长")
     activities_hosted: int
     assessment_score: float | None = Field(description="本年度共驻共建考核得分（各社区平均）")
+
+    model_config = {"populate_by_name": True}
+
+
+# ---- the records behind a figure (issue 11 item 5) ----
+
+
+class FigureRecord(BaseModel):
+    ref: int = Field(description="记录编号（计人数的指标为人的编号）")
+    at: datetime | None = Field(description="计入本期的日期时间")
+    title: str
+    person: UserBrief | None = Field(description="相关的人（手机号打码）")
+    org_id: int | None
+    org_name: str
+    minutes: int | None = Field(description="记入的时长（分钟），不计时长的为空")
+
+
+class FigureRecords(BaseModel):
+    figure: str
+    label: str
+    counts: str = Field(description="口径")
+    org_id: int
+    org_name: str
+    from_: date = Field(alias="from")
+    to: date
+    total: int = Field(description="记录条数：计数的指标等于该指标的数值")
+    minutes: int = Field(description="记录的时长合计（分钟）：时长类指标等于该指标的数值")
+    items: list[FigureRecord]
+    next_cursor: str | None = None
 
     model_config = {"populate_by_name": True}

@@ -151,6 +151,12 @@ async def close_activity(activity_id: Id, session: SessionDep, user: CurrentUser
     return await activity_attendance.close_activity(session, activity_id=activity_id, actor=user)
 
 
+@router.post("/{activity_id}/close/undo", response_model=ActivityPublic)
+async def undo_close(activity_id: Id, session: SessionDep, user: CurrentUser):
+    """Undo the close within 10 minutes of it: its credits are reversed, no-shows unmarked, the activity open again."""
+    return await activity_attendance.undo_close(session, activity_id=activity_id, actor=user)
+
+
 @router.get("/{activity_id}/stats", response_model=ActivityStats)
 async def activity_stats(activity_id: Id, session: SessionDep, user: CurrentUser):
     """Attendance and no-show rates (organiser)."""

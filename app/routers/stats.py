@@ -7,10 +7,11 @@ from fastapi import APIRouter, Query, Response
 from app import clock
 from app.deps import CurrentUser, ReportSessionDep
 from app.models.base import Day, Id
-from app.models.stats import OrgStats, StatsCuts, UnitStats
+from app.models.stats import FigureRecords, OrgStats, StatsCuts, UnitStats
+from app.pagination import PageDep
 from app.routers.params import YearQuery
 from app.services import stats as stats_service
-from app.services import stats_cuts
+from app.services import stats_cuts, stats_records
 from app.xlsx import XLSX, xlsx_response
 
 router = APIRouter(prefix="/orgs", tags=["stats"])
@@ -33,6 +34,23 @@ async def org_stats_cuts(
 ):
     """The subtree's figures by child node, month, category, member type and employer unit; rankings; timings."""
     return await stats_cuts.cuts(session, org_id=org_id, start=from_, end=to, actor=user)
+
+
+@router.get("/{org_id}/stats/records", response_model=FigureRecords, response_model_by_alias=True)
+async def org_stats_records(
+    org_id: Id,
+    session: ReportSessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    figure: Annotated[str, Query(max_length=40, description="指标字段，如 wishes.verified、minutes_served")],
+    from_: FromQ = None,
+    to: ToQ = None,
+):
+    """The records behind one figure (same subtree, period and definition): `total` equals the figure
+    (`minutes` for a time figure); names shown, phones masked; `cursor` pages on."""
+    return await stats_records.figure_records(
+        session, figure=figure, org_id=org_id, start=from_, end=to, params=page, actor=user
+    )
 
 
 @router.get("/{org_id}/stats.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})

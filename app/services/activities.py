@@ -4,7 +4,7 @@ Sign-ups and the waiting list are `activity_signups`; sign-in three ways, sign-o
 attendance figures are `activity_attendance`.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -38,10 +38,13 @@ from app.permissions import (
     published_to,
     require_role_over,
 )
-from app.services import audit
+from app.services import audit, figures
 from app.services import credit as credit_rule
 from app.services import orgs as orgs_service
 from app.services import teams as teams_service
+
+# How long after closing an activity its organiser may undo the close (a mistaken or early close).
+CLOSE_UNDO_WINDOW = timedelta(minutes=10)
 
 
 async def get_activity(session: AsyncSession, *, activity_id: int, viewer: User | None = None) -> Activity:
@@ -126,6 +129,14 @@ async def _check_ceiling(session: AsyncSession, *, data: ActivityCreate, actor: 
         )
 
 
+def undo_close_until(activity: Activity) -> datetime | None:
+    """Until when the organiser may still undo the close (None: not closed, or the window passed)."""
+    if activity.closed_at is None:
+        return None
+    until = activity.closed_at + CLOSE_UNDO_WINDOW
+    return until if clock.now() < until else None
+
+
 def _public(activity: Activity, **extra) -> ActivityPublic:
     return ActivityPublic(
         id=activity.id,
@@ -143,6 +154,8 @@ def _public(activity: Activity, **extra) -> ActivityPublic:
         service=credit_rule.is_service_kind(activity.kind),
         signup_required=activity.signup_required,
         closed=activity.closed_at is not None,
+        closed_at=activity.closed_at,
+        undo_close_until=undo_close_until(activity),
         team_id=activity.team_id,
         **extra,
     )
@@ -232,29 +245,19 @@ async def activity_detail(session: AsyncSession, *, activity_id: int, viewer: Us
 
 
 async def summary(session: AsyncSession, *, org_id: int, start: datetime, end: datetime) -> dict[str, int]:
-    """Activities starting in [start, end) in org_id's subtree and their attendances — for the stats endpoint."""
+    """Activities starting in [start, end) in org_id's subtree and their attendances — for the stats endpoint
+    (each counted by its one definition, figures.rows)."""
     org = await session.get(Org, org_id)
     if org is None:
         return {"activities": 0, "attendances": 0, "no_shows": 0}
-    in_scope = select(Activity.id).where(
-        in_subtree(Activity.org_id, org.path),
-        Activity.starts_at >= start,
-        Activity.starts_at < end,
-    )
-    activities = (await session.exec(select(func.count()).select_from(in_scope.subquery()))).one()
-    attendances = (
+    keys = ("activities", "attendances", "no_shows")
+    now = clock.now()
+    row = (
         await session.exec(
-            select(func.count()).select_from(Attendance).where(Attendance.activity_id.in_(in_scope))
+            select(*(figures.count(k, path=org.path, lo=start, hi=end, now=now) for k in keys))
         )
     ).one()
-    no_shows = (
-        await session.exec(
-            select(func.count())
-            .select_from(ActivitySignup)
-            .where(ActivitySignup.activity_id.in_(in_scope), ActivitySignup.no_show.is_(True))
-        )
-    ).one()
-    return {"activities": activities, "attendances": attendances, "no_shows": no_shows}
+    return dict(zip(keys, (int(v) for v in row), strict=True))
 
 
 async def admin_list(session: AsyncSession, *, actor: User, limit: int = 100) -> list[ActivityPublic]:

@@ -3,6 +3,7 @@
 """
 
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -17,19 +18,29 @@ from app.models.activities import (
     ROSTER_LABELS,
     Activity,
     ActivityClosed,
+    ActivityPublic,
     ActivitySignup,
     ActivityStats,
     Attendance,
     AttendancePublic,
     RosterRow,
     SignupStatus,
+    credit_ref,
 )
 from app.models.stations import Checkin, CheckinKind, QrToken
 from app.models.user import User
 from app.services import audit, lookups, qr
 from app.services import credit as credit_rule
+from app.services import ledger as ledger_service
 from app.services import users as users_service
-from app.services.activities import get_activity, is_organiser, require_organiser
+from app.services.activities import (
+    CLOSE_UNDO_WINDOW,
+    activity_detail,
+    get_activity,
+    is_organiser,
+    require_organiser,
+    undo_close_until,
+)
 from app.services.activity_signups import take_place
 from app.xlsx import workbook
 
@@ -228,11 +239,14 @@ async def _credit_attendance(
     activity: Activity,
     attendance: Attendance,
     actor_id: int | None,
+    close_round: int,
+    by_close: bool = False,
     policy: credit_rule.CreditPolicy | None = None,
 ) -> bool:
     """Credit one attendee once by the crediting rule: service kinds earn the stay (bounded by the
     activity and rounded), study and meetings record attendance with 0 minutes. The conditional
-    UPDATE of `credited_minutes` decides who settles it; the ledger is idempotent too."""
+    UPDATE of `credited_minutes` decides who settles it; the ledger is idempotent too, by the
+    reference of the activity's crediting round (`close_round`, read under the activity's lock)."""
     policy = policy or await credit_rule.policy_for(session, org_id=activity.org_id)
     stay = policy.stay(
         signed_in_at=attendance.signed_in_at,
@@ -246,9 +260,16 @@ async def _credit_attendance(
         won = await session.exec(
             update(Attendance)
             .where(Attendance.id == attendance.id, Attendance.credited_minutes.is_(None))
-            .values(credited_minutes=minutes, credited_at=clock.now())
+            .values(
+                credited_minutes=minutes,
+                credited_at=clock.now(),
+                credit_round=close_round,
+                credited_by_close=by_close,
+            )
         )
         return won.rowcount == 1
+
+    ref_type, ref_id = credit_ref(activity.id, close_round)
 
     credited = await credit_rule.award(
         session,
@@ -258,8 +279,8 @@ async def _credit_attendance(
         bound=credit_rule.CreditPolicy.activity_bound(
             starts_at=activity.starts_at, ends_at=activity.ends_at, stated=activity.credit_minutes
         ),
-        ref_type="activity",
-        ref_id=activity.id,
+        ref_type=ref_type,
+        ref_id=ref_id,
         memo=f"参加活动：{activity.title}",
         actor_id=actor_id,
         policy=policy,
@@ -296,6 +317,7 @@ async def sign_out(
     # An organiser's own attendance is credited only when another organiser closes the activity.
     self_credit = person.id == actor.id and await is_organiser(session, activity=activity, user=person)
     if not duplicate:
+        close_round = await _crediting_round(session, activity.id)
         await session.exec(
             update(Attendance)
             .where(Attendance.id == attendance.id, Attendance.signed_out_at.is_(None))
@@ -304,7 +326,12 @@ async def sign_out(
         attendance.signed_out_at = now
         if not self_credit:
             await _credit_attendance(
-                session, activity=activity, attendance=attendance, actor_id=actor.id, policy=policy
+                session,
+                activity=activity,
+                attendance=attendance,
+                actor_id=actor.id,
+                close_round=close_round,
+                policy=policy,
             )
         if person.id != actor.id:
             await audit.record(
@@ -357,12 +384,17 @@ async def settle(session: AsyncSession, *, activity: Activity, actor_id: int) ->
     closer's own (an organiser does not credit themselves), mark who signed up and never came as absent.
     Returns how many were credited, None if someone closed it first. Flushes only; the caller commits."""
     now = clock.now()
-    won = await session.exec(
-        update(Activity).where(Activity.id == activity.id, Activity.closed_at.is_(None)).values(closed_at=now)
-    )
-    if won.rowcount != 1:
+    close_round = (
+        await session.exec(
+            update(Activity)
+            .where(Activity.id == activity.id, Activity.closed_at.is_(None))
+            .values(closed_at=now)
+            .returning(Activity.close_round)
+        )
+    ).scalar_one_or_none()
+    if close_round is None:
         return None
-    activity.closed_at = now
+    activity.closed_at, activity.close_round = now, close_round
     rows = (
         await session.exec(
             select(Attendance).where(
@@ -376,7 +408,13 @@ async def settle(session: AsyncSession, *, activity: Activity, actor_id: int) ->
     credited = 0
     for attendance in rows:
         if await _credit_attendance(
-            session, activity=activity, attendance=attendance, actor_id=actor_id, policy=policy
+            session,
+            activity=activity,
+            attendance=attendance,
+            actor_id=actor_id,
+            close_round=close_round,
+            by_close=True,
+            policy=policy,
         ):
             credited += 1
     attended = select(Attendance.user_id).where(Attendance.activity_id == activity.id)
@@ -390,6 +428,106 @@ async def settle(session: AsyncSession, *, activity: Activity, actor_id: int) ->
         .values(no_show=True)
     )
     return credited
+
+
+async def undo_close(session: AsyncSession, *, activity_id: int, actor: User) -> ActivityPublic:
+    """Undo a close within `CLOSE_UNDO_WINDOW` of it (organiser): its credits are reversed, its no-show
+    marks removed and the activity is open again; a later close credits afresh. Exactly once."""
+    activity = await get_activity(session, activity_id=activity_id)
+    await require_organiser(session, activity=activity, user=actor)
+    if activity.closed_at is None:
+        raise Conflict("活动尚未结束，无需撤销", code="activity_not_closed")
+    if undo_close_until(activity) is None:
+        minutes = int(CLOSE_UNDO_WINDOW.total_seconds() // 60)
+        raise Conflict(f"活动结束已超过 {minutes} 分钟，不能再撤销", code="undo_window_passed")
+    closed_at, undone_round = activity.closed_at, activity.close_round
+    try:
+        async with session.begin_nested():  # a refusal below leaves nothing of the undo behind
+            reversed_count = await reopen(session, activity=activity, actor_id=actor.id)
+    except ledger_service.InsufficientBalance as exc:
+        raise Conflict("有参加者已用掉这次活动记入的时长，不能撤销结束", code="credit_already_spent") from exc
+    if reversed_count is None:
+        raise Conflict("结束已被撤销，请刷新页面", code="activity_not_closed")
+    await audit.record(
+        session,
+        actor_id=actor.id,
+        action="activity.close_undo",
+        object_type="activity",
+        object_id=activity.id,
+        org_id=activity.org_id,
+        detail={"closed_at": closed_at.isoformat(), "round": undone_round, "reversed": reversed_count},
+    )
+    await session.commit()
+    return await activity_detail(session, activity_id=activity.id, viewer=actor)
+
+
+async def reopen(session: AsyncSession, *, activity: Activity, actor_id: int) -> int | None:
+    """Take back the close the caller saw (conditional UPDATE on its round; None if someone undid it
+    first): reverse every credit that close posted through the ledger, clear those attendances'
+    credit and the no-show marks, and start the next crediting round. Returns how many credits were
+    reversed. Flushes only; the caller commits.
+
+    Lock order as closing and signing out: the activity's row, its attendances, the ledger's chain."""
+    undone_round = activity.close_round
+    next_round = (
+        await session.exec(
+            update(Activity)
+            .where(
+                Activity.id == activity.id,
+                Activity.closed_at.is_not(None),
+                Activity.close_round == undone_round,
+            )
+            .values(closed_at=None, close_round=Activity.close_round + 1)
+            .returning(Activity.close_round)
+        )
+    ).scalar_one_or_none()
+    if next_round is None:
+        return None
+    activity.closed_at, activity.close_round = None, next_round
+    settled = (
+        await session.exec(
+            select(Attendance.id, Attendance.user_id, Attendance.credited_minutes).where(
+                Attendance.activity_id == activity.id,
+                Attendance.credit_round == undone_round,
+                Attendance.credited_by_close.is_(True),
+                Attendance.credited_minutes.is_not(None),
+            )
+        )
+    ).all()
+    ref_type, ref_id = credit_ref(activity.id, undone_round)
+    reversed_count = 0
+    for _, user_id, minutes in settled:
+        if not minutes:
+            continue  # settled with nothing to post (study, or under the minimum stay)
+        txn = await ledger_service.find_by_ref(session, ref_type=ref_type, ref_id=ref_id, user_id=user_id)
+        if txn is None:
+            continue
+        await ledger_service.reverse_credit(
+            session, txn_id=cast(int, txn.id), memo=f"撤销结束活动：{activity.title}", actor_id=actor_id
+        )  # InsufficientBalance if they spent it already
+        reversed_count += 1
+    if settled:
+        await session.exec(
+            update(Attendance)
+            .where(Attendance.id.in_([row_id for row_id, _, _ in settled]))
+            .values(credited_minutes=None, credited_at=None, credited_by_close=False)
+        )
+    await session.exec(
+        update(ActivitySignup)
+        .where(ActivitySignup.activity_id == activity.id, ActivitySignup.no_show.is_(True))
+        .values(no_show=False)
+    )
+    return reversed_count
+
+
+async def _crediting_round(session: AsyncSession, activity_id: int) -> int:
+    """The activity's crediting round, read under a share lock on its row (taken before the
+    attendance's): an undo of the close, which moves the round, and a sign-out then wait for each other."""
+    return (
+        await session.exec(
+            select(Activity.close_round).where(Activity.id == activity_id).with_for_update(read=True)
+        )
+    ).one()
 
 
 async def _figures(session: AsyncSession, activity_id: int) -> dict[str, int]:

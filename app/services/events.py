@@ -40,7 +40,7 @@ from app.permissions import (
     require_role_over,
     role_holders,
 )
-from app.services import audit, lookups
+from app.services import audit, figures, lookups
 from app.services import member_reports as reports_service
 from app.services import notifications as notify_service
 from app.services import orgs as orgs_service
@@ -530,20 +530,19 @@ async def event_figures(
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    open_overdue = and_(
-        GridEvent.status == S.dispatched,
-        or_(GridEvent.overdue.is_(True), GridEvent.due_at < now),
-    )
-    due_here = and_(within(GridEvent.due_at), or_(GridEvent.handled_on_time.is_not(None), open_overdue))
+    def figure(key):  # the figure's one definition (figures.event_condition), shared with its records
+        return figures.event_condition(key, lo, hi, now)
+
+    due_here = figure("events.on_time_rate")
     stmt = select(
-        count(within(GridEvent.created_at)),
+        count(figure("events.reported")),
         count(within(GridEvent.handled_at)),
-        count(and_(GridEvent.status == S.closed, within(GridEvent.closed_at))),
+        count(figure("events.closed")),
         count(and_(due_here, GridEvent.handled_on_time.is_(True))),
         count(due_here),
         count(and_(within(GridEvent.created_at), GridEvent.satisfied.is_(True))),
         count(and_(within(GridEvent.created_at), GridEvent.satisfied.is_not(None))),
-        count(and_(within(GridEvent.due_at), open_overdue)),
+        count(figure("events.overdue")),
     ).where(in_subtree(GridEvent.org_id, scope.path))
     reported, handled, closed, on_time, due, satisfied, answered, overdue = (
         int(v or 0) for v in (await session.exec(stmt)).one()

@@ -531,3 +531,29 @@ async def compare_balances(session: AsyncSession, check: LedgerCheck) -> None:
         if kind == AccountKind.person and balance < 0:
             check.negative_person_account_ids.append(account_id)
             check.problems.append(f"个人账户 {account_id} 余额为负 (person account {account_id} is negative)")
+
+
+# ---- taking back a service credit ----------------------------------------------------------
+
+
+async def reverse_credit(session: AsyncSession, *, txn_id: int, memo: str, actor_id: int | None) -> LedgerTxn:
+    """Take back a service credit (an `earn` txn) by its reversal, and lower the person's earned
+    minutes (star levels) by what it had added: `post` counts a person's earned minutes down only for
+    corrections. Raises InsufficientBalance if the person has already spent them. Flushes."""
+    original = await session.get(LedgerTxn, txn_id)
+    if original is None or original.kind != TxnKind.earn:
+        raise NotFound("服务记入流水不存在", code="txn_not_found")
+    txn = await reverse(session, txn_id=txn_id, memo=memo, actor_id=actor_id)
+    legs = (
+        await session.exec(
+            select(LedgerAccount, LedgerEntry.amount_minutes)
+            .join(LedgerEntry, col(LedgerEntry.account_id) == col(LedgerAccount.id))
+            .where(LedgerEntry.txn_id == txn_id, LedgerAccount.kind == AccountKind.person)
+        )
+    ).all()
+    for account, minutes in legs:  # locked by the reversal's posting, in this transaction
+        if minutes > 0:
+            account.earned_minutes = max(0, account.earned_minutes - minutes)
+            session.add(account)
+    await session.flush()
+    return txn

@@ -2,11 +2,12 @@
 domain service has no page function of its own (the others — wishes' detail, events, reports,
 time bank, resources — live beside their use cases)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import clock
 from app.clock import CHINA
 from app.errors import Forbidden
 from app.models.activities import ACTIVITY_KINDS
@@ -16,16 +17,15 @@ from app.models.user import User
 from app.pagination import PageParams
 from app.permissions import has_any_staff_role, roles_with_orgs
 from app.services import activities as activities_service
-from app.services import activity_attendance, activity_signups, stats_cuts, todos, wish_categories, wish_views
+from app.services import activity_attendance, activity_signups, todos, wish_categories, wish_views
 from app.services import checkins as checkins_service
 from app.services import demonstration as demonstration_service
-from app.services import figures as figures_table
 from app.services import notifications as notifications_service
 from app.services import push as push_service
 from app.services import shifts as shifts_service
 from app.services import stations as stations_service
-from app.services import stats as stats_service
 from app.services import teams as teams_service
+from app.services.activities import CLOSE_UNDO_WINDOW
 from app.services.users import default_name
 
 
@@ -134,23 +134,6 @@ async def admin(session: AsyncSession, *, user: User) -> dict:
     }
 
 
-async def stats(
-    session: AsyncSession, *, user: User, org_id: int | None, start: date | None, end: date | None
-) -> dict:
-    """The numbers of a subtree (the person's first org unless one is named) over a period."""
-    roles = await _roles(session, user=user)
-    org_id = org_id or roles[0]["org_id"]
-    figures = await stats_service.org_stats(session, org_id=org_id, start=start, end=end, actor=user)
-    cuts = await stats_cuts.cuts(session, org_id=org_id, start=start, end=end, actor=user)
-    return {
-        "roles": roles,
-        "stats": figures,
-        "cuts": cuts,
-        "org_id": org_id,
-        "figure_definitions": figures_table.FIGURES,
-    }
-
-
 # --- wishes -------------------------------------------------------------------------------------------
 
 
@@ -196,7 +179,17 @@ async def activity(session: AsyncSession, *, activity_id: int, user: User) -> di
     numbers = None
     if detail.is_organiser:
         numbers = await activity_attendance.activity_stats(session, activity_id=activity_id, actor=user)
-    return {"activity": detail, "ticket_svg": ticket, "stats": numbers}
+    # The organiser's "undo the close" button, shown for the seconds of the window left.
+    undo_seconds = 0
+    if detail.is_organiser and detail.undo_close_until is not None:
+        undo_seconds = max(1, int((detail.undo_close_until - clock.now()).total_seconds()))
+    return {
+        "activity": detail,
+        "ticket_svg": ticket,
+        "stats": numbers,
+        "undo_seconds": undo_seconds,
+        "undo_minutes": CLOSE_UNDO_WINDOW // timedelta(minutes=1),
+    }
 
 
 async def activity_roster(session: AsyncSession, *, activity_id: int, user: User) -> dict:

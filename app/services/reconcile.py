@@ -16,7 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
-from app.models.activities import Attendance
+from app.models.activities import Attendance, credit_ref, credit_ref_kind
 from app.models.org import Org, OrgKind
 from app.models.stations import ShiftSignup
 from app.models.timebank import AccountKind, LedgerAccount, LedgerEntry, LedgerTxn, TxnKind
@@ -71,12 +71,12 @@ async def _source_credits(session: AsyncSession) -> dict[tuple[str, int, int], i
     for wish_id, user_id, minutes in wishes.all():
         out[("wish", wish_id, user_id)] = minutes
     attended = await session.exec(
-        select(Attendance.activity_id, Attendance.user_id, Attendance.credited_minutes).where(
-            Attendance.credited_minutes > 0
-        )
+        select(
+            Attendance.activity_id, Attendance.credit_round, Attendance.user_id, Attendance.credited_minutes
+        ).where(Attendance.credited_minutes > 0)
     )
-    for activity_id, user_id, minutes in attended.all():
-        out[("activity", activity_id, user_id)] = minutes
+    for activity_id, close_round, user_id, minutes in attended.all():
+        out[(*credit_ref(activity_id, close_round), user_id)] = minutes
     duty = await session.exec(
         select(ShiftSignup.shift_id, ShiftSignup.user_id, ShiftSignup.served_minutes).where(
             ShiftSignup.served_minutes > 0
@@ -89,7 +89,7 @@ async def _source_credits(session: AsyncSession) -> dict[tuple[str, int, int], i
 
 def _name(key: tuple[str, int, int]) -> str:
     ref_type, ref_id, user_id = key
-    return f"{SOURCE_NAMES.get(ref_type, ref_type or '无来源')} {ref_id}（用户 {user_id}）"
+    return f"{SOURCE_NAMES.get(credit_ref_kind(ref_type), ref_type or '无来源')} {ref_id}（用户 {user_id}）"
 
 
 async def check_records(session: AsyncSession, result: Reconciliation) -> None:
@@ -98,7 +98,7 @@ async def check_records(session: AsyncSession, result: Reconciliation) -> None:
     sources = await _source_credits(session)
     result.credits, result.sources = len(ledger), len(sources)
     for key, minutes in sorted(ledger.items()):
-        if key[0] not in SOURCE_NAMES:
+        if credit_ref_kind(key[0]) not in SOURCE_NAMES:
             result.problems.append(f"时间银行记入 {minutes} 分钟没有来源记录：{_name(key)}")
         elif key not in sources:
             result.problems.append(f"时间银行记入 {minutes} 分钟，来源记录不存在或未记时长：{_name(key)}")
@@ -119,7 +119,8 @@ async def _ledger_minutes(session: AsyncSession, *, org: Org, lo: datetime, hi: 
             .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
             .where(
                 LedgerTxn.kind == TxnKind.earn,
-                LedgerTxn.ref_type.in_(tuple(SOURCE_NAMES)),
+                # an activity's later crediting rounds carry "activity:<round>" (see `credit_ref`)
+                LedgerTxn.ref_type.in_(tuple(SOURCE_NAMES)) | LedgerTxn.ref_type.startswith("activity:"),
                 LedgerAccount.kind == AccountKind.person,
                 LedgerTxn.id.not_in(reversed_ids),
                 in_subtree(LedgerTxn.org_id, org.path),

@@ -36,7 +36,7 @@ from app.permissions import (
     published_to,
     require_role_over,
 )
-from app.services import audit, lookups, qr
+from app.services import audit, figures, lookups, qr
 from app.services import orgs as orgs_service
 from app.services import users as users_service
 from app.services.opening_hours import open_now
@@ -407,22 +407,12 @@ async def visits_per_day(
 
 
 async def count_visits(session: AsyncSession, *, org_id: int, start: datetime, end: datetime) -> int:
-    """Station visits in the subtree of org_id during [start, end) — for the stats endpoint."""
+    """Station visits in the subtree of org_id during [start, end) — for the stats endpoint (figures.rows)."""
     org = await session.get(Org, org_id)
     if org is None:
         return 0
-    stmt = (
-        select(func.count())
-        .select_from(Checkin)
-        .join(Station, Station.id == Checkin.station_id)
-        .where(
-            in_subtree(Station.org_id, org.path),
-            Checkin.kind == CheckinKind.visit,
-            Checkin.at >= start,
-            Checkin.at < end,
-        )
-    )
-    return (await session.exec(stmt)).one()
+    stmt = select(figures.count("station_visits", path=org.path, lo=start, hi=end, now=clock.now()))
+    return int((await session.exec(stmt)).one())
 
 
 async def live_count(session: AsyncSession, *, station_id: int) -> int:

@@ -5,7 +5,6 @@ Periods are whole days in China time: `from` 00:00 (UTC+8) to the end of `to`.
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, union
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,13 +12,10 @@ from app import clock, xlsx
 from app.clock import CHINA
 from app.errors import ValidationFailed
 from app.hours import hours_text
-from app.models.activities import Activity, Attendance
 from app.models.org import Org
-from app.models.stations import DutyShift, ShiftSignup, Station
 from app.models.stats import EventFigures, OrgStats, StatsCuts, WishFunnel
 from app.models.user import User
-from app.models.wishes import Wish, WishClaim, WishEvent
-from app.permissions import in_subtree, require_role_over
+from app.permissions import require_role_over
 from app.services import activities as activities_service
 from app.services import demonstration as demonstration_service
 from app.services import events as events_service
@@ -63,87 +59,45 @@ def instants(start: date, end: date) -> tuple[datetime, datetime]:
 
 async def wish_funnel(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> WishFunnel:
     """Wishes of the subtree by the date each stage was reached in the period (figures.FIGURES)."""
-    here = in_subtree(Wish.org_id, org.path)
-    posted = select(func.count()).select_from(Wish).where(here, figures.dated("wishes.posted", lo, hi))
-    published = (
-        select(func.count())
-        .select_from(WishEvent)
-        .join(Wish, Wish.id == WishEvent.wish_id)
-        .where(here, WishEvent.action == "publish", figures.dated("wishes.published", lo, hi))
-    )
-    first_claims = (
-        select(WishClaim.wish_id, func.min(WishClaim.claimed_at).label("first_at"))
-        .join(Wish, Wish.id == WishClaim.wish_id)
-        .where(here, WishClaim.claimed_at < hi)
-        .group_by(WishClaim.wish_id)
-        .subquery()
-    )
-    claimed = (
-        select(func.count())
-        .select_from(first_claims)
-        .where(figures.dated("wishes.claimed", lo, hi, first_claims.c.first_at))
-    )
-    verified = select(func.count()).select_from(Wish).where(here, figures.dated("wishes.verified", lo, hi))
+    keys = ("wishes.posted", "wishes.published", "wishes.claimed", "wishes.verified")
+    now = clock.now()
     row = (
-        await session.exec(
-            select(
-                posted.scalar_subquery(), published.scalar_subquery(), claimed.scalar_subquery()
-            ).add_columns(verified.scalar_subquery())
-        )
+        await session.exec(select(*(figures.count(k, path=org.path, lo=lo, hi=hi, now=now) for k in keys)))
     ).one()
     return WishFunnel(posted=row[0], published=row[1], claimed=row[2], verified=row[3])
 
 
 def _service_sources(org: Org, lo: datetime, hi: datetime):
     """(minutes, user) of each piece of service credited in the subtree and period, by source."""
-    wishes = select(Wish.credit_minutes.label("minutes"), Wish.claimer_id.label("uid")).where(
-        in_subtree(Wish.org_id, org.path),
-        figures.dated("wish_minutes", lo, hi),
-        Wish.credit_minutes > 0,
-    )
-    attended = (
-        select(Attendance.credited_minutes.label("minutes"), Attendance.user_id.label("uid"))
-        .join(Activity, Activity.id == Attendance.activity_id)
-        .where(
-            in_subtree(Activity.org_id, org.path),
-            figures.dated("activity_minutes", lo, hi),
-            Attendance.credited_minutes > 0,
-        )
-    )
-    on_duty = (
-        select(ShiftSignup.served_minutes.label("minutes"), ShiftSignup.user_id.label("uid"))
-        .join(DutyShift, DutyShift.id == ShiftSignup.shift_id)
-        .join(Station, Station.id == DutyShift.station_id)
-        .where(
-            in_subtree(Station.org_id, org.path),
-            figures.dated("duty_minutes", lo, hi),
-            ShiftSignup.served_minutes > 0,
-        )
-    )
-    return {"wish_minutes": wishes, "activity_minutes": attended, "duty_minutes": on_duty}
+    now = clock.now()
+    out = {}
+    for key in figures.SERVICE_SOURCES:
+        piece = figures.rows(key, path=org.path, lo=lo, hi=hi, now=now).subquery()
+        out[key] = select(piece.c.minutes.label("minutes"), piece.c.person_id.label("uid"))
+    return out
 
 
 async def service_figures(session: AsyncSession, *, org: Org, lo: datetime, hi: datetime) -> dict[str, int]:
     """Minutes credited for service in the period, by source; the people credited; the people helped."""
-    sources = _service_sources(org, lo, hi)
-    sums = [
-        select(func.coalesce(func.sum(q.subquery().c.minutes), 0)).scalar_subquery() for q in sources.values()
-    ]
-    by_source = dict(zip(sources, (int(v) for v in (await session.exec(select(*sums))).one()), strict=True))
-    helpers = union(*sources.values()).subquery()
-    volunteers = (await session.exec(select(func.count(func.distinct(helpers.c.uid))))).one()
-    beneficiaries = (
+    now = clock.now()
+    keys = (*figures.SERVICE_SOURCES, "volunteers", "beneficiaries")
+    row = (
         await session.exec(
-            select(func.count(func.distinct(Wish.poster_id))).where(
-                in_subtree(Wish.org_id, org.path), figures.dated("beneficiaries", lo, hi)
+            select(
+                *(
+                    figures.total_minutes(k, path=org.path, lo=lo, hi=hi, now=now)
+                    for k in figures.SERVICE_SOURCES
+                ),
+                *(figures.count(k, path=org.path, lo=lo, hi=hi, now=now) for k in keys[3:]),
             )
         )
     ).one()
+    by_source = {k: int(v) for k, v in zip(figures.SERVICE_SOURCES, row[:3], strict=True)}
     return {
         "minutes_served": sum(by_source.values()),
         **by_source,
-        "volunteers": volunteers,
-        "beneficiaries": beneficiaries,
+        "volunteers": int(row[3]),
+        "beneficiaries": int(row[4]),
     }
 
 

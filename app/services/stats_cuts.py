@@ -33,6 +33,7 @@ from app.models.stats import (
 from app.models.user import User
 from app.models.wishes import Wish, WishClaim
 from app.permissions import ADMIN_ONLY, alliance_id, has_role_over, in_subtree, require_role_over
+from app.services import activities as activities_service
 from app.services import figures
 from app.services import orgs as orgs_service
 from app.services import stats as stats_service
@@ -102,6 +103,7 @@ async def cuts(
         m_lo, m_hi = stats_service.instants(max(first, day_from), min(last, day_to))
         service = await stats_service.service_figures(session, org=org, lo=m_lo, hi=m_hi)
         funnel = await stats_service.wish_funnel(session, org=org, lo=m_lo, hi=m_hi)
+        activity = await activities_service.summary(session, org_id=org.id, start=m_lo, end=m_hi)
         by_month.append(
             MonthCut(
                 month=f"{first:%Y-%m}",
@@ -109,6 +111,8 @@ async def cuts(
                 wishes_claimed=funnel.claimed,
                 wishes_verified=funnel.verified,
                 minutes_served=service["minutes_served"],
+                activities=activity["activities"],
+                attendances=activity["attendances"],
             )
         )
 

@@ -119,6 +119,13 @@ async def statement(
     ], cursor
 
 
+def _earning():
+    """SQL: the txn earned service minutes (earn, grant, correction) and was not reversed since (an
+    activity's undone close reverses its credits)."""
+    reversed_ids = select(LedgerTxn.ref_id).where(LedgerTxn.ref_type == "reversal")
+    return LedgerTxn.kind.in_(("earn", "grant", "correction")) & LedgerTxn.id.not_in(reversed_ids)
+
+
 def _year_column():
     return china_year(LedgerTxn.created_at)
 
@@ -129,9 +136,7 @@ async def yearly_totals(session: AsyncSession, *, user: User) -> list[YearTotal]
     if account is None:
         return []
     year = _year_column()
-    earned = func.sum(
-        case((LedgerTxn.kind.in_(("earn", "grant", "correction")), LedgerEntry.amount_minutes), else_=0)
-    )
+    earned = func.sum(case((_earning(), LedgerEntry.amount_minutes), else_=0))
     spent = func.sum(
         case(
             (
@@ -160,7 +165,7 @@ async def org_yearly_totals(session: AsyncSession, *, org_id: int, actor: User) 
     await require_role_over(session, user_id=actor.id, org_id=org_id)
     org = await session.get(Org, org_id)
     year = _year_column()
-    earning = LedgerTxn.kind.in_(("earn", "grant", "correction"))
+    earning = _earning()
     earned = func.sum(case((earning, LedgerEntry.amount_minutes), else_=0))
     spent = func.sum(case((LedgerTxn.kind == "redeem", -LedgerEntry.amount_minutes), else_=0))
     people = func.count(distinct(case((earning, LedgerEntry.account_id), else_=None)))

@@ -379,6 +379,8 @@ ROUTES: dict[str, Any] = {
     ),
     # one that has begun: nobody closes an activity before its start (409 activity_not_started)
     "POST /api/v1/activities/{activity_id}/close": S(NOT_STAFF, activity_id="started_activity"),
+    # one closed a moment ago, so its organisers may still undo the close
+    "POST /api/v1/activities/{activity_id}/close/undo": S(NOT_STAFF, activity_id="closed_activity"),
     "GET /api/v1/activities/{activity_id}/stats": S(NOT_STAFF, activity_id="activity"),
     # party members reporting to their branch, posts, records and feedback
     # 409 already_reported: B's member has reported to their own branch this year
@@ -494,6 +496,9 @@ ROUTES: dict[str, Any] = {
     "GET /api/v1/orgs/{org_id}/stats": S(NOT_STAFF, org_id="compound"),
     "GET /api/v1/orgs/{org_id}/stats.xlsx": S(NOT_STAFF, org_id="compound"),
     "GET /api/v1/orgs/{org_id}/stats/cuts": S(NOT_STAFF, org_id="compound"),
+    "GET /api/v1/orgs/{org_id}/stats/records": S(
+        NOT_STAFF, org_id="compound", query={"figure": "wishes.verified"}
+    ),
     "GET /api/v1/orgs/{org_id}/stats/yearly.xlsx": S(NOT_STAFF, org_id="compound"),
     # a unit's own figures: its admin, staff of its alliance, staff of the communities it serves
     "GET /api/v1/units/{unit_id}/stats": S(
@@ -939,6 +944,25 @@ async def _world(client, session) -> tuple[dict, dict]:
             headers=h("a.compound_staff"),
         )
     )
+    closed_activity = await _ok(
+        await client.post(
+            f"{API}/activities",
+            json={
+                "org_id": a.compound.id,
+                "title": f"{ALLIANCE_MARK}清扫楼道",
+                "kind": "志愿服务",
+                "starts_at": _iso(begun),
+                "ends_at": _iso(begun + timedelta(hours=1)),
+                "location": "楼道",
+                "capacity": 5,
+                "credit_minutes": 60,
+            },
+            headers=h("a.compound_staff"),
+        )
+    )
+    await _ok(
+        await client.post(f"{API}/activities/{closed_activity['id']}/close", headers=h("a.compound_staff"))
+    )
     await _ok(await client.post(f"{API}/activities/{activity['id']}/signup", headers=h("attendee")))
     await _ok(await client.post(f"{API}/shifts/{shift['id']}/signup", headers=h("a.neighbour")))
     await _ok(
@@ -1189,6 +1213,7 @@ async def _world(client, session) -> tuple[dict, dict]:
         "shift": shift["id"],
         "activity": activity["id"],
         "started_activity": started_activity["id"],
+        "closed_activity": closed_activity["id"],
         "ticket": ticket["token"],
         "report": rid,
         "post": post["id"],

@@ -163,7 +163,8 @@ async def test_the_stats_page_shows_the_cuts_and_drills_down_to_a_child(client, 
         assert text in page, text
     child = (await client.get(f"/admin/stats?org_id={tree.community.id}&{Q}", headers=auth(admin))).text
     assert f'<option value="{tree.community.id}" selected>幸福社区</option>' in child
-    assert 'id="minutes-served">1小时30分<' in child
+    records = f"/admin/stats/records?figure=minutes_served&amp;org_id={tree.community.id}&amp;from=2026-03-01&amp;to=2026-04-30"
+    assert f'id="minutes-served"><a class="app-fig" href="{records}">1小时30分</a><' in child
 
 
 async def test_the_unit_admins_page_shows_the_units_own_figures(client, session):

@@ -98,6 +98,8 @@ async def build_site(page_db, server) -> Site:
         "/admin/events",
         "/admin/reports",
         "/admin/stats",
+        f"/admin/stats/screen?org_id={tree.community.id}",
+        f"/admin/stats/records?figure=wishes.posted&org_id={tree.community.id}",
         "/timebank/rewards/manage",
         "/teams",
         f"/teams/{team.json()['id']}",

@@ -103,3 +103,82 @@ async def test_a_photo_too_big_for_the_server_is_shrunk_on_the_phone_and_goes_up
         wish = (await s.exec(select(Wish))).one()
         assert len(wish.photos) == 1
     assert sizes and max(sizes) < 5 * 1024 * 1024
+
+
+async def _closable(page_db):
+    """An activity that began an hour ago, its organiser, and a volunteer who signed in."""
+    from app.services import activity_attendance
+
+    async with page_db.session() as s:
+        tree = await make_tree(s)
+        staff = await make_user(s, name="周书记", role=(tree.community, "staff"))
+        volunteer = await make_user(s, name="吴阿姨", home=tree.compound)
+        start = clock.now() - timedelta(hours=1)
+        act = Activity(
+            org_id=tree.compound.id,
+            title="义务理发",
+            kind="志愿服务",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=5,
+            credit_minutes=60,
+            signup_required=False,
+        )
+        s.add(act)
+        await s.commit()
+        attendance, _, _ = await activity_attendance.attend(
+            s, activity=act, user=volunteer, method="phone", acted_by_id=staff.id
+        )
+        attendance.signed_in_at = start  # came at the start: an hour to credit
+        s.add(attendance)
+        await s.commit()
+    return staff, volunteer, act
+
+
+async def test_an_organiser_closes_an_activity_and_undoes_the_close(page, page_db, login):
+    from app.models.timebank import LedgerAccount, LedgerTxn
+
+    native: list[str] = []
+    page.on("dialog", lambda d: native.append(d.message))
+    staff, volunteer, act = await _closable(page_db)
+    await login(page, staff)
+    await page.goto(f"/activities/{act.id}")
+    await page.get_by_role("button", name="结束活动并记入时间银行").tap()
+    await page.get_by_role("dialog").get_by_role("button", name="结束活动").tap()
+    undo = page.get_by_role("button", name="撤销结束（10分钟内）")
+    await expect(undo).to_be_visible(timeout=10000)  # after the page reloads
+    async with page_db.session(write=False) as s:
+        account = (await s.exec(select(LedgerAccount).where(LedgerAccount.user_id == volunteer.id))).one()
+        assert account.balance_minutes == 60
+    await undo.tap()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_contain_text("收回")
+    await dialog.get_by_role("button", name="撤销结束").tap()
+    await expect(page.locator("#toast")).to_have_text("已撤销结束，活动恢复进行中")
+    await expect(page.get_by_role("button", name="结束活动并记入时间银行")).to_be_visible(timeout=10000)
+    await expect(undo).to_have_count(0)
+    async with page_db.session(write=False) as s:
+        assert (await s.get(Activity, act.id)).closed_at is None
+        account = (await s.exec(select(LedgerAccount).where(LedgerAccount.user_id == volunteer.id))).one()
+        assert account.balance_minutes == 0
+        kinds = (await s.exec(select(LedgerTxn.kind).order_by(LedgerTxn.id))).all()
+        assert kinds == ["earn", "reversal"]
+    assert native == []
+
+
+async def test_the_undo_button_goes_away_when_the_window_passes(page, page_db, login):
+    from sqlalchemy import update
+
+    staff, volunteer, act = await _closable(page_db)
+    async with page_db.session() as s:  # closed 9 minutes 57 seconds ago
+        await s.exec(
+            update(Activity)
+            .where(Activity.id == act.id)
+            .values(closed_at=clock.now() - timedelta(minutes=9, seconds=57))
+        )
+        await s.commit()
+    await login(page, staff)
+    await page.goto(f"/activities/{act.id}")
+    undo = page.get_by_role("button", name="撤销结束（10分钟内）")
+    await expect(undo).to_be_visible()
+    await expect(undo).to_be_hidden(timeout=8000)

@@ -95,6 +95,26 @@
     });
   }
 
+  /* Undoing the close: offered for the window the server counted (not the phone's clock), then hidden. */
+  var undoBox = document.querySelector("[data-undo-until]");
+  if (undoBox) {
+    var undoBtn = undoBox.querySelector("[data-close-undo]");
+    setTimeout(function () { undoBox.hidden = true; }, Math.max(0, parseInt(undoBox.dataset.undoSeconds, 10)) * 1000);
+    undoBtn.addEventListener("click", function () {
+      ejia.confirm("撤销后，这次结束记入时间银行的时长将收回，缺席记录取消，活动恢复进行中。确定撤销吗？", { ok: "撤销结束", danger: true }).then(function (yes) {
+        if (!yes) return;
+        ejia.busy(undoBtn, true);
+        ejia.api("POST", "/activities/" + id + "/close/undo").then(function () {
+          reloadSoon("已撤销结束，活动恢复进行中");
+        }, function (p) {
+          ejia.busy(undoBtn, false);
+          if (p.code === "undo_window_passed" || p.code === "activity_not_closed") { undoBox.hidden = true; }
+          fail(p);
+        });
+      });
+    });
+  }
+
   var form = document.getElementById("activity-form");
   if (form) {
     form.addEventListener("submit", function (ev) {

@@ -245,3 +245,37 @@
     newIdempotencyKey: newIdempotencyKey, confirm: confirmDialog, ask: ask, busy: busy, uploadPhoto: uploadPhoto
   };
 })();
+
+/* WeChat's font size (设置 > 通用 > 字体大小): on iOS WeChat scales the page through text-size-adjust, which
+   app.css leaves to it; on Android it reports the size through WeixinJSBridge's "menu:setfont" event
+   ({fontSize: level, fontScale: percent}), on loading and whenever the person changes it. The page then
+   sets text-size-adjust on the root to that percent: text (px sizes too) grows, boxes keep the screen's
+   width and wrap, so nothing overflows; it replaces WeChat's own zoom of the page, never adds to it. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+
+  function percentOf(event) {
+    var scale = parseFloat(event && event.fontScale);
+    if (!(scale > 0)) return null;
+    if (scale <= 4) scale *= 100;  /* a ratio (1.25) rather than a percent (125) */
+    return Math.min(Math.max(Math.round(scale), 80), 200);
+  }
+
+  function follow(event) {
+    var percent = percentOf(event);
+    if (percent === null) return;
+    root.style.webkitTextSizeAdjust = percent + "%";
+    root.style.textSizeAdjust = percent + "%";
+    root.dataset.wxFontScale = String(percent);
+  }
+
+  function listen() {
+    if (listen.done || !window.WeixinJSBridge || typeof WeixinJSBridge.on !== "function") return;
+    listen.done = true;
+    WeixinJSBridge.on("menu:setfont", follow);
+  }
+
+  listen();
+  document.addEventListener("WeixinJSBridgeReady", listen, false);
+})();
