@@ -7,19 +7,21 @@ releases in a day cannot claim again until tomorrow. The checks hold under concu
 under the claimer's own lock, taken before the wish row.
 """
 
+from typing import cast
+
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.db import advisory_lock
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from app.models.claim_policy import ClaimPolicy, ClaimPolicyIn, ClaimPolicyPublic
 from app.models.org import Org
 from app.models.user import User
 from app.models.wishes import Wish, WishClaim, WishStatus
-from app.permissions import ADMIN_ONLY, alliance_id, belonging_org_id, require_role_over
-from app.services import audit
+from app.permissions import alliance_id, belonging_org_id
+from app.services import alliance_settings
 from app.services import orgs as orgs_service
 
 OPEN_CLAIM_STATES = (WishStatus.claimed, WishStatus.done)
@@ -35,7 +37,7 @@ async def check_may_claim(
     session: AsyncSession, *, actor: User, wish: Wish, dispatched_to_them: bool
 ) -> None:
     """Raise 409 with a stable code unless the actor may claim one more wish now (takes the actor's lock)."""
-    wish_org = await session.get(Org, wish.org_id)
+    wish_org = await orgs_service.get_org(session, org_id=wish.org_id)
     home_id = belonging_org_id(actor)
     home = await session.get(Org, home_id) if home_id is not None else None
     if home is None and not dispatched_to_them:
@@ -48,7 +50,7 @@ async def check_may_claim(
     ):
         raise Conflict("只能认领您所在联盟的心愿", code="wish_outside_alliance")
     await advisory_lock(session, f"claims:{actor.id}")
-    limits, used = await _limits_and_use(session, alliance=alliance_id(wish_org), user_id=actor.id)
+    limits, used = await _limits_and_use(session, alliance=alliance_id(wish_org), user_id=cast(int, actor.id))
     if used["released_today"] > limits["max_releases_per_day"]:
         raise Conflict("您今天放弃认领的次数过多，请明天再来认领", code="too_many_releases_today")
     if used["open"] >= limits["max_open_claims"]:
@@ -82,9 +84,9 @@ async def _limits_and_use(session: AsyncSession, *, alliance: int, user_id: int)
             WishClaim,
             WishClaim.user_id == user_id,
             WishClaim.outcome == "released",
-            WishClaim.ended_at >= midnight,
+            col(WishClaim.ended_at) >= midnight,
         ),
-        "open": count(Wish, Wish.claimer_id == user_id, Wish.status.in_(OPEN_CLAIM_STATES)),
+        "open": count(Wish, col(Wish.claimer_id) == user_id, col(Wish.status).in_(OPEN_CLAIM_STATES)),
         "claimed_today": count(WishClaim, WishClaim.user_id == user_id, WishClaim.claimed_at >= midnight),
     }
     row = (await session.exec(select(*(limit(n) for n in names), *used.values()))).one()
@@ -104,23 +106,13 @@ async def set_policy(
     session: AsyncSession, *, alliance: int, data: ClaimPolicyIn, actor: User
 ) -> ClaimPolicyPublic:
     """An alliance admin sets the alliance's claiming limits (audit-logged)."""
-    org = await session.get(Org, alliance)
-    if org is None or org.parent_id is not None:
-        raise NotFound("联盟不存在", code="org_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=alliance, roles=ADMIN_ONLY)
-    policy = await policy_of_alliance(session, alliance)
-    for name, value in data.model_dump().items():
-        setattr(policy, name, value)
-    policy.updated_by, policy.updated_at = actor.id, clock.now()
-    session.add(policy)
-    await audit.record(
+    values = data.model_dump()
+    await alliance_settings.save(
         session,
-        actor_id=actor.id,
+        model=ClaimPolicy,
+        alliance_id=alliance,
+        values=values,
+        actor=actor,
         action="wishes.claim_policy",
-        object_type="org",
-        object_id=alliance,
-        org_id=alliance,
-        detail=data.model_dump(),
     )
-    await session.commit()
-    return ClaimPolicyPublic(alliance_id=alliance, **data.model_dump())
+    return ClaimPolicyPublic(alliance_id=alliance, **values)

@@ -8,10 +8,11 @@
 - rounding of served time: half-up to `rounding_unit_minutes` (30: <15 → 0, 15–44 → 30, 45–74 → 60).
 """
 
+from typing import cast
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app import clock
 from app.errors import NotFound
 from app.models.org import Org
 from app.models.timebank import (
@@ -22,13 +23,11 @@ from app.models.timebank import (
 )
 from app.models.user import User
 from app.permissions import (
-    ADMIN_ONLY,
     alliance_id,
     belonging_org_id,
     may_act_for,
-    require_role_over,
 )
-from app.services import audit
+from app.services import alliance_settings, audit
 from app.services import orgs as orgs_service
 
 DEFAULT_ROUNDING_UNIT = 30
@@ -89,33 +88,21 @@ async def get_policy(session: AsyncSession, *, org_id: int, actor: User) -> Poli
 
 async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn, actor: User) -> PolicyPublic:
     """Set an alliance's time-bank rules (its admins only)."""
-    org = await session.get(Org, alliance_id)
-    if org is None or org.parent_id is not None:
-        raise NotFound("联盟不存在", code="org_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=alliance_id, roles=ADMIN_ONLY)
-    policy = await policy_for(session, org_id=alliance_id) or TimebankPolicy(alliance_id=alliance_id)
-    for name, value in data.model_dump().items():
-        setattr(policy, name, value)
-    policy.updated_by, policy.updated_at = actor.id, clock.now()
-    session.add(policy)
-    await session.flush()
-    await audit.record(
+    policy = await alliance_settings.save(
         session,
-        actor_id=actor.id,
+        model=TimebankPolicy,
+        alliance_id=alliance_id,
+        values=data.model_dump(),
+        actor=actor,
         action="timebank.policy",
-        object_type="org",
-        object_id=alliance_id,
-        org_id=alliance_id,
-        detail=data.model_dump(),
     )
-    await session.commit()
     return _policy_public(alliance_id, policy)
 
 
 async def set_hardship(session: AsyncSession, *, user_id: int, hardship: bool, actor: User) -> bool:
     """Mark or unmark a resident as in hardship (the lower redeem age), by staff over their home."""
     person = await session.get(User, user_id)
-    if person is None or not await may_act_for(session, actor_id=actor.id, person=person):
+    if person is None or not await may_act_for(session, actor_id=cast(int, actor.id), person=person):
         raise NotFound("用户不存在", code="user_not_found")
     row = (await session.exec(select(TimebankHardship).where(TimebankHardship.user_id == user_id))).first()
     if hardship and row is None:

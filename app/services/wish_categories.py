@@ -1,14 +1,16 @@
 """Wish categories: the defaults (生活服务, 物资, 助老 …) or an alliance's own list."""
 
-from sqlmodel import delete, select
+from typing import cast
+
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import NotFound, ValidationFailed
-from app.models.org import Org, OrgKind
+from app.errors import ValidationFailed
+from app.models.org import Org
 from app.models.user import User
 from app.models.wishes import CATEGORIES, WishCategory
-from app.permissions import ADMIN_ONLY, alliance_id, require_role_over
-from app.services import audit, content
+from app.permissions import alliance_id
+from app.services import alliance_settings, audit, content
 
 
 async def categories_for(session: AsyncSession, *, org_id: int | None) -> list[str]:
@@ -20,7 +22,7 @@ async def categories_for(session: AsyncSession, *, org_id: int | None) -> list[s
         await session.exec(
             select(WishCategory.name)
             .where(WishCategory.alliance_id == alliance_id(org))
-            .order_by(WishCategory.sort, WishCategory.id)
+            .order_by(col(WishCategory.sort), col(WishCategory.id))
         )
     ).all()
     return list(names) or list(CATEGORIES)
@@ -36,17 +38,14 @@ async def set_categories(
     session: AsyncSession, *, alliance_id: int, names: list[str], actor: User
 ) -> list[str]:
     """An alliance admin replaces the alliance's category list (existing wishes keep theirs)."""
-    alliance = await session.get(Org, alliance_id)
-    if alliance is None or alliance.kind != OrgKind.alliance:
-        raise NotFound("联盟不存在", code="org_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=alliance.id, roles=ADMIN_ONLY)
+    alliance = await alliance_settings.admin_alliance(session, alliance_id=alliance_id, actor=actor)
     unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not unique:
         raise ValidationFailed("至少保留一个类别", code="categories_required")
     content.check_text(*unique)
-    await session.exec(delete(WishCategory).where(WishCategory.alliance_id == alliance.id))
+    await session.exec(delete(WishCategory).where(col(WishCategory.alliance_id) == alliance.id))
     for i, name in enumerate(unique):
-        session.add(WishCategory(alliance_id=alliance.id, name=name, sort=i))
+        session.add(WishCategory(alliance_id=cast(int, alliance.id), name=name, sort=i))
     await session.flush()
     await audit.record(
         session,

@@ -6,9 +6,8 @@ import pytest
 from playwright.async_api import expect
 from sqlmodel import select
 
-from app import clock
-from app.models.activities import Activity, ActivitySignup
-from tests.factories import make_tree, make_user
+from app.models.activities import ActivitySignup
+from tests.factories import make_activity, make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -19,17 +18,7 @@ async def test_cancelling_a_sign_up_asks_first_and_再想想_keeps_it(page, page
     async with page_db.session() as s:
         tree = await make_tree(s)
         user = await make_user(s, name="赵阿姨", home=tree.compound)
-        start = clock.now() + timedelta(days=1)
-        act = Activity(
-            org_id=tree.compound.id,
-            title="包饺子",
-            kind="志愿服务",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            capacity=5,
-        )
-        s.add(act)
-        await s.commit()
+        act = await make_activity(s, org=tree.compound, title="包饺子", starts_in=timedelta(days=1))
     await login(page, user)
     await page.goto(f"/activities/{act.id}")
     await page.get_by_role("button", name="我要报名").tap()
