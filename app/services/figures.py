@@ -60,7 +60,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("volunteers", "参与服务人数", "本期有服务时长记入的人（去重）", Wish.verified_at, "人"),
     Figure("beneficiaries", "受益群众人数", "本期验收的心愿的许愿人（去重）", Wish.verified_at, "人"),
     Figure("activities", "活动场次", "本期开始的活动", Activity.starts_at, "场"),
-    Figure("attendances", "签到人次", "本期的活动签到（含党课、会议）", Attendance.signed_in_at, "人次"),
+    Figure("attendances", "签到人次", "本期开始的活动的签到（含党课、会议）", Activity.starts_at, "人次"),
     Figure("no_shows", "报名未到人次", "本期开始的活动中报名未到的", Activity.starts_at, "人次"),
     Figure("station_visits", "驿站到访人次", "本期扫码到站", Checkin.at, "人次"),
     Figure(
@@ -259,7 +259,7 @@ def rows(key: str, *, path: str, lo: datetime, hi: datetime, now: datetime):  # 
             select(
                 *_cols(
                     Attendance.id,
-                    Attendance.signed_in_at,
+                    Activity.starts_at,
                     Activity.title,
                     Attendance.user_id,
                     Activity.org_id,

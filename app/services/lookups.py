@@ -13,13 +13,23 @@ from app.models.org import Org
 from app.models.user import User, UserBrief
 from app.security import mask_phone
 
+# Ids per IN (…) list: PostgreSQL's wire protocol (asyncpg) and SQLite both stop at 32,767 parameters,
+# and a county's yearly cuts can name more people than that.
+IN_LIST_MAX = 10_000
+
+
+def chunks(ids: Iterable[int]) -> list[list[int]]:
+    """`ids` (sorted) in lists short enough for one IN (…) each."""
+    ordered = sorted(ids)
+    return [ordered[i : i + IN_LIST_MAX] for i in range(0, len(ordered), IN_LIST_MAX)]
+
 
 async def users_by_id(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, User]:
-    """The people with the given ids (None and unknown ids left out), in one query."""
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {u.id: u for u in (await session.exec(select(User).where(User.id.in_(wanted)))).all()}
+    """The people with the given ids (None and unknown ids left out): one query per IN_LIST_MAX ids."""
+    out: dict[int, User] = {}
+    for part in chunks({i for i in ids if i}):
+        out.update({u.id: u for u in (await session.exec(select(User).where(User.id.in_(part)))).all()})
+    return out
 
 
 async def org_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:

@@ -8,11 +8,13 @@ from collections import defaultdict
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import func, union_all
-from sqlmodel import select
+from sqlalchemy import and_, func, or_, union_all
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
+from app.db import china_day
 from app.errors import NotFound
 from app.models.activities import Activity
 from app.models.cobuilding import CoBuildingAssessment
@@ -33,8 +35,7 @@ from app.models.stats import (
 from app.models.user import User
 from app.models.wishes import Wish, WishClaim
 from app.permissions import ADMIN_ONLY, alliance_id, has_role_over, in_subtree, require_role_over
-from app.services import activities as activities_service
-from app.services import figures
+from app.services import figures, lookups
 from app.services import orgs as orgs_service
 from app.services import stats as stats_service
 
@@ -62,14 +63,70 @@ async def _service_by_person(
 
 async def _units_of(session: AsyncSession, user_ids: set[int]) -> dict[int, int]:
     """Each person's employer unit, from their latest approved report."""
-    if not user_ids:
-        return {}
-    rows = await session.exec(
-        select(MemberReport.user_id, MemberReport.employer_unit_id)
-        .where(MemberReport.user_id.in_(user_ids), MemberReport.status == ReportStatus.approved)
-        .order_by(MemberReport.id)
-    )
-    return dict(rows.all())
+    units: dict[int, int] = {}
+    for part in lookups.chunks(user_ids):
+        rows = await session.exec(
+            select(MemberReport.user_id, MemberReport.employer_unit_id)
+            .where(col(MemberReport.user_id).in_(part), MemberReport.status == ReportStatus.approved)
+            .order_by(col(MemberReport.id))
+        )
+        units.update(dict(rows.all()))
+    return units
+
+
+# What each cut shows, each figure grouped in one statement (not one query per child or per month).
+CHILD_KEYS = ("wishes.posted", "wishes.verified", "minutes_served", "volunteers")
+MONTH_KEYS = (
+    "wishes.posted",
+    "wishes.claimed",
+    "wishes.verified",
+    "minutes_served",
+    "activities",
+    "attendances",
+)
+
+
+async def _grouped(
+    session: AsyncSession,
+    *,
+    org: Org,
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+    by: str,
+    keys: tuple[str, ...],
+) -> dict[str, dict]:
+    """Each figure in `keys` over the subtree and period, grouped by child node (its id) or by China
+    month ('YYYY-MM'), from the figure's own records (figures.rows): the groups sum to the figure.
+    `volunteers` counts distinct people per group (someone serving in two groups counts in each, as
+    each group's own figure counts them)."""
+    out: dict[str, dict] = {}
+    for key in keys:
+        source = "minutes_served" if key == "volunteers" else key
+        sub = figures.rows(source, path=org.path, lo=lo, hi=hi, now=now).subquery()
+        if key == "volunteers":
+            value = func.count(func.distinct(sub.c.person_id))
+        elif figures.BY_KEY[key].unit == "时长":
+            value = func.coalesce(func.sum(sub.c.minutes), 0)
+        else:
+            value = func.count()
+        if by == "month":
+            group = func.substr(china_day(sub.c.at), 1, 7)
+            stmt = select(group, value).select_from(sub)
+        else:
+            node, child = aliased(Org), aliased(Org)
+            group = col(child.id)
+            stmt = (
+                select(group, value)
+                .select_from(sub)
+                .join(node, col(node.id) == sub.c.org_id)
+                .join(child, and_(col(child.parent_id) == org.id, col(node.path).startswith(col(child.path))))
+            )
+        if key == "volunteers":
+            stmt = stmt.where(sub.c.person_id.is_not(None))
+        rows = (await session.exec(stmt.group_by(group))).all()
+        out[key] = {k: int(v) for k, v in rows if k is not None}
+    return out
 
 
 async def cuts(
@@ -85,41 +142,37 @@ async def cuts_of(session: AsyncSession, *, org: Org, start: date | None, end: d
     """`cuts` for a node the caller has already looked up and checked."""
     day_from, day_to, lo, hi = stats_service.period(start, end)
 
-    children = (await session.exec(select(Org).where(Org.parent_id == org.id).order_by(Org.id))).all()
-    by_child = []
-    for child in children:
-        if child.kind == OrgKind.unit:
-            continue  # units are cut by employer below, not by place
-        service = await stats_service.service_figures(session, org=child, lo=lo, hi=hi)
-        funnel = await stats_service.wish_funnel(session, org=child, lo=lo, hi=hi)
-        by_child.append(
-            ChildCut(
-                org_id=child.id,
-                name=child.name,
-                wishes_posted=funnel.posted,
-                wishes_verified=funnel.verified,
-                minutes_served=service["minutes_served"],
-                volunteers=service["volunteers"],
-            )
+    now = clock.now()
+    children = [
+        c
+        for c in (await session.exec(select(Org).where(Org.parent_id == org.id).order_by(Org.id))).all()
+        if c.kind != OrgKind.unit  # units are cut by employer below, not by place
+    ]
+    per_child = await _grouped(session, org=org, lo=lo, hi=hi, now=now, by="child", keys=CHILD_KEYS)
+    by_child = [
+        ChildCut(
+            org_id=child.id,
+            name=child.name,
+            wishes_posted=per_child["wishes.posted"].get(child.id, 0),
+            wishes_verified=per_child["wishes.verified"].get(child.id, 0),
+            minutes_served=per_child["minutes_served"].get(child.id, 0),
+            volunteers=per_child["volunteers"].get(child.id, 0),
         )
-
-    by_month = []
-    for first, last in stats_service.months(day_from, day_to):
-        m_lo, m_hi = stats_service.instants(max(first, day_from), min(last, day_to))
-        service = await stats_service.service_figures(session, org=org, lo=m_lo, hi=m_hi)
-        funnel = await stats_service.wish_funnel(session, org=org, lo=m_lo, hi=m_hi)
-        activity = await activities_service.summary(session, org_id=org.id, start=m_lo, end=m_hi)
-        by_month.append(
-            MonthCut(
-                month=f"{first:%Y-%m}",
-                wishes_posted=funnel.posted,
-                wishes_claimed=funnel.claimed,
-                wishes_verified=funnel.verified,
-                minutes_served=service["minutes_served"],
-                activities=activity["activities"],
-                attendances=activity["attendances"],
-            )
+        for child in children
+    ]
+    per_month = await _grouped(session, org=org, lo=lo, hi=hi, now=now, by="month", keys=MONTH_KEYS)
+    by_month = [
+        MonthCut(
+            month=(month := f"{first:%Y-%m}"),
+            wishes_posted=per_month["wishes.posted"].get(month, 0),
+            wishes_claimed=per_month["wishes.claimed"].get(month, 0),
+            wishes_verified=per_month["wishes.verified"].get(month, 0),
+            minutes_served=per_month["minutes_served"].get(month, 0),
+            activities=per_month["activities"].get(month, 0),
+            attendances=per_month["attendances"].get(month, 0),
         )
+        for first, _ in stats_service.months(day_from, day_to)
+    ]
 
     here = in_subtree(Wish.org_id, org.path)
     posted = dict(
@@ -161,11 +214,7 @@ async def cuts_of(session: AsyncSession, *, org: Org, start: date | None, end: d
     ).all()
     posts_by = {uid: int(n) for uid, n in post_claims}
     people_ids = set(minutes) | set(done_by) | set(posts_by)
-    people = (
-        {u.id: u for u in (await session.exec(select(User).where(User.id.in_(people_ids)))).all()}
-        if people_ids
-        else {}
-    )
+    people = await lookups.users_by_id(session, people_ids)
     units = await _units_of(session, people_ids)
 
     def cut_of(ids) -> dict:
@@ -203,33 +252,36 @@ async def cuts_of(session: AsyncSession, *, org: Org, start: date | None, end: d
         PersonRank(user_id=uid, name=people[uid].name if uid in people else "", minutes=m) for uid, m in top
     ]
 
-    first_claims = dict(
-        (
-            await session.exec(
-                select(WishClaim.wish_id, func.min(WishClaim.claimed_at))
-                .join(Wish, Wish.id == WishClaim.wish_id)
-                .where(here, WishClaim.claimed_at < hi)
-                .group_by(WishClaim.wish_id)
-            )
-        ).all()
+    # Time to claim (publish → first claim, for wishes first claimed in the period) and to finish (first
+    # claim → verify, for wishes verified in it): one join over the wishes' first claims, no id lists.
+    first = (
+        select(WishClaim.wish_id, func.min(WishClaim.claimed_at).label("first_at"))
+        .join(Wish, col(Wish.id) == col(WishClaim.wish_id))
+        .where(here, col(WishClaim.claimed_at) < hi)
+        .group_by(col(WishClaim.wish_id))
+        .subquery()
     )
-    to_claim = (
-        [
-            (at - w.published_at).total_seconds() / 3600
-            for w in (
-                await session.exec(
-                    select(Wish).where(here, Wish.id.in_(list(first_claims)), Wish.published_at.is_not(None))
+    timings = (
+        await session.exec(
+            select(first.c.first_at, Wish.published_at, Wish.verified_at)
+            .join(Wish, col(Wish.id) == first.c.wish_id)
+            .where(
+                or_(
+                    figures.dated("wishes.claimed", lo, hi, first.c.first_at),
+                    figures.dated("wishes.verified", lo, hi),
                 )
-            ).all()
-            if (at := first_claims[w.id]) is not None and lo <= at < hi
-        ]
-        if first_claims
-        else []
-    )
+            )
+        )
+    ).all()
+    to_claim = [
+        (first_at - published_at).total_seconds() / 3600
+        for first_at, published_at, _ in timings
+        if published_at is not None and lo <= first_at < hi
+    ]
     to_finish = [
-        (verified_at - first_claims[wid]).total_seconds() / 3600
-        for _, _, _, verified_at, wid in verified_rows
-        if first_claims.get(wid) is not None
+        (verified_at - first_at).total_seconds() / 3600
+        for first_at, _, verified_at in timings
+        if verified_at is not None and lo <= verified_at < hi
     ]
     return StatsCuts(
         org_id=org.id,
