@@ -260,8 +260,9 @@ async def workbook(
     make_stmt, to_row, id_column = KINDS[kind]
     title, columns = COLUMNS[kind]
     rows = (
-        [_cell(getattr(to_row(r), field)) for field, _ in columns]
+        [_cell(getattr(item, field)) for field, _ in columns]
         async for r in _stream(session, make_stmt(org, lo, hi).order_by(id_column))
+        for item in (to_row(r),)  # one row model per record, not one per column
     )
     data = await xlsx.workbook(
         title,
