@@ -10,8 +10,8 @@ from app.demo.history import clock_at
 from app.models.resources import UnitResource
 from app.models.wishes import Wish, WishClaim, WishEvent
 from app.services import crypto, wish_machine
-from app.services import ledger as ledger_service
 from app.services import notifications as notify_service
+from app.services import wishes as wishes_service
 
 STAFF_OF = {
     "幸福里小区": "赵网格员",
@@ -267,30 +267,17 @@ async def seed(session: AsyncSession, ctx) -> None:
         if claimer is None:
             continue
         promise = clock.today() + timedelta(days=5)
-        await step(
-            "claim",
-            claimer,
-            f"承诺于{promise.isoformat()}前完成",
-            claimer_id=claimer.id,
-            claimed_at=created + timedelta(hours=5),
-            promise_date=promise,
-        )
-        claim = WishClaim(
-            wish_id=wish.id, user_id=claimer.id, claimed_at=created + timedelta(hours=5), promise_date=promise
-        )
-        session.add(claim)
-        await session.flush()
-        wish.claim_id = claim.id
-        session.add(wish)
+        with clock_at(created + timedelta(hours=5)):  # the claim row, the wish and its event agree
+            await wishes_service.take(session, wish, claimer_id=claimer.id, promise=promise)
         if final == "claimed":
             continue
         minutes = extra["minutes"]
-        note = f"已完成：{title}"
         # A wish left at "done" finished yesterday, so the 7-day auto-confirm has not yet come for it.
         done_at = now - timedelta(days=1) if final == "done" else created + timedelta(days=1)
-        await step("done", claimer, note, done_at=done_at, done_note=note, minutes_spent=minutes)
-        claim.outcome, claim.ended_at = "done", created + timedelta(days=1)
-        session.add(claim)
+        with clock_at(done_at):
+            await wishes_service.finish(
+                session, wish, claimer_id=claimer.id, note=f"已完成：{title}", minutes=minutes
+            )
         if final == "done":
             continue
         await step(
@@ -303,26 +290,9 @@ async def seed(session: AsyncSession, ctx) -> None:
         )
         if final == "confirmed":
             continue
-        await step(
-            "verify",
-            staff,
-            "电话回访，群众满意",
-            verified_at=created + timedelta(days=2),
-            verifier_id=staff.id,
-            credit_minutes=minutes,
-            verify_note="电话回访，群众满意",
-            closed_at=created + timedelta(days=2),
-        )
-        with clock_at(wish.verified_at):  # the statement shows the day it was verified
-            await ledger_service.credit_service(
-                session,
-                org_id=wish.org_id,
-                user_id=claimer.id,
-                minutes=minutes,
-                ref_type="wish",
-                ref_id=wish.id,
-                memo=f"微心愿：{title}",
-                actor_id=staff.id,
+        with clock_at(created + timedelta(days=2)):  # verified, credited and on the statement that day
+            await wishes_service.credit_verified(
+                session, wish, verifier_id=staff.id, minutes=minutes, note="电话回访，群众满意"
             )
     await session.flush()
     await _spread_history(session)

@@ -5,7 +5,7 @@
 `wish_machine.MACHINE`; what a viewer sees is `wish_views`; the timed jobs are `wish_timers`.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -226,25 +226,11 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
         raise ValidationFailed("承诺完成日期不能早于今天", code="invalid_promise_date")
     elif wish.deadline is not None and promise > wish.deadline.astimezone(CHINA).date():
         raise ValidationFailed("承诺完成日期不能晚于心愿的截止日期", code="invalid_promise_date")
-    now = clock.now()
-    won = await MACHINE.apply(
-        session,
-        wish,
-        "claim",
-        actor_id=actor.id,
-        note=f"承诺于{promise.isoformat()}前完成",
-        values={"claimer_id": actor.id, "claimed_at": now, "promise_date": promise},
-    )
+    won = await take(session, wish, claimer_id=actor.id, promise=promise)
     if not won:
         if wish.status in CLAIMED_STATES:
             raise Conflict("这个心愿刚刚被别人认领了", code="wish_already_claimed")
         raise InvalidState("心愿状态刚刚发生了变化，不能认领")
-    row = WishClaim(wish_id=wish.id, user_id=actor.id, claimed_at=now, promise_date=promise)
-    session.add(row)
-    await session.flush()
-    wish.claim_id = row.id
-    session.add(wish)
-    await _record_reveal(session, wish, claimer=actor)
     await tell(
         session,
         wish,
@@ -257,12 +243,36 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
     return await view(session, wish=wish, viewer=actor, staff=staff)
 
 
-async def _record_reveal(session: AsyncSession, wish: Wish, *, claimer: User) -> None:
+async def take(session: AsyncSession, wish: Wish, *, claimer_id: int, promise: date) -> bool:
+    """Claim the published wish for `claimer_id` at the clock's now, once (conditional UPDATE): the claim
+    row, and the audit of the contact it reveals. False if the wish moved first. Flushes only; `claim`
+    checks who may claim, tells the poster and commits (the demo calls this at past times)."""
+    now = clock.now()
+    won = await MACHINE.apply(
+        session,
+        wish,
+        "claim",
+        actor_id=claimer_id,
+        note=f"承诺于{promise.isoformat()}前完成",
+        values={"claimer_id": claimer_id, "claimed_at": now, "promise_date": promise},
+    )
+    if not won:
+        return False
+    row = WishClaim(wish_id=wish.id, user_id=claimer_id, claimed_at=now, promise_date=promise)
+    session.add(row)
+    await session.flush()
+    wish.claim_id = row.id
+    session.add(wish)
+    await _record_reveal(session, wish, claimer_id=claimer_id)
+    return True
+
+
+async def _record_reveal(session: AsyncSession, wish: Wish, *, claimer_id: int) -> None:
     """A live claim shows the claimer the poster's phone (and a child's details): write who saw what."""
     revealed = ["poster_phone"] + (["child_name", "child_school"] if wish.child_name_enc else [])
     await audit.record(
         session,
-        actor_id=claimer.id,
+        actor_id=claimer_id,
         action="wish.reveal_contact",
         object_type="wish",
         object_id=wish.id,
@@ -318,16 +328,7 @@ async def mark_done(session: AsyncSession, *, wish_id: int, data: DoneIn, actor:
     wish, staff = await visible(session, wish_id=wish_id, user=actor)
     _require_claimer(wish, actor, "done")
     content.check_text(data.note)
-    await _end_claim(session, wish, "done")
-    await MACHINE.apply_or_conflict(
-        session,
-        wish,
-        "done",
-        actor_id=actor.id,
-        note=data.note,
-        where=(Wish.claimer_id == actor.id,),
-        values={"done_at": clock.now(), "done_note": data.note, "minutes_spent": data.minutes_spent},
-    )
+    await finish(session, wish, claimer_id=actor.id, note=data.note, minutes=data.minutes_spent)
     await tell(
         session,
         wish,
@@ -338,6 +339,23 @@ async def mark_done(session: AsyncSession, *, wish_id: int, data: DoneIn, actor:
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
+
+
+async def finish(
+    session: AsyncSession, wish: Wish, *, claimer_id: int, note: str | None, minutes: int
+) -> None:
+    """The claimer's help reported done at the clock's now: the claim ends as done, the wish moves to
+    done (409 if it moved first). Flushes only; `mark_done` checks, tells the poster and commits."""
+    await _end_claim(session, wish, "done")
+    await MACHINE.apply_or_conflict(
+        session,
+        wish,
+        "done",
+        actor_id=claimer_id,
+        note=note,
+        where=(Wish.claimer_id == claimer_id,),
+        values={"done_at": clock.now(), "done_note": note, "minutes_spent": minutes},
+    )
 
 
 async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor: User) -> WishPublic:
@@ -389,37 +407,8 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
         alliance_admin=data.credit_minutes > policy.margin(reported)
         and await has_role_over(session, user_id=actor.id, org_id=alliance_id(org), roles=ADMIN_ONLY),
     )
-
-    async def settle(minutes: int) -> bool:
-        now = clock.now()
-        await MACHINE.apply_or_conflict(
-            session,
-            wish,
-            "verify",
-            actor_id=actor.id,
-            note=data.note,
-            values={
-                "verified_at": now,
-                "verifier_id": actor.id,
-                "credit_minutes": minutes,
-                "verify_note": data.note,
-                "closed_at": now,
-            },
-        )
-        return True
-
-    credited = await credit_rule.award(
-        session,
-        org_id=wish.org_id,
-        user_id=wish.claimer_id,
-        served=data.credit_minutes,
-        bound=data.credit_minutes,  # the check above bounded the verifier's figure
-        ref_type="wish",
-        ref_id=wish.id,
-        memo=f"微心愿：{wish.title}",
-        actor_id=actor.id,
-        policy=policy,
-        settle=settle,
+    credited = await credit_verified(
+        session, wish, verifier_id=actor.id, minutes=data.credit_minutes, note=data.note, policy=policy
     )
     await audit.record(
         session,
@@ -445,6 +434,52 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
     )
     await session.commit()
     return await view(session, wish=wish, viewer=actor, staff=staff)
+
+
+async def credit_verified(
+    session: AsyncSession,
+    wish: Wish,
+    *,
+    verifier_id: int,
+    minutes: int,
+    note: str | None,
+    policy: credit_rule.CreditPolicy | None = None,
+) -> int | None:
+    """Verify the confirmed wish at the clock's now and credit its claimer the verifier's `minutes` once,
+    by the crediting rule (409 if it moved first). Returns the minutes credited. Flushes only; `verify`
+    checks the verifier and the figure, audits, tells the claimer and commits."""
+
+    async def settle(credited: int) -> bool:
+        now = clock.now()
+        await MACHINE.apply_or_conflict(
+            session,
+            wish,
+            "verify",
+            actor_id=verifier_id,
+            note=note,
+            values={
+                "verified_at": now,
+                "verifier_id": verifier_id,
+                "credit_minutes": credited,
+                "verify_note": note,
+                "closed_at": now,
+            },
+        )
+        return True
+
+    return await credit_rule.award(
+        session,
+        org_id=wish.org_id,
+        user_id=wish.claimer_id,
+        served=minutes,
+        bound=minutes,  # the use case bounded the verifier's figure
+        ref_type="wish",
+        ref_id=wish.id,
+        memo=f"微心愿：{wish.title}",
+        actor_id=verifier_id,
+        policy=policy,
+        settle=settle,
+    )
 
 
 async def cancel(session: AsyncSession, *, wish_id: int, actor: User) -> WishPublic:
