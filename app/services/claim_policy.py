@@ -13,13 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.db import advisory_lock
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from app.models.claim_policy import ClaimPolicy, ClaimPolicyIn, ClaimPolicyPublic
 from app.models.org import Org
 from app.models.user import User
 from app.models.wishes import Wish, WishClaim, WishStatus
-from app.permissions import ADMIN_ONLY, alliance_id, belonging_org_id, require_role_over
-from app.services import audit
+from app.permissions import alliance_id, belonging_org_id
+from app.services import alliance_settings
 from app.services import orgs as orgs_service
 
 OPEN_CLAIM_STATES = (WishStatus.claimed, WishStatus.done)
@@ -104,23 +104,13 @@ async def set_policy(
     session: AsyncSession, *, alliance: int, data: ClaimPolicyIn, actor: User
 ) -> ClaimPolicyPublic:
     """An alliance admin sets the alliance's claiming limits (audit-logged)."""
-    org = await session.get(Org, alliance)
-    if org is None or org.parent_id is not None:
-        raise NotFound("联盟不存在", code="org_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=alliance, roles=ADMIN_ONLY)
-    policy = await policy_of_alliance(session, alliance)
-    for name, value in data.model_dump().items():
-        setattr(policy, name, value)
-    policy.updated_by, policy.updated_at = actor.id, clock.now()
-    session.add(policy)
-    await audit.record(
+    values = data.model_dump()
+    await alliance_settings.save(
         session,
-        actor_id=actor.id,
+        model=ClaimPolicy,
+        alliance_id=alliance,
+        values=values,
+        actor=actor,
         action="wishes.claim_policy",
-        object_type="org",
-        object_id=alliance,
-        org_id=alliance,
-        detail=data.model_dump(),
     )
-    await session.commit()
-    return ClaimPolicyPublic(alliance_id=alliance, **data.model_dump())
+    return ClaimPolicyPublic(alliance_id=alliance, **values)

@@ -32,7 +32,7 @@ from app.permissions import (
     require_role_over,
     roles_with_orgs,
 )
-from app.services import audit, lookups, stats_cuts
+from app.services import alliance_settings, audit, lookups, stats_cuts
 from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
 from app.services import posts as posts_service
@@ -206,16 +206,9 @@ async def unit_forms(
 # ---- the alliance's settings ----
 
 
-async def _alliance(session: AsyncSession, alliance_id: int) -> Org:
-    org = await session.get(Org, alliance_id)
-    if org is None or org.kind != OrgKind.alliance:
-        raise NotFound("联盟不存在", code="org_not_found")
-    return org
-
-
 async def get_settings(session: AsyncSession, *, alliance_id: int, actor: User) -> MemberSettingsPublic:
     """The alliance's reporting and feedback periods."""
-    await _alliance(session, alliance_id)
+    await alliance_settings.get_alliance(session, alliance_id=alliance_id)
     row = await reports_service.member_settings(session, alliance_id=alliance_id)
     return MemberSettingsPublic(
         alliance_id=alliance_id,
@@ -228,31 +221,16 @@ async def put_settings(
     session: AsyncSession, *, alliance_id: int, data: MemberSettingsIn, actor: User
 ) -> MemberSettingsPublic:
     """Turn quarterly service cards and half-yearly re-reports on or off (alliance admin)."""
-    await _alliance(session, alliance_id)
-    await require_role_over(session, user_id=actor.id, org_id=alliance_id, roles=ADMIN_ONLY)
-    row = (
-        await session.exec(
-            select(MemberSettings).where(MemberSettings.alliance_id == alliance_id).with_for_update()
-        )
-    ).first()
-    if row is None:
-        row = MemberSettings(alliance_id=alliance_id)
-    row.quarterly_service_cards = data.quarterly_service_cards
-    row.half_yearly_re_report = data.half_yearly_re_report
-    row.updated_at = clock.now()
-    session.add(row)
-    await session.flush()
-    await audit.record(
+    values = data.model_dump()
+    await alliance_settings.save(
         session,
-        actor_id=actor.id,
+        model=MemberSettings,
+        alliance_id=alliance_id,
+        values=values,
+        actor=actor,
         action="member_settings.update",
-        object_type="org",
-        object_id=alliance_id,
-        org_id=alliance_id,
-        detail=data.model_dump(),
     )
-    await session.commit()
-    return MemberSettingsPublic(alliance_id=alliance_id, **data.model_dump())
+    return MemberSettingsPublic(alliance_id=alliance_id, **values)
 
 
 def check_year(year: int) -> None:

@@ -11,7 +11,6 @@
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app import clock
 from app.errors import NotFound
 from app.models.org import Org
 from app.models.timebank import (
@@ -22,13 +21,11 @@ from app.models.timebank import (
 )
 from app.models.user import User
 from app.permissions import (
-    ADMIN_ONLY,
     alliance_id,
     belonging_org_id,
     may_act_for,
-    require_role_over,
 )
-from app.services import audit
+from app.services import alliance_settings, audit
 from app.services import orgs as orgs_service
 
 DEFAULT_ROUNDING_UNIT = 30
@@ -89,26 +86,14 @@ async def get_policy(session: AsyncSession, *, org_id: int, actor: User) -> Poli
 
 async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn, actor: User) -> PolicyPublic:
     """Set an alliance's time-bank rules (its admins only)."""
-    org = await session.get(Org, alliance_id)
-    if org is None or org.parent_id is not None:
-        raise NotFound("联盟不存在", code="org_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=alliance_id, roles=ADMIN_ONLY)
-    policy = await policy_for(session, org_id=alliance_id) or TimebankPolicy(alliance_id=alliance_id)
-    for name, value in data.model_dump().items():
-        setattr(policy, name, value)
-    policy.updated_by, policy.updated_at = actor.id, clock.now()
-    session.add(policy)
-    await session.flush()
-    await audit.record(
+    policy = await alliance_settings.save(
         session,
-        actor_id=actor.id,
+        model=TimebankPolicy,
+        alliance_id=alliance_id,
+        values=data.model_dump(),
+        actor=actor,
         action="timebank.policy",
-        object_type="org",
-        object_id=alliance_id,
-        org_id=alliance_id,
-        detail=data.model_dump(),
     )
-    await session.commit()
     return _policy_public(alliance_id, policy)
 
 

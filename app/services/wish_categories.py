@@ -3,12 +3,12 @@
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import NotFound, ValidationFailed
-from app.models.org import Org, OrgKind
+from app.errors import ValidationFailed
+from app.models.org import Org
 from app.models.user import User
 from app.models.wishes import CATEGORIES, WishCategory
-from app.permissions import ADMIN_ONLY, alliance_id, require_role_over
-from app.services import audit, content
+from app.permissions import alliance_id
+from app.services import alliance_settings, audit, content
 
 
 async def categories_for(session: AsyncSession, *, org_id: int | None) -> list[str]:
@@ -36,10 +36,7 @@ async def set_categories(
     session: AsyncSession, *, alliance_id: int, names: list[str], actor: User
 ) -> list[str]:
     """An alliance admin replaces the alliance's category list (existing wishes keep theirs)."""
-    alliance = await session.get(Org, alliance_id)
-    if alliance is None or alliance.kind != OrgKind.alliance:
-        raise NotFound("联盟不存在", code="org_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=alliance.id, roles=ADMIN_ONLY)
+    alliance = await alliance_settings.admin_alliance(session, alliance_id=alliance_id, actor=actor)
     unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not unique:
         raise ValidationFailed("至少保留一个类别", code="categories_required")
