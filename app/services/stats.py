@@ -107,6 +107,11 @@ async def org_stats(
     """The subtree's figures for the period (staff/admin over the node)."""
     org = await orgs_service.get_org(session, org_id=org_id)
     await require_role_over(session, user_id=actor.id, org_id=org.id)
+    return await org_stats_of(session, org=org, start=start, end=end)
+
+
+async def org_stats_of(session: AsyncSession, *, org: Org, start: date | None, end: date | None) -> OrgStats:
+    """`org_stats` for a node the caller has already looked up and checked."""
     day_from, day_to, lo, hi = period(start, end)
     activity = await activities_service.summary(session, org_id=org.id, start=lo, end=hi)
     events = await events_service.event_figures(session, org_id=org.id, start=lo, end=hi)

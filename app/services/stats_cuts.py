@@ -78,6 +78,11 @@ async def cuts(
     """The subtree's figures cut by child, month, category, member type and unit, with rankings."""
     org = await orgs_service.get_org(session, org_id=org_id)
     await require_role_over(session, user_id=actor.id, org_id=org.id)
+    return await cuts_of(session, org=org, start=start, end=end)
+
+
+async def cuts_of(session: AsyncSession, *, org: Org, start: date | None, end: date | None) -> StatsCuts:
+    """`cuts` for a node the caller has already looked up and checked."""
     day_from, day_to, lo, hi = stats_service.period(start, end)
 
     children = (await session.exec(select(Org).where(Org.parent_id == org.id).order_by(Org.id))).all()
@@ -330,6 +335,8 @@ async def unit_stats(
 async def yearly_report(session: AsyncSession, *, org_id: int, year: int, actor: User) -> tuple[bytes, str]:
     """The node's yearly 台账 workbook (the year so far) and the node's name."""
     first, last = date(year, 1, 1), min(date(year, 12, 31), clock.today())
-    figures = await stats_service.org_stats(session, org_id=org_id, start=first, end=last, actor=actor)
-    cut = await cuts(session, org_id=org_id, start=first, end=last, actor=actor)
+    org = await orgs_service.get_org(session, org_id=org_id)
+    await require_role_over(session, user_id=actor.id, org_id=org.id)
+    figures = await stats_service.org_stats_of(session, org=org, start=first, end=last)
+    cut = await cuts_of(session, org=org, start=first, end=last)
     return await stats_service.yearly_workbook(figures, cut), figures.org_name
