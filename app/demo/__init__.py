@@ -5,6 +5,7 @@ The foundation makes the tree and the people; each domain adds its records throu
 """
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -110,7 +111,9 @@ async def load_demo(session: AsyncSession, *, force: bool = False) -> bool:
         unit = await orgs_service.add_org(session, name=unit_name, kind=OrgKind.unit, parent=ctx.alliance)
         ctx.orgs[unit_name] = unit
         for community in communities:
-            session.add(UnitCommunity(unit_id=unit.id, community_id=ctx.orgs[community].id))
+            session.add(
+                UnitCommunity(unit_id=cast(int, unit.id), community_id=cast(int, ctx.orgs[community].id))
+            )
     for name, phone, home, member_type, roles, skills in PEOPLE:
         user = User(
             name=name,
@@ -124,7 +127,9 @@ async def load_demo(session: AsyncSession, *, force: bool = False) -> bool:
         await session.flush()
         ctx.people[name] = user
         for org_name, role in roles:
-            await orgs_service.grant_role(session, user_id=user.id, org_id=ctx.orgs[org_name].id, role=role)
+            await orgs_service.grant_role(
+                session, user_id=cast(int, user.id), org_id=cast(int, ctx.orgs[org_name].id), role=role
+            )
     await session.flush()
     for seed in SEEDERS:
         await seed(session, ctx)

@@ -1,8 +1,9 @@
 """The first administrator, made from the command line."""
 
 import re
+from typing import cast
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import ValidationFailed
@@ -26,7 +27,10 @@ async def create_admin(
         raise ValidationFailed("请填写管理员姓名（1–50个字）", code="invalid_name")
     root = (
         await session.exec(
-            select(Org).where(Org.kind == OrgKind.alliance, Org.parent_id.is_(None)).order_by(Org.id).limit(1)
+            select(Org)
+            .where(col(Org.kind) == OrgKind.alliance, col(Org.parent_id).is_(None))
+            .order_by(col(Org.id))
+            .limit(1)
         )
     ).first()
     if root is None:
@@ -34,7 +38,9 @@ async def create_admin(
     user = await users_service.get_or_create_by_phone(session, phone=phone, name=name)
     user.name = name
     session.add(user)
-    await orgs_service.grant_role(session, user_id=user.id, org_id=root.id, role="admin")
+    await orgs_service.grant_role(
+        session, user_id=cast(int, user.id), org_id=cast(int, root.id), role="admin"
+    )
     # No one signed in did this: the command line is the actor (actor_id None).
     await audit.record(
         session,
@@ -46,4 +52,4 @@ async def create_admin(
         detail={"role": "admin", "via": "cli"},
     )
     await session.commit()
-    return user.id, root.id
+    return cast(int, user.id), cast(int, root.id)

@@ -3,6 +3,7 @@
 agreement, the alliance's assessment items and itemised scores, one set approved (审定)."""
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -125,7 +126,10 @@ async def seed(session: AsyncSession, ctx) -> None:
         for name in ATTENDEES:
             session.add(
                 Attendance(
-                    activity_id=activity.id, user_id=ctx.people[name].id, method="code", signed_in_at=starts
+                    activity_id=cast(int, activity.id),
+                    user_id=ctx.people[name].id,
+                    method="code",
+                    signed_in_at=starts,
                 )
             )
         chair = None
@@ -133,7 +137,7 @@ async def seed(session: AsyncSession, ctx) -> None:
             chair, joint = rotation[joint % len(rotation)], joint + 1
         session.add(
             MeetingMinutes(
-                activity_id=activity.id,
+                activity_id=cast(int, activity.id),
                 text=text,
                 public=True,
                 chair_unit_id=chair,
@@ -143,12 +147,14 @@ async def seed(session: AsyncSession, ctx) -> None:
             )
         )
         for position, resolution in enumerate(resolutions, start=1):
-            session.add(MeetingResolution(activity_id=activity.id, position=position, text=resolution))
+            session.add(
+                MeetingResolution(activity_id=cast(int, activity.id), position=position, text=resolution)
+            )
         for item_text, owner, due_in, state in items:
             unit = ctx.orgs.get(owner)
             session.add(
                 ActionItem(
-                    activity_id=activity.id,
+                    activity_id=cast(int, activity.id),
                     org_id=activity.org_id,
                     text=item_text,
                     owner_org_id=unit.id if unit else None,
@@ -181,7 +187,7 @@ async def seed(session: AsyncSession, ctx) -> None:
         ):
             session.add(
                 AgreementCommitment(
-                    agreement_id=agreement.id,
+                    agreement_id=cast(int, agreement.id),
                     kind=kind,
                     title=title,
                     target=target,

@@ -2,6 +2,7 @@
 year's feedback), a co-building agreement and score, and grid events in every state."""
 
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -218,7 +219,7 @@ async def seed(session: AsyncSession, ctx) -> None:
     ):
         post = posts[title]
         claim = PostClaim(
-            post_id=post.id,
+            post_id=cast(int, post.id),
             user_id=ctx.people[who].id,
             report_id=report.id,
             claimed_at=early + timedelta(days=5),
@@ -230,8 +231,8 @@ async def seed(session: AsyncSession, ctx) -> None:
             done_on = max((now - timedelta(days=days_ago)).astimezone(CHINA).date(), date(year, 1, 1))
             session.add(
                 PostLog(
-                    post_id=post.id,
-                    claim_id=claim.id,
+                    post_id=cast(int, post.id),
+                    claim_id=cast(int, claim.id),
                     user_id=ctx.people[who].id,
                     done_on=done_on,
                     minutes=minutes,
@@ -265,7 +266,7 @@ async def seed(session: AsyncSession, ctx) -> None:
 
 
 # reporter, place, category, description, final state, handler, extras
-EVENTS = [
+EVENTS: list[tuple[str, str, str, str, str, str | None, dict[str, Any]]] = [
     (
         "张阿姨",
         "幸福里第一网格",
@@ -350,7 +351,7 @@ async def _seed_events(session: AsyncSession, ctx, now: datetime) -> None:
         )
         session.add(event)
         await session.flush()
-        steps = [
+        steps: list[tuple[datetime, int | None, str, str | None, str, str | None]] = [
             (
                 t,
                 (acted_by or ctx.people[reporter]).id,
@@ -412,7 +413,7 @@ async def _seed_events(session: AsyncSession, ctx, now: datetime) -> None:
         for at, actor, action, src, dst, note in steps:
             session.add(
                 GridEventStep(
-                    event_id=event.id,
+                    event_id=cast(int, event.id),
                     at=at,
                     actor_id=actor,
                     action=action,

@@ -1,6 +1,7 @@
 """Demo red stations, duty shifts, activities and check-ins: a believable week in the county."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from app import clock
 from app.demo.history import clock_at
@@ -94,14 +95,14 @@ async def seed(session, ctx) -> None:
     now = clock.now()
     people = ctx.people
     stations = []
-    for name, org, address, (lat, lng), hours, services, master, deputies, card in STATIONS:
+    for name, org, address, (lat, lng), open_hours, services, master, deputies, card in STATIONS:
         station = Station(
             org_id=ctx.orgs[org].id,
             name=name,
             address=address,
             lat=lat,
             lng=lng,
-            open_hours=hours,
+            open_hours=open_hours,
             services=services,
             master_id=people[master].id,
             card_enabled=card,
@@ -111,13 +112,13 @@ async def seed(session, ctx) -> None:
         session.add(station)
         await session.flush()
         for deputy in deputies:
-            session.add(StationDeputy(station_id=station.id, user_id=people[deputy].id))
+            session.add(StationDeputy(station_id=cast(int, station.id), user_id=people[deputy].id))
         stations.append(station)
 
     # A served shift last week (credited), one running today, and two to sign up for.
     day = now.replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 China time
     served = DutyShift(
-        station_id=stations[1].id,
+        station_id=cast(int, stations[1].id),
         starts_at=day - timedelta(days=2),
         ends_at=day - timedelta(days=2, hours=-3),
         capacity=2,
@@ -130,7 +131,7 @@ async def seed(session, ctx) -> None:
     # (bounded by the shift, rounded by the alliance's unit) decides the minutes, as it would for them.
     for who, minutes in (("孙站长", 180), ("褚老师", 150)):
         start = served.starts_at + timedelta(minutes=180 - minutes)
-        signup = ShiftSignup(shift_id=served.id, user_id=people[who].id)
+        signup = ShiftSignup(shift_id=cast(int, served.id), user_id=people[who].id)
         session.add(signup)
         session.add(
             Checkin(
@@ -145,26 +146,26 @@ async def seed(session, ctx) -> None:
         await session.flush()
         await shifts_service.start_duty(session, signup=signup, at=start)
         await session.refresh(signup)
-        with clock_at(served.closed_at):
+        with clock_at(cast(datetime, served.closed_at)):
             await shifts_service.end_duty(
                 session, signup=signup, shift=served, station=stations[1], at=served.ends_at, actor_id=None
             )
-    for offset, station, who in (
+    for offset, station, names in (
         (1, stations[0], ["冯医生"]),
         (2, stations[2], []),
         (3, stations[1], ["褚老师"]),
     ):
         shift = DutyShift(
-            station_id=station.id,
+            station_id=cast(int, station.id),
             starts_at=day + timedelta(days=offset),
             ends_at=day + timedelta(days=offset, hours=4),
             capacity=3,
-            signed_up=len(who),
+            signed_up=len(names),
         )
         session.add(shift)
         await session.flush()
-        for name in who:
-            session.add(ShiftSignup(shift_id=shift.id, user_id=people[name].id))
+        for name in names:
+            session.add(ShiftSignup(shift_id=cast(int, shift.id), user_id=people[name].id))
 
     # Visits over the last week: riders and residents stopping by.
     visitors = ["沈骑手", "张阿姨", "钱大爷", "吴奶奶", "郑同学", "蒋志愿者"]
@@ -208,13 +209,13 @@ async def seed(session, ctx) -> None:
         for name in signed:
             session.add(
                 ActivitySignup(
-                    activity_id=activity.id, user_id=people[name].id, status=SignupStatus.signed_up
+                    activity_id=cast(int, activity.id), user_id=people[name].id, status=SignupStatus.signed_up
                 )
             )
         for name in came or []:
             session.add(
                 Attendance(
-                    activity_id=activity.id,
+                    activity_id=cast(int, activity.id),
                     user_id=people[name].id,
                     method="code",
                     signed_in_at=start - timedelta(minutes=10),

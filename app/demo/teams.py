@@ -2,8 +2,9 @@
 cards, and a month of the stations' service logs: the alliance's own work, visible on the dashboard."""
 
 from datetime import timedelta
+from typing import cast
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app import clock
 from app.models.demonstration import DemonstrationPost
@@ -83,16 +84,23 @@ async def seed(session, ctx) -> None:
         teams.append(team)
         for who in [leader, *members]:
             session.add(
-                TeamMember(team_id=team.id, user_id=people[who].id, status=MemberStatus.active, joined_at=now)
+                TeamMember(
+                    team_id=cast(int, team.id),
+                    user_id=people[who].id,
+                    status=MemberStatus.active,
+                    joined_at=now,
+                )
             )
         for who in pending:
-            session.add(TeamMember(team_id=team.id, user_id=people[who].id, status=MemberStatus.pending))
+            session.add(
+                TeamMember(team_id=cast(int, team.id), user_id=people[who].id, status=MemberStatus.pending)
+            )
     # The first team answers the wishes its leader's people took: they count as its work.
     members = [people[n].id for n in ("冯医生", "蒋志愿者", "褚老师")]
     done = (
         await session.exec(
             select(Wish).where(
-                Wish.claimer_id.in_(members), Wish.status.in_(("done", "confirmed", "verified"))
+                col(Wish.claimer_id).in_(members), col(Wish.status).in_(("done", "confirmed", "verified"))
             )
         )
     ).all()

@@ -1,6 +1,7 @@
 """Demo time bank: believable balances through real posted transactions, a policy, a rewards shelf."""
 
 from datetime import timedelta
+from typing import cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -58,10 +59,14 @@ async def _past_service(session: AsyncSession, ctx) -> None:
         session.add(activity)
         await session.flush()
         person = ctx.people[name]
-        session.add(ActivitySignup(activity_id=activity.id, user_id=person.id, status=SignupStatus.signed_up))
+        session.add(
+            ActivitySignup(
+                activity_id=cast(int, activity.id), user_id=person.id, status=SignupStatus.signed_up
+            )
+        )
         session.add(
             Attendance(
-                activity_id=activity.id,
+                activity_id=cast(int, activity.id),
                 user_id=person.id,
                 method="code",
                 signed_in_at=start,
@@ -125,10 +130,10 @@ async def seed(session: AsyncSession, ctx) -> None:
     )
     session.add(
         Redemption(
-            reward_id=reward.id,
+            reward_id=cast(int, reward.id),
             user_id=buyer.id,
             actor_id=buyer.id,
-            txn_id=txn.id,
+            txn_id=cast(int, txn.id),
             minutes=reward.price_minutes,
         )
     )

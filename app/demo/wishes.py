@@ -1,8 +1,9 @@
 """Demo wishes in every state, claimed by the demo volunteers, some verified and credited; units' resources."""
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -22,7 +23,7 @@ STAFF_OF = {
 }
 
 # poster, compound, title, description, category, final state, claimer, extras
-WISHES = [
+WISHES: list[tuple[str, str, str, str, str, str, str | None, dict[str, Any]]] = [
     (
         "张阿姨",
         "幸福里小区",
@@ -228,7 +229,13 @@ async def seed(session: AsyncSession, ctx) -> None:
         session.add(wish)
         await session.flush()
         session.add(
-            WishEvent(wish_id=wish.id, at=created, actor_id=poster.id, action="submit", to_status="submitted")
+            WishEvent(
+                wish_id=cast(int, wish.id),
+                at=created,
+                actor_id=poster.id,
+                action="submit",
+                to_status="submitted",
+            )
         )
         await session.flush()
 
@@ -313,10 +320,14 @@ async def _spread_history(session: AsyncSession) -> None:
     wishes = (await session.exec(select(Wish))).all()
     for wish in wishes:
         events = (
-            await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))
+            await session.exec(
+                select(WishEvent).where(col(WishEvent.wish_id) == wish.id).order_by(col(WishEvent.id))
+            )
         ).all()
         claims = (
-            await session.exec(select(WishClaim).where(WishClaim.wish_id == wish.id).order_by(WishClaim.id))
+            await session.exec(
+                select(WishClaim).where(col(WishClaim.wish_id) == wish.id).order_by(col(WishClaim.id))
+            )
         ).all()
         at = wish.created_at
         for event in events:

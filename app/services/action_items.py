@@ -6,10 +6,11 @@ which tells the staff of the node above the meeting's, as grid events escalate.
 """
 
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import aliased
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -50,13 +51,17 @@ async def _owners(session: AsyncSession, item: ActionItem) -> list[int]:
     """The people answerable for an item: its owner, or the holders of a role on the owning unit."""
     if item.owner_user_id:
         return [item.owner_user_id]
-    return await role_holders(session, org_id=item.owner_org_id)
+    return await role_holders(
+        session, org_id=cast(int, item.owner_org_id)
+    )  # an item has one owner or the other
 
 
 async def _may_mark_done(session: AsyncSession, item: ActionItem, user: User) -> bool:
     if item.owner_user_id is not None:
         return item.owner_user_id == user.id
-    return await has_role_over(session, user_id=user.id, org_id=item.owner_org_id, roles=ADMIN_ONLY)
+    return await has_role_over(
+        session, user_id=cast(int, user.id), org_id=cast(int, item.owner_org_id), roles=ADMIN_ONLY
+    )
 
 
 async def _publics(session: AsyncSession, items: list[ActionItem], viewer: User) -> list[ActionItemPublic]:
@@ -67,7 +72,9 @@ async def _publics(session: AsyncSession, items: list[ActionItem], viewer: User)
         titles = dict(
             (
                 await session.exec(
-                    select(Activity.id, Activity.title).where(Activity.id.in_({i.activity_id for i in items}))
+                    select(col(Activity.id), col(Activity.title)).where(
+                        col(Activity.id).in_({i.activity_id for i in items})
+                    )
                 )
             ).all()
         )
@@ -78,17 +85,20 @@ async def _publics(session: AsyncSession, items: list[ActionItem], viewer: User)
         administered = set(
             (
                 await session.exec(
-                    select(Org.id).where(Org.id.in_(unit_ids), covered_by_role(viewer.id, Org.id, ADMIN_ONLY))
+                    select(col(Org.id)).where(
+                        col(Org.id).in_(unit_ids),
+                        covered_by_role(cast(int, viewer.id), col(Org.id), ADMIN_ONLY),
+                    )
                 )
             ).all()
         )
     out = []
     for i in items:
-        owner = people.get(i.owner_user_id)
+        owner = people.get(i.owner_user_id) if i.owner_user_id else None
         may_mark_done = i.owner_user_id == viewer.id if i.owner_user_id else i.owner_org_id in administered
         out.append(
             ActionItemPublic(
-                id=i.id,
+                id=cast(int, i.id),
                 activity_id=i.activity_id,
                 activity_title=titles.get(i.activity_id),
                 org_id=i.org_id,
@@ -96,9 +106,9 @@ async def _publics(session: AsyncSession, items: list[ActionItem], viewer: User)
                 owner_user_id=i.owner_user_id,
                 owner_name=owner.name if owner else None,
                 owner_org_id=i.owner_org_id,
-                owner_org_name=orgs.get(i.owner_org_id),
+                owner_org_name=orgs.get(i.owner_org_id) if i.owner_org_id else None,
                 due_on=i.due_on,
-                status=i.status,
+                status=ActionItemStatus(i.status),
                 escalated_org_id=i.escalated_org_id,
                 done_note=i.done_note,
                 done_at=i.done_at,
@@ -127,7 +137,7 @@ async def create_item(
         if owner_org is None or alliance_id(owner_org) != alliance_id(org):
             raise ValidationFailed("责任单位须为本联盟的组织或共建单位", code="invalid_owner")
     item = ActionItem(
-        activity_id=activity.id,
+        activity_id=cast(int, activity.id),
         org_id=activity.org_id,
         text=data.text,
         owner_user_id=data.owner_user_id,
@@ -170,7 +180,7 @@ async def items_of_meeting(
         raise NotFound("会议不存在", code="activity_not_found")
     rows = (
         await session.exec(
-            select(ActionItem).where(ActionItem.activity_id == activity.id).order_by(ActionItem.id)
+            select(ActionItem).where(col(ActionItem.activity_id) == activity.id).order_by(col(ActionItem.id))
         )
     ).all()
     return await _publics(session, list(rows), viewer)
@@ -183,7 +193,7 @@ async def _visible_item(session: AsyncSession, *, item_id: int, user: User) -> t
         raise NotFound("督办事项不存在", code="action_item_not_found")
     if await _may_mark_done(session, item, user):
         return item, True
-    if await has_role_over(session, user_id=user.id, org_id=item.org_id, roles=STAFF_ROLES):
+    if await has_role_over(session, user_id=cast(int, user.id), org_id=item.org_id, roles=STAFF_ROLES):
         return item, False
     raise NotFound("督办事项不存在", code="action_item_not_found")
 
@@ -218,7 +228,7 @@ async def mark_done(session: AsyncSession, *, item_id: int, note: str, actor: Us
     now = clock.now()
     result = await session.exec(
         update(ActionItem)
-        .where(ActionItem.id == item.id, ActionItem.status.in_((S.open, S.overdue)))
+        .where(col(ActionItem.id) == item.id, col(ActionItem.status).in_((S.open, S.overdue)))
         .values(status=S.done, done_note=note, done_by_id=actor.id, done_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -261,13 +271,13 @@ async def list_items(
     stmt = select(ActionItem)
     if org_id is not None:
         org = await orgs_service.get_org(session, org_id=org_id)
-        await require_role_over(session, user_id=viewer.id, org_id=org.id)
+        await require_role_over(session, user_id=cast(int, viewer.id), org_id=cast(int, org.id))
         stmt = stmt.where(in_subtree(ActionItem.org_id, org.path))
     else:
         stmt = stmt.where(
             or_(
-                ActionItem.owner_user_id == viewer.id,
-                covered_by_role(viewer.id, ActionItem.owner_org_id, ADMIN_ONLY),
+                col(ActionItem.owner_user_id) == viewer.id,
+                covered_by_role(cast(int, viewer.id), ActionItem.owner_org_id, ADMIN_ONLY),
             )
         )
     if status is not None:
@@ -292,19 +302,19 @@ async def mark_overdue(session: AsyncSession) -> int:
     rows = (
         await session.exec(
             select(ActionItem, Org.path)
-            .join(Org, Org.id == ActionItem.org_id)
-            .outerjoin(top, top.id == ActionItem.escalated_org_id)
+            .join(Org, col(Org.id) == col(ActionItem.org_id))
+            .outerjoin(top, col(top.id) == col(ActionItem.escalated_org_id))
             .where(
                 or_(
-                    and_(ActionItem.status == S.open, ActionItem.due_on < today),
+                    and_(col(ActionItem.status) == S.open, col(ActionItem.due_on) < today),
                     and_(
-                        ActionItem.status == S.overdue,
-                        ActionItem.escalated_at < now - ESCALATE_EVERY,
-                        top.parent_id.is_not(None),
+                        col(ActionItem.status) == S.overdue,
+                        col(ActionItem.escalated_at) < now - ESCALATE_EVERY,
+                        col(top.parent_id).is_not(None),
                     ),
                 )
             )
-            .order_by(ActionItem.id)
+            .order_by(col(ActionItem.id))
             .limit(500)
         )
     ).all()
@@ -320,11 +330,11 @@ async def mark_overdue(session: AsyncSession) -> int:
         result = await session.exec(
             update(ActionItem)
             .where(
-                ActionItem.id == item.id,
-                ActionItem.status == item.status,
-                ActionItem.escalated_org_id.is_(None)
+                col(ActionItem.id) == item.id,
+                col(ActionItem.status) == item.status,
+                col(ActionItem.escalated_org_id).is_(None)
                 if item.escalated_org_id is None
-                else ActionItem.escalated_org_id == item.escalated_org_id,
+                else col(ActionItem.escalated_org_id) == item.escalated_org_id,
             )
             .values(
                 status=S.overdue,

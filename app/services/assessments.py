@@ -3,8 +3,10 @@ scores the units assigned to it item by item with reasons (beside the automatic 
 the alliance admin approves (审定) and nothing changes after; a yearly ranking and a unit's own progress.
 """
 
+from typing import cast
+
 from sqlalchemy import update
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock, xlsx
@@ -56,7 +58,9 @@ def sources() -> list[FigureValue]:
 
 async def _items(session: AsyncSession, alliance_id_: int) -> list[AssessmentItem]:
     stmt = (
-        select(AssessmentItem).where(AssessmentItem.org_id == alliance_id_).order_by(AssessmentItem.position)
+        select(AssessmentItem)
+        .where(col(AssessmentItem.org_id) == alliance_id_)
+        .order_by(col(AssessmentItem.position))
     )
     return list((await session.exec(stmt)).all())
 
@@ -77,7 +81,7 @@ async def get_items(session: AsyncSession, *, org_id: int, actor: User) -> list[
     ).first()
     if holds is None:
         raise Forbidden("您在该联盟没有相应的权限")
-    return [_item_public(i) for i in await _items(session, alliance.id)]
+    return [_item_public(i) for i in await _items(session, cast(int, alliance.id))]
 
 
 async def set_items(
@@ -85,15 +89,19 @@ async def set_items(
 ) -> list[AssessmentItemPublic]:
     """Replace the alliance's assessment items and weights (alliance admin); approved scores keep their own copy."""
     alliance = await _alliance(session, org_id)
-    await require_role_over(session, user_id=actor.id, org_id=alliance.id, roles=ADMIN_ONLY)
+    await require_role_over(
+        session, user_id=cast(int, actor.id), org_id=cast(int, alliance.id), roles=ADMIN_ONLY
+    )
     for item in data.items:
         if item.source is not None and item.source not in unit_figures.FIGURES:
             raise ValidationFailed(f"自动指标应为：{'、'.join(unit_figures.FIGURES)}", code="unknown_source")
     # Two admins saving at once replace the list one after the other, never interleaved.
     await session.exec(select(Org.id).where(Org.id == alliance.id).with_for_update())
-    await session.exec(delete(AssessmentItem).where(AssessmentItem.org_id == alliance.id))
+    await session.exec(delete(AssessmentItem).where(col(AssessmentItem.org_id) == alliance.id))
     rows = [
-        AssessmentItem(org_id=alliance.id, position=n, name=i.name, weight=i.weight, source=i.source)
+        AssessmentItem(
+            org_id=cast(int, alliance.id), position=n, name=i.name, weight=i.weight, source=i.source
+        )
         for n, i in enumerate(data.items, start=1)
     ]
     session.add_all(rows)
@@ -121,11 +129,13 @@ async def _scoring_community(
             await session.exec(
                 select(UnitCommunity.community_id)
                 .where(UnitCommunity.unit_id == unit.id)
-                .order_by(UnitCommunity.id)
+                .order_by(col(UnitCommunity.id))
             )
         ).all()
         mine = [
-            c for c in assigned if await has_role_over(session, user_id=actor.id, org_id=c, roles=ADMIN_ONLY)
+            c
+            for c in assigned
+            if await has_role_over(session, user_id=cast(int, actor.id), org_id=c, roles=ADMIN_ONLY)
         ]
         if not mine:
             raise Forbidden("只有该单位所在社区的管理员可以评分")
@@ -154,9 +164,14 @@ async def assess(
     """Score a unit item by item with reasons (admin of its community); refused once approved."""
     unit = await commitments_service.unit_of(session, unit_id)
     if data.scores is None:  # the single score of before the items
-        legacy = AssessmentIn(community_id=data.community_id, score=data.score, reasons=data.reasons)
+        # the legacy form's fields are required by its own validator when scores are absent
+        legacy = AssessmentIn(
+            community_id=cast(int, data.community_id),
+            score=cast(int, data.score),
+            reasons=cast(str, data.reasons),
+        )
         return await cobuilding_service.assess_unit(
-            session, unit_id=unit.id, year=year, data=legacy, actor=actor
+            session, unit_id=cast(int, unit.id), year=year, data=legacy, actor=actor
         )
     community = await _scoring_community(session, unit=unit, community_id=data.community_id, actor=actor)
     items = await _items(session, alliance_id(unit))
@@ -202,18 +217,20 @@ async def approve(
 ) -> list[AssessmentPublic]:
     """Approve (审定) the unit's scores for the year (alliance admin); after this they cannot change."""
     unit = await commitments_service.unit_of(session, unit_id)
-    if not await has_role_over(session, user_id=actor.id, org_id=alliance_id(unit), roles=ADMIN_ONLY):
+    if not await has_role_over(
+        session, user_id=cast(int, actor.id), org_id=alliance_id(unit), roles=ADMIN_ONLY
+    ):
         raise Forbidden("仅联盟总站管理员可以审定")
-    scope = [CoBuildingAssessment.unit_id == unit.id, CoBuildingAssessment.year == year]
+    scope = [col(CoBuildingAssessment.unit_id) == unit.id, col(CoBuildingAssessment.year) == year]
     if community_id is not None:
-        scope.append(CoBuildingAssessment.community_id == community_id)
+        scope.append(col(CoBuildingAssessment.community_id) == community_id)
     rows = list((await session.exec(select(CoBuildingAssessment).where(*scope))).all())
     if not rows:
         raise Conflict("该单位本年度尚无社区评分", code="nothing_to_approve")
     now = clock.now()
     await session.exec(
         update(CoBuildingAssessment)
-        .where(*scope, CoBuildingAssessment.approved_at.is_(None))
+        .where(*scope, col(CoBuildingAssessment.approved_at).is_(None))
         .values(approved_at=now, approved_by_id=actor.id)
         .execution_options(synchronize_session=False)
     )
@@ -229,7 +246,9 @@ async def approve(
     await session.commit()
     rows = list(
         (
-            await session.exec(select(CoBuildingAssessment).where(*scope).order_by(CoBuildingAssessment.id))
+            await session.exec(
+                select(CoBuildingAssessment).where(*scope).order_by(col(CoBuildingAssessment.id))
+            )
         ).all()
     )
     for row in rows:
@@ -269,9 +288,9 @@ async def scoring_form(
         for i in await _items(session, alliance_id(unit))
     ]
     return ScoringForm(
-        unit_id=unit.id,
+        unit_id=cast(int, unit.id),
         unit_name=unit.name,
-        community_id=community.id,
+        community_id=cast(int, community.id),
         community_name=community.name,
         year=year,
         approved=bool(existing and existing.approved_at),
@@ -285,9 +304,9 @@ async def scoring_form(
 async def ranking(session: AsyncSession, *, org_id: int, year: int, actor: User) -> list[RankingRow]:
     """The units serving an org ranked by their year's score (the mean of their communities' totals); staff over it."""
     org = await orgs_service.get_org(session, org_id=org_id)
-    await require_role_over(session, user_id=actor.id, org_id=org.id, roles=STAFF_ROLES)
+    await require_role_over(session, user_id=cast(int, actor.id), org_id=cast(int, org.id), roles=STAFF_ROLES)
     stmt = select(CoBuildingAssessment).where(
-        CoBuildingAssessment.year == year, CoBuildingAssessment.unit_id.in_(units_serving_stmt(org))
+        col(CoBuildingAssessment.year) == year, col(CoBuildingAssessment.unit_id).in_(units_serving_stmt(org))
     )
     if org.kind != OrgKind.alliance:
         stmt = stmt.where(in_subtree(CoBuildingAssessment.community_id, org.path))
@@ -345,14 +364,16 @@ async def unit_progress(session: AsyncSession, *, unit_id: int, year: int, actor
     """A unit's figures for the year, its agreements with commitments and progress, and its scores
     (the unit's own people and the alliance's staff)."""
     unit = await commitments_service.unit_of(session, unit_id)
-    if not await has_role_over(session, user_id=actor.id, org_id=unit.id, roles=STAFF_ROLES):
+    if not await has_role_over(
+        session, user_id=cast(int, actor.id), org_id=cast(int, unit.id), roles=STAFF_ROLES
+    ):
         raise NotFound("共建单位不存在", code="unit_not_found")
     figures = await auto_figures(session, unit=unit, community=None, year=year)
     agreements = (
         await session.exec(
             select(CoBuildingAgreement)
             .where(CoBuildingAgreement.unit_id == unit.id)
-            .order_by(CoBuildingAgreement.signed_on.desc())
+            .order_by(col(CoBuildingAgreement.signed_on).desc())
         )
     ).all()
     names = await lookups.org_names(session, [unit.id] + [a.community_id for a in agreements])
@@ -366,13 +387,15 @@ async def unit_progress(session: AsyncSession, *, unit_id: int, year: int, actor
         }
         for a in agreements
     ]
-    scores = await cobuilding_service.list_assessments(session, unit_id=unit.id, actor=actor, year=year)
+    scores = await cobuilding_service.list_assessments(
+        session, unit_id=cast(int, unit.id), actor=actor, year=year
+    )
     return UnitProgress(
-        unit_id=unit.id,
+        unit_id=cast(int, unit.id),
         unit_name=unit.name,
         year=year,
         figures=[
-            FigureValue(source=name, label=unit_figures.label(name), value=value)
+            FigureValue(source=name, label=cast(str, unit_figures.label(name)), value=value)
             for name, value in figures.items()
         ],
         agreements=agreement_rows,
@@ -382,4 +405,4 @@ async def unit_progress(session: AsyncSession, *, unit_id: int, year: int, actor
 
 async def units_i_admin(session: AsyncSession, *, user: User) -> list[Org]:
     """The member units the person is admin or staff of (for the progress page's picker)."""
-    return await orgs_with_role(session, user_id=user.id, roles=STAFF_ROLES, kinds=(OrgKind.unit,))
+    return await orgs_with_role(session, user_id=cast(int, user.id), roles=STAFF_ROLES, kinds=(OrgKind.unit,))

@@ -7,8 +7,10 @@ releases in a day cannot claim again until tomorrow. The checks hold under concu
 under the claimer's own lock, taken before the wish row.
 """
 
+from typing import cast
+
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -35,7 +37,7 @@ async def check_may_claim(
     session: AsyncSession, *, actor: User, wish: Wish, dispatched_to_them: bool
 ) -> None:
     """Raise 409 with a stable code unless the actor may claim one more wish now (takes the actor's lock)."""
-    wish_org = await session.get(Org, wish.org_id)
+    wish_org = await orgs_service.get_org(session, org_id=wish.org_id)
     home_id = belonging_org_id(actor)
     home = await session.get(Org, home_id) if home_id is not None else None
     if home is None and not dispatched_to_them:
@@ -48,7 +50,7 @@ async def check_may_claim(
     ):
         raise Conflict("只能认领您所在联盟的心愿", code="wish_outside_alliance")
     await advisory_lock(session, f"claims:{actor.id}")
-    limits, used = await _limits_and_use(session, alliance=alliance_id(wish_org), user_id=actor.id)
+    limits, used = await _limits_and_use(session, alliance=alliance_id(wish_org), user_id=cast(int, actor.id))
     if used["released_today"] > limits["max_releases_per_day"]:
         raise Conflict("您今天放弃认领的次数过多，请明天再来认领", code="too_many_releases_today")
     if used["open"] >= limits["max_open_claims"]:
@@ -82,9 +84,9 @@ async def _limits_and_use(session: AsyncSession, *, alliance: int, user_id: int)
             WishClaim,
             WishClaim.user_id == user_id,
             WishClaim.outcome == "released",
-            WishClaim.ended_at >= midnight,
+            col(WishClaim.ended_at) >= midnight,
         ),
-        "open": count(Wish, Wish.claimer_id == user_id, Wish.status.in_(OPEN_CLAIM_STATES)),
+        "open": count(Wish, col(Wish.claimer_id) == user_id, col(Wish.status).in_(OPEN_CLAIM_STATES)),
         "claimed_today": count(WishClaim, WishClaim.user_id == user_id, WishClaim.claimed_at >= midnight),
     }
     row = (await session.exec(select(*(limit(n) for n in names), *used.values()))).one()

@@ -3,9 +3,10 @@ and the yearly score each community gives each unit (考核赋分)."""
 
 import calendar
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -47,7 +48,9 @@ async def assigned_community(session: AsyncSession, *, unit: Org, community_id: 
     community = await session.get(Org, community_id)
     if community is None or community.kind != OrgKind.community:
         raise ValidationFailed("请选择社区", code="invalid_community")
-    await require_role_over(session, user_id=actor.id, org_id=community.id, roles=ADMIN_ONLY)
+    await require_role_over(
+        session, user_id=cast(int, actor.id), org_id=cast(int, community.id), roles=ADMIN_ONLY
+    )
     assigned = (
         await session.exec(
             select(UnitCommunity.id).where(
@@ -60,9 +63,13 @@ async def assigned_community(session: AsyncSession, *, unit: Org, community_id: 
     return community
 
 
+def _names(*orgs: Org) -> dict[int, str]:
+    return {cast(int, org.id): org.name for org in orgs}
+
+
 def agreement_public(a: CoBuildingAgreement, names: dict[int, str]) -> AgreementPublic:
     return AgreementPublic(
-        id=a.id,
+        id=cast(int, a.id),
         unit_id=a.unit_id,
         unit_name=names.get(a.unit_id),
         community_id=a.community_id,
@@ -82,8 +89,8 @@ async def create_agreement(
     unit = await _unit(session, unit_id)
     community = await assigned_community(session, unit=unit, community_id=data.community_id, actor=actor)
     row = CoBuildingAgreement(
-        unit_id=unit.id,
-        community_id=community.id,
+        unit_id=cast(int, unit.id),
+        community_id=cast(int, community.id),
         signed_on=data.signed_on,
         term_months=data.term_months,
         commitments=list(data.commitments),
@@ -101,14 +108,14 @@ async def create_agreement(
         detail={"unit_id": unit.id},
     )
     await session.commit()
-    return agreement_public(row, {unit.id: unit.name, community.id: community.name})
+    return agreement_public(row, _names(unit, community))
 
 
 async def _visible(session: AsyncSession, *, unit: Org, actor: User, community_column):
     """SQL scope: everything for the unit's admin, else the rows of communities the actor covers."""
-    if await has_role_over(session, user_id=actor.id, org_id=unit.id, roles=ADMIN_ONLY):
+    if await has_role_over(session, user_id=cast(int, actor.id), org_id=cast(int, unit.id), roles=ADMIN_ONLY):
         return None
-    return covered_by_role(actor.id, community_column)
+    return covered_by_role(cast(int, actor.id), community_column)
 
 
 async def list_agreements(session: AsyncSession, *, unit_id: int, actor: User) -> list[AgreementPublic]:
@@ -118,14 +125,14 @@ async def list_agreements(session: AsyncSession, *, unit_id: int, actor: User) -
     scope = await _visible(session, unit=unit, actor=actor, community_column=CoBuildingAgreement.community_id)
     if scope is not None:
         stmt = stmt.where(scope)
-    rows = (await session.exec(stmt.order_by(CoBuildingAgreement.signed_on.desc()))).all()
+    rows = (await session.exec(stmt.order_by(col(CoBuildingAgreement.signed_on).desc()))).all()
     names = await lookups.org_names(session, [unit.id] + [r.community_id for r in rows])
     return [agreement_public(r, names) for r in rows]
 
 
 def assessment_public(a: CoBuildingAssessment, names: dict[int, str]) -> AssessmentPublic:
     return AssessmentPublic(
-        id=a.id,
+        id=cast(int, a.id),
         unit_id=a.unit_id,
         unit_name=names.get(a.unit_id),
         community_id=a.community_id,
@@ -197,8 +204,8 @@ async def save_assessment(
         try:
             async with session.begin_nested():
                 row = CoBuildingAssessment(
-                    unit_id=unit.id,
-                    community_id=community.id,
+                    unit_id=cast(int, unit.id),
+                    community_id=cast(int, community.id),
                     year=year,
                     score=0,
                     reasons="",
@@ -224,7 +231,7 @@ async def save_assessment(
         detail={"unit_id": unit.id, "year": year, **detail},
     )
     await session.commit()
-    return assessment_public(row, {unit.id: unit.name, community.id: community.name})
+    return assessment_public(row, _names(unit, community))
 
 
 async def list_assessments(
@@ -241,7 +248,7 @@ async def list_assessments(
     if scope is not None:
         stmt = stmt.where(scope)
     rows = (
-        await session.exec(stmt.order_by(CoBuildingAssessment.year.desc(), CoBuildingAssessment.id))
+        await session.exec(stmt.order_by(col(CoBuildingAssessment.year).desc(), col(CoBuildingAssessment.id)))
     ).all()
     names = await lookups.org_names(session, [unit.id] + [r.community_id for r in rows])
     return [assessment_public(r, names) for r in rows]
@@ -253,7 +260,7 @@ async def list_assessments(
 async def community_units(session: AsyncSession, *, user: User, year: int) -> list[dict]:
     """For each community the person administers: its assigned units, their agreements and this year's score."""
     held = await orgs_with_role(
-        session, user_id=user.id, roles=ADMIN_ONLY, kinds=(OrgKind.community, OrgKind.alliance)
+        session, user_id=cast(int, user.id), roles=ADMIN_ONLY, kinds=(OrgKind.community, OrgKind.alliance)
     )
     communities: list[Org] = []
     for org in held:
@@ -268,9 +275,9 @@ async def community_units(session: AsyncSession, *, user: User, year: int) -> li
         units = (
             await session.exec(
                 select(Org)
-                .join(UnitCommunity, UnitCommunity.unit_id == Org.id)
+                .join(UnitCommunity, col(UnitCommunity.unit_id) == col(Org.id))
                 .where(UnitCommunity.community_id == community.id)
-                .order_by(Org.id)
+                .order_by(col(Org.id))
             )
         ).all()
         rows = []
@@ -282,7 +289,7 @@ async def community_units(session: AsyncSession, *, user: User, year: int) -> li
                         CoBuildingAgreement.unit_id == unit.id,
                         CoBuildingAgreement.community_id == community.id,
                     )
-                    .order_by(CoBuildingAgreement.signed_on.desc())
+                    .order_by(col(CoBuildingAgreement.signed_on).desc())
                 )
             ).all()
             score = (
@@ -294,7 +301,7 @@ async def community_units(session: AsyncSession, *, user: User, year: int) -> li
                     )
                 )
             ).first()
-            names = {unit.id: unit.name, community.id: community.name}
+            names = _names(unit, community)
             rows.append(
                 {
                     "unit": unit,
@@ -311,14 +318,14 @@ async def unit_work(session: AsyncSession, *, unit_id: int) -> dict:
     resources = (
         await session.exec(
             select(UnitResource)
-            .where(UnitResource.unit_id == unit_id, UnitResource.active.is_(True))
-            .order_by(UnitResource.id)
+            .where(col(UnitResource.unit_id) == unit_id, col(UnitResource.active).is_(True))
+            .order_by(col(UnitResource.id))
             .limit(50)
         )
     ).all()
     projects = (
         await session.exec(
-            select(Wish).where(Wish.assigned_org_id == unit_id).order_by(Wish.id.desc()).limit(50)
+            select(Wish).where(col(Wish.assigned_org_id) == unit_id).order_by(col(Wish.id).desc()).limit(50)
         )
     ).all()
     return {"resources": list(resources), "projects": list(projects), "project_labels": STATUS_LABELS}

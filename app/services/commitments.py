@@ -2,18 +2,26 @@
 
 import calendar
 from datetime import date
+from typing import cast
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.errors import NotFound
-from app.models.assessments import AgreementCommitment, CommitmentCreate, CommitmentPublic
+from app.models.assessments import (
+    AgreementCommitment,
+    CommitmentCreate,
+    CommitmentKind,
+    CommitmentPeriod,
+    CommitmentPublic,
+)
 from app.models.cobuilding import CoBuildingAgreement
 from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.permissions import ADMIN_ONLY, STAFF_ROLES, has_role_over, require_role_over
 from app.services import audit, unit_figures
+from app.services import orgs as orgs_service
 from app.services.cobuilding import ends_on
 
 
@@ -27,8 +35,10 @@ async def _agreement(session: AsyncSession, *, unit_id: int, agreement_id: int) 
 async def may_see_agreement(session: AsyncSession, *, agreement: CoBuildingAgreement, user: User) -> bool:
     """The unit's own people and the staff over the agreement's community."""
     return await has_role_over(
-        session, user_id=user.id, org_id=agreement.unit_id, roles=STAFF_ROLES
-    ) or await has_role_over(session, user_id=user.id, org_id=agreement.community_id, roles=STAFF_ROLES)
+        session, user_id=cast(int, user.id), org_id=agreement.unit_id, roles=STAFF_ROLES
+    ) or await has_role_over(
+        session, user_id=cast(int, user.id), org_id=agreement.community_id, roles=STAFF_ROLES
+    )
 
 
 def period_span(period: str, *, signed_on: date, last_day: date, today: date) -> tuple[date, date]:
@@ -57,24 +67,24 @@ async def _public(
         last_day=ends_on(agreement.signed_on, agreement.term_months),
         today=today,
     )
-    unit = await session.get(Org, agreement.unit_id)
+    unit = await orgs_service.get_org(session, org_id=agreement.unit_id)
     community = await session.get(Org, agreement.community_id)
     source = unit_figures.COMMITMENT_FIGURE[c.kind]
     progress = await unit_figures.figure(
         session, source, unit=unit, community=community, first=first, last=last
     )
     return CommitmentPublic(
-        id=c.id,
+        id=cast(int, c.id),
         agreement_id=c.agreement_id,
-        kind=c.kind,
+        kind=CommitmentKind(c.kind),
         title=c.title,
         target=c.target,
-        period=c.period,
+        period=CommitmentPeriod(c.period),
         period_start=first,
         period_end=last,
         progress=progress,
         percent=min(100, progress * 100 // c.target),
-        source=unit_figures.label(source),
+        source=cast(str, unit_figures.label(source)),  # every commitment figure has a label
     )
 
 
@@ -85,9 +95,11 @@ async def add_commitment(
     agreement = await _agreement(session, unit_id=unit_id, agreement_id=agreement_id)
     if not await may_see_agreement(session, agreement=agreement, user=actor):
         raise NotFound("共建协议不存在", code="agreement_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=agreement.community_id, roles=ADMIN_ONLY)
+    await require_role_over(
+        session, user_id=cast(int, actor.id), org_id=agreement.community_id, roles=ADMIN_ONLY
+    )
     row = AgreementCommitment(
-        agreement_id=agreement.id,
+        agreement_id=cast(int, agreement.id),
         kind=data.kind,
         title=data.title,
         target=data.target,
@@ -125,7 +137,7 @@ async def commitments_of(session: AsyncSession, *, agreement: CoBuildingAgreemen
         await session.exec(
             select(AgreementCommitment)
             .where(AgreementCommitment.agreement_id == agreement.id)
-            .order_by(AgreementCommitment.id)
+            .order_by(col(AgreementCommitment.id))
         )
     ).all()
     today = clock.today()

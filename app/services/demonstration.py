@@ -2,9 +2,10 @@
 a period; the public list (公示) names who holds them, never their phone numbers."""
 
 from datetime import date
+from typing import cast
 
 from sqlalchemy import func, or_
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -26,15 +27,15 @@ from app.services import orgs as orgs_service
 
 def current_on(day: date):
     """SQL: the post is held on `day`."""
-    return (DemonstrationPost.starts_on <= day) & (
-        DemonstrationPost.ends_on.is_(None) | (DemonstrationPost.ends_on >= day)
+    return (col(DemonstrationPost.starts_on) <= day) & (
+        col(DemonstrationPost.ends_on).is_(None) | (col(DemonstrationPost.ends_on) >= day)
     )
 
 
 def overlapping(first: date, last: date):
     """SQL: the post is held on some day of [first, last]."""
-    return (DemonstrationPost.starts_on <= last) & (
-        DemonstrationPost.ends_on.is_(None) | (DemonstrationPost.ends_on >= first)
+    return (col(DemonstrationPost.starts_on) <= last) & (
+        col(DemonstrationPost.ends_on).is_(None) | (col(DemonstrationPost.ends_on) >= first)
     )
 
 
@@ -44,17 +45,21 @@ async def to_public(session: AsyncSession, posts: list[DemonstrationPost]) -> li
     station_ids = {p.station_id for p in posts if p.station_id}
     stations = {}
     if station_ids:
-        rows = (await session.exec(select(Station.id, Station.name).where(Station.id.in_(station_ids)))).all()
+        rows = (
+            await session.exec(
+                select(col(Station.id), col(Station.name)).where(col(Station.id).in_(station_ids))
+            )
+        ).all()
         stations = dict(rows)
     names = await lookups.org_names(session, [p.org_id for p in posts])
     today = clock.today()
     return [
         DemonstrationPostPublic(
-            id=p.id,
+            id=cast(int, p.id),
             org_id=p.org_id,
             org_name=names.get(p.org_id),
             user=Holder(id=p.user_id, name=people[p.user_id].name) if p.user_id in people else None,
-            station=Holder(id=p.station_id, name=stations[p.station_id])
+            station=Holder(id=cast(int, p.station_id), name=stations[p.station_id])
             if p.station_id in stations
             else None,
             title=p.title,
@@ -89,16 +94,16 @@ async def create_post(
             raise ValidationFailed("示范岗只能授予党员", code="not_party_member")
         if member.home_org_id is None:
             raise ValidationFailed("该党员尚未登记所在小区，无法设岗", code="member_has_no_home")
-        await require_role_over(session, user_id=actor.id, org_id=member.home_org_id)
+        await require_role_over(session, user_id=cast(int, actor.id), org_id=member.home_org_id)
         org_id = member.home_org_id
     if data.station_id is not None:
         station = await session.get(Station, data.station_id)
         if station is None:
             raise ValidationFailed("找不到该驿站", code="station_not_found")
-        await require_role_over(session, user_id=actor.id, org_id=station.org_id)
+        await require_role_over(session, user_id=cast(int, actor.id), org_id=station.org_id)
         org_id = station.org_id
     post = DemonstrationPost(
-        org_id=org_id,
+        org_id=cast(int, org_id),  # the input names a member or a station
         user_id=data.user_id,
         station_id=data.station_id,
         title=data.title,
@@ -160,11 +165,11 @@ async def held_by(
     """The posts a person or a station holds today (or in [first, last]), for their card and page."""
     conds = []
     if user_id is not None:
-        conds.append(DemonstrationPost.user_id == user_id)
+        conds.append(col(DemonstrationPost.user_id) == user_id)
     if station_id is not None:
-        conds.append(DemonstrationPost.station_id == station_id)
+        conds.append(col(DemonstrationPost.station_id) == station_id)
     when = overlapping(first, last) if first and last else current_on(clock.today())
-    stmt = select(DemonstrationPost).where(or_(*conds), when).order_by(DemonstrationPost.id)
+    stmt = select(DemonstrationPost).where(or_(*conds), when).order_by(col(DemonstrationPost.id))
     return await to_public(session, list((await session.exec(stmt)).all()))
 
 
@@ -180,7 +185,7 @@ async def end_post(session: AsyncSession, *, post_id: int, actor: User) -> Demon
     post = await session.get(DemonstrationPost, post_id)
     if post is None:
         raise NotFound("示范岗不存在", code="demonstration_post_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=post.org_id)
+    await require_role_over(session, user_id=cast(int, actor.id), org_id=post.org_id)
     today = clock.today()
     if post.ends_on is not None and post.ends_on < today:
         raise InvalidState("该示范岗已结束")

@@ -4,10 +4,11 @@ Safe in several processes at once: every change is a conditional update on what 
 """
 
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import aliased
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -34,17 +35,19 @@ async def escalate_overdue(session: AsyncSession) -> int:
     rows = (
         await session.exec(
             select(GridEvent.id, GridEvent.escalation_level, GridEvent.overdue, Org.path)
-            .join(Org, Org.id == GridEvent.org_id)
-            .outerjoin(top, top.id == GridEvent.escalated_org_id)
+            .join(Org, col(Org.id) == col(GridEvent.org_id))
+            .outerjoin(top, col(top.id) == col(GridEvent.escalated_org_id))
             .where(
                 GridEvent.status == S.dispatched,
-                GridEvent.due_at < now,
+                col(GridEvent.due_at) < now,
                 or_(
-                    GridEvent.overdue.is_(False),
-                    and_(GridEvent.escalated_at < now - ESCALATE_EVERY, top.kind != OrgKind.alliance),
+                    col(GridEvent.overdue).is_(False),
+                    and_(
+                        col(GridEvent.escalated_at) < now - ESCALATE_EVERY, col(top.kind) != OrgKind.alliance
+                    ),
                 ),
             )
-            .order_by(GridEvent.id)
+            .order_by(col(GridEvent.id))
             .limit(500)
         )
     ).all()
@@ -59,10 +62,10 @@ async def escalate_overdue(session: AsyncSession) -> int:
         result = await session.exec(
             update(GridEvent)
             .where(
-                GridEvent.id == event_id,
-                GridEvent.status == S.dispatched,
-                GridEvent.escalation_level == level,
-                GridEvent.overdue.is_(overdue),
+                col(GridEvent.id) == event_id,
+                col(GridEvent.status) == S.dispatched,
+                col(GridEvent.escalation_level) == level,
+                col(GridEvent.overdue).is_(overdue),
             )
             .values(**values)
             .execution_options(synchronize_session=False)
@@ -72,7 +75,7 @@ async def escalate_overdue(session: AsyncSession) -> int:
         if not overdue:
             session.add(
                 GridEventStep(
-                    event_id=event_id,
+                    event_id=cast(int, event_id),
                     at=now,
                     action="overdue",
                     from_status=S.dispatched,
@@ -84,7 +87,7 @@ async def escalate_overdue(session: AsyncSession) -> int:
             names = await lookups.org_names(session, [chain[target_index]])
             session.add(
                 GridEventStep(
-                    event_id=event_id,
+                    event_id=cast(int, event_id),
                     at=now,
                     action="escalate",
                     from_status=S.dispatched,
@@ -95,7 +98,7 @@ async def escalate_overdue(session: AsyncSession) -> int:
             for user_id in await role_holders(session, org_id=chain[target_index]):
                 await tell(
                     session,
-                    event_id,
+                    cast(int, event_id),
                     user_id=user_id,
                     kind="event_escalated",
                     title="有网格事件逾期未处置",
@@ -113,8 +116,8 @@ async def close_unanswered(session: AsyncSession) -> int:
     stale = (
         await session.exec(
             select(GridEvent)
-            .where(GridEvent.status == S.checked, GridEvent.checked_at < now - FEEDBACK_GRACE)
-            .order_by(GridEvent.id)
+            .where(col(GridEvent.status) == S.checked, col(GridEvent.checked_at) < now - FEEDBACK_GRACE)
+            .order_by(col(GridEvent.id))
             .limit(500)
         )
     ).all()

@@ -2,10 +2,11 @@
 where the alliance asks, on a quarterly service card); the employer unit's admin reads and exports them."""
 
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -17,6 +18,7 @@ from app.models.feedback import (
     MemberSettings,
     MemberSettingsIn,
     MemberSettingsPublic,
+    Rating,
     RatingIn,
 )
 from app.models.member_reports import MemberReport, ReportStatus
@@ -35,6 +37,7 @@ from app.permissions import (
 from app.services import alliance_settings, audit, lookups, stats_cuts
 from app.services import cobuilding as cobuilding_service
 from app.services import member_reports as reports_service
+from app.services import orgs as orgs_service
 from app.services import posts as posts_service
 
 
@@ -47,10 +50,10 @@ async def to_public(
     out = []
     for f in rows:
         if f.org_id not in staff:
-            staff[f.org_id] = await has_role_over(session, user_id=viewer.id, org_id=f.org_id)
+            staff[f.org_id] = await has_role_over(session, user_id=cast(int, viewer.id), org_id=f.org_id)
         out.append(
             FeedbackPublic(
-                id=f.id,
+                id=cast(int, f.id),
                 user=lookups.person_brief(
                     people[f.user_id], show_phone=viewer.id == f.user_id or staff[f.org_id]
                 ),
@@ -61,7 +64,7 @@ async def to_public(
                 org_name=names.get(f.org_id),
                 employer_unit_id=f.employer_unit_id,
                 employer_unit_name=names.get(f.employer_unit_id),
-                rating=f.rating,
+                rating=Rating(f.rating),
                 rating_label=RATING_LABELS[f.rating],
                 comment=f.comment,
                 rater_id=f.rater_id,
@@ -78,12 +81,12 @@ async def _report_to_rate(session: AsyncSession, *, user_id: int, year: int, act
         r for r in reports if r.status in (ReportStatus.approved, ReportStatus.moved) and r.reviewed_at
     ]
     for r in approved:  # newest first: the branch the member belongs to now rates them
-        if await has_role_over(session, user_id=actor.id, org_id=r.org_id):
+        if await has_role_over(session, user_id=cast(int, actor.id), org_id=r.org_id):
             return r
     for r in reports:
         if await reports_service.can_see_report(session, r, actor=actor):
             if r.status == ReportStatus.pending and await has_role_over(
-                session, user_id=actor.id, org_id=r.org_id
+                session, user_id=cast(int, actor.id), org_id=r.org_id
             ):
                 raise Conflict("该党员的报到尚未审核通过，暂不能评定", code="report_not_approved")
             raise Forbidden("只有报到社区的工作人员可以评定")
@@ -98,12 +101,12 @@ async def rate_member(
     if user_id == actor.id:
         raise Forbidden("不能评定自己，请由其他工作人员评定", code="cannot_rate_self")
     if quarter is not None:
-        branch = await session.get(Org, report.org_id)
+        branch = await orgs_service.get_org(session, org_id=report.org_id)
         settings = await reports_service.member_settings(session, alliance_id=alliance_id(branch))
         if not settings.quarterly_service_cards:
             raise Conflict("本联盟未启用季度服务卡", code="service_cards_disabled")
     period, kind = (f"{year}-Q{quarter}", "quarterly") if quarter else (str(year), "yearly")
-    values = dict(
+    values: dict[str, Any] = dict(
         report_id=report.id,
         org_id=report.org_id,
         employer_unit_id=report.employer_unit_id,
@@ -160,11 +163,11 @@ async def forms_of(
     if viewer.id != user_id:
         stmt = stmt.where(
             or_(
-                covered_by_role(viewer.id, MemberFeedback.org_id),
-                covered_by_role(viewer.id, MemberFeedback.employer_unit_id, ADMIN_ONLY),
+                covered_by_role(cast(int, viewer.id), MemberFeedback.org_id),
+                covered_by_role(cast(int, viewer.id), MemberFeedback.employer_unit_id, ADMIN_ONLY),
             )
         )
-    rows = (await session.exec(stmt.order_by(MemberFeedback.period.desc()))).all()
+    rows = (await session.exec(stmt.order_by(col(MemberFeedback.period).desc()))).all()
     return await to_public(session, list(rows), viewer=viewer)
 
 
@@ -180,7 +183,7 @@ async def unit_admin(session: AsyncSession, *, unit_id: int, actor: User) -> Org
     unit = await session.get(Org, unit_id)
     if unit is None or unit.kind != OrgKind.unit:
         raise NotFound("共建单位不存在", code="unit_not_found")
-    await require_role_over(session, user_id=actor.id, org_id=unit.id, roles=ADMIN_ONLY)
+    await require_role_over(session, user_id=cast(int, actor.id), org_id=cast(int, unit.id), roles=ADMIN_ONLY)
     return unit
 
 
@@ -255,12 +258,12 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
             await session.exec(
                 select(MemberFeedback).where(
                     MemberFeedback.period == str(year),
-                    MemberFeedback.user_id.in_([r.user.id for r in approved]),
+                    col(MemberFeedback.user_id).in_([r.user.id for r in approved]),
                 )
             )
         ).all()
         rated = {f.user_id: f for f in rows}
-    roles = await roles_with_orgs(session, user_id=user.id)
+    roles = await roles_with_orgs(session, user_id=cast(int, user.id))
     post_orgs: list[Org] = []
     for _role, org in roles:
         if org.kind != OrgKind.unit:
@@ -274,7 +277,7 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
     posts: list[PostPublic] = []
     for org in [org for role, org in roles if org.kind != OrgKind.unit][:5]:
         items, _ = await posts_service.list_posts(
-            session, org_id=org.id, actor=user, params=PageParams(limit=100)
+            session, org_id=cast(int, org.id), actor=user, params=PageParams(limit=100)
         )
         posts.extend(p for p in items if p.id not in {q.id for q in posts})
     units = [org for role, org in roles if org.kind == OrgKind.unit and role.role == "admin"]
@@ -282,17 +285,21 @@ async def admin_page(session: AsyncSession, *, user: User, year: int, unit_id: i
     chosen = next((u for u in units if u.id == unit_id), units[0] if units else None)
     if chosen is not None:
         forms, _ = await unit_forms(
-            session, unit_id=chosen.id, year=year, actor=user, params=PageParams(limit=100)
+            session, unit_id=cast(int, chosen.id), year=year, actor=user, params=PageParams(limit=100)
         )
         unit_view = {
             "unit": chosen,
             "forms": forms,
-            **await cobuilding_service.unit_work(session, unit_id=chosen.id),
-            "agreements": await cobuilding_service.list_agreements(session, unit_id=chosen.id, actor=user),
-            "assessments": await cobuilding_service.list_assessments(session, unit_id=chosen.id, actor=user),
+            **await cobuilding_service.unit_work(session, unit_id=cast(int, chosen.id)),
+            "agreements": await cobuilding_service.list_agreements(
+                session, unit_id=cast(int, chosen.id), actor=user
+            ),
+            "assessments": await cobuilding_service.list_assessments(
+                session, unit_id=cast(int, chosen.id), actor=user
+            ),
             "stats": await stats_cuts.unit_stats(
                 session,
-                unit_id=chosen.id,
+                unit_id=cast(int, chosen.id),
                 start=date(year, 1, 1),
                 end=min(clock.today(), date(year, 12, 31)),
                 actor=user,

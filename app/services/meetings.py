@@ -6,10 +6,11 @@ public, anyone living in the meeting's community reads the resolutions.
 """
 
 from enum import Enum
+from typing import cast
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -97,7 +98,7 @@ async def _resolutions(session: AsyncSession, activity_id: int) -> list[MeetingR
     stmt = (
         select(MeetingResolution)
         .where(MeetingResolution.activity_id == activity_id)
-        .order_by(MeetingResolution.position)
+        .order_by(col(MeetingResolution.position))
     )
     return list((await session.exec(stmt)).all())
 
@@ -107,7 +108,7 @@ async def _public(
 ) -> MinutesPublic:
     names = await lookups.org_names(session, [minutes.chair_unit_id])
     return MinutesPublic(
-        activity_id=activity.id,
+        activity_id=cast(int, activity.id),
         activity_title=activity.title,
         kind=activity.kind,
         org_id=activity.org_id,
@@ -115,10 +116,10 @@ async def _public(
         text=minutes.text if access == Access.full else None,
         public=minutes.public,
         chair_unit_id=minutes.chair_unit_id,
-        chair_unit_name=names.get(minutes.chair_unit_id),
+        chair_unit_name=names.get(minutes.chair_unit_id) if minutes.chair_unit_id else None,
         resolutions=[
-            ResolutionPublic(id=r.id, position=r.position, text=r.text)
-            for r in await _resolutions(session, activity.id)
+            ResolutionPublic(id=cast(int, r.id), position=r.position, text=r.text)
+            for r in await _resolutions(session, cast(int, activity.id))
         ],
         photos=(
             [f"/api/v1/activities/{activity.id}/minutes/photos/{i}" for i in range(len(minutes.photos))]
@@ -148,7 +149,7 @@ async def write_minutes(
         raise ValidationFailed("只有联席会议有轮值主席", code="not_a_joint_meeting")
     if chair is not None:
         await _check_chair(session, activity=activity, unit_id=chair)
-    minutes = await _minutes_row(session, activity.id)
+    minutes = await _minutes_row(session, cast(int, activity.id))
     if chair is None and activity.kind == JOINT_MEETING:
         chair = minutes.chair_unit_id if minutes and minutes.chair_unit_id else None
         if chair is None:
@@ -157,17 +158,22 @@ async def write_minutes(
     if minutes is None:
         try:
             async with session.begin_nested():
-                minutes = MeetingMinutes(activity_id=activity.id, text=data.text, written_by_id=actor.id)
+                minutes = MeetingMinutes(
+                    activity_id=cast(int, activity.id), text=data.text, written_by_id=actor.id
+                )
                 session.add(minutes)
                 await session.flush()
         except IntegrityError:
-            minutes = await _minutes_row(session, activity.id)
+            minutes = await _minutes_row(session, cast(int, activity.id))
+    assert minutes is not None  # made here, or by the twin request that beat us to it
     minutes.text, minutes.public, minutes.chair_unit_id = data.text, data.public, chair
     minutes.written_by_id, minutes.updated_at = actor.id, now
     session.add(minutes)
-    await session.exec(delete(MeetingResolution).where(MeetingResolution.activity_id == activity.id))
+    await session.exec(delete(MeetingResolution).where(col(MeetingResolution.activity_id) == activity.id))
     for position, resolution in enumerate(data.resolutions, start=1):
-        session.add(MeetingResolution(activity_id=activity.id, position=position, text=resolution.text))
+        session.add(
+            MeetingResolution(activity_id=cast(int, activity.id), position=position, text=resolution.text)
+        )
     await session.flush()
     await audit.record(
         session,
@@ -185,7 +191,7 @@ async def write_minutes(
 async def read_minutes(session: AsyncSession, *, activity_id: int, viewer: User) -> MinutesPublic:
     """A meeting's minutes as the viewer may read them (residents of the community: public resolutions only)."""
     activity = await get_activity(session, activity_id=activity_id)
-    minutes = await _minutes_row(session, activity.id)
+    minutes = await _minutes_row(session, cast(int, activity.id))
     access = await minutes_access(session, activity=activity, minutes=minutes, viewer=viewer)
     if access == Access.none:
         raise NotFound("会议纪要不存在", code="minutes_not_found")
@@ -200,7 +206,7 @@ async def add_minutes_photo(
     """The organiser adds a photo of the meeting to its minutes (written first)."""
     activity = await get_activity(session, activity_id=activity_id)
     await require_organiser(session, activity=activity, user=actor)
-    minutes = await _minutes_row(session, activity.id)
+    minutes = await _minutes_row(session, cast(int, activity.id))
     if minutes is None:
         raise Conflict("请先记录会议纪要，再上传照片", code="minutes_required")
     if len(minutes.photos) >= MAX_MINUTES_PHOTOS:
@@ -218,7 +224,7 @@ async def minutes_photo(
 ) -> tuple[bytes, str]:
     """A photo of a meeting, for those who read its full minutes."""
     activity = await get_activity(session, activity_id=activity_id)
-    minutes = await _minutes_row(session, activity.id)
+    minutes = await _minutes_row(session, cast(int, activity.id))
     access = await minutes_access(session, activity=activity, minutes=minutes, viewer=viewer)
     if minutes is None or access != Access.full or not 0 <= index < len(minutes.photos):
         raise NotFound("照片不存在", code="photo_not_found")
@@ -227,7 +233,7 @@ async def minutes_photo(
 
 async def minutes_or_none(session: AsyncSession, *, activity: Activity, viewer: User) -> MinutesPublic | None:
     """For the activity page: the minutes the viewer may read, or None."""
-    minutes = await _minutes_row(session, activity.id)
+    minutes = await _minutes_row(session, cast(int, activity.id))
     if minutes is None:
         return None
     access = await minutes_access(session, activity=activity, minutes=minutes, viewer=viewer)
@@ -247,7 +253,7 @@ async def public_resolutions(
             own = await session.get(Org, viewer.home_org_id)
             lives_there = own is not None and is_within(own, await _community_node(session, home))
         if not lives_there:
-            await require_role_over(session, user_id=viewer.id, org_id=home.id)
+            await require_role_over(session, user_id=cast(int, viewer.id), org_id=cast(int, home.id))
     else:
         home = await session.get(Org, viewer.home_org_id) if viewer.home_org_id else None
         if home is None:
@@ -257,12 +263,12 @@ async def public_resolutions(
     rows = (
         await session.exec(
             select(Activity, MeetingMinutes)
-            .join(MeetingMinutes, MeetingMinutes.activity_id == Activity.id)
+            .join(MeetingMinutes, col(MeetingMinutes.activity_id) == col(Activity.id))
             .where(
-                MeetingMinutes.public.is_(True),
+                col(MeetingMinutes.public).is_(True),
                 in_subtree(Activity.org_id, community_path) | (Activity.org_id == alliance_id(home)),
             )
-            .order_by(Activity.starts_at.desc(), Activity.id.desc())
+            .order_by(col(Activity.starts_at).desc(), col(Activity.id).desc())
             .limit(limit)
         )
     ).all()
@@ -279,13 +285,13 @@ async def _rotation(session: AsyncSession, org_id: int) -> ChairRotation | None:
 async def _last_chair(session: AsyncSession, *, org_id: int, before: Activity | None) -> int | None:
     stmt = (
         select(MeetingMinutes.chair_unit_id)
-        .join(Activity, Activity.id == MeetingMinutes.activity_id)
+        .join(Activity, col(Activity.id) == col(MeetingMinutes.activity_id))
         .where(
             Activity.org_id == org_id,
             Activity.kind == JOINT_MEETING,
-            MeetingMinutes.chair_unit_id.is_not(None),
+            col(MeetingMinutes.chair_unit_id).is_not(None),
         )
-        .order_by(Activity.starts_at.desc(), Activity.id.desc())
+        .order_by(col(Activity.starts_at).desc(), col(Activity.id).desc())
         .limit(1)
     )
     if before is not None:
@@ -319,17 +325,17 @@ async def proposed_chair(session: AsyncSession, *, activity: Activity) -> ChairU
 
 
 async def _rotation_public(session: AsyncSession, org: Org) -> ChairRotationPublic:
-    rotation = await _rotation(session, org.id)
+    rotation = await _rotation(session, cast(int, org.id))
     unit_ids = list(rotation.unit_ids) if rotation else []
-    last, nxt = await _next_chair(session, org_id=org.id)
+    last, nxt = await _next_chair(session, org_id=cast(int, org.id))
     names = await lookups.org_names(session, [*unit_ids, last, nxt])
     return ChairRotationPublic(
-        org_id=org.id,
+        org_id=cast(int, org.id),
         unit_ids=unit_ids,
         units=[ChairUnit(id=i, name=names.get(i, "")) for i in unit_ids],
         last_chair_unit_id=last,
         next_chair_unit_id=nxt,
-        next_chair_unit_name=names.get(nxt),
+        next_chair_unit_name=names.get(nxt) if nxt else None,
     )
 
 
@@ -343,7 +349,7 @@ async def _rotation_org(session: AsyncSession, org_id: int) -> Org:
 async def get_rotation(session: AsyncSession, *, org_id: int, actor: User) -> ChairRotationPublic:
     """The chair rotation of an org's joint meeting and the next chair (staff over the org may read it)."""
     org = await _rotation_org(session, org_id)
-    await require_role_over(session, user_id=actor.id, org_id=org.id)
+    await require_role_over(session, user_id=cast(int, actor.id), org_id=cast(int, org.id))
     return await _rotation_public(session, org)
 
 
@@ -352,12 +358,14 @@ async def set_rotation(
 ) -> ChairRotationPublic:
     """Set the order in which units chair the joint meeting (admin of the org's alliance)."""
     org = await _rotation_org(session, org_id)
-    if not await has_role_over(session, user_id=actor.id, org_id=alliance_id(org), roles=ADMIN_ONLY):
+    if not await has_role_over(
+        session, user_id=cast(int, actor.id), org_id=alliance_id(org), roles=ADMIN_ONLY
+    ):
         raise Forbidden("仅联盟总站管理员可以设置轮值主席")
     ids = list(data.unit_ids)
     if len(set(ids)) != len(ids):
         raise ValidationFailed("同一单位不能重复出现在轮值顺序中", code="duplicate_unit")
-    units = {u.id: u for u in (await session.exec(select(Org).where(Org.id.in_(ids or [0])))).all()}
+    units = {u.id: u for u in (await session.exec(select(Org).where(col(Org.id).in_(ids or [0])))).all()}
     for unit_id in ids:
         unit = units.get(unit_id)
         if unit is None or unit.kind != OrgKind.unit or alliance_id(unit) != alliance_id(org):
@@ -367,22 +375,23 @@ async def set_rotation(
             (
                 await session.exec(
                     select(UnitCommunity.unit_id).where(
-                        UnitCommunity.community_id == org.id, UnitCommunity.unit_id.in_(ids)
+                        col(UnitCommunity.community_id) == org.id, col(UnitCommunity.unit_id).in_(ids)
                     )
                 )
             ).all()
         )
         if set(ids) - assigned:
             raise ValidationFailed("轮值单位须已分配到本社区", code="unit_not_assigned")
-    rotation = await _rotation(session, org.id)
+    rotation = await _rotation(session, cast(int, org.id))
     if rotation is None:
         try:
             async with session.begin_nested():
-                rotation = ChairRotation(org_id=org.id, unit_ids=ids, updated_by_id=actor.id)
+                rotation = ChairRotation(org_id=cast(int, org.id), unit_ids=ids, updated_by_id=actor.id)
                 session.add(rotation)
                 await session.flush()
         except IntegrityError:
-            rotation = await _rotation(session, org.id)
+            rotation = await _rotation(session, cast(int, org.id))
+    assert rotation is not None  # made here, or by the twin request that beat us to it
     rotation.unit_ids, rotation.updated_by_id, rotation.updated_at = ids, actor.id, clock.now()
     session.add(rotation)
     await session.flush()

@@ -8,6 +8,7 @@ reviewed by staff like any wish.
 """
 
 import hmac
+from typing import cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -59,7 +60,7 @@ async def _eligible(session: AsyncSession, member: User) -> bool:
         return True
     if await demonstration_service.held_by(session, user_id=member.id):
         return True
-    return bool(await teams_service.teams_of(session, user_id=member.id))
+    return bool(await teams_service.teams_of(session, user_id=cast(int, member.id)))
 
 
 async def _member_for(session: AsyncSession, *, user_id: int, actor: User) -> User:
@@ -67,7 +68,10 @@ async def _member_for(session: AsyncSession, *, user_id: int, actor: User) -> Us
     member = await session.get(User, user_id)
     if member is not None and (
         member.id == actor.id
-        or (member.home_org_id and await has_role_over(session, user_id=actor.id, org_id=member.home_org_id))
+        or (
+            member.home_org_id
+            and await has_role_over(session, user_id=cast(int, actor.id), org_id=member.home_org_id)
+        )
     ):
         return member
     raise NotFound("找不到该党员", code="member_not_found")
@@ -78,10 +82,13 @@ async def get_card(session: AsyncSession, *, user_id: int, actor: User) -> CardP
     member = await _member_for(session, user_id=user_id, actor=actor)
     if not await _eligible(session, member):
         raise Conflict("党员、示范岗和服务队成员才有服务码", code="card_not_available")
-    row = await _card_row(session, member.id)
-    code = code_for(member.id)
+    row = await _card_row(session, cast(int, member.id))
+    code = code_for(cast(int, member.id))
     return CardPublic(
-        user_id=member.id, code=code, url=page_url(code), commitments=row.commitments if row else []
+        user_id=cast(int, member.id),
+        code=code,
+        url=page_url(code),
+        commitments=row.commitments if row else [],
     )
 
 
@@ -99,12 +106,12 @@ async def set_commitments(
     if member.id != actor.id:
         raise Forbidden("承诺事项由党员本人填写", code="not_card_owner")
     content.check_text(*data.commitments)
-    row = await _card_row(session, member.id) or MemberCard(user_id=member.id)
+    row = await _card_row(session, cast(int, member.id)) or MemberCard(user_id=cast(int, member.id))
     row.commitments = list(dict.fromkeys(data.commitments))
     row.updated_at = clock.now()
     session.add(row)
     await session.commit()
-    return await get_card(session, user_id=member.id, actor=actor)
+    return await get_card(session, user_id=cast(int, member.id), actor=actor)
 
 
 async def profile(session: AsyncSession, *, code: str, viewer: User) -> PublicProfile:
@@ -112,12 +119,12 @@ async def profile(session: AsyncSession, *, code: str, viewer: User) -> PublicPr
     member = await session.get(User, _user_id_of(code))
     if member is None or not await _eligible(session, member):
         raise NotFound("二维码无效或已失效", code="card_not_found")
-    row = await _card_row(session, member.id)
+    row = await _card_row(session, cast(int, member.id))
     home = await session.get(Org, member.home_org_id) if member.home_org_id else None
-    teams = await teams_service.teams_of(session, user_id=member.id)
+    teams = await teams_service.teams_of(session, user_id=cast(int, member.id))
     return PublicProfile(
         code=code,
-        user_id=member.id,
+        user_id=cast(int, member.id),
         name=member.name or "党员",
         phone=lookups.shown_phone(member.phone, full=viewer.id == member.id),
         org_name=home.name if home else None,
@@ -127,7 +134,8 @@ async def profile(session: AsyncSession, *, code: str, viewer: User) -> PublicPr
         commitments=row.commitments if row else [],
         demonstration_posts=await demonstration_service.held_by(session, user_id=member.id),
         teams=[
-            TeamBrief(id=t.id, name=t.name, kind_label=TEAM_KIND_LABELS.get(t.kind, t.kind)) for t in teams
+            TeamBrief(id=cast(int, t.id), name=t.name, kind_label=TEAM_KIND_LABELS.get(t.kind, t.kind))
+            for t in teams
         ],
     )
 
@@ -144,7 +152,7 @@ async def ask_for_help(session: AsyncSession, *, code: str, data: HelpRequest, a
     if place is not None and not await may_see_published(session, person=actor, org_id=place):
         raise Forbidden("只能请本联盟的党员帮忙", code="member_outside_alliance")
     if data.team_id is not None and data.team_id not in {
-        t.id for t in await teams_service.teams_of(session, user_id=member.id)
+        t.id for t in await teams_service.teams_of(session, user_id=cast(int, member.id))
     }:
         raise ValidationFailed("请选择该党员所在的服务队", code="invalid_team")
     org_id = actor.home_org_id or member.home_org_id

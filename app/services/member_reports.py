@@ -5,9 +5,10 @@ per member per period (a unique key on `(user_id, period, active)` with `active`
 """
 
 from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -106,8 +107,8 @@ async def to_public(
         rows = (
             await session.exec(
                 select(MemberReportStep)
-                .where(MemberReportStep.report_id.in_([r.id for r in reports]))
-                .order_by(MemberReportStep.id)
+                .where(col(MemberReportStep.report_id).in_([r.id for r in reports]))
+                .order_by(col(MemberReportStep.id))
             )
         ).all()
         for s in rows:
@@ -118,20 +119,22 @@ async def to_public(
     out = []
     for r in reports:
         if r.org_id not in staff_cache:
-            staff_cache[r.org_id] = await has_role_over(session, user_id=viewer.id, org_id=r.org_id)
+            staff_cache[r.org_id] = await has_role_over(
+                session, user_id=cast(int, viewer.id), org_id=r.org_id
+            )
         member = people[r.user_id]
         out.append(
             ReportPublic(
-                id=r.id,
+                id=cast(int, r.id),
                 user=lookups.person_brief(member, show_phone=viewer.id == r.user_id or staff_cache[r.org_id]),
                 member_type=member.member_type,
                 org_id=r.org_id,
                 org_name=names.get(r.org_id),
                 employer_unit_id=r.employer_unit_id,
-                employer_unit_name=names.get(r.employer_unit_id),
+                employer_unit_name=names.get(r.employer_unit_id) if r.employer_unit_id else None,
                 year=r.year,
                 period=r.period,
-                status=r.status,
+                status=ReportStatus(r.status),
                 skills=list(r.skills),
                 availability=r.availability,
                 note=r.note,
@@ -139,7 +142,7 @@ async def to_public(
                 reject_reason=r.reject_reason,
                 reviewed_at=r.reviewed_at,
                 created_at=r.created_at,
-                events=steps.get(r.id, []),
+                events=steps.get(cast(int, r.id), []),
             )
         )
     return out
@@ -149,8 +152,10 @@ async def can_see_report(session: AsyncSession, report: MemberReport, *, actor: 
     """The member, staff over the branch, and the admin of the employer unit may see a report."""
     return (
         actor.id == report.user_id
-        or await has_role_over(session, user_id=actor.id, org_id=report.org_id)
-        or await has_role_over(session, user_id=actor.id, org_id=report.employer_unit_id, roles=ADMIN_ONLY)
+        or await has_role_over(session, user_id=cast(int, actor.id), org_id=report.org_id)
+        or await has_role_over(
+            session, user_id=cast(int, actor.id), org_id=report.employer_unit_id, roles=ADMIN_ONLY
+        )
     )
 
 
@@ -177,7 +182,7 @@ async def list_reports(
     if mine:
         stmt = stmt.where(MemberReport.user_id == actor.id)
     else:
-        stmt = stmt.where(covered_by_role(actor.id, MemberReport.org_id))
+        stmt = stmt.where(covered_by_role(cast(int, actor.id), MemberReport.org_id))
     if org_id is not None:
         stmt = stmt.where(in_subtree(MemberReport.org_id, path_of(org_id)))
     if status:
@@ -193,7 +198,7 @@ async def reports_of(session: AsyncSession, *, user_id: int, year: int | None = 
     stmt = select(MemberReport).where(MemberReport.user_id == user_id)
     if year is not None:
         stmt = stmt.where(MemberReport.year == year)
-    return list((await session.exec(stmt.order_by(MemberReport.id.desc()))).all())
+    return list((await session.exec(stmt.order_by(col(MemberReport.id).desc()))).all())
 
 
 async def approved_report_under(session: AsyncSession, *, user_id: int, org: Org) -> MemberReport | None:
@@ -206,7 +211,7 @@ async def approved_report_under(session: AsyncSession, *, user_id: int, org: Org
             MemberReport.active == 1,
             in_subtree(MemberReport.org_id, org.path),
         )
-        .order_by(MemberReport.id.desc())
+        .order_by(col(MemberReport.id).desc())
         .limit(1)
     )
     return (await session.exec(stmt)).first()
@@ -267,8 +272,8 @@ async def create_report(session: AsyncSession, *, data: ReportCreate, actor: Use
     report = await _insert_report(
         session,
         MemberReport(
-            user_id=actor.id,
-            org_id=branch.id,
+            user_id=cast(int, actor.id),
+            org_id=cast(int, branch.id),
             employer_unit_id=data.employer_unit_id,
             year=year,
             period=period,
@@ -279,7 +284,7 @@ async def create_report(session: AsyncSession, *, data: ReportCreate, actor: Use
             updated_at=now,
         ),
     )
-    _step(session, report.id, "report", actor.id, data.note)
+    _step(session, cast(int, report.id), "report", actor.id, data.note)
     await session.commit()
     return (await to_public(session, [report], viewer=actor, with_steps=True))[0]
 
@@ -289,7 +294,7 @@ async def review_report(
 ) -> ReportPublic:
     """Staff over the branch approve a report, or reject it with a reason."""
     report = await _get(session, report_id)
-    if not await has_role_over(session, user_id=actor.id, org_id=report.org_id):
+    if not await has_role_over(session, user_id=cast(int, actor.id), org_id=report.org_id):
         if await can_see_report(session, report, actor=actor):
             raise Forbidden("只有报到社区的工作人员可以审核")
         raise NotFound("报到记录不存在", code="report_not_found")
@@ -303,7 +308,7 @@ async def review_report(
             extra={"errors": [{"field": "reason", "code": "missing", "message": "请填写未通过的原因"}]},
         )
     action = "approve" if data.approve else "reject"
-    values = {"reviewer_id": actor.id, "reviewed_at": clock.now()}
+    values: dict[str, Any] = {"reviewer_id": actor.id, "reviewed_at": clock.now()}
     if not data.approve:
         values.update(active=None, reject_reason=reason)
     await MACHINE.apply_or_conflict(
@@ -340,7 +345,7 @@ async def move_report(
         session,
         MemberReport(
             user_id=actor.id,
-            org_id=branch.id,
+            org_id=cast(int, branch.id),
             employer_unit_id=report.employer_unit_id,
             year=report.year,
             period=report.period,
@@ -352,14 +357,14 @@ async def move_report(
             updated_at=now,
         ),
     )
-    _step(session, new.id, "report", actor.id, data.note or "转移报到")
+    _step(session, cast(int, new.id), "report", actor.id, data.note or "转移报到")
     await session.commit()
     return (await to_public(session, [new], viewer=actor, with_steps=True))[0]
 
 
 async def org_choices(session: AsyncSession, *, kinds, within: Org | None = None) -> list[Org]:
     """Nodes of the given kinds (under `within`, if given), in tree order, for the pages' pickers."""
-    stmt = select(Org).where(Org.kind.in_(tuple(kinds)))
+    stmt = select(Org).where(col(Org.kind).in_(tuple(kinds)))
     if within is not None:
         stmt = stmt.where(in_subtree(Org.id, within.path))
     return list((await session.exec(stmt.order_by(Org.path).limit(500))).all())

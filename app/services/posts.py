@@ -5,16 +5,16 @@ WHERE claimed < slots`, so concurrent claims never exceed the slots on either da
 """
 
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
 from app.clock import CHINA
 from app.errors import Conflict, Forbidden, InvalidState, NotFound
-from app.models.org import Org
 from app.models.posts import (
     Post,
     PostClaim,
@@ -58,14 +58,14 @@ async def _to_public(session: AsyncSession, posts: list[Post], *, viewer: User) 
                     select(PostClaim.post_id).where(
                         PostClaim.user_id == viewer.id,
                         PostClaim.active == 1,
-                        PostClaim.post_id.in_([p.id for p in posts]),
+                        col(PostClaim.post_id).in_([p.id for p in posts]),
                     )
                 )
             ).all()
         )
     return [
         PostPublic(
-            id=p.id,
+            id=cast(int, p.id),
             org_id=p.org_id,
             org_name=names.get(p.org_id),
             title=p.title,
@@ -83,8 +83,10 @@ async def _to_public(session: AsyncSession, posts: list[Post], *, viewer: User) 
 async def create_post(session: AsyncSession, *, org_id: int, data: PostCreate, actor: User) -> PostPublic:
     """Set up a post on a branch (staff or admin over it)."""
     org = await orgs_service.get_org(session, org_id=org_id)
-    await require_role_over(session, user_id=actor.id, org_id=org.id)
-    post = Post(org_id=org.id, title=data.title, duty=data.duty, slots=data.slots, created_by_id=actor.id)
+    await require_role_over(session, user_id=cast(int, actor.id), org_id=cast(int, org.id))
+    post = Post(
+        org_id=cast(int, org.id), title=data.title, duty=data.duty, slots=data.slots, created_by_id=actor.id
+    )
     session.add(post)
     await session.flush()
     await audit.record(
@@ -113,7 +115,7 @@ async def list_posts(
 ) -> tuple[list[PostPublic], str | None]:
     """The posts set up on this node and the nodes under it."""
     org = await orgs_service.get_org(session, org_id=org_id)
-    stmt = select(Post).where(in_subtree(Post.org_id, org.path), Post.active.is_(True))
+    stmt = select(Post).where(in_subtree(col(Post.org_id), org.path), col(Post.active).is_(True))
     seen = published_to(actor, await alliance_path_of(session, actor), Post.org_id)
     if seen is not None:
         stmt = stmt.where(seen)
@@ -125,16 +127,18 @@ async def posts_open_to(session: AsyncSession, *, actor: User) -> list[PostPubli
     """Posts the member may claim: those on their approved branch and the levels above it."""
     reports = [
         r
-        for r in await reports_service.reports_of(session, user_id=actor.id)
+        for r in await reports_service.reports_of(session, user_id=cast(int, actor.id))
         if r.status == "approved" and r.active == 1
     ]
     if not reports:
         return []
-    branch = await session.get(Org, reports[0].org_id)
+    branch = await orgs_service.get_org(session, org_id=reports[0].org_id)
     ancestors = ancestor_ids(branch)
     rows = (
         await session.exec(
-            select(Post).where(Post.org_id.in_(ancestors), Post.active.is_(True)).order_by(Post.id)
+            select(Post)
+            .where(col(Post.org_id).in_(ancestors), col(Post.active).is_(True))
+            .order_by(col(Post.id))
         )
     ).all()
     return await _to_public(session, list(rows), viewer=actor)
@@ -145,8 +149,8 @@ async def claim_post(session: AsyncSession, *, post_id: int, actor: User) -> Pos
     post = await _get(session, post_id)
     if not post.active:
         raise InvalidState("该岗位已停用")
-    org = await session.get(Org, post.org_id)
-    report = await reports_service.approved_report_under(session, user_id=actor.id, org=org)
+    org = await orgs_service.get_org(session, org_id=post.org_id)
+    report = await reports_service.approved_report_under(session, user_id=cast(int, actor.id), org=org)
     if report is None:
         raise Forbidden("只有已在本社区报到并通过审核的党员可以认领岗位", code="not_an_approved_member")
     held = (
@@ -162,20 +166,31 @@ async def claim_post(session: AsyncSession, *, post_id: int, actor: User) -> Pos
         async with session.begin_nested():
             taken = await session.exec(
                 update(Post)
-                .where(Post.id == post.id, Post.claimed < Post.slots, Post.active.is_(True))
+                .where(
+                    col(Post.id) == post.id, col(Post.claimed) < col(Post.slots), col(Post.active).is_(True)
+                )
                 .values(claimed=Post.claimed + 1)
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount != 1:
                 raise Conflict("该岗位名额已满", code="post_full")
-            claim = PostClaim(post_id=post.id, user_id=actor.id, report_id=report.id, claimed_at=clock.now())
+            claim = PostClaim(
+                post_id=cast(int, post.id),
+                user_id=cast(int, actor.id),
+                report_id=report.id,
+                claimed_at=clock.now(),
+            )
             session.add(claim)
             await session.flush()
     except IntegrityError as exc:
         raise Conflict("您已认领了这个岗位", code="post_already_claimed") from exc
     await session.commit()
     return PostClaimPublic(
-        id=claim.id, post_id=claim.post_id, user_id=claim.user_id, claimed_at=claim.claimed_at, left_at=None
+        id=cast(int, claim.id),
+        post_id=claim.post_id,
+        user_id=claim.user_id,
+        claimed_at=claim.claimed_at,
+        left_at=None,
     )
 
 
@@ -195,11 +210,11 @@ async def _active_claim(session: AsyncSession, *, post_id: int, user_id: int) ->
 async def leave_post(session: AsyncSession, *, post_id: int, actor: User) -> PostClaimPublic:
     """Give up your post; the slot opens again."""
     post = await _get(session, post_id)
-    claim = await _active_claim(session, post_id=post.id, user_id=actor.id)
+    claim = await _active_claim(session, post_id=cast(int, post.id), user_id=cast(int, actor.id))
     now = clock.now()
     left = await session.exec(
         update(PostClaim)
-        .where(PostClaim.id == claim.id, PostClaim.active == 1)
+        .where(col(PostClaim.id) == claim.id, col(PostClaim.active) == 1)
         .values(active=None, left_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -207,28 +222,32 @@ async def leave_post(session: AsyncSession, *, post_id: int, actor: User) -> Pos
         raise Conflict("您没有认领这个岗位", code="post_not_claimed")
     await session.exec(
         update(Post)
-        .where(Post.id == post.id, Post.claimed > 0)
+        .where(col(Post.id) == post.id, col(Post.claimed) > 0)
         .values(claimed=Post.claimed - 1)
         .execution_options(synchronize_session=False)
     )
     await session.commit()
     return PostClaimPublic(
-        id=claim.id, post_id=post.id, user_id=actor.id, claimed_at=claim.claimed_at, left_at=now
+        id=cast(int, claim.id),
+        post_id=cast(int, post.id),
+        user_id=cast(int, actor.id),
+        claimed_at=claim.claimed_at,
+        left_at=now,
     )
 
 
 async def log_work(session: AsyncSession, *, post_id: int, data: PostLogCreate, actor: User) -> PostLogPublic:
     """Record what you did on your post and how many minutes it took."""
     post = await _get(session, post_id)
-    claim = await _active_claim(session, post_id=post.id, user_id=actor.id)
+    claim = await _active_claim(session, post_id=cast(int, post.id), user_id=cast(int, actor.id))
     today = clock.today()
     done_on = data.done_on or today
     if done_on > today:
         raise InvalidState("不能记录未来的工作", code="future_log")
     log = PostLog(
-        post_id=post.id,
-        claim_id=claim.id,
-        user_id=actor.id,
+        post_id=cast(int, post.id),
+        claim_id=cast(int, claim.id),
+        user_id=cast(int, actor.id),
         done_on=done_on,
         minutes=data.minutes,
         note=data.note,
@@ -243,9 +262,11 @@ async def list_logs(session: AsyncSession, *, post_id: int, actor: User) -> list
     """Your logs on a post; staff over the post see everyone's."""
     post = await _get(session, post_id)
     stmt = select(PostLog).where(PostLog.post_id == post.id)
-    if not await has_role_over(session, user_id=actor.id, org_id=post.org_id):
+    if not await has_role_over(session, user_id=cast(int, actor.id), org_id=post.org_id):
         stmt = stmt.where(PostLog.user_id == actor.id)
-    rows = (await session.exec(stmt.order_by(PostLog.done_on.desc(), PostLog.id.desc()).limit(200))).all()
+    rows = (
+        await session.exec(stmt.order_by(col(PostLog.done_on).desc(), col(PostLog.id).desc()).limit(200))
+    ).all()
     return [PostLogPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
@@ -257,9 +278,9 @@ async def claims_of(
     hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=CHINA)
     stmt = (
         select(PostClaim, Post)
-        .join(Post, Post.id == PostClaim.post_id)
+        .join(Post, col(Post.id) == col(PostClaim.post_id))
         .where(PostClaim.user_id == user_id, PostClaim.claimed_at < hi)
-        .where((PostClaim.left_at.is_(None)) | (PostClaim.left_at >= lo))
-        .order_by(PostClaim.id)
+        .where((col(PostClaim.left_at).is_(None)) | (col(PostClaim.left_at) >= lo))
+        .order_by(col(PostClaim.id))
     )
     return list((await session.exec(stmt)).all())

@@ -4,8 +4,11 @@
 leader is a member from the start and cannot be removed, only replaced (`teams.update_team`).
 """
 
+from typing import cast
+
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -23,13 +26,13 @@ async def join(session: AsyncSession, *, team_id: int, actor: User) -> TeamMembe
     team = await get_visible_team(session, team_id=team_id, user=actor)
     if not team.active:
         raise InvalidState("该队伍已停用", code="invalid_state")
-    row = await membership(session, team_id=team.id, user_id=actor.id)
+    row = await membership(session, team_id=cast(int, team.id), user_id=cast(int, actor.id))
     if row is not None and row.status == MemberStatus.active:
         raise Conflict("您已是该队队员", code="already_team_member")
     if row is not None and row.status == MemberStatus.pending:
         raise Conflict("您已提交申请，请等待队长审核", code="join_pending")
     if row is not None:  # invited: accepting makes them a member
-        await set_active(session, team_id=team.id, user_id=actor.id)
+        await set_active(session, team_id=cast(int, team.id), user_id=cast(int, actor.id))
         await tell(
             session,
             team,
@@ -41,7 +44,11 @@ async def join(session: AsyncSession, *, team_id: int, actor: User) -> TeamMembe
     else:
         try:
             async with session.begin_nested():
-                session.add(TeamMember(team_id=team.id, user_id=actor.id, status=MemberStatus.pending))
+                session.add(
+                    TeamMember(
+                        team_id=cast(int, team.id), user_id=cast(int, actor.id), status=MemberStatus.pending
+                    )
+                )
                 await session.flush()
         except IntegrityError as exc:
             raise Conflict("您已提交申请，请等待队长审核", code="join_pending") from exc
@@ -54,21 +61,21 @@ async def join(session: AsyncSession, *, team_id: int, actor: User) -> TeamMembe
         )
         status = MemberStatus.pending
     await session.commit()
-    return TeamMemberPublic(user_id=actor.id, name=actor.name, phone=actor.phone, status=status)
+    return TeamMemberPublic(user_id=cast(int, actor.id), name=actor.name, phone=actor.phone, status=status)
 
 
 async def approve(session: AsyncSession, *, team_id: int, user_id: int, actor: User) -> TeamMemberPublic:
     """The leader (or staff) accepts a request to join: pending → active."""
     team = await get_team(session, team_id=team_id)
     staff = await require_manager(session, team, actor)
-    row = await membership(session, team_id=team.id, user_id=user_id)
+    row = await membership(session, team_id=cast(int, team.id), user_id=user_id)
     if row is None:
         raise NotFound("没有该入队申请", code="team_member_not_found")
     if row.status != MemberStatus.pending:
         raise InvalidState("只能审核待审核的入队申请")
     done = await session.exec(
         update(TeamMember)
-        .where(TeamMember.id == row.id, TeamMember.status == MemberStatus.pending)
+        .where(col(TeamMember.id) == row.id, col(TeamMember.status) == MemberStatus.pending)
         .values(status=MemberStatus.active, joined_at=clock.now())
         .execution_options(synchronize_session=False)
     )
@@ -86,8 +93,9 @@ async def approve(session: AsyncSession, *, team_id: int, user_id: int, actor: U
     await tell(session, team, user_id=user_id, title="入队申请已通过", body=f"欢迎加入“{team.name}”")
     await session.commit()
     person = await session.get(User, user_id)
+    assert person is not None  # the member just approved is a stored user
     return TeamMemberPublic(
-        user_id=person.id,
+        user_id=cast(int, person.id),
         name=person.name,
         phone=lookups.shown_phone(person.phone, full=staff),
         status=MemberStatus.active,
@@ -101,14 +109,16 @@ async def invite(session: AsyncSession, *, team_id: int, phone: str, actor: User
     if not team.active:
         raise InvalidState("该队伍已停用")
     person = await users_service.get_or_create_by_phone(session, phone=phone)
-    row = await membership(session, team_id=team.id, user_id=person.id)
+    row = await membership(session, team_id=cast(int, team.id), user_id=cast(int, person.id))
     if row is not None and row.status == MemberStatus.active:
         raise Conflict("对方已是该队队员", code="already_team_member")
     if row is not None and row.status == MemberStatus.pending:  # they asked already: inviting approves them
-        await set_active(session, team_id=team.id, user_id=person.id)
+        await set_active(session, team_id=cast(int, team.id), user_id=cast(int, person.id))
         status = MemberStatus.active
     elif row is None:
-        session.add(TeamMember(team_id=team.id, user_id=person.id, status=MemberStatus.invited))
+        session.add(
+            TeamMember(team_id=cast(int, team.id), user_id=cast(int, person.id), status=MemberStatus.invited)
+        )
         await session.flush()
         status = MemberStatus.invited
     else:
@@ -123,11 +133,15 @@ async def invite(session: AsyncSession, *, team_id: int, phone: str, actor: User
         detail={"user_id": person.id},
     )
     await tell(
-        session, team, user_id=person.id, title="邀请您加入队伍", body=f"{actor.name}邀请您加入“{team.name}”"
+        session,
+        team,
+        user_id=cast(int, person.id),
+        title="邀请您加入队伍",
+        body=f"{actor.name}邀请您加入“{team.name}”",
     )
     await session.commit()
     return TeamMemberPublic(
-        user_id=person.id,
+        user_id=cast(int, person.id),
         name=person.name,
         phone=lookups.shown_phone(person.phone, full=staff),
         status=status,
@@ -139,7 +153,7 @@ async def remove(session: AsyncSession, *, team_id: int, user_id: int, actor: Us
     team = await get_team(session, team_id=team_id)
     if actor.id != user_id:
         await require_manager(session, team, actor)
-    row = await membership(session, team_id=team.id, user_id=user_id)
+    row = await membership(session, team_id=cast(int, team.id), user_id=user_id)
     if row is None:
         raise NotFound("该成员不在队伍中", code="team_member_not_found")
     if user_id == team.leader_id:

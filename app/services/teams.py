@@ -4,8 +4,10 @@ Joining, approving, inviting and leaving are `team_members`. A wish dispatched t
 by its active members (`is_active_member`); an activity may be run by one (`organiser`).
 """
 
+from typing import cast
+
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -17,6 +19,7 @@ from app.models.teams import (
     MemberStatus,
     Team,
     TeamCreate,
+    TeamKind,
     TeamMember,
     TeamMemberPublic,
     TeamPublic,
@@ -63,7 +66,7 @@ async def get_visible_team(session: AsyncSession, *, team_id: int, user: User) -
     (`may_see_published`) and for those it has already taken in or invited."""
     team = await get_team(session, team_id=team_id)
     if not await may_see_published(session, person=user, org_id=team.org_id) and (
-        await membership(session, team_id=team.id, user_id=user.id) is None
+        await membership(session, team_id=cast(int, team.id), user_id=cast(int, user.id)) is None
     ):
         raise NotFound("队伍不存在", code="team_not_found")
     return team
@@ -71,12 +74,14 @@ async def get_visible_team(session: AsyncSession, *, team_id: int, user: User) -
 
 async def may_manage(session: AsyncSession, *, team: Team, user: User) -> bool:
     """The leader, or staff over the team's node."""
-    return team.leader_id == user.id or await has_role_over(session, user_id=user.id, org_id=team.org_id)
+    return team.leader_id == user.id or await has_role_over(
+        session, user_id=cast(int, user.id), org_id=team.org_id
+    )
 
 
 async def require_manager(session: AsyncSession, team: Team, user: User) -> bool:
     """Raise unless the user leads the team or is staff over it; returns whether they are staff."""
-    staff = await has_role_over(session, user_id=user.id, org_id=team.org_id)
+    staff = await has_role_over(session, user_id=cast(int, user.id), org_id=team.org_id)
     if not staff and team.leader_id != user.id:
         raise Forbidden("只有队长或社区工作人员可以管理队伍", code="not_team_manager")
     return staff
@@ -95,8 +100,8 @@ async def stats(session: AsyncSession, *, team_ids: list[int]) -> dict[int, Team
     counts = (
         await session.exec(
             select(TeamMember.team_id, TeamMember.status, func.count())
-            .where(TeamMember.team_id.in_(team_ids))
-            .group_by(TeamMember.team_id, TeamMember.status)
+            .where(col(TeamMember.team_id).in_(team_ids))
+            .group_by(col(TeamMember.team_id), col(TeamMember.status))
         )
     ).all()
     served = (
@@ -106,31 +111,32 @@ async def stats(session: AsyncSession, *, team_ids: list[int]) -> dict[int, Team
                 func.count(),
                 func.coalesce(func.sum(func.coalesce(Wish.credit_minutes, Wish.minutes_spent)), 0),
             )
-            .where(Wish.assigned_team_id.in_(team_ids), Wish.status.in_(DONE_STATES))
-            .group_by(Wish.assigned_team_id)
+            .where(col(Wish.assigned_team_id).in_(team_ids), col(Wish.status).in_(DONE_STATES))
+            .group_by(col(Wish.assigned_team_id))
         )
     ).all()
     held = (
         await session.exec(
             select(Activity.team_id, func.count())
-            .where(Activity.team_id.in_(team_ids), Activity.starts_at <= clock.now())
-            .group_by(Activity.team_id)
+            .where(col(Activity.team_id).in_(team_ids), col(Activity.starts_at) <= clock.now())
+            .group_by(col(Activity.team_id))
         )
     ).all()
     out = {
         i: {"members": 0, "pending": 0, "wishes_done": 0, "minutes_served": 0, "activities": 0}
         for i in team_ids
     }
+    # every row is grouped by one of team_ids, so its team id is stored
     for team_id, n in held:
-        out[team_id]["activities"] = n
+        out[cast(int, team_id)]["activities"] = n
     for team_id, status, n in counts:
         if status == MemberStatus.active:
             out[team_id]["members"] = n
         elif status == MemberStatus.pending:
             out[team_id]["pending"] = n
     for team_id, n, minutes in served:
-        out[team_id]["wishes_done"] = n
-        out[team_id]["minutes_served"] = int(minutes or 0)
+        out[cast(int, team_id)]["wishes_done"] = n
+        out[cast(int, team_id)]["minutes_served"] = int(minutes or 0)
     return {i: TeamStats(**v, hours=round(v["minutes_served"] / 60, 1)) for i, v in out.items()}
 
 
@@ -139,25 +145,26 @@ async def _to_public(
 ) -> list[TeamPublic]:
     names = await lookups.org_names(session, [t.org_id for t in teams])
     leaders = await lookups.users_by_id(session, [t.leader_id for t in teams])
-    mine = {}
+    mine: dict[int, MemberStatus] = {}
     if teams:
         rows = (
             await session.exec(
                 select(TeamMember.team_id, TeamMember.status).where(
-                    TeamMember.user_id == viewer.id, TeamMember.team_id.in_([t.id for t in teams])
+                    col(TeamMember.user_id) == viewer.id, col(TeamMember.team_id).in_([t.id for t in teams])
                 )
             )
         ).all()
-        mine = dict(rows)
-    figures = await stats(session, team_ids=[t.id for t in teams])
+        mine = {team_id: MemberStatus(status) for team_id, status in rows}
+    figures = await stats(session, team_ids=[cast(int, t.id) for t in teams])
     out = []
     for t in teams:
+        tid = cast(int, t.id)
         public = TeamPublic(
-            id=t.id,
+            id=tid,
             org_id=t.org_id,
             org_name=names.get(t.org_id),
             name=t.name,
-            kind=t.kind,
+            kind=TeamKind(t.kind),
             kind_label=TEAM_KIND_LABELS.get(t.kind, t.kind),
             leader_id=t.leader_id,
             leader_name=leaders[t.leader_id].name if t.leader_id in leaders else None,
@@ -166,8 +173,8 @@ async def _to_public(
             description=t.description,
             active=t.active,
             created_at=t.created_at,
-            my_status=mine.get(t.id),
-            stats=figures.get(t.id),
+            my_status=mine.get(tid),
+            stats=figures.get(tid),
         )
         if detail:
             manage = await may_manage(session, team=t, user=viewer)
@@ -184,9 +191,9 @@ async def _members(
     stmt = select(TeamMember).where(TeamMember.team_id == team.id)
     if not manage:
         stmt = stmt.where(TeamMember.status == MemberStatus.active)
-    rows = list((await session.exec(stmt.order_by(TeamMember.id))).all())
+    rows = list((await session.exec(stmt.order_by(col(TeamMember.id)))).all())
     people = await lookups.users_by_id(session, [r.user_id for r in rows])
-    staff = manage and await has_role_over(session, user_id=viewer.id, org_id=team.org_id)
+    staff = manage and await has_role_over(session, user_id=cast(int, viewer.id), org_id=team.org_id)
     out = []
     for r in rows:
         person = people[r.user_id]
@@ -195,7 +202,7 @@ async def _members(
                 user_id=r.user_id,
                 name=person.name,
                 phone=lookups.shown_phone(person.phone, full=staff or person.id == viewer.id),
-                status=r.status,
+                status=MemberStatus(r.status),
                 is_leader=r.user_id == team.leader_id,
             )
         )
@@ -222,7 +229,7 @@ async def set_active(session: AsyncSession, *, team_id: int, user_id: int) -> No
 async def create_team(session: AsyncSession, *, data: TeamCreate, actor: User) -> TeamPublic:
     """Set up a team on a node (staff over it); the leader is its first member."""
     org = await orgs_service.get_org(session, org_id=data.org_id)
-    await require_role_over(session, user_id=actor.id, org_id=org.id)
+    await require_role_over(session, user_id=cast(int, actor.id), org_id=cast(int, org.id))
     content.check_text(data.name, data.description, data.service_area)
     if data.leader_id is not None:
         leader = await session.get(User, data.leader_id)
@@ -233,10 +240,10 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, actor: User) -
     if leader is None:
         raise ValidationFailed("找不到指定的队长", code="invalid_leader")
     team = Team(
-        org_id=org.id,
+        org_id=cast(int, org.id),
         name=data.name,
         kind=data.kind,
-        leader_id=leader.id,
+        leader_id=cast(int, leader.id),
         skills=list(dict.fromkeys(data.skills)),
         service_area=data.service_area,
         description=data.description,
@@ -244,7 +251,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, actor: User) -
     )
     session.add(team)
     await session.flush()
-    await set_active(session, team_id=team.id, user_id=leader.id)
+    await set_active(session, team_id=cast(int, team.id), user_id=cast(int, leader.id))
     await audit.record(
         session,
         actor_id=actor.id,
@@ -256,7 +263,11 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, actor: User) -
     )
     if leader.id != actor.id:
         await tell(
-            session, team, user_id=leader.id, title="您被任命为队长", body=f"您已担任“{team.name}”的队长"
+            session,
+            team,
+            user_id=cast(int, leader.id),
+            title="您被任命为队长",
+            body=f"您已担任“{team.name}”的队长",
         )
     await session.commit()
     return await view(session, team=team, viewer=actor)
@@ -275,9 +286,11 @@ async def list_teams(
     """Active teams on a node and below (default: the person's alliance); `mine` keeps their own teams."""
     stmt = select(Team)
     if mine:
-        stmt = stmt.where(Team.id.in_(select(TeamMember.team_id).where(TeamMember.user_id == actor.id)))
+        stmt = stmt.where(
+            col(Team.id).in_(select(col(TeamMember.team_id)).where(col(TeamMember.user_id) == actor.id))
+        )
     else:
-        stmt = stmt.where(Team.active.is_(True))
+        stmt = stmt.where(col(Team.active).is_(True))
         seen = published_to(actor, await alliance_path_of(session, actor), Team.org_id)
         if seen is not None:  # their alliance's only (`may_see_published`)
             stmt = stmt.where(seen)
@@ -304,7 +317,7 @@ async def update_team(session: AsyncSession, *, team_id: int, data: TeamUpdate, 
         leader = await session.get(User, changes["leader_id"])
         if leader is None:
             raise ValidationFailed("找不到指定的队长", code="invalid_leader")
-        await set_active(session, team_id=team.id, user_id=leader.id)
+        await set_active(session, team_id=cast(int, team.id), user_id=cast(int, leader.id))
     if "skills" in changes:
         changes["skills"] = list(dict.fromkeys(changes["skills"]))
     for field, value in changes.items():
@@ -328,9 +341,13 @@ async def teams_of(session: AsyncSession, *, user_id: int) -> list[Team]:
     """The active teams the person is an active member of."""
     stmt = (
         select(Team)
-        .join(TeamMember, TeamMember.team_id == Team.id)
-        .where(TeamMember.user_id == user_id, TeamMember.status == MemberStatus.active, Team.active.is_(True))
-        .order_by(Team.id)
+        .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
+        .where(
+            col(TeamMember.user_id) == user_id,
+            col(TeamMember.status) == MemberStatus.active,
+            col(Team.active).is_(True),
+        )
+        .order_by(col(Team.id))
     )
     return list((await session.exec(stmt)).all())
 
@@ -364,7 +381,7 @@ async def active_member_ids(session: AsyncSession, *, team_id: int) -> list[int]
     stmt = select(TeamMember.user_id).where(
         TeamMember.team_id == team_id, TeamMember.status == MemberStatus.active
     )
-    return list((await session.exec(stmt.order_by(TeamMember.id))).all())
+    return list((await session.exec(stmt.order_by(col(TeamMember.id)))).all())
 
 
 async def dispatched_wishes(session: AsyncSession, *, team_id: int, limit: int = 20) -> list[Wish]:
@@ -372,7 +389,7 @@ async def dispatched_wishes(session: AsyncSession, *, team_id: int, limit: int =
     stmt = (
         select(Wish)
         .where(Wish.assigned_team_id == team_id, Wish.status == "published")
-        .order_by(Wish.id.desc())
+        .order_by(col(Wish.id).desc())
         .limit(limit)
     )
     return list((await session.exec(stmt)).all())
@@ -397,8 +414,8 @@ async def dispatch_choices(session: AsyncSession, *, place: Org, limit: int = 10
     community = ancestor_path(place, 2)
     stmt = (
         select(Team)
-        .where(Team.active.is_(True), in_subtree(Team.org_id, ancestor_path(place, 1)))
-        .order_by(in_subtree(Team.org_id, community).desc(), Team.id)
+        .where(col(Team.active).is_(True), in_subtree(col(Team.org_id), ancestor_path(place, 1)))
+        .order_by(in_subtree(col(Team.org_id), community).desc(), col(Team.id))
         .limit(limit)
     )
     return list((await session.exec(stmt)).all())
@@ -406,12 +423,15 @@ async def dispatch_choices(session: AsyncSession, *, place: Org, limit: int = 10
 
 def active_in(*, org_path: str):
     """SQL: active teams on a subtree (for the figures)."""
-    return select(func.count()).where(in_subtree(Team.org_id, org_path), Team.active.is_(True))
+    return select(func.count()).where(in_subtree(col(Team.org_id), org_path), col(Team.active).is_(True))
 
 
 async def activities_run(session: AsyncSession, *, team_id: int, limit: int = 10) -> list[Activity]:
     """The activities the team runs, the latest first."""
     stmt = (
-        select(Activity).where(Activity.team_id == team_id).order_by(Activity.starts_at.desc()).limit(limit)
+        select(Activity)
+        .where(col(Activity.team_id) == team_id)
+        .order_by(col(Activity.starts_at).desc())
+        .limit(limit)
     )
     return list((await session.exec(stmt)).all())

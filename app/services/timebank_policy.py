@@ -8,6 +8,8 @@
 - rounding of served time: half-up to `rounding_unit_minutes` (30: <15 → 0, 15–44 → 30, 45–74 → 60).
 """
 
+from typing import cast
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -100,7 +102,7 @@ async def set_policy(session: AsyncSession, *, alliance_id: int, data: PolicyIn,
 async def set_hardship(session: AsyncSession, *, user_id: int, hardship: bool, actor: User) -> bool:
     """Mark or unmark a resident as in hardship (the lower redeem age), by staff over their home."""
     person = await session.get(User, user_id)
-    if person is None or not await may_act_for(session, actor_id=actor.id, person=person):
+    if person is None or not await may_act_for(session, actor_id=cast(int, actor.id), person=person):
         raise NotFound("用户不存在", code="user_not_found")
     row = (await session.exec(select(TimebankHardship).where(TimebankHardship.user_id == user_id))).first()
     if hardship and row is None:

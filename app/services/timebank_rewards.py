@@ -4,7 +4,7 @@ import secrets
 from typing import cast
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -51,7 +51,7 @@ from app.services.timebank_policy import policy_for, policy_of, spendable_minute
 
 def _reward_public(r: Reward) -> RewardPublic:
     return RewardPublic(
-        id=r.id,
+        id=cast(int, r.id),
         org_id=r.org_id,
         station_id=r.station_id,
         name=r.name,
@@ -84,9 +84,9 @@ async def list_rewards(
     if station_id is not None:
         stmt = stmt.where(Reward.station_id == station_id)
     if include_inactive:
-        stmt = stmt.where(covered_by_role(actor.id, Reward.org_id))
+        stmt = stmt.where(covered_by_role(cast(int, actor.id), Reward.org_id))
     else:
-        stmt = stmt.where(Reward.active.is_(True))
+        stmt = stmt.where(col(Reward.active).is_(True))
     rows, cursor = await paginate(session, stmt, Reward.id, params, newest_first=False)
     return [_reward_public(r) for r in rows], cursor
 
@@ -94,7 +94,7 @@ async def list_rewards(
 async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -> RewardPublic:
     """Put a reward on a shelf (staff over the org)."""
     org = await orgs_service.get_org(session, org_id=data.org_id)
-    await require_role_over(session, user_id=actor.id, org_id=data.org_id)
+    await require_role_over(session, user_id=cast(int, actor.id), org_id=data.org_id)
     if data.station_id is not None:
         station = await session.get(Station, data.station_id)
         station_org = await session.get(Org, station.org_id) if station else None
@@ -118,7 +118,7 @@ async def create_reward(session: AsyncSession, *, data: RewardIn, actor: User) -
 
 async def _staff_reward(session: AsyncSession, *, reward_id: int, actor: User) -> Reward:
     reward = await session.get(Reward, reward_id)
-    if reward is None or not await has_role_over(session, user_id=actor.id, org_id=reward.org_id):
+    if reward is None or not await has_role_over(session, user_id=cast(int, actor.id), org_id=reward.org_id):
         raise NotFound("奖励不存在", code="reward_not_found")
     return reward
 
@@ -170,23 +170,24 @@ async def redeem(
     row, replay = await idem.claim(
         session,
         key=idempotency_key,
-        user_id=actor.id,
+        user_id=cast(int, actor.id),
         route="timebank.redeem",
         body={"reward_id": reward_id, **data.model_dump(mode="json")},
     )
     if replay:
         return replay
+    assert row is not None  # claim gives a row whenever it does not replay
     reward = await session.get(Reward, reward_id)
     if reward is None or not reward.active:
         raise NotFound("奖励不存在或已下架", code="reward_not_found")
     person = actor
     if data.for_phone:
-        if not await has_role_over(session, user_id=actor.id, org_id=reward.org_id):
+        if not await has_role_over(session, user_id=cast(int, actor.id), org_id=reward.org_id):
             raise Forbidden("只有该站点的工作人员可以代办兑换")
         person = await users_service.get_by_phone(session, phone=data.for_phone)
         # Acting for someone needs a staff role over the node they belong to, not merely the same
         # alliance: staff of another compound must not spend (or read) their minutes.
-        if not await may_act_for(session, actor_id=actor.id, person=person):
+        if not await may_act_for(session, actor_id=cast(int, actor.id), person=person):
             raise NotFound("没有找到该手机号对应的本辖区居民", code="user_not_found")
     # Minutes are spent where they were earned: another alliance's shelf is not for them (404, as if
     # the reward did not exist for this person).
@@ -195,7 +196,7 @@ async def redeem(
     policy = await policy_of(session, person=person) or await policy_for(session, org_id=reward.org_id)
     await _check_age(session, person=person, policy=policy)
     # The two accounts first (id order), then the reward row: one lock order everywhere.
-    account = await ledger.person_account(session, user_id=person.id)
+    account = await ledger.person_account(session, user_id=cast(int, person.id))
     shelf = await ledger.system_account(session, kind=AccountKind.shelf, org_id=reward.org_id)
     account = (await ledger.lock_accounts(session, [cast(int, account.id), cast(int, shelf.id)]))[
         cast(int, account.id)
@@ -204,7 +205,7 @@ async def redeem(
         raise Conflict("超出储存上限的时间只能转赠，不能兑换", code="above_storage_cap")
     taken = await session.exec(
         update(Reward)
-        .where(Reward.id == reward_id, Reward.stock > 0, Reward.active.is_(True))
+        .where(col(Reward.id) == reward_id, col(Reward.stock) > 0, col(Reward.active).is_(True))
         .values(stock=Reward.stock - 1)
     )
     if taken.rowcount != 1:
@@ -218,10 +219,10 @@ async def redeem(
         org_id=reward.org_id,
     )
     redemption = Redemption(
-        reward_id=reward.id,
-        user_id=person.id,
-        actor_id=actor.id,
-        txn_id=txn.id,
+        reward_id=cast(int, reward.id),
+        user_id=cast(int, person.id),
+        actor_id=cast(int, actor.id),
+        txn_id=cast(int, txn.id),
         minutes=reward.price_minutes,
         pickup_code=await _new_pickup_code(session),
     )
@@ -240,10 +241,10 @@ async def redeem(
         )
     await session.refresh(reward)
     body = RedemptionPublic(
-        redemption_id=redemption.id,
-        txn_id=txn.id,
-        reward_id=reward.id,
-        user_id=person.id,
+        redemption_id=cast(int, redemption.id),
+        txn_id=cast(int, txn.id),
+        reward_id=cast(int, reward.id),
+        user_id=cast(int, person.id),
         minutes=reward.price_minutes,
         balance_minutes=account.balance_minutes,
         stock_left=reward.stock,
@@ -270,8 +271,8 @@ def _voucher(
     redemption: Redemption, reward: Reward, station: Station | None, holder: User | None = None
 ) -> VoucherPublic:
     return VoucherPublic(
-        redemption_id=redemption.id,
-        reward_id=reward.id,
+        redemption_id=cast(int, redemption.id),
+        reward_id=cast(int, reward.id),
         reward_name=reward.name,
         minutes=redemption.minutes,
         pickup_code=redemption.pickup_code,
@@ -292,10 +293,10 @@ async def my_vouchers(session: AsyncSession, *, user: User, limit: int = 50) -> 
     rows = (
         await session.exec(
             select(Redemption, Reward, Station)
-            .join(Reward, Reward.id == Redemption.reward_id)
-            .join(Station, Station.id == Reward.station_id, isouter=True)
+            .join(Reward, col(Reward.id) == col(Redemption.reward_id))
+            .join(Station, col(Station.id) == col(Reward.station_id), isouter=True)
             .where(Redemption.user_id == user.id)
-            .order_by(Redemption.id.desc())
+            .order_by(col(Redemption.id).desc())
             .limit(limit)
         )
     ).all()
@@ -311,18 +312,18 @@ async def hand_over(session: AsyncSession, *, code: str, actor: User) -> Voucher
     row = (
         await session.exec(
             select(Redemption, Reward, Station)
-            .join(Reward, Reward.id == Redemption.reward_id)
-            .join(Station, Station.id == Reward.station_id, isouter=True)
+            .join(Reward, col(Reward.id) == col(Redemption.reward_id))
+            .join(Station, col(Station.id) == col(Reward.station_id), isouter=True)
             .where(Redemption.pickup_code == code)
         )
     ).first()
-    if row is None or not await has_role_over(session, user_id=actor.id, org_id=row[1].org_id):
+    if row is None or not await has_role_over(session, user_id=cast(int, actor.id), org_id=row[1].org_id):
         raise NotFound("没有找到该兑换码，请核对后重试", code="voucher_not_found")
     redemption, reward, station = row
     now = clock.now()
     moved = await session.exec(
         update(Redemption)
-        .where(Redemption.id == redemption.id, Redemption.status == "redeemed")
+        .where(col(Redemption.id) == redemption.id, col(Redemption.status) == "redeemed")
         .values(status="handed_over", handed_over_at=now, handed_over_by=actor.id)
         .execution_options(synchronize_session=False)
     )
@@ -346,14 +347,14 @@ async def hand_over(session: AsyncSession, *, code: str, actor: User) -> Voucher
 
 async def manage_page(session: AsyncSession, *, user: User) -> dict:
     """What the station master's rewards page shows: the orgs they serve and every reward there."""
-    orgs = await orgs_with_role(session, user_id=user.id)
+    orgs = await orgs_with_role(session, user_id=cast(int, user.id))
     if not orgs:
         raise Forbidden("仅站长和工作人员可以管理爱心超市")
     rewards = (
         await session.exec(
             select(Reward)
-            .where(covered_by_role(user.id, Reward.org_id))
-            .order_by(Reward.org_id, Reward.id)
+            .where(covered_by_role(cast(int, user.id), Reward.org_id))
+            .order_by(col(Reward.org_id), col(Reward.id))
             .limit(200)
         )
     ).all()

@@ -2,6 +2,8 @@
 behalf; the resident told by SMS if they have never used the app), and telling a team's leader or an asked
 member of a wish dispatched to them."""
 
+from typing import cast
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -47,7 +49,7 @@ async def confirm_on_behalf(
     await tell(
         session,
         wish,
-        user_id=wish.claimer_id,
+        user_id=cast(int, wish.claimer_id),
         kind="wish_confirmed",
         title="许愿人确认了您的服务",
         body=f"“{wish.title}”获得{data.rating}星评价（由{actor.name}代为确认）",
@@ -63,9 +65,15 @@ async def tell_resident(session: AsyncSession, wish: Wish, *, title: str, body: 
     """Tell a resident staff act for: in the app, and by SMS if they have never signed in to it."""
     await tell(session, wish, user_id=wish.poster_id, kind="wish_for_you", title=title, body=body)
     poster = await session.get(User, wish.poster_id)
+    assert poster is not None  # a wish's poster is a stored user
     if not await auth_service.has_signed_in(session, user=poster):
         await push_service.enqueue_sms(
-            session, user_id=poster.id, kind="wish_for_you", title=title, body=body, link=f"/wishes/{wish.id}"
+            session,
+            user_id=cast(int, poster.id),
+            kind="wish_for_you",
+            title=title,
+            body=body,
+            link=f"/wishes/{wish.id}",
         )
 
 

@@ -1,6 +1,8 @@
 """Wish categories: the defaults (生活服务, 物资, 助老 …) or an alliance's own list."""
 
-from sqlmodel import delete, select
+from typing import cast
+
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import ValidationFailed
@@ -20,7 +22,7 @@ async def categories_for(session: AsyncSession, *, org_id: int | None) -> list[s
         await session.exec(
             select(WishCategory.name)
             .where(WishCategory.alliance_id == alliance_id(org))
-            .order_by(WishCategory.sort, WishCategory.id)
+            .order_by(col(WishCategory.sort), col(WishCategory.id))
         )
     ).all()
     return list(names) or list(CATEGORIES)
@@ -41,9 +43,9 @@ async def set_categories(
     if not unique:
         raise ValidationFailed("至少保留一个类别", code="categories_required")
     content.check_text(*unique)
-    await session.exec(delete(WishCategory).where(WishCategory.alliance_id == alliance.id))
+    await session.exec(delete(WishCategory).where(col(WishCategory.alliance_id) == alliance.id))
     for i, name in enumerate(unique):
-        session.add(WishCategory(alliance_id=alliance.id, name=name, sort=i))
+        session.add(WishCategory(alliance_id=cast(int, alliance.id), name=name, sort=i))
     await session.flush()
     await audit.record(
         session,

@@ -4,10 +4,11 @@ Safe under several runners at once: each move is a conditional update, so a wish
 already moved is simply skipped. Each job returns how many wishes it moved (or reminders it sent).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -28,25 +29,27 @@ async def release_overdue(session: AsyncSession) -> int:
     moved = 0
     overdue = (
         await session.exec(
-            select(Wish).where(Wish.status == S.claimed, Wish.promise_date < today).order_by(Wish.id)
+            select(Wish)
+            .where(col(Wish.status) == S.claimed, col(Wish.promise_date) < today)
+            .order_by(col(Wish.id))
         )
     ).all()
     for wish in overdue:
-        claimer_id, claim_id = wish.claimer_id, wish.claim_id
+        claimer_id, claim_id = cast(int, wish.claimer_id), wish.claim_id  # a claimed wish has its claimer
         if await MACHINE.apply(
             session,
             wish,
             "release_overdue",
             actor_id=None,
-            note=f"承诺日期{wish.promise_date.isoformat()}已过，心愿回到心愿墙",
-            where=(Wish.promise_date < today,),
+            note=f"承诺日期{cast(date, wish.promise_date).isoformat()}已过，心愿回到心愿墙",
+            where=(col(Wish.promise_date) < today,),
             values={"claimer_id": None, "claim_id": None, "claimed_at": None, "promise_date": None},
         ):
             moved += 1
             if claim_id is not None:
                 await session.exec(
                     update(WishClaim)
-                    .where(WishClaim.id == claim_id, WishClaim.outcome.is_(None))
+                    .where(col(WishClaim.id) == claim_id, col(WishClaim.outcome).is_(None))
                     .values(outcome="overdue", ended_at=now)
                 )
             for uid, title in ((claimer_id, "认领已逾期"), (wish.poster_id, "心愿已重新发布")):
@@ -70,9 +73,11 @@ async def expire(session: AsyncSession) -> int:
         await session.exec(
             select(Wish)
             .where(
-                Wish.status.in_((S.submitted, S.published)), Wish.deadline.is_not(None), Wish.deadline < now
+                col(Wish.status).in_((S.submitted, S.published)),
+                col(Wish.deadline).is_not(None),
+                col(Wish.deadline) < now,
             )
-            .order_by(Wish.id)
+            .order_by(col(Wish.id))
         )
     ).all()
     for wish in expiring:
@@ -82,7 +87,7 @@ async def expire(session: AsyncSession) -> int:
             "expire",
             actor_id=None,
             note="超过截止时间无人认领",
-            where=(Wish.deadline < now,),
+            where=(col(Wish.deadline) < now,),
             values={"closed_at": now},
         ):
             moved += 1
@@ -104,7 +109,9 @@ async def auto_confirm(session: AsyncSession) -> int:
     moved = 0
     cutoff = now - CONFIRM_GRACE
     unconfirmed = (
-        await session.exec(select(Wish).where(Wish.status == S.done, Wish.done_at < cutoff).order_by(Wish.id))
+        await session.exec(
+            select(Wish).where(col(Wish.status) == S.done, col(Wish.done_at) < cutoff).order_by(col(Wish.id))
+        )
     ).all()
     for wish in unconfirmed:
         if await MACHINE.apply(
@@ -113,7 +120,7 @@ async def auto_confirm(session: AsyncSession) -> int:
             "auto_confirm",
             actor_id=None,
             note=f"许愿人{CONFIRM_GRACE.days}天内未确认，系统自动确认",
-            where=(Wish.done_at < cutoff,),
+            where=(col(Wish.done_at) < cutoff,),
             values={"confirmed_at": now},
         ):
             moved += 1
@@ -129,19 +136,19 @@ async def remind_due(session: AsyncSession) -> int:
     due = (
         await session.exec(
             select(WishClaim, Wish)
-            .join(Wish, Wish.claim_id == WishClaim.id)
+            .join(Wish, col(Wish.claim_id) == col(WishClaim.id))
             .where(
                 Wish.status == S.claimed,
                 WishClaim.promise_date == today + timedelta(days=1),
-                WishClaim.reminded_at.is_(None),
+                col(WishClaim.reminded_at).is_(None),
             )
-            .order_by(WishClaim.id)
+            .order_by(col(WishClaim.id))
         )
     ).all()
     for row, wish in due:
         result = await session.exec(
             update(WishClaim)
-            .where(WishClaim.id == row.id, WishClaim.reminded_at.is_(None))
+            .where(col(WishClaim.id) == row.id, col(WishClaim.reminded_at).is_(None))
             .values(reminded_at=now)
         )
         if result.rowcount == 1:

@@ -1,7 +1,9 @@
 """Micro-wishes as a viewer may see them: visibility, the actions open to them, lists, the wall, queues, pages."""
 
-from sqlalchemy import and_, case, or_
-from sqlmodel import select
+from typing import cast
+
+from sqlalchemy import ColumnElement, and_, case, or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -43,7 +45,7 @@ async def _get(session: AsyncSession, wish_id: int) -> Wish:
 
 
 async def _is_staff(session: AsyncSession, *, user: User, wish: Wish) -> bool:
-    return await has_role_over(session, user_id=user.id, org_id=wish.org_id)
+    return await has_role_over(session, user_id=cast(int, user.id), org_id=wish.org_id)
 
 
 def _can_see(wish: Wish, *, user: User, staff: bool) -> bool:
@@ -83,7 +85,9 @@ async def dispatch_refusal(session: AsyncSession, *, user: User, wish: Wish) -> 
     """Why the person may not claim a dispatched wish, or None: a team's wish is for its active
     members, a wish asked of one member (扫码为你服务) for that member, a unit's for its people."""
     if wish.assigned_team_id is not None:
-        if not await teams_service.is_active_member(session, team_id=wish.assigned_team_id, user_id=user.id):
+        if not await teams_service.is_active_member(
+            session, team_id=wish.assigned_team_id, user_id=cast(int, user.id)
+        ):
             return Forbidden("该心愿已派单给志愿服务队，仅该队队员可以认领", code="wish_dispatched_to_team")
     elif wish.assigned_user_id is not None and wish.assigned_user_id != user.id:
         return Forbidden("该心愿是居民点名请某位党员帮忙的，仅该党员可以认领", code="wish_asked_of_member")
@@ -93,9 +97,9 @@ async def dispatch_refusal(session: AsyncSession, *, user: User, wish: Wish) -> 
 
 
 async def _unit_may_claim(session: AsyncSession, *, user: User, wish: Wish) -> bool:
-    if await holds_role_on(session, user_id=user.id, org_id=wish.assigned_org_id):
+    if await holds_role_on(session, user_id=cast(int, user.id), org_id=cast(int, wish.assigned_org_id)):
         return True
-    return await _employed_by(session, user_id=user.id, unit_id=wish.assigned_org_id)
+    return await _employed_by(session, user_id=cast(int, user.id), unit_id=cast(int, wish.assigned_org_id))
 
 
 async def _employed_by(session: AsyncSession, *, user_id: int, unit_id: int) -> bool:
@@ -155,13 +159,13 @@ def _public(
     if not child_full:
         child_name, child_school = crypto.mask_name(child_name), crypto.mask_text(child_school)
     return WishPublic(
-        id=wish.id,
+        id=cast(int, wish.id),
         org_id=wish.org_id,
         org_name=org_name,
         title=wish.title,
         description=wish.description,
         category=wish.category,
-        status=wish.status,
+        status=WishStatus(wish.status),
         deadline=wish.deadline,
         poster=lookups.person_brief(people[wish.poster_id], show_phone=poster_full),
         claimer=lookups.person_brief(people[wish.claimer_id], show_phone=claimer_full)
@@ -199,7 +203,9 @@ async def view(session: AsyncSession, *, wish: Wish, viewer: User, staff: bool |
     people = await lookups.users_by_id(session, {wish.poster_id, wish.claimer_id})
     events = list(
         (
-            await session.exec(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id))
+            await session.exec(
+                select(WishEvent).where(col(WishEvent.wish_id) == wish.id).order_by(col(WishEvent.id))
+            )
         ).all()
     )
     may_claim = await may_claim_dispatched(session, user=viewer, wish=wish)
@@ -247,7 +253,7 @@ async def list_wishes(
 
     `mine` keeps the actor's own wishes and claims (`side` = "posted" or "claimed" keeps one of them).
     """
-    staff = covered_by_role(actor.id, Wish.org_id)
+    staff = covered_by_role(cast(int, actor.id), Wish.org_id)
     stmt = select(Wish, staff.label("is_staff"))
     if mine:
         if side == "posted":
@@ -255,13 +261,15 @@ async def list_wishes(
         elif side == "claimed":
             stmt = stmt.where(Wish.claimer_id == actor.id)
         else:
-            stmt = stmt.where(or_(Wish.poster_id == actor.id, Wish.claimer_id == actor.id))
+            stmt = stmt.where(or_(col(Wish.poster_id) == actor.id, col(Wish.claimer_id) == actor.id))
     else:
-        public = Wish.status.in_(tuple(PUBLIC_STATES))
+        public: ColumnElement[bool] = col(Wish.status).in_(tuple(PUBLIC_STATES))
         root = await _alliance_root(session, actor)
         if root:
             public = and_(public, in_subtree(Wish.org_id, root))
-        stmt = stmt.where(or_(public, Wish.poster_id == actor.id, Wish.claimer_id == actor.id, staff))
+        stmt = stmt.where(
+            or_(public, col(Wish.poster_id) == actor.id, col(Wish.claimer_id) == actor.id, staff)
+        )
     if org_id is not None:
         org = await orgs_service.get_org(session, org_id=org_id)
         stmt = stmt.where(in_subtree(Wish.org_id, org.path))
@@ -283,9 +291,9 @@ async def wall(
     if root is not None:
         stmt = stmt.where(in_subtree(Wish.org_id, root))
     if home is not None:
-        stmt = stmt.order_by(case((in_subtree(Wish.org_id, home.path), 0), else_=1), Wish.id.desc())
+        stmt = stmt.order_by(case((in_subtree(col(Wish.org_id), home.path), 0), else_=1), col(Wish.id).desc())
     else:
-        stmt = stmt.order_by(Wish.id.desc())
+        stmt = stmt.order_by(col(Wish.id).desc())
     if category:
         stmt = stmt.where(Wish.category == category)
     wishes = list((await session.exec(stmt.limit(limit))).all())
@@ -294,10 +302,10 @@ async def wall(
 
 async def queues(session: AsyncSession, *, user: User, limit: int = 50) -> dict[str, list[WishPublic]]:
     """The staff console: wishes to review, to verify, and done ones awaiting the poster, in the staff's subtrees."""
-    staff = covered_by_role(user.id, Wish.org_id)
+    staff = covered_by_role(cast(int, user.id), Wish.org_id)
     out = {}
     for key, status in (("review", S.submitted), ("verify", S.confirmed), ("awaiting_confirm", S.done)):
-        stmt = select(Wish).where(Wish.status == status, staff).order_by(Wish.id).limit(limit)
+        stmt = select(Wish).where(col(Wish.status) == status, staff).order_by(col(Wish.id)).limit(limit)
         wishes = list((await session.exec(stmt)).all())
         out[key] = await _views(session, [(w, True) for w in wishes], user)
     return out
@@ -316,7 +324,9 @@ async def detail_page(session: AsyncSession, *, wish_id: int, user: User) -> dic
         choices = await resources_service.dispatch_choices(
             session, org_id=wish.org_id, category=wish.category
         )
-        teams = await teams_service.dispatch_choices(session, place=await session.get(Org, wish.org_id))
+        teams = await teams_service.dispatch_choices(
+            session, place=await orgs_service.get_org(session, org_id=wish.org_id)
+        )
     return {
         "wish": public,
         "actor_names": {i: u.name for i, u in people.items()},

@@ -6,8 +6,10 @@
 """
 
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -31,6 +33,7 @@ from app.models.wishes import (
 from app.permissions import ADMIN_ONLY, alliance_id, has_role_over, role_holders
 from app.services import audit, claim_policy, content, crypto, wish_acting, wish_categories
 from app.services import credit as credit_rule
+from app.services import orgs as orgs_service
 from app.services import teams as teams_service
 from app.services import users as users_service
 from app.services.storage import get_storage
@@ -64,20 +67,20 @@ async def create_wish(
     org = await session.get(Org, org_id)
     if org is None or org.kind not in (OrgKind.compound, OrgKind.community, OrgKind.grid):
         raise ValidationFailed("请选择心愿所在的社区、小区或网格", code="invalid_org")
-    await wish_categories.require_category(session, org_id=org.id, category=data.category)
+    await wish_categories.require_category(session, org_id=cast(int, org.id), category=data.category)
     poster = actor
     if on_behalf:
-        if not await has_role_over(session, user_id=actor.id, org_id=org.id):
+        if not await has_role_over(session, user_id=cast(int, actor.id), org_id=cast(int, org.id)):
             raise Forbidden("只有该小区的工作人员可以代居民许愿")
         poster = await users_service.get_or_create_by_phone(
-            session, phone=data.on_behalf_of_phone, registered_at=org.id
+            session, phone=cast(str, data.on_behalf_of_phone), registered_at=org.id
         )
     if data.deadline is not None and data.deadline <= clock.now():
         raise ValidationFailed("截止时间应晚于现在", code="invalid_deadline")
     now = clock.now()
     wish = Wish(
-        org_id=org.id,
-        poster_id=poster.id,
+        org_id=cast(int, org.id),
+        poster_id=cast(int, poster.id),
         acted_by_id=actor.id if poster is not actor else None,
         title=data.title.strip(),
         description=data.description.strip(),
@@ -97,7 +100,12 @@ async def create_wish(
         note = f"扫码请{asked_of.name}帮忙"
     session.add(
         WishEvent(
-            wish_id=wish.id, at=now, actor_id=actor.id, action="submit", to_status=S.submitted, note=note
+            wish_id=cast(int, wish.id),
+            at=now,
+            actor_id=actor.id,
+            action="submit",
+            to_status=S.submitted,
+            note=note,
         )
     )
     if poster is not actor:
@@ -113,7 +121,7 @@ async def create_wish(
         await tell(
             session,
             wish,
-            user_id=poster.id,
+            user_id=cast(int, poster.id),
             kind="wish_submitted",
             title="已为您提交心愿",
             body=f"{actor.name}为您提交了心愿“{wish.title}”，可在社区服务站查看进度",
@@ -152,7 +160,7 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         note = data.reason
         if data.assign_org_id is not None:
             unit = await session.get(Org, data.assign_org_id)
-            place = await session.get(Org, wish.org_id)
+            place = await orgs_service.get_org(session, org_id=wish.org_id)
             if unit is None or unit.kind != OrgKind.unit or alliance_id(unit) != alliance_id(place):
                 raise ValidationFailed("只能派单给本联盟的共建单位", code="invalid_assign_org")
             values["assigned_org_id"] = unit.id
@@ -160,7 +168,9 @@ async def review(session: AsyncSession, *, wish_id: int, data: ReviewIn, actor: 
         team = None
         if data.assign_team_id is not None:
             team = await teams_service.dispatch_target(
-                session, team_id=data.assign_team_id, place=await session.get(Org, wish.org_id)
+                session,
+                team_id=data.assign_team_id,
+                place=await orgs_service.get_org(session, org_id=wish.org_id),
             )
             values["assigned_team_id"] = team.id
             note = f"派单给{team.name}" + (f"：{data.reason}" if data.reason else "")
@@ -226,7 +236,7 @@ async def claim(session: AsyncSession, *, wish_id: int, data: ClaimIn, actor: Us
         raise ValidationFailed("承诺完成日期不能早于今天", code="invalid_promise_date")
     elif wish.deadline is not None and promise > wish.deadline.astimezone(CHINA).date():
         raise ValidationFailed("承诺完成日期不能晚于心愿的截止日期", code="invalid_promise_date")
-    won = await take(session, wish, claimer_id=actor.id, promise=promise)
+    won = await take(session, wish, claimer_id=cast(int, actor.id), promise=promise)
     if not won:
         if wish.status in CLAIMED_STATES:
             raise Conflict("这个心愿刚刚被别人认领了", code="wish_already_claimed")
@@ -258,7 +268,7 @@ async def take(session: AsyncSession, wish: Wish, *, claimer_id: int, promise: d
     )
     if not won:
         return False
-    row = WishClaim(wish_id=wish.id, user_id=claimer_id, claimed_at=now, promise_date=promise)
+    row = WishClaim(wish_id=cast(int, wish.id), user_id=claimer_id, claimed_at=now, promise_date=promise)
     session.add(row)
     await session.flush()
     wish.claim_id = row.id
@@ -286,7 +296,7 @@ async def _end_claim(session: AsyncSession, wish: Wish, outcome: str) -> None:
     if wish.claim_id is not None:
         await session.exec(
             update(WishClaim)
-            .where(WishClaim.id == wish.claim_id, WishClaim.outcome.is_(None))
+            .where(col(WishClaim.id) == wish.claim_id, col(WishClaim.outcome).is_(None))
             .values(outcome=outcome, ended_at=clock.now())
         )
 
@@ -328,7 +338,7 @@ async def mark_done(session: AsyncSession, *, wish_id: int, data: DoneIn, actor:
     wish, staff = await visible(session, wish_id=wish_id, user=actor)
     _require_claimer(wish, actor, "done")
     content.check_text(data.note)
-    await finish(session, wish, claimer_id=actor.id, note=data.note, minutes=data.minutes_spent)
+    await finish(session, wish, claimer_id=cast(int, actor.id), note=data.note, minutes=data.minutes_spent)
     await tell(
         session,
         wish,
@@ -378,7 +388,7 @@ async def confirm(session: AsyncSession, *, wish_id: int, data: ConfirmIn, actor
     await tell(
         session,
         wish,
-        user_id=wish.claimer_id,
+        user_id=cast(int, wish.claimer_id),
         kind="wish_confirmed",
         title="许愿人确认了您的服务",
         body=f"“{wish.title}”获得{data.rating}星评价",
@@ -399,16 +409,23 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
         raise InvalidState("心愿当前状态不能验收")
     reported = wish.minutes_spent or 0
     policy = await credit_rule.policy_for(session, org_id=wish.org_id)
-    org = await session.get(Org, wish.org_id)
+    org = await orgs_service.get_org(session, org_id=wish.org_id)
     above_margin = policy.check_raise(
         reported=reported,
         requested=data.credit_minutes,
         reason=data.note,
         alliance_admin=data.credit_minutes > policy.margin(reported)
-        and await has_role_over(session, user_id=actor.id, org_id=alliance_id(org), roles=ADMIN_ONLY),
+        and await has_role_over(
+            session, user_id=cast(int, actor.id), org_id=alliance_id(org), roles=ADMIN_ONLY
+        ),
     )
     credited = await credit_verified(
-        session, wish, verifier_id=actor.id, minutes=data.credit_minutes, note=data.note, policy=policy
+        session,
+        wish,
+        verifier_id=cast(int, actor.id),
+        minutes=data.credit_minutes,
+        note=data.note,
+        policy=policy,
     )
     await audit.record(
         session,
@@ -427,7 +444,7 @@ async def verify(session: AsyncSession, *, wish_id: int, data: VerifyIn, actor: 
     await tell(
         session,
         wish,
-        user_id=wish.claimer_id,
+        user_id=cast(int, wish.claimer_id),
         kind="wish_verified",
         title="服务已验收",
         body=f"“{wish.title}”已验收，时间银行记入{hours_text(credited)}",
@@ -470,11 +487,11 @@ async def credit_verified(
     return await credit_rule.award(
         session,
         org_id=wish.org_id,
-        user_id=wish.claimer_id,
+        user_id=cast(int, wish.claimer_id),
         served=minutes,
         bound=minutes,  # the use case bounded the verifier's figure
         ref_type="wish",
-        ref_id=wish.id,
+        ref_id=cast(int, wish.id),
         memo=f"微心愿：{wish.title}",
         actor_id=verifier_id,
         policy=policy,
