@@ -1,11 +1,16 @@
-"""Factories: an org tree several levels deep, people, roles, and their auth headers."""
+"""Factories: an org tree several levels deep, people, roles, activities with sign-ups, and auth headers."""
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import clock
 from app.config import get_settings
+from app.models.activities import Activity, ActivitySignup
 from app.models.org import Org, OrgKind
 from app.models.user import User
 from app.security import issue_access_token
@@ -68,6 +73,41 @@ async def make_user(
         await orgs_service.grant_role(session, user_id=user.id, org_id=role[0].id, role=role[1])
     await session.commit()
     return user
+
+
+async def make_activity(
+    session: AsyncSession,
+    *,
+    org: Org,
+    title: str = "志愿服务",
+    kind: str = "志愿服务",
+    starts_in: timedelta = timedelta(minutes=5),
+    length: timedelta = timedelta(hours=2),
+    capacity: int = 5,
+    signed_up: Sequence[User] = (),
+    **fields: Any,
+) -> Activity:
+    """An activity at `org` starting `starts_in` from now (negative: already begun) and lasting `length`,
+    with the `signed_up` people holding places; other columns by keyword (commits)."""
+    start = clock.now() + starts_in
+    activity = Activity(
+        org_id=org.id,
+        title=title,
+        kind=kind,
+        starts_at=start,
+        ends_at=start + length,
+        capacity=capacity,
+        signed_up=len(signed_up),
+        **fields,
+    )
+    session.add(activity)
+    await session.flush()
+    for person in signed_up:
+        session.add(
+            ActivitySignup(activity_id=activity.id, user_id=person.id, status="signed_up", updated_at=start)
+        )
+    await session.commit()
+    return activity
 
 
 def photo(fmt: str = "PNG", *, size: tuple[int, int] = (64, 48), gps: bool = False) -> bytes:

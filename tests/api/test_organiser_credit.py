@@ -10,30 +10,26 @@ from datetime import timedelta
 from sqlmodel import select
 
 from app import clock
-from app.models.activities import Activity, Attendance
+from app.models.activities import Attendance
 from app.models.timebank import LedgerAccount
 from app.services import qr
-from tests.factories import auth, make_tree, make_user
+from tests.factories import auth, make_activity, make_tree, make_user
 
 API = "/api/v1/activities"
 
 
 async def _activity(session, tree, creator, *, minutes=60, starts_in=timedelta(minutes=5), org=None):
-    start = clock.now() + starts_in
-    act = Activity(
-        org_id=(org or tree.compound).id,
+    return await make_activity(
+        session,
+        org=org or tree.compound,
         title="清理楼道",
-        kind="志愿服务",
-        starts_at=start,
-        ends_at=start + timedelta(minutes=minutes),
+        starts_in=starts_in,
+        length=timedelta(minutes=minutes),
         capacity=10,
         credit_minutes=minutes,
         signup_required=False,
         created_by_id=creator.id,
     )
-    session.add(act)
-    await session.commit()
-    return act
 
 
 async def _balance(session, user) -> int:

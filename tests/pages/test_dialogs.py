@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app import clock
 from app.models.activities import Activity, ActivitySignup
-from tests.factories import make_tree, make_user
+from tests.factories import make_activity, make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -19,17 +19,7 @@ async def test_cancelling_a_sign_up_asks_first_and_再想想_keeps_it(page, page
     async with page_db.session() as s:
         tree = await make_tree(s)
         user = await make_user(s, name="赵阿姨", home=tree.compound)
-        start = clock.now() + timedelta(days=1)
-        act = Activity(
-            org_id=tree.compound.id,
-            title="包饺子",
-            kind="志愿服务",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            capacity=5,
-        )
-        s.add(act)
-        await s.commit()
+        act = await make_activity(s, org=tree.compound, title="包饺子", starts_in=timedelta(days=1))
     await login(page, user)
     await page.goto(f"/activities/{act.id}")
     await page.get_by_role("button", name="我要报名").tap()
@@ -113,23 +103,18 @@ async def _closable(page_db):
         tree = await make_tree(s)
         staff = await make_user(s, name="周书记", role=(tree.community, "staff"))
         volunteer = await make_user(s, name="吴阿姨", home=tree.compound)
-        start = clock.now() - timedelta(hours=1)
-        act = Activity(
-            org_id=tree.compound.id,
+        act = await make_activity(
+            s,
+            org=tree.compound,
             title="义务理发",
-            kind="志愿服务",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            capacity=5,
+            starts_in=-timedelta(hours=1),
             credit_minutes=60,
             signup_required=False,
         )
-        s.add(act)
-        await s.commit()
         attendance, _, _ = await activity_attendance.attend(
             s, activity=act, user=volunteer, method="phone", acted_by_id=staff.id
         )
-        attendance.signed_in_at = start  # came at the start: an hour to credit
+        attendance.signed_in_at = act.starts_at  # came at the start: an hour to credit
         s.add(attendance)
         await s.commit()
     return staff, volunteer, act

@@ -5,9 +5,7 @@ from datetime import timedelta
 import pytest
 from playwright.async_api import expect
 
-from app import clock
-from app.models.activities import Activity, ActivitySignup
-from tests.factories import make_tree, make_user
+from tests.factories import make_activity, make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -17,20 +15,14 @@ async def test_a_walk_in_is_let_in_beyond_capacity_and_shows_on_the_list(page, p
         tree = await make_tree(s)
         staff = await make_user(s, name="刘书记", home=tree.compound, role=(tree.community, "staff"))
         booked = await make_user(s, name="陈阿姨", home=tree.compound)
-        start = clock.now() - timedelta(minutes=5)
-        act = Activity(
-            org_id=tree.compound.id,
+        act = await make_activity(
+            s,
+            org=tree.compound,
             title="重阳节包饺子",
-            kind="志愿服务",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
+            starts_in=-timedelta(minutes=5),
             capacity=1,
-            signed_up=1,
+            signed_up=[booked],
         )
-        s.add(act)
-        await s.flush()
-        s.add(ActivitySignup(activity_id=act.id, user_id=booked.id, status="signed_up", updated_at=start))
-        await s.commit()
     await login(page, staff)
     await page.goto(f"/activities/{act.id}")
     await page.get_by_label("手机号").fill("13900004444")

@@ -7,10 +7,9 @@ import pytest
 from playwright.async_api import expect
 
 from app import clock
-from app.models.activities import Activity
 from app.models.stations import Station
 from app.services import qr
-from tests.factories import make_tree, make_user
+from tests.factories import make_activity, make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -75,18 +74,15 @@ async def test_activity_code_signs_in_a_signed_up_resident(page, page_db, login)
     async with page_db.session() as s:
         tree = await make_tree(s)
         person = await make_user(s, name="张阿姨", home=tree.compound)
-        start = clock.now() + timedelta(minutes=10)
-        activity = Activity(
-            org_id=tree.compound.id,
+        activity = await make_activity(
+            s,
+            org=tree.compound,
             title="主题党日",
             kind="主题党日",
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-            capacity=5,
+            starts_in=timedelta(minutes=10),
+            length=timedelta(hours=1),
             signup_required=True,
         )
-        s.add(activity)
-        await s.commit()
     await login(page, person)
     await page.goto(f"/activities/{activity.id}")
     await page.get_by_role("button", name="我要报名").tap()

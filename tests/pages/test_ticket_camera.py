@@ -11,9 +11,9 @@ from playwright.async_api import expect
 from sqlmodel import select
 
 from app import clock
-from app.models.activities import Activity, ActivitySignup, Attendance
+from app.models.activities import Attendance
 from app.services import qr
-from tests.factories import make_tree, make_user
+from tests.factories import make_activity, make_tree, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -39,20 +39,9 @@ async def test_the_organiser_scans_a_ticket_with_the_camera(page, page_db, login
         tree = await make_tree(s)
         staff = await make_user(s, name="刘书记", home=tree.compound, role=(tree.community, "staff"))
         granny = await make_user(s, name="周奶奶", home=tree.compound)
-        start = clock.now() - timedelta(minutes=5)
-        act = Activity(
-            org_id=tree.compound.id,
-            title="义诊",
-            kind="志愿服务",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            capacity=5,
-            signed_up=1,
+        act = await make_activity(
+            s, org=tree.compound, title="义诊", starts_in=-timedelta(minutes=5), signed_up=[granny]
         )
-        s.add(act)
-        await s.flush()
-        s.add(ActivitySignup(activity_id=act.id, user_id=granny.id, status="signed_up", updated_at=start))
-        await s.commit()
     out = io.BytesIO()
     segno.make(qr.ticket_token(act.id, granny.id), error="m").save(out, kind="png", scale=8, border=4)
     png = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()

@@ -11,7 +11,7 @@ from app.models.activities import Activity, ActivitySignup, Attendance, SignupSt
 from app.models.stations import Checkin, DutyShift, ShiftSignup, Station
 from app.models.user import User
 from app.services import qr
-from tests.factories import auth, make_tree, make_user, next_phone
+from tests.factories import auth, make_activity, make_tree, make_user, next_phone
 
 BATCH = 50  # requests in flight at once: enough to collide, bounded for a shared 2-core machine
 
@@ -39,20 +39,14 @@ async def _activity(live, *, capacity: int, credit_minutes: int = 0, signup_requ
     async with live.db.session() as s:
         tree = await make_tree(s)
         staff = await make_user(s, role=(tree.community, "staff"))
-        start = clock.now() + timedelta(minutes=5)
-        activity = Activity(
-            org_id=tree.compound.id,
-            title="志愿服务",
-            kind="志愿服务",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
+        activity = await make_activity(
+            s,
+            org=tree.compound,
             capacity=capacity,
             credit_minutes=credit_minutes,
             signup_required=signup_required,
             created_by_id=staff.id,
         )
-        s.add(activity)
-        await s.commit()
         return tree, staff, activity
 
 
