@@ -6,7 +6,8 @@ import pytest
 from playwright.async_api import expect
 from sqlmodel import select
 
-from app.models.activities import ActivitySignup
+from app import clock
+from app.models.activities import Activity, ActivitySignup
 from tests.factories import make_activity, make_tree, make_user
 
 pytestmark = pytest.mark.browser
@@ -102,23 +103,18 @@ async def _closable(page_db):
         tree = await make_tree(s)
         staff = await make_user(s, name="周书记", role=(tree.community, "staff"))
         volunteer = await make_user(s, name="吴阿姨", home=tree.compound)
-        start = clock.now() - timedelta(hours=1)
-        act = Activity(
-            org_id=tree.compound.id,
+        act = await make_activity(
+            s,
+            org=tree.compound,
             title="义务理发",
-            kind="志愿服务",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            capacity=5,
+            starts_in=-timedelta(hours=1),
             credit_minutes=60,
             signup_required=False,
         )
-        s.add(act)
-        await s.commit()
         attendance, _, _ = await activity_attendance.attend(
             s, activity=act, user=volunteer, method="phone", acted_by_id=staff.id
         )
-        attendance.signed_in_at = start  # came at the start: an hour to credit
+        attendance.signed_in_at = act.starts_at  # came at the start: an hour to credit
         s.add(attendance)
         await s.commit()
     return staff, volunteer, act
