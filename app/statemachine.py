@@ -6,11 +6,11 @@ writes the history row (who, when, what, from which state to which) in the same 
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,6 +41,9 @@ class Machine:
     history: History
     noun: str  # 心愿, 事件 … for the messages a person sees
     labels: Mapping[str, str]  # status → Chinese
+    # action → a column stamped with the move's time the first time that action happens, never again
+    # (a milestone such as the first publish: a figure counts it once however often the row returns)
+    firsts: Mapping[str, str] = field(default_factory=dict)
 
     def allowed(self, action: str, status: str) -> bool:
         """Whether the table lets `action` happen from `status`."""
@@ -64,10 +67,14 @@ class Machine:
             raise InvalidState(f"{self.noun}当前状态为“{label}”，不能进行此操作")
         now = clock.now()
         model: Any = self.model  # a table model: its columns are known only at run time
+        stamps = {}
+        if action in self.firsts:
+            column = self.firsts[action]
+            stamps[column] = func.coalesce(getattr(model, column), now)
         result = await session.exec(
             update(model)
             .where(model.id == row.id, model.status == row.status, *where)
-            .values(status=rule.target, updated_at=now, **(values or {}))
+            .values(status=rule.target, updated_at=now, **stamps, **(values or {}))
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:

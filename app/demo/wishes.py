@@ -337,4 +337,9 @@ async def _spread_history(session: AsyncSession) -> None:
             at = stamp if stamp is not None and stamp >= at else at + timedelta(hours=1)
             event.at = at
             session.add(event)
+        # The milestones follow the steps they mark (the machine stamped them at seeding time).
+        published = [e.at for e in events if e.action == "publish"]
+        wish.first_published_at = published[0] if published else None
+        wish.first_claimed_at = claims[0].claimed_at if claims else None
+        session.add(wish)
     await session.flush()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import CreatedAt, Day, Id, Input, Instant, TimeField
@@ -71,6 +71,14 @@ class WishCategory(SQLModel, table=True):
 
 class Wish(SQLModel, table=True):
     __tablename__ = "wishes"
+    # The funnel counts each stage by its date (figures.FIGURES): an index per milestone keeps a
+    # month's or a year's count off a whole-table scan.
+    __table_args__ = (
+        Index("ix_wishes_created_at", "created_at"),
+        Index("ix_wishes_first_published_at", "first_published_at"),
+        Index("ix_wishes_first_claimed_at", "first_claimed_at"),
+        Index("ix_wishes_verified_at", "verified_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="orgs.id", index=True)
@@ -92,6 +100,10 @@ class Wish(SQLModel, table=True):
     assigned_team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)
     assigned_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     published_at: datetime | None = TimeField(default=None, nullable=True)
+    # Milestones, stamped once by the state machine (wish_machine.MACHINE.firsts): the first publish
+    # and the first claim, kept when a wish is released and claimed again.
+    first_published_at: datetime | None = TimeField(default=None, nullable=True)
+    first_claimed_at: datetime | None = TimeField(default=None, nullable=True)
     claimer_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     claim_id: int | None = Field(default=None)
     claimed_at: datetime | None = TimeField(default=None, nullable=True)

@@ -22,7 +22,7 @@ from app.models.events import EventStatus, GridEvent
 from app.models.feedback import MemberFeedback
 from app.models.member_reports import MemberReport, ReportStatus
 from app.models.stations import Checkin, CheckinKind, DutyShift, ShiftSignup, Station
-from app.models.wishes import Wish, WishClaim, WishEvent
+from app.models.wishes import Wish
 from app.permissions import in_subtree
 
 
@@ -38,8 +38,8 @@ class Figure:
 # The table. Change a definition here and everything that shows the figure follows.
 FIGURES: tuple[Figure, ...] = (
     Figure("wishes.posted", "心愿发布", "本期提交的心愿（不论此后状态）", Wish.created_at),
-    Figure("wishes.published", "心愿上墙", "本期审核通过上墙的心愿（首次上墙）", WishEvent.at),
-    Figure("wishes.claimed", "心愿认领", "本期首次被认领的心愿", WishClaim.claimed_at),
+    Figure("wishes.published", "心愿上墙", "本期审核通过上墙的心愿（首次上墙）", Wish.first_published_at),
+    Figure("wishes.claimed", "心愿认领", "本期首次被认领的心愿", Wish.first_claimed_at),
     Figure("wishes.verified", "心愿验收", "本期验收的心愿", Wish.verified_at),
     Figure(
         "minutes_served",
@@ -164,23 +164,12 @@ def rows(key: str, *, path: str, lo: datetime, hi: datetime, now: datetime):  # 
             here, dated(key, lo, hi)
         )
     if key == "wishes.published":
-        return (
-            select(*_cols(Wish.id, WishEvent.at, Wish.title, Wish.poster_id, Wish.org_id))
-            .join(Wish, Wish.id == WishEvent.wish_id)
-            .where(here, WishEvent.action == "publish", dated(key, lo, hi))
-        )
+        return select(
+            *_cols(Wish.id, Wish.first_published_at, Wish.title, Wish.poster_id, Wish.org_id)
+        ).where(here, dated(key, lo, hi))
     if key == "wishes.claimed":
-        first = (
-            select(WishClaim.wish_id, func.min(WishClaim.claimed_at).label("first_at"))
-            .join(Wish, Wish.id == WishClaim.wish_id)
-            .where(here, WishClaim.claimed_at < hi)
-            .group_by(WishClaim.wish_id)
-            .subquery()
-        )
-        return (
-            select(*_cols(Wish.id, first.c.first_at, Wish.title, Wish.claimer_id, Wish.org_id))
-            .join(Wish, Wish.id == first.c.wish_id)
-            .where(dated(key, lo, hi, first.c.first_at))
+        return select(*_cols(Wish.id, Wish.first_claimed_at, Wish.title, Wish.claimer_id, Wish.org_id)).where(
+            here, dated(key, lo, hi)
         )
     if key in ("wishes.verified", "wish_minutes"):
         stmt = select(

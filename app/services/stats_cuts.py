@@ -33,7 +33,7 @@ from app.models.stats import (
     UnitStats,
 )
 from app.models.user import User
-from app.models.wishes import Wish, WishClaim
+from app.models.wishes import Wish
 from app.permissions import ADMIN_ONLY, alliance_id, has_role_over, in_subtree, require_role_over
 from app.services import figures, lookups
 from app.services import orgs as orgs_service
@@ -253,23 +253,13 @@ async def cuts_of(session: AsyncSession, *, org: Org, start: date | None, end: d
     ]
 
     # Time to claim (publish → first claim, for wishes first claimed in the period) and to finish (first
-    # claim → verify, for wishes verified in it): one join over the wishes' first claims, no id lists.
-    first = (
-        select(WishClaim.wish_id, func.min(WishClaim.claimed_at).label("first_at"))
-        .join(Wish, col(Wish.id) == col(WishClaim.wish_id))
-        .where(here, col(WishClaim.claimed_at) < hi)
-        .group_by(col(WishClaim.wish_id))
-        .subquery()
-    )
+    # claim → verify, for wishes verified in it), from the wishes' own milestones.
     timings = (
         await session.exec(
-            select(first.c.first_at, Wish.published_at, Wish.verified_at)
-            .join(Wish, col(Wish.id) == first.c.wish_id)
-            .where(
-                or_(
-                    figures.dated("wishes.claimed", lo, hi, first.c.first_at),
-                    figures.dated("wishes.verified", lo, hi),
-                )
+            select(Wish.first_claimed_at, Wish.published_at, Wish.verified_at).where(
+                here,
+                or_(figures.dated("wishes.claimed", lo, hi), figures.dated("wishes.verified", lo, hi)),
+                col(Wish.first_claimed_at).is_not(None),
             )
         )
     ).all()

@@ -41,6 +41,7 @@ MACHINE = Machine(
     ),
     noun="心愿",
     labels=STATUS_LABELS,
+    firsts={"publish": "first_published_at", "claim": "first_claimed_at"},  # the funnel's milestones
 )
 
 

@@ -28,6 +28,7 @@ async def _wish(session, *, org, poster, stage: str, claimer=None, at=T0, minute
                 wish_id=wish.id, at=at, action="publish", from_status="submitted", to_status="published"
             )
         )
+        wish.first_published_at = at  # the milestone the machine stamps on the first publish
     if stage in ("claimed", "verified"):
         session.add(
             WishClaim(
@@ -38,6 +39,7 @@ async def _wish(session, *, org, poster, stage: str, claimer=None, at=T0, minute
             )
         )
         wish.claimer_id = claimer.id
+        wish.first_claimed_at = at + timedelta(hours=1)  # and on the first claim
     if stage == "verified":
         wish.verified_at = at + timedelta(days=1)
         wish.credit_minutes = minutes
