@@ -65,13 +65,15 @@ SEED = [
     (
         "wishes",
         """INSERT INTO wishes (org_id, poster_id, title, description, category, status, photos, created_at,
-                               updated_at, published_at, claimer_id, claimed_at, done_at, confirmed_at,
-                               verified_at, credit_minutes)
+                               updated_at, published_at, first_published_at, claimer_id, claimed_at,
+                               first_claimed_at, done_at, confirmed_at, verified_at, credit_minutes)
            SELECT org_id, poster, '微心愿' || g, '', (ARRAY['助老','助学','助残','环境','其他'])[1 + g % 5],
                   (ARRAY['submitted','published','claimed','done','confirmed','verified','verified','verified'])[1 + g % 8],
                   '[]', posted, posted,
                   CASE WHEN g % 8 >= 1 THEN posted + interval '1 day' END,
+                  CASE WHEN g % 8 >= 1 THEN posted + interval '1 day' END,
                   CASE WHEN g % 8 >= 2 THEN helper END,
+                  CASE WHEN g % 8 >= 2 THEN posted + interval '2 days' END,
                   CASE WHEN g % 8 >= 2 THEN posted + interval '2 days' END,
                   CASE WHEN g % 8 >= 3 THEN posted + interval '4 days' END,
                   CASE WHEN g % 8 >= 4 THEN posted + interval '5 days' END,

@@ -24,3 +24,13 @@ async def test_stats_and_lists_check_out_one_connection_per_request(live):
                 assert len(checkouts) == 1, url
     finally:
         event.remove(live.db.engine.sync_engine, "checkout", counted)
+
+
+async def test_app_connections_run_without_jit(live):
+    """PostgreSQL's JIT compiles any plan above jit_above_cost; the app's connections turn it off."""
+    if live.db.engine.dialect.name != "postgresql":
+        return  # SQLite has no JIT
+    from sqlalchemy import text
+
+    async with live.db.session(write=False) as s:
+        assert (await s.exec(text("SHOW jit"))).scalar() == "off"
