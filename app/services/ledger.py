@@ -1,6 +1,8 @@
 """The ledger's one posting function, and the checks that prove the ledger balances and is untampered.
 
-Every module that moves minutes calls `post` (or `credit_service`, built on it). A posting:
+Every module that moves minutes calls `post` (or `credit_service`, built on it; `credit_many` is
+`credit_service` for a batch, writing what one `credit_service` per credit would, with the same
+`txn_hash` and `tallies`, in a bounded number of statements). A posting:
 1. locks the accounts it touches, in id order (no deadlocks), and nothing else: postings on
    disjoint accounts run side by side (there is no global chain head);
 2. refuses to take a person below zero (the database's CHECK refuses it too);

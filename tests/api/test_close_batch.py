@@ -5,6 +5,7 @@ one, and the books proving it (`verify`, `reconcile`), also after the close is u
 
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from app import clock
@@ -122,3 +123,34 @@ async def test_closing_300_attendees_takes_as_many_statements_as_closing_3(clien
     _, again = await _close(client, db, large, staff)
     assert again["credited"] == 300
     await _books_prove(session)
+
+
+async def test_an_attendance_settled_meanwhile_is_left_to_whoever_settled_it(client, session, monkeypatch):
+    """The close's one conditional UPDATE wins only the attendances still unsettled: one settled
+    between the close's read and its UPDATE (as a sign-out would) keeps its minutes and gets no credit."""
+    tree = await make_tree(session)
+    staff = await make_user(session, role=(tree.community, "staff"))
+    act, people = await _crowd(session, tree, staff, 4)
+    session.expunge_all()
+    policy_for = credit.policy_for
+
+    async def meanwhile(s, *, org_id):
+        await s.exec(
+            update(Attendance)
+            .where(Attendance.activity_id == act.id, Attendance.user_id == people[0].id)
+            .values(credited_minutes=45, credit_round=0)
+        )
+        return await policy_for(s, org_id=org_id)
+
+    monkeypatch.setattr(credit, "policy_for", meanwhile)
+    closed = await client.post(f"{API}/{act.id}/close", headers=auth(staff))
+    assert (closed.status_code, closed.json()["credited"]) == (200, 3), closed.text
+    assert await ledger.find_by_ref(session, ref_type="activity", ref_id=act.id, user_id=people[0].id) is None
+    assert await ledger.find_by_ref(session, ref_type="activity", ref_id=act.id, user_id=people[1].id)
+    session.expunge_all()
+    first = (
+        await session.exec(
+            select(Attendance).where(Attendance.activity_id == act.id, Attendance.user_id == people[0].id)
+        )
+    ).one()
+    assert (first.credited_minutes, first.credited_by_close) == (45, False)
