@@ -5,9 +5,10 @@
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import clock
@@ -248,24 +249,12 @@ async def _credit_attendance(
     UPDATE of `credited_minutes` decides who settles it; the ledger is idempotent too, by the
     reference of the activity's crediting round (`close_round`, read under the activity's lock)."""
     policy = policy or await credit_rule.policy_for(session, org_id=activity.org_id)
-    stay = policy.stay(
-        signed_in_at=attendance.signed_in_at,
-        signed_out_at=attendance.signed_out_at,
-        starts_at=activity.starts_at,
-        ends_at=activity.ends_at,
-        closed_at=activity.closed_at,
-    )
 
     async def settle(minutes: int) -> bool:
         won = await session.exec(
             update(Attendance)
             .where(Attendance.id == attendance.id, Attendance.credited_minutes.is_(None))
-            .values(
-                credited_minutes=minutes,
-                credited_at=clock.now(),
-                credit_round=close_round,
-                credited_by_close=by_close,
-            )
+            .values(credited_minutes=minutes, **_settled(close_round, by_close=by_close))
         )
         return won.rowcount == 1
 
@@ -275,18 +264,44 @@ async def _credit_attendance(
         session,
         org_id=activity.org_id,
         user_id=attendance.user_id,
-        served=stay if credit_rule.is_service_kind(activity.kind) else 0,
-        bound=credit_rule.CreditPolicy.activity_bound(
-            starts_at=activity.starts_at, ends_at=activity.ends_at, stated=activity.credit_minutes
-        ),
+        served=_served(policy, activity, attendance),
+        bound=_bound(activity),
         ref_type=ref_type,
         ref_id=ref_id,
-        memo=f"参加活动：{activity.title}",
+        memo=_memo(activity),
         actor_id=actor_id,
         policy=policy,
         settle=settle,
     )
     return credited is not None
+
+
+def _served(policy: credit_rule.CreditPolicy, activity: Activity, attendance: Attendance) -> int:
+    """What an attendance serves before bounding and rounding: service kinds the stay, others nothing."""
+    if not credit_rule.is_service_kind(activity.kind):
+        return 0
+    return policy.stay(
+        signed_in_at=attendance.signed_in_at,
+        signed_out_at=attendance.signed_out_at,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        closed_at=activity.closed_at,
+    )
+
+
+def _bound(activity: Activity) -> int:
+    return credit_rule.CreditPolicy.activity_bound(
+        starts_at=activity.starts_at, ends_at=activity.ends_at, stated=activity.credit_minutes
+    )
+
+
+def _memo(activity: Activity) -> str:
+    return f"参加活动：{activity.title}"
+
+
+def _settled(close_round: int, *, by_close: bool) -> dict:
+    """What settling an attendance records beside its minutes."""
+    return {"credited_at": clock.now(), "credit_round": close_round, "credited_by_close": by_close}
 
 
 async def sign_out(
@@ -397,26 +412,57 @@ async def settle(session: AsyncSession, *, activity: Activity, actor_id: int) ->
     activity.closed_at, activity.close_round = now, close_round
     rows = (
         await session.exec(
-            select(Attendance).where(
+            select(Attendance)
+            .where(
                 Attendance.activity_id == activity.id,
                 Attendance.credited_minutes.is_(None),
                 Attendance.user_id != actor_id,
             )
+            .order_by(col(Attendance.id))
         )
     ).all()
-    policy = await credit_rule.policy_for(session, org_id=activity.org_id)
     credited = 0
-    for attendance in rows:
-        if await _credit_attendance(
+    if rows:
+        policy = await credit_rule.policy_for(session, org_id=activity.org_id)
+        ids = [cast(int, a.id) for a in rows]
+
+        async def settle_all(minutes: list[int]) -> list[bool]:
+            """Every attendance's minutes in one conditional UPDATE; a sign-out that settled one first wins it."""
+            settled = _settled(close_round, by_close=True)
+            won = set(
+                (
+                    await session.exec(
+                        update(Attendance)
+                        .where(col(Attendance.id).in_(ids), Attendance.credited_minutes.is_(None))
+                        .values(
+                            credited_minutes=case(dict(zip(ids, minutes, strict=True)), value=Attendance.id),
+                            **settled,
+                        )
+                        .returning(Attendance.id)
+                        .execution_options(synchronize_session=False)
+                    )
+                ).scalars()
+            )
+            for attendance, decided in zip(rows, minutes, strict=True):
+                if attendance.id in won:  # the loaded rows read what was written, as an ORM update's would
+                    for name, value in {"credited_minutes": decided, **settled}.items():
+                        set_committed_value(attendance, name, value)
+            return [i in won for i in ids]
+
+        ref_type, ref_id = credit_ref(activity.id, close_round)
+        decided = await credit_rule.award_many(
             session,
-            activity=activity,
-            attendance=attendance,
+            org_id=activity.org_id,
+            claims=[
+                credit_rule.Claim(a.user_id, _served(policy, activity, a), ref_type, ref_id, _memo(activity))
+                for a in rows
+            ],
+            bound=_bound(activity),
             actor_id=actor_id,
-            close_round=close_round,
-            by_close=True,
             policy=policy,
-        ):
-            credited += 1
+            settle=settle_all,
+        )
+        credited = sum(minutes is not None for minutes in decided)
     attended = select(Attendance.user_id).where(Attendance.activity_id == activity.id)
     await session.exec(
         update(ActivitySignup)

@@ -158,6 +158,34 @@ async def policy_for(session: AsyncSession, *, org_id: int | None) -> CreditPoli
     return CreditPolicy.of(await timebank_policy.policy_for(session, org_id=org_id))
 
 
+@dataclass(frozen=True)
+class Claim:
+    """One person's served minutes toward one reference, for `award_many`."""
+
+    user_id: int
+    served: int
+    ref_type: str
+    ref_id: int
+    memo: str
+
+
+async def _decide(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    served: list[int],
+    bound: int,
+    policy: CreditPolicy | None,
+    settle: Callable[[list[int]], Awaitable[list[bool]]] | None,
+) -> list[int | None]:
+    """The rule's decision, shared by `award` and `award_many`: each served time bounded by `bound` and
+    rounded by the alliance's unit, then settled on the domain's rows; None where another settled first."""
+    policy = policy or await policy_for(session, org_id=org_id)
+    minutes = [policy.served(s, bound=bound) for s in served]
+    won = await settle(minutes) if settle is not None else [True] * len(minutes)
+    return [m if w else None for m, w in zip(minutes, won, strict=True)]
+
+
 async def award(
     session: AsyncSession,
     *,
@@ -180,21 +208,58 @@ async def award(
     and says whether this call won; a loser (someone settled it first) gets None and posts nothing.
     The ledger is idempotent by reference as well. Flushes only; the caller's use case commits.
     """
-    policy = policy or await policy_for(session, org_id=org_id)
-    minutes = policy.served(served, bound=bound)
-    if settle is not None and not await settle(minutes):
-        return None
-    await post(
+
+    async def settle_one(minutes: list[int]) -> list[bool]:
+        return [await settle(minutes[0])] if settle is not None else [True]
+
+    (minutes,) = await _decide(
+        session, org_id=org_id, served=[served], bound=bound, policy=policy, settle=settle_one
+    )
+    if minutes is not None:
+        await post(
+            session,
+            org_id=org_id,
+            user_id=user_id,
+            minutes=minutes,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            memo=memo,
+            actor_id=actor_id,
+        )
+    return minutes
+
+
+async def award_many(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    claims: list[Claim],
+    bound: int,
+    actor_id: int | None,
+    policy: CreditPolicy | None = None,
+    settle: Callable[[list[int]], Awaitable[list[bool]]] | None = None,
+) -> list[int | None]:
+    """`award` for many people under one bound (an activity's attendees at its close), in a bounded
+    number of statements: the same decision per claim, then one batch through the ledger
+    (`ledger.credit_many`, idempotent by reference as `award`'s posting).
+
+    `settle(minutes)` records every claim's decided minutes on the domain's rows at once (a conditional
+    UPDATE) and says which claims it won; the others get None and post nothing. Flushes only.
+    """
+    decided = await _decide(
+        session, org_id=org_id, served=[c.served for c in claims], bound=bound, policy=policy, settle=settle
+    )
+    await ledger_service.credit_many(
         session,
         org_id=org_id,
-        user_id=user_id,
-        minutes=minutes,
-        ref_type=ref_type,
-        ref_id=ref_id,
-        memo=memo,
+        credits=[
+            ledger_service.Credit(c.user_id, minutes, c.ref_type, c.ref_id, c.memo)
+            for c, minutes in zip(claims, decided, strict=True)
+            if minutes  # None (settled by another) or 0 post nothing
+        ],
         actor_id=actor_id,
     )
-    return minutes
+    return decided
 
 
 async def post(

@@ -1,6 +1,8 @@
 """The ledger's one posting function, and the checks that prove the ledger balances and is untampered.
 
-Every module that moves minutes calls `post` (or `credit_service`, built on it). A posting:
+Every module that moves minutes calls `post` (or `credit_service`, built on it; `credit_many` is
+`credit_service` for a batch, writing what one `credit_service` per credit would, with the same
+`txn_hash` and `tallies`, in a bounded number of statements). A posting:
 1. locks the accounts it touches, in id order (no deadlocks), and nothing else: postings on
    disjoint accounts run side by side (there is no global chain head);
 2. refuses to take a person below zero (the database's CHECK refuses it too);
@@ -17,12 +19,12 @@ account's lock, which also orders their ids.
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import NamedTuple, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
@@ -76,7 +78,15 @@ async def _make_account(
     session: AsyncSession, *, kind: str, user_id: int | None = None, org_id: int | None = None
 ) -> None:
     """INSERT … ON CONFLICT DO NOTHING: the unique keys (user; kind and org) decide who made it first."""
-    values = {
+    values = _new_account(kind=kind, user_id=user_id, org_id=org_id, now=clock.now())
+    await session.exec(dialect_insert(session, LedgerAccount).values(**values).on_conflict_do_nothing())
+
+
+def _new_account(
+    *, kind: str, now: datetime, user_id: int | None = None, org_id: int | None = None
+) -> dict[str, object]:
+    """An empty account's row: nothing in it, its chain at the genesis."""
+    return {
         "kind": kind,
         "user_id": user_id,
         "org_id": org_id,
@@ -85,9 +95,8 @@ async def _make_account(
         "spent_minutes": 0,
         "version": 0,
         "last_hash": GENESIS_HASH,
-        "created_at": clock.now(),
+        "created_at": now,
     }
-    await session.exec(dialect_insert(session, LedgerAccount).values(**values).on_conflict_do_nothing())
 
 
 async def issuer_org_id(session: AsyncSession, *, org_id: int) -> int:
@@ -116,17 +125,21 @@ async def lock_accounts(session: AsyncSession, account_ids: Iterable[int]) -> di
     """Lock these accounts FOR UPDATE in id order (one order everywhere: no deadlocks) and read them
     as the database holds them. A use case that must read a balance and decide before posting takes
     them first; `post` taking them again is free. SQLite writers already hold the write lock."""
-    ids = sorted(set(account_ids))
-    locked = (
+    locked = await _lock(session, col(LedgerAccount.id).in_(sorted(set(account_ids))))
+    return {cast(int, a.id): a for a in locked}
+
+
+async def _lock(session: AsyncSession, where: ColumnElement[bool]) -> Sequence[LedgerAccount]:
+    """The accounts `where` picks, locked FOR UPDATE in id order and read as the database holds them."""
+    return (
         await session.exec(
             select(LedgerAccount)
-            .where(col(LedgerAccount.id).in_(ids))
+            .where(where)
             .order_by(col(LedgerAccount.id))
             .with_for_update()
             .execution_options(populate_existing=True)
         )
     ).all()
-    return {cast(int, a.id): a for a in locked}
 
 
 def txn_hash(
@@ -174,6 +187,20 @@ def hash_of(txn: LedgerTxn, entries: list[LedgerEntry]) -> str:
             for e in entries
         ],
     )
+
+
+def tallies(account: LedgerAccount, *, kind: str, delta: int) -> tuple[int, int]:
+    """The account's earned and spent minutes after a leg of `delta` in a txn of `kind`: a person's
+    earning kinds count toward earned (star levels), corrections take it back, spending counts spent."""
+    earned, spent = account.earned_minutes, account.spent_minutes
+    if account.kind == AccountKind.person:
+        if delta > 0 and kind in EARNING_KINDS:
+            earned += delta
+        elif delta < 0 and kind == TxnKind.correction:
+            earned = max(0, earned + delta)
+        elif delta < 0 and kind in SPENDING_KINDS:
+            spent -= delta
+    return earned, spent
 
 
 async def post(
@@ -261,14 +288,7 @@ async def post(
     )
     for account_id, delta, after, version, _ in entries:
         account = by_id[account_id]
-        earned, spent = account.earned_minutes, account.spent_minutes
-        if account.kind == AccountKind.person:
-            if delta > 0 and kind in EARNING_KINDS:
-                earned += delta
-            elif delta < 0 and kind == TxnKind.correction:
-                earned = max(0, earned + delta)
-            elif delta < 0 and kind in SPENDING_KINDS:
-                spent -= delta
+        earned, spent = tallies(account, kind=kind, delta=delta)
         await session.exec(
             update(LedgerAccount)
             .where(col(LedgerAccount.id) == account_id)
@@ -325,6 +345,176 @@ async def credit_service(
         ref_id=ref_id,
         ref_user_id=user_id,
     )
+
+
+BATCH = 1000  # rows per multi-row INSERT: 9 columns each, well within either database's bound parameters
+
+
+def _parts(rows: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    return [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
+
+
+class Credit(NamedTuple):
+    """One service credit of a batch: `minutes` to `user_id`, once per (ref_type, ref_id, user_id)."""
+
+    user_id: int
+    minutes: int
+    ref_type: str
+    ref_id: int
+    memo: str
+
+
+async def credit_many(
+    session: AsyncSession, *, org_id: int, credits: Sequence[Credit], actor_id: int | None
+) -> dict[tuple[str, int, int], int]:
+    """`credit_service` for many people at once (closing an activity of hundreds), with its rules and
+    results: the same txns, entries, balances, earned minutes and per-account chains as crediting them
+    one by one in this order, in a bounded number of statements whatever their number.
+
+    Makes missing person accounts in one INSERT … ON CONFLICT DO NOTHING; locks the issuing account
+    and every person's in id order in one SELECT … FOR UPDATE; reads the references already credited
+    in one query (idempotent by (ref_type, ref_id, user_id), as `credit_service`: those post nothing);
+    computes each txn's entries and hash in order (the issuing account's chain runs from one txn of
+    the batch to the next); then inserts the txns, the entries and moves the accounts in one
+    statement each. Returns (ref_type, ref_id, user_id) → the txn id that credits it (new or earlier);
+    minutes <= 0 post nothing. Only flushes; the caller commits.
+    """
+    wanted: dict[tuple[str, int, int], Credit] = {}
+    for c in credits:
+        if c.minutes > 0:
+            wanted.setdefault((c.ref_type, c.ref_id, c.user_id), c)  # a repeat in the batch is a replay
+    if not wanted:
+        return {}
+    issuer = await issuing_account(session, org_id=org_id)
+    user_ids = sorted({c.user_id for c in wanted.values()})
+    now = clock.now()
+    for part in _parts([_new_account(kind=AccountKind.person, user_id=u, now=now) for u in user_ids]):
+        await session.exec(dialect_insert(session, LedgerAccount).values(part).on_conflict_do_nothing())
+    locked = await _lock(
+        session,
+        or_(
+            col(LedgerAccount.id) == issuer.id,
+            and_(col(LedgerAccount.kind) == AccountKind.person, col(LedgerAccount.user_id).in_(user_ids)),
+        ),
+    )
+    issuer = next(a for a in locked if a.id == issuer.id)
+    person = {cast(int, a.user_id): a for a in locked if a.kind == AccountKind.person}
+    by_ref: dict[tuple[str, int], list[int]] = {}
+    for ref_type, ref_id, user_id in wanted:
+        by_ref.setdefault((ref_type, ref_id), []).append(user_id)
+    done = {
+        (cast(str, ref_type), cast(int, ref_id), cast(int, user_id)): cast(int, txn_id)
+        for txn_id, ref_type, ref_id, user_id in (
+            await session.exec(
+                select(LedgerTxn.id, LedgerTxn.ref_type, LedgerTxn.ref_id, LedgerTxn.ref_user_id).where(
+                    or_(
+                        *(
+                            and_(
+                                col(LedgerTxn.ref_type) == ref_type,
+                                col(LedgerTxn.ref_id) == ref_id,
+                                col(LedgerTxn.ref_user_id).in_(users),
+                            )
+                            for (ref_type, ref_id), users in by_ref.items()
+                        )
+                    )
+                )
+            )
+        ).all()
+    }
+    todo = [(key, c) for key, c in wanted.items() if key not in done]
+    if not todo:
+        return done
+    txns: list[dict[str, object]] = []
+    entries: list[list[tuple[int, int, int, int, str]]] = []
+    for (ref_type, ref_id, user_id), c in todo:
+        legs = sorted(
+            [(issuer, -c.minutes), (person[user_id], c.minutes)], key=lambda leg: cast(int, leg[0].id)
+        )
+        links = [
+            (cast(int, a.id), delta, a.balance_minutes + delta, a.version + 1, a.last_hash)
+            for a, delta in legs
+        ]
+        digest = txn_hash(
+            kind=TxnKind.earn,
+            memo=c.memo,
+            actor_id=actor_id,
+            org_id=org_id,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            ref_user_id=user_id,
+            created_at=now,
+            entries=links,
+        )
+        # The next txn of the batch links to this one: the accounts' heads move in memory, as `post`'s.
+        for (account, delta), (_, _, after, version, _) in zip(legs, links, strict=True):
+            earned, spent = tallies(account, kind=TxnKind.earn, delta=delta)
+            heads = {"balance_minutes": after, "earned_minutes": earned, "spent_minutes": spent}
+            for name, value in {**heads, "version": version, "last_hash": digest}.items():
+                set_committed_value(account, name, value)
+        txns.append(
+            {
+                "kind": TxnKind.earn,
+                "memo": c.memo,
+                "actor_id": actor_id,
+                "org_id": org_id,
+                "ref_type": ref_type,
+                "ref_id": ref_id,
+                "ref_user_id": user_id,
+                "created_at": now,
+                "hash": digest,
+            }
+        )
+        entries.append(links)
+    # Multi-row INSERTs (of up to BATCH txns each) return each txn's id by its hash (unique); the ids
+    # must rise in the batch's order (each account's chain is walked in id order), as they do when one
+    # INSERT's rows take the sequence's next values in turn.
+    id_of: dict[object, int] = {}
+    for part in _parts(txns):
+        stmt = insert(LedgerTxn).values(part).returning(col(LedgerTxn.id), col(LedgerTxn.hash))
+        id_of.update({h: cast(int, i) for i, h in (await session.exec(stmt)).all()})
+    ids = [id_of[t["hash"]] for t in txns]
+    if ids != sorted(ids):
+        raise RuntimeError("the batch's txn ids do not rise in its order")
+    await session.exec(
+        insert(LedgerEntry),
+        params=[
+            {
+                "txn_id": txn_id,
+                "account_id": account_id,
+                "amount_minutes": amount,
+                "balance_after_minutes": after,
+                "account_version": version,
+                "prev_hash": prev,
+            }
+            for txn_id, links in zip(ids, entries, strict=True)
+            for account_id, amount, after, version, prev in links
+        ],
+    )
+    moved = {cast(int, a.id): a for a in [issuer, *(person[key[2]] for key, _ in todo)]}
+    accounts = LedgerAccount.metadata.tables[LedgerAccount.__tablename__]  # Core: one executemany
+    await session.exec(
+        update(accounts)
+        .where(accounts.c.id == bindparam("account_id"))
+        .values(
+            balance_minutes=bindparam("balance"),
+            earned_minutes=bindparam("earned"),
+            spent_minutes=bindparam("spent"),
+            version=bindparam("new_version"),
+            last_hash=bindparam("new_hash"),
+        ),
+        params=[
+            {
+                "account_id": account_id,
+                "balance": a.balance_minutes,
+                "earned": a.earned_minutes,
+                "spent": a.spent_minutes,
+                "new_version": a.version,
+                "new_hash": a.last_hash,
+            }
+            for account_id, a in sorted(moved.items())
+        ],
+    )
+    return {**done, **{key: txn_id for (key, _), txn_id in zip(todo, ids, strict=True)}}
 
 
 async def find_by_ref(session: AsyncSession, *, ref_type: str, ref_id: int, user_id: int) -> LedgerTxn | None:
