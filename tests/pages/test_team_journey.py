@@ -54,7 +54,10 @@ async def test_join_approve_and_ask_for_help(browser, server, page_db, login, ax
     await page.click("#promises button[type=submit]")
     await expect(page.locator("#card")).to_contain_text("每周六上午义务理发")
     # The QR is a file of its own (an <img>), so it shows and prints.
-    assert await page.locator("#card img").evaluate("img => img.complete && img.naturalWidth") > 0
+    # (waited for: the card is re-rendered after the save and its image loads a moment later)
+    await page.wait_for_function(
+        "() => { const img = document.querySelector('#card img'); return img && img.complete && img.naturalWidth > 0 }"
+    )
     preview = await page.get_by_role("link", name="预览居民看到的页面").get_attribute("href")
     await ctx.close()
 
