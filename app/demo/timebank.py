@@ -8,9 +8,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import clock
 from app.demo.history import clock_at
 from app.models.activities import Activity, ActivitySignup, Attendance, SignupStatus
-from app.models.timebank import AccountKind, Redemption, Reward, TimebankPolicy, TxnKind
+from app.models.timebank import RedeemIn, Reward, TimebankPolicy, TransferIn
 from app.services import activity_attendance as attendance_service
-from app.services import ledger
+from app.services import timebank as timebank_service
+from app.services import timebank_rewards as rewards_service
 
 # (person, org where the service happened, minutes, memo) — each a past volunteer activity, credited
 # through the crediting rule's posting by that community's issuing account.
@@ -105,36 +106,19 @@ async def seed(session: AsyncSession, ctx) -> None:
         rewards[name] = reward
     await session.flush()
 
-    giver = await ledger.person_account(session, user_id=ctx.people["卫师傅"].id)
-    granny = await ledger.person_account(session, user_id=ctx.people["吴奶奶"].id)
-    await ledger.post(
-        session,
-        kind=TxnKind.transfer,
-        legs=[(giver, -60), (granny, 60)],
-        memo="转赠给吴奶奶",
-        actor_id=ctx.people["卫师傅"].id,
-    )
-
-    buyer = ctx.people["蒋志愿者"]
-    reward = rewards["鸡蛋一盒"]
-    reward.stock -= 1
-    account = await ledger.person_account(session, user_id=buyer.id)
-    shelf = await ledger.system_account(session, kind=AccountKind.shelf, org_id=reward.org_id)
-    txn = await ledger.post(
-        session,
-        kind=TxnKind.redeem,
-        legs=[(account, -reward.price_minutes), (shelf, reward.price_minutes)],
-        memo=f"兑换：{reward.name}",
-        actor_id=buyer.id,
-        org_id=reward.org_id,
-    )
-    session.add(
-        Redemption(
-            reward_id=cast(int, reward.id),
-            user_id=buyer.id,
-            actor_id=buyer.id,
-            txn_id=cast(int, txn.id),
-            minutes=reward.price_minutes,
+    # Yesterday, after the year's service: 卫师傅 gives his family an hour, 蒋志愿者 takes a box of eggs.
+    # Each goes through the use case's own core (policy, daily cap, storage cap, stock, locks, voucher).
+    yesterday = clock.now().replace(hour=2, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    with clock_at(yesterday):  # 10:00 China time
+        await timebank_service.give(
+            session,
+            data=TransferIn(to_phone=ctx.people["吴奶奶"].phone, minutes=60, memo="转赠给吴奶奶"),
+            actor=ctx.people["卫师傅"],
         )
-    )
-    await session.flush()
+    with clock_at(yesterday + timedelta(hours=5)):  # 15:00
+        await rewards_service.exchange(
+            session,
+            reward_id=cast(int, rewards["鸡蛋一盒"].id),
+            data=RedeemIn(),
+            actor=ctx.people["蒋志愿者"],
+        )

@@ -292,6 +292,18 @@ async def transfer(
     )
     if replay:
         return replay
+    assert row is not None  # claim gives a row whenever it does not replay
+    body = await give(session, data=data, actor=actor)
+    stored = await idem.complete(session, row, status_code=201, body=body.model_dump(mode="json"))
+    await session.commit()
+    return stored
+
+
+async def give(session: AsyncSession, *, data: TransferIn, actor: User) -> TransferPublic:
+    """Move the minutes to the family member at the clock's now, by every rule a transfer keeps: not to
+    oneself, a home first, the alliance's policy and daily cap (under the sender's advisory lock), the
+    balance, then the posting (which locks both accounts in id order). Flushes only; `transfer` keeps
+    the Idempotency-Key and commits (the demo calls this at a past time)."""
     if data.to_phone == actor.phone:
         raise Conflict("不能转赠给自己", code="cannot_transfer_to_self")
     if belonging_org_id(actor) is None:
@@ -323,7 +335,7 @@ async def transfer(
         memo=data.memo or f"转赠给{mask_name(recipient.name)}",
         actor_id=actor.id,
     )
-    body = TransferPublic(
+    return TransferPublic(
         txn_id=txn.id,
         minutes=data.minutes,
         to_user_id=recipient.id,
@@ -331,10 +343,7 @@ async def transfer(
         to_phone=mask_phone(recipient.phone),
         balance_minutes=source.balance_minutes,
         created_at=txn.created_at,
-    ).model_dump(mode="json")
-    stored = await idem.complete(session, row, status_code=201, body=body)
-    await session.commit()
-    return stored
+    )
 
 
 async def _transferred_since(session: AsyncSession, *, account_id: int, since: datetime) -> int:

@@ -177,6 +177,17 @@ async def redeem(
     if replay:
         return replay
     assert row is not None  # claim gives a row whenever it does not replay
+    body = await exchange(session, reward_id=reward_id, data=data, actor=actor)
+    stored = await idem.complete(session, row, status_code=201, body=body.model_dump(mode="json"))
+    await session.commit()
+    return stored
+
+
+async def exchange(session: AsyncSession, *, reward_id: int, data: RedeemIn, actor: User) -> RedemptionPublic:
+    """Redeem the reward at the clock's now, by every rule a redemption keeps: on the shelf, who may act
+    for whom, the person's alliance, the policy's age and storage cap, the accounts then the reward in one
+    lock order, one from stock, the posting, the voucher with its pickup code. Flushes only; `redeem`
+    keeps the Idempotency-Key and commits (the demo calls this at a past time)."""
     reward = await session.get(Reward, reward_id)
     if reward is None or not reward.active:
         raise NotFound("奖励不存在或已下架", code="reward_not_found")
@@ -240,7 +251,7 @@ async def redeem(
             detail={"reward_id": reward.id, "minutes": reward.price_minutes},
         )
     await session.refresh(reward)
-    body = RedemptionPublic(
+    return RedemptionPublic(
         redemption_id=cast(int, redemption.id),
         txn_id=cast(int, txn.id),
         reward_id=cast(int, reward.id),
@@ -250,10 +261,7 @@ async def redeem(
         stock_left=reward.stock,
         created_at=txn.created_at,
         pickup_code=redemption.pickup_code,
-    ).model_dump(mode="json")
-    stored = await idem.complete(session, row, status_code=201, body=body)
-    await session.commit()
-    return stored
+    )
 
 
 # ---- vouchers: the pickup code and the hand-over ----------------------------------------------------

@@ -1,5 +1,7 @@
 """`ejia reconcile`: the ledger and the records agree, on the demo and when they do not."""
 
+from datetime import timedelta
+
 from app.demo import load_demo
 from app.services import ledger
 from app.services.reconcile import reconcile
@@ -37,6 +39,23 @@ async def test_demo_statements_carry_the_day_the_service_happened(session):
         assert steps["verify"] == wish.verified_at
     months = {t.created_at.strftime("%Y-%m") for t in (await session.exec(select(LedgerTxn))).all()}
     assert len(months) >= 10  # a year of history, not one seeding moment
+    # The family transfer and the redemption went through the use cases, yesterday: the voucher has its
+    # pickup code and its time is the redeem txn's.
+    from app import clock
+    from app.models.timebank import Redemption, Reward
+
+    moved = (await session.exec(select(LedgerTxn).where(LedgerTxn.kind.in_(("transfer", "redeem"))))).all()
+    assert sorted((t.kind, t.memo) for t in moved) == [
+        ("redeem", "兑换：鸡蛋一盒"),
+        ("transfer", "转赠给吴奶奶"),
+    ]
+    assert all(t.created_at.date() == (clock.now() - timedelta(days=1)).date() for t in moved)
+    voucher = (await session.exec(select(Redemption))).one()
+    redeemed = next(t for t in moved if t.kind == "redeem")
+    assert (voucher.txn_id, voucher.status) == (redeemed.id, "redeemed")
+    assert abs((voucher.created_at - redeemed.created_at).total_seconds()) < 1
+    assert voucher.pickup_code is not None and len(voucher.pickup_code) == 8
+    assert (await session.get(Reward, voucher.reward_id)).stock == 14
 
 
 async def _events(session, wish_id):
