@@ -61,14 +61,20 @@ async def paginate(
             after = tuple_(*keys) < tuple_(*anchor) if newest_first else tuple_(*keys) > tuple_(*anchor)
         stmt = stmt.where(after)
     stmt = stmt.order_by(*(k.desc() if newest_first else k.asc() for k in keys)).limit(params.limit + 1)
-    rows = list((await session.exec(stmt)).all())
+    return cut(list((await session.exec(stmt)).all()), params, id_column.key)
+
+
+def cut(rows: list, params: PageParams, key: str = "id") -> tuple[list, str | None]:
+    """The page out of `rows` (fetched with limit + 1, so one more means there is a next page) and the
+    next cursor, the last row's `key`: for `paginate` and for statements built once that page themselves
+    (`WHERE id < :after ... LIMIT :limit + 1`, the cursor read with `decode_cursor`)."""
     more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None
     if more and rows:
         last_row = rows[-1]
-        last_id = getattr(last_row, id_column.key, None)
+        last_id = getattr(last_row, key, None)
         if last_id is None:  # a tuple row: the model comes first
-            last_id = getattr(last_row[0], id_column.key)
+            last_id = getattr(last_row[0], key)
         next_cursor = encode_cursor(last_id)
     return rows, next_cursor

@@ -9,7 +9,7 @@ its alliance, its subtree.
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,9 +58,24 @@ def in_subtree(column: Any, path: Any) -> ColumnElement[bool]:
     return cast(ColumnElement[bool], column.in_(select(_node.id).where(col(_node.path).startswith(path))))
 
 
-def path_of(org_id: int) -> Any:
+def path_of(org_id: int | BindParameter[int]) -> Any:
     """SQL: the path of the node `org_id` (NULL if there is none), for `in_subtree` without loading it."""
     return select(_root.path).where(_root.id == org_id).scalar_subquery()
+
+
+_alliance = aliased(Org, name="alliance_root")
+_member = aliased(Org, name="alliance_member")
+
+
+def alliance_path_sql(org_id: int | BindParameter[int]) -> Any:
+    """SQL: the path of the alliance (the root) over node `org_id`, what `alliance_path_of` gives for a
+    person belonging there; NULL if there is no such node. For `in_subtree` without loading the node."""
+    return (
+        select(_alliance.path)
+        .join(_member, col(_member.path).startswith(col(_alliance.path)))
+        .where(_member.id == org_id, col(_alliance.parent_id).is_(None))
+        .scalar_subquery()
+    )
 
 
 # ---- roles ----
@@ -92,9 +107,10 @@ _ANY_ROLE = select(Role.id).where(col(Role.user_id) == bindparam("user_id")).lim
 
 
 def covered_by_role(
-    user_id: int, org_id_column: Any, roles: Iterable[str] = STAFF_ROLES
+    user_id: int | BindParameter[int], org_id_column: Any, roles: Iterable[str] = STAFF_ROLES
 ) -> ColumnElement[bool]:
-    """SQL: the row's org lies in a subtree where the user holds one of `roles`.
+    """SQL: the row's org lies in a subtree where the user holds one of `roles` (`user_id` may be a
+    `bindparam`, for a statement built once).
 
     Use it in list queries to scope rows to the actor: `.where(covered_by_role(uid, Wish.org_id))`.
     """

@@ -666,3 +666,98 @@ async def test_nul_character_in_text_or_query_is_422_invalid_character(client, s
     )
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_character"
+
+
+async def test_list_items_equal_the_detail_view_for_each_viewer(client, session):
+    """The list is one statement of joined columns (issue 12) and the detail view loads objects: for a
+    mixed set of wishes, each item is the detail field for field (a list has no events or actions)."""
+    from app.pagination import PageParams
+    from app.services import wish_views
+
+    tree, poster, staff, volunteer, other = await _people(session)
+    outsider = await make_user(session, name="孙新人")  # belongs nowhere yet: every alliance's wall
+    own_submitted = await _post(
+        client, poster, title="还没审核", child_name="李小红", child_school="第一中学"
+    )
+    rejected = await _post(client, poster, title="被驳回的")
+    await client.post(
+        f"{API}/{rejected['id']}/review", json={"approve": False, "reason": "信息不全"}, headers=auth(staff)
+    )
+    others_submitted = await _post(client, other, title="别人的待审核")
+    published = await _published(
+        client, other, staff, title="别人的已发布", child_name="王小明", child_school="实验小学"
+    )
+    claimed = await _published(
+        client, poster, staff, title="已认领", child_name="赵小强", child_school="二中"
+    )
+    assert (await client.post(f"{API}/{claimed['id']}/claim", headers=auth(volunteer))).status_code == 200
+    with_photo = await _published(client, other, staff, title="有照片")
+    await client.post(
+        f"{API}/{with_photo['id']}/photos", files={"photo": ("a.png", PNG, "image/png")}, headers=auth(other)
+    )
+    await client.post(
+        f"{API}/{published['id']}/review", json={"approve": True}, headers=auth(staff)
+    )  # already published: refused, changes nothing
+    every = {w["id"] for w in (own_submitted, rejected, others_submitted, published, claimed, with_photo)}
+
+    async def detail(user, wish_id):
+        resp = await client.get(f"{API}/{wish_id}", headers=auth(user))
+        assert resp.status_code == 200, resp.text
+        return {**resp.json(), "events": [], "actions": []}
+
+    seen = {}
+    for user in (poster, staff, volunteer, other, outsider):
+        for query in ("", f"&org_id={tree.compound.id}", "&mine=true"):
+            resp = await client.get(f"{API}?limit=100{query}", headers=auth(user))
+            assert resp.status_code == 200, resp.text
+            for item in resp.json()["items"]:
+                assert item == await detail(user, item["id"]), (user.name, query, item["id"])
+                seen.setdefault(user.name, set()).add(item["id"])
+        for item in await wish_views.wall(session, user=user, limit=100):
+            # the home page's wall is the public one: staff see it as everyone does (phones masked)
+            if user is not staff:
+                assert item.model_dump(mode="json") == await detail(user, item.id), (
+                    user.name,
+                    "wall",
+                    item.id,
+                )
+        session.expunge_all()
+    # the mix the test means: own unpublished, another's published, staff over the node, a claimer
+    assert {own_submitted["id"], rejected["id"], published["id"], claimed["id"]} <= seen["张阿姨"]
+    assert seen["赵网格员"] == every
+    assert claimed["id"] in seen["蒋志愿者"] and others_submitted["id"] not in seen["蒋志愿者"]
+    assert others_submitted["id"] in seen["钱大爷"] and own_submitted["id"] not in seen["钱大爷"]
+    assert seen["孙新人"] == {published["id"], claimed["id"], with_photo["id"]}
+    staff_queues = await wish_views.queues(session, user=staff)
+    for item in staff_queues["review"]:
+        assert item.model_dump(mode="json") == await detail(staff, item.id)
+    mine, _ = await wish_views.list_wishes(session, actor=poster, params=PageParams(limit=100), mine=True)
+    assert {w.id for w in mine} == {own_submitted["id"], rejected["id"], claimed["id"]}
+
+
+async def test_list_pages_by_cursor_and_an_unknown_org_is_404(client, session):
+    tree, poster, staff, *_ = await _people(session)
+    ids = [(await _published(client, poster, staff, title=f"心愿{i}"))["id"] for i in range(5)]
+    pages, cursor = [], None
+    for _ in range(5):
+        url = f"{API}?org_id={tree.compound.id}&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        body = (await client.get(url, headers=auth(poster))).json()
+        pages.append([w["id"] for w in body["items"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [ids[::-1][0:2], ids[::-1][2:4], ids[::-1][4:]]
+    # an unknown node is 404 (the page statement finds nothing, then the node is looked up), before a
+    # bad cursor's 422; a node with nothing to show is an empty page
+    assert (
+        problem_code(await client.get(f"{API}?org_id=999999", headers=auth(poster)), 404) == "org_not_found"
+    )
+    resp = await client.get(f"{API}?org_id=999999&cursor=!!!", headers=auth(poster))
+    assert problem_code(resp, 404) == "org_not_found"
+    resp = await client.get(f"{API}?org_id={tree.compound.id}&cursor=!!!", headers=auth(poster))
+    assert problem_code(resp, 422) == "invalid_cursor"
+    assert (
+        problem_code(await client.get(f"{API}?org_id=abc", headers=auth(poster)), 422) == "validation_error"
+    )
+    resp = await client.get(f"{API}?org_id={tree.compound.id}&category=助学", headers=auth(poster))
+    assert resp.json() == {"items": [], "next_cursor": None}
