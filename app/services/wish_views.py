@@ -321,10 +321,10 @@ def _list_statement(
     CPU than running it); the values are bound at execution: viewer_id, own_id (the node the viewer
     belongs to), org_id, status, category, after (the cursor's id) and limit."""
     staff = covered_by_role(_VIEWER, Wish.org_id)
-    stmt = _listing(staff.label("is_staff"))
+    ids: Any = select(col(Wish.id))
     posted, claimed = col(Wish.poster_id) == _VIEWER, col(Wish.claimer_id) == _VIEWER
     if mine:
-        stmt = stmt.where(
+        ids = ids.where(
             posted if side == "posted" else claimed if side == "claimed" else or_(posted, claimed)
         )
     else:
@@ -333,16 +333,25 @@ def _list_statement(
             public = and_(
                 public, in_subtree(Wish.org_id, alliance_path_sql(bindparam("own_id", type_=Integer)))
             )
-        stmt = stmt.where(or_(public, posted, claimed, staff))
+        ids = ids.where(or_(public, posted, claimed, staff))
     if org:
-        stmt = stmt.where(in_subtree(Wish.org_id, path_of(bindparam("org_id", type_=Integer))))
+        ids = ids.where(in_subtree(Wish.org_id, path_of(bindparam("org_id", type_=Integer))))
     if status:
-        stmt = stmt.where(col(Wish.status) == bindparam("status", type_=String))
+        ids = ids.where(col(Wish.status) == bindparam("status", type_=String))
     if category:
-        stmt = stmt.where(col(Wish.category) == bindparam("category", type_=String))
+        ids = ids.where(col(Wish.category) == bindparam("category", type_=String))
     if after:
-        stmt = stmt.where(col(Wish.id) < bindparam("after", type_=Integer))
-    return stmt.order_by(col(Wish.id).desc()).limit(bindparam("limit", type_=Integer))
+        ids = ids.where(col(Wish.id) < bindparam("after", type_=Integer))
+    return _page(ids, col(Wish.id).desc(), extra=(staff.label("is_staff"),))
+
+
+def _page(ids: Any, *order: Any, extra: tuple[Any, ...] = ()) -> Select[Any]:
+    """The page's ids first (filtered, ordered, limited: the planner cannot tell how many rows a subtree
+    holds, and joined the people, the place and the staff check to every match before the limit: 17 ms
+    for 4,800 wishes), then the listing for those ids alone."""
+    page = ids.order_by(*order).limit(bindparam("limit", type_=Integer)).subquery("page")
+    stmt: Any = _listing(*extra).join(page, page.c.id == col(Wish.id)).order_by(*order)
+    return cast("Select[Any]", stmt)
 
 
 async def list_wishes(
@@ -396,17 +405,15 @@ async def list_wishes(
 @functools.cache
 def _wall_statement(*, belongs: bool, home: bool, category: bool) -> Select[Any]:
     """`wall`'s statement for one shape, built once; bound at execution: own_id, home_id, category, limit."""
-    stmt = _listing().where(col(Wish.status) == S.published)
+    ids: Any = select(col(Wish.id)).where(col(Wish.status) == S.published)
     if belongs:
-        stmt = stmt.where(in_subtree(Wish.org_id, alliance_path_sql(bindparam("own_id", type_=Integer))))
+        ids = ids.where(in_subtree(Wish.org_id, alliance_path_sql(bindparam("own_id", type_=Integer))))
     if category:
-        stmt = stmt.where(col(Wish.category) == bindparam("category", type_=String))
+        ids = ids.where(col(Wish.category) == bindparam("category", type_=String))
     if home:
         home_path = path_of(bindparam("home_id", type_=Integer))
-        stmt = stmt.order_by(case((in_subtree(Wish.org_id, home_path), 0), else_=1), col(Wish.id).desc())
-    else:
-        stmt = stmt.order_by(col(Wish.id).desc())
-    return stmt.limit(bindparam("limit", type_=Integer))
+        return _page(ids, case((in_subtree(Wish.org_id, home_path), 0), else_=1), col(Wish.id).desc())
+    return _page(ids, col(Wish.id).desc())
 
 
 async def wall(
