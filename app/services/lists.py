@@ -241,7 +241,7 @@ async def list_page(
 
 async def _stream(session: AsyncSession, stmt) -> AsyncIterator[Any]:
     """The statement's rows through a server-side cursor, one at a time (as `session.exec` would give them)."""
-    result = await session.stream(stmt)
+    result = await session.stream(stmt.execution_options(yield_per=1000))
     async for row in result.scalars() if isinstance(stmt, SelectOfScalar) else result:
         yield row
 
