@@ -203,6 +203,21 @@ def tallies(account: LedgerAccount, *, kind: str, delta: int) -> tuple[int, int]
     return earned, spent
 
 
+def entry_rows(txn_id: int, links: list[tuple[int, int, int, int, str]]) -> list[dict[str, object]]:
+    """The ledger_entries rows of one txn from its (account, amount, balance after, version, prev hash)."""
+    return [
+        {
+            "txn_id": txn_id,
+            "account_id": account_id,
+            "amount_minutes": amount,
+            "balance_after_minutes": after,
+            "account_version": version,
+            "prev_hash": prev,
+        }
+        for account_id, amount, after, version, prev in links
+    ]
+
+
 async def post(
     session: AsyncSession,
     *,
@@ -271,21 +286,7 @@ async def post(
     session.add(txn)
     await session.flush()
     txn_id = cast(int, txn.id)
-    await session.exec(
-        dialect_insert(session, LedgerEntry).values(
-            [
-                {
-                    "txn_id": txn_id,
-                    "account_id": account_id,
-                    "amount_minutes": amount,
-                    "balance_after_minutes": after,
-                    "account_version": version,
-                    "prev_hash": prev,
-                }
-                for account_id, amount, after, version, prev in entries
-            ]
-        )
-    )
+    await session.exec(dialect_insert(session, LedgerEntry).values(entry_rows(txn_id, entries)))
     for account_id, delta, after, version, _ in entries:
         account = by_id[account_id]
         earned, spent = tallies(account, kind=kind, delta=delta)
@@ -477,18 +478,7 @@ async def credit_many(
         raise RuntimeError("the batch's txn ids do not rise in its order")
     await session.exec(
         insert(LedgerEntry),
-        params=[
-            {
-                "txn_id": txn_id,
-                "account_id": account_id,
-                "amount_minutes": amount,
-                "balance_after_minutes": after,
-                "account_version": version,
-                "prev_hash": prev,
-            }
-            for txn_id, links in zip(ids, entries, strict=True)
-            for account_id, amount, after, version, prev in links
-        ],
+        params=[row for txn_id, links in zip(ids, entries, strict=True) for row in entry_rows(txn_id, links)],
     )
     moved = {cast(int, a.id): a for a in [issuer, *(person[key[2]] for key, _ in todo)]}
     accounts = LedgerAccount.metadata.tables[LedgerAccount.__tablename__]  # Core: one executemany
