@@ -371,19 +371,26 @@ async def close_activity(session: AsyncSession, *, activity_id: int, actor: User
     await require_organiser(session, activity=activity, user=actor)
     if clock.now() < activity.starts_at:
         raise Conflict("活动尚未开始，不能结束（结束后未签到的人会记为缺席）", code="activity_not_started")
-    credited = await settle(session, activity=activity, actor_id=actor.id)
-    if credited is not None:
-        await audit.record(
-            session,
-            actor_id=actor.id,
-            action="activity.close",
-            object_type="activity",
-            object_id=activity.id,
-            org_id=activity.org_id,
-            detail={"credited": credited},
-        )
-    await session.commit()
-    await session.refresh(activity)
+    for _ in range(3):
+        credited = await settle(session, activity=activity, actor_id=actor.id)
+        if credited is not None:
+            await audit.record(
+                session,
+                actor_id=actor.id,
+                action="activity.close",
+                object_type="activity",
+                object_id=activity.id,
+                org_id=activity.org_id,
+                detail={"credited": credited},
+            )
+        await session.commit()
+        await session.refresh(activity)
+        if activity.closed_at is not None:
+            break
+        # Someone else's close won, then an undo reopened the activity before we read it back: the
+        # caller asked for it closed, so close it (again); never answer with a close that is not there.
+    else:
+        raise InvalidState("活动状态刚刚发生了变化，请刷新后再试")
     stats = await _figures(session, activity.id)
     return ActivityClosed(
         activity_id=activity.id,
